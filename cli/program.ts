@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { buildInfo } from '../core/version.ts';
+import { configCommand } from './commands/config.ts';
+import { notBuiltCommand } from './commands/not-built.ts';
+import { versionCommand } from './commands/version.ts';
+
+/** Builds the `watchkeeper` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('watchkeeper')
+    .description('Keeps watch over a Kubernetes cluster: metrics, logs and audit, black-box probes, backups.')
+    .version(buildInfo.version, '--version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Examples:
+  watchkeeper sandbox                          start a local real cluster and run every component against it
+  watchkeeper config check watchkeeper.yaml    print the effective configuration or its errors
+  watchkeeper prober --once                    run one black-box probe and print what broke
+  watchkeeper backup etcd -c watchkeeper.yaml  take one etcd snapshot now
+  watchkeeper backups list -o json             list the backups in storage`);
+  program.addCommand(notBuiltCommand('agent', 'node agent: ship container, component and audit logs', 'the log shipper'));
+  program.addCommand(notBuiltCommand('prober', 'run black-box probes against the Kubernetes API', 'the black-box prober'));
+  program.addCommand(notBuiltCommand('backup', 'run scheduled backups, or one now (backup etcd)', 'the backup service'));
+  program.addCommand(notBuiltCommand('restore', 'restore a backup (restore etcd <id|latest>)', 'the backup service'));
+  program.addCommand(notBuiltCommand('backups', 'list, describe, verify and prune backups', 'the backup service'));
+  program.addCommand(notBuiltCommand('render', 'render alert rules and Grafana dashboards to files', 'alerts and dashboards'));
+  program.addCommand(notBuiltCommand('sandbox', 'start a local real cluster and run every component against it', 'the sandbox'));
+  program.addCommand(configCommand());
+  program.addCommand(versionCommand());
+  return program;
+}

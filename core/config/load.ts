@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { WatchkeeperError } from '../errors.ts';
+import { configSchema, type Config } from './schema.ts';
+
+/** Environment variables of the form WATCHKEEPER_CFG__log__level=debug override `log.level`. */
+export const envOverridePrefix = 'WATCHKEEPER_CFG__';
+
+/** Where the configuration comes from, lowest precedence first: file, environment, flags. */
+export interface ConfigSources {
+  /** Path of the YAML file; none means embedded defaults. */
+  file?: string;
+  /** Environment to read overrides from. */
+  env?: NodeJS.ProcessEnv;
+  /** `--set path=value` flags, applied last. */
+  sets?: readonly string[];
+}
+
+/** Reads, merges and validates the configuration; throws a config_invalid error naming every problem. */
+export async function loadConfig(sources: ConfigSources): Promise<Config> {
+  let raw: unknown = {};
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(sources.file, 'utf8');
+    } catch (error) {
+      throw new WatchkeeperError('config_invalid', `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    raw = parseConfigText(text, sources.file);
+  }
+  const root = isPlainObject(raw) ? raw : {};
+  for (const [name, value] of Object.entries(sources.env ?? {})) {
+    if (!name.startsWith(envOverridePrefix) || value === undefined) continue;
+    setPath(root, name.slice(envOverridePrefix.length).split('__'), parseScalar(value), `environment variable ${name}`);
+  }
+  for (const assignment of sources.sets ?? []) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new WatchkeeperError('config_invalid', `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
+    setPath(root, assignment.slice(0, eq).split('.'), parseScalar(assignment.slice(eq + 1)), `--set ${assignment}`);
+  }
+  return validateConfig(raw === null || raw === undefined ? root : raw, sources.file ?? 'embedded defaults');
+}
+
+/** Validates an already-parsed document; `origin` names it in error messages. */
+export function validateConfig(raw: unknown, origin: string): Config {
+  const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(formatIssue);
+  throw new WatchkeeperError('config_invalid', `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+}
+
+function parseConfigText(text: string, file: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    throw new WatchkeeperError('config_invalid', `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]})`);
+  }
+  const value: unknown = doc.toJS();
+  if (value !== null && value !== undefined && !isPlainObject(value)) {
+    throw new WatchkeeperError('config_invalid', `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Formats one schema issue as "path: expected ..., found ...". */
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+  const found = 'input' in issue && issue.input !== undefined ? `, found ${describeValue(issue.input)}` : '';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_type':
+      return issue.input === undefined ? `${path}: required ${issue.expected} is missing` : `${path}: expected ${issue.expected}${found}`;
+    case 'invalid_value':
+      return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${found}`;
+    case 'too_small':
+      return `${path}: expected ${issue.origin === 'string' ? 'a string of at least' : 'a value >='} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}${found}`;
+    case 'too_big':
+      return `${path}: expected ${issue.origin === 'string' ? 'a string of at most' : 'a value <='} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}${found}`;
+    case 'invalid_format':
+      return `${path}: expected ${issue.message}${found}`;
+    default:
+      return `${path}: ${issue.message}${found}`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (isPlainObject(value)) return 'a mapping';
+  return JSON.stringify(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseScalar(text: string): unknown {
+  try { return parseYaml(text) as unknown; } catch { return text; }
+}
+
+function setPath(root: Record<string, unknown>, path: string[], value: unknown, origin: string): void {
+  if (path.some((p) => p === '')) throw new WatchkeeperError('config_invalid', `${origin}: empty segment in the path`);
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined) node[key] = {};
+    else if (!isPlainObject(next)) throw new WatchkeeperError('config_invalid', `${origin}: ${key} is not a mapping`);
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}

@@ -1,0 +1,12 @@
+/** Keys whose values are credentials; `config check` and logs never show them. */
+const secretKey = /(password|secret|token|secretAccessKey|encryptionKey|credentials)$/i;
+
+/** Returns a deep copy of a config value with every credential replaced by '[masked]'. */
+export function maskSecrets(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
+  }
+  if (value !== undefined && value !== '' && secretKey.test(key)) return '[masked]';
+  return value;
+}

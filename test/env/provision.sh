@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Provisions the real servers of the test environment: installs missing Debian packages and builds
+# the Go-based servers (Kubernetes control plane, kwok, etcd, MinIO) into a cache outside the
+# repository. A second run with a warm cache does nothing and takes seconds.
+#
+#   bash test/env/provision.sh            # everything
+#   bash test/env/provision.sh etcd minio # only these build targets (apt packages always checked)
+#
+# Cache: ${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}/bin/<tool>-<version>-<pin hash>/
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}
+apt_packages=(prometheus prometheus-node-exporter victoria-metrics rsyslog rsyslog-elasticsearch zstd)
+
+step() { printf '[provision] %s\n' "$*" >&2; }
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+
+install_apt_packages() {
+  local missing=() p
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then step "debian packages: present"; return; fi
+  local start; start=$(date +%s)
+  step "debian packages: installing ${missing[*]}"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The packages enable system services; the tests start their own instances on free ports.
+  for p in prometheus prometheus-node-exporter victoria-metrics rsyslog; do
+    $sudo systemctl disable --now "$p" >/dev/null 2>&1 || $sudo service "$p" stop >/dev/null 2>&1 || true
+  done
+  step "debian packages: done in $(elapsed "$start")"
+}
+
+# build_tool NAME VERSION PACKAGE... builds the Go main packages pinned by tools/NAME/go.mod.
+build_tool() {
+  local name=$1 version=$2; shift 2
+  local pin; pin=$(cat "$here/tools/$name/go.mod" "$here/tools/$name/go.sum" | sha256sum | cut -c1-8)
+  local dir="$cache/bin/$name-$version-$pin"
+  if [ -f "$dir/.complete" ]; then step "$name $version: cached in $dir"; return; fi
+  local start; start=$(date +%s)
+  step "$name $version: building (first time only, several minutes)"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  (cd "$here/tools/$name" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$dir.tmp/" "$@")
+  # Go names a binary after its module's last path element; etcd's server module ends in /server/v3.
+  if [ -f "$dir.tmp/server" ]; then mv "$dir.tmp/server" "$dir.tmp/etcd"; fi
+  touch "$dir.tmp/.complete"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  step "$name $version: built in $(elapsed "$start")"
+}
+
+command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio)
+install_apt_packages
+for t in "${targets[@]}"; do
+  case $t in
+    etcd) build_tool etcd v3.6.16 go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3 go.etcd.io/etcd/etcdutl/v3 ;;
+    kubernetes) build_tool kubernetes v1.35.4 k8s.io/kubernetes/cmd/kube-apiserver \
+      k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
+    kwok) build_tool kwok v0.7.0 sigs.k8s.io/kwok/cmd/kwok ;;
+    minio) build_tool minio v2026-02-12 github.com/minio/minio ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok or minio)" >&2; exit 2 ;;
+  esac
+done
