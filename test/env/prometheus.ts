@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { debianBinary } from './binaries.ts';
+import { httpGet } from './http.ts';
+import { freePort } from './ports.ts';
+import { ManagedProcess } from './process.ts';
+import { makeWorkDir, removeWorkDir } from './workdir.ts';
+
+/** Options of {@link startPrometheus}. */
+export interface PrometheusOptions {
+  /** Static scrape targets as host:port, each in its own job. */
+  scrapeTargets?: { job: string; target: string; scheme?: 'http' | 'https' }[];
+  /** Rule files to load. */
+  ruleFiles?: string[];
+  scrapeIntervalSeconds?: number;
+}
+
+/** A running Prometheus server. */
+export interface PrometheusServer {
+  url: string;
+  /** Instant query; returns the `data.result` vector. */
+  query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts Debian's Prometheus on a free port with its own TSDB directory. */
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusServer> {
+  const dir = await makeWorkDir('prometheus');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  await writeFile(join(dir, 'prometheus.yml'), stringify({
+    global: { scrape_interval: interval, evaluation_interval: interval },
+    rule_files: options.ruleFiles ?? [],
+    scrape_configs: (options.scrapeTargets ?? []).map((t) => ({
+      job_name: t.job, scheme: t.scheme ?? 'http', static_configs: [{ targets: [t.target] }],
+      ...(t.scheme === 'https' ? { tls_config: { insecure_skip_verify: true } } : {}),
+    })),
+  }));
+  const process = new ManagedProcess({
+    name: 'prometheus', command: debianBinary('/usr/bin/prometheus', 'prometheus'), logFile: join(dir, 'prometheus.log'),
+    args: [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    ready: async () => (await httpGet(`${url}/-/ready`)).status === 200,
+  });
+  await process.start();
+  return {
+    url,
+    query: async (promql) => {
+      const { status, body } = await httpGet(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      if (status !== 200) throw new Error(`prometheus query ${promql}: HTTP ${status}: ${body}`);
+      return (JSON.parse(body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+    },
+    stop: async () => { await process.stop(); await removeWorkDir(dir); },
+  };
+}
