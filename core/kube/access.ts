@@ -1,0 +1,213 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { isIPv6 } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WatchkeeperError } from '../errors.ts';
+
+/** Where the credentials of a {@link KubeAccess} came from. */
+export type AccessSource = 'kubeconfig' | 'KUBECONFIG' | 'in-cluster' | 'home-kubeconfig' | 'explicit';
+
+/** TLS material for connections to the API server. */
+export interface TlsMaterial {
+  /** CA bundle that signs the server certificate; none means the system roots. */
+  ca?: Buffer;
+  /** Client certificate (PEM), for client-certificate authentication. */
+  cert?: Buffer;
+  /** Key of the client certificate (PEM). */
+  key?: Buffer;
+  /** False only when the kubeconfig says insecure-skip-tls-verify. */
+  rejectUnauthorized: boolean;
+  /** TLS server name to verify instead of the URL's host. */
+  servername?: string;
+}
+
+/** Everything needed to talk to one API server as one user. */
+export interface KubeAccess {
+  /** Base URL of the API server, without a trailing slash, e.g. https://10.0.0.1:6443. */
+  server: string;
+  /** Default namespace of the context (or of the service account in a pod). */
+  namespace: string;
+  source: AccessSource;
+  /** Human-readable origin for logs, e.g. "kubeconfig /etc/kube/admin.conf, context admin". Never holds secrets. */
+  description: string;
+  tls: TlsMaterial;
+  /** Headers that authenticate one request (Authorization); refreshed as tokens rotate. */
+  authHeaders(): Promise<Record<string, string>>;
+  /** Forgets cached credentials, e.g. after a 401, so the next request reads them again. */
+  invalidate(): void;
+}
+
+/** How {@link resolveKubeAccess} looks for credentials; every field has a sensible default. */
+export interface ResolveOptions {
+  /** Explicit kubeconfig path: wins over everything else. */
+  kubeconfig?: string;
+  /** Context to use; default: the kubeconfig's current-context. */
+  context?: string;
+  /** Environment for $KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT. */
+  env?: NodeJS.ProcessEnv;
+  /** Directory of the mounted service account; default /var/run/secrets/kubernetes.io/serviceaccount. */
+  serviceAccountDir?: string;
+  /** Home directory for ~/.kube/config. */
+  homeDir?: string;
+}
+
+/** Default mount point of a pod's service account token, CA and namespace. */
+export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** How long credentials read through a kubeconfig (token files, exec plugins) are reused. */
+const authCacheMs = 30_000;
+
+/**
+ * Finds credentials in this order: explicit kubeconfig path, $KUBECONFIG (colon-separated list,
+ * first file wins per entry), the in-cluster service account, ~/.kube/config.
+ */
+export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<KubeAccess> {
+  const env = options.env ?? process.env;
+  if (options.kubeconfig !== undefined) {
+    return fromKubeConfig(loadKubeConfigFiles([options.kubeconfig]), 'kubeconfig', options.kubeconfig, options.context);
+  }
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
+  if (listed.length > 0) {
+    const present = listed.filter((p) => existsSync(p));
+    if (present.length === 0) {
+      throw new WatchkeeperError('config_invalid', `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
+    }
+    return fromKubeConfig(loadKubeConfigFiles(present), 'KUBECONFIG', present.join(delimiter), options.context);
+  }
+  const saDir = options.serviceAccountDir ?? serviceAccountDir;
+  if (existsSync(join(saDir, 'token'))) return inClusterAccess(saDir, env);
+  const home = join(options.homeDir ?? homedir(), '.kube', 'config');
+  if (existsSync(home)) return fromKubeConfig(loadKubeConfigFiles([home]), 'home-kubeconfig', home, options.context);
+  throw new WatchkeeperError('config_invalid',
+    `no Kubernetes credentials found: set kubernetes.kubeconfig, $KUBECONFIG, run in a pod with a service account, or create ${home}`);
+}
+
+/** Options of {@link explicitKubeAccess}: a server and one way to authenticate. */
+export interface ExplicitAccessOptions {
+  server: string;
+  /** CA bundle (PEM) or a file holding it. */
+  ca?: Buffer | string;
+  caFile?: string;
+  /** Bearer token, or a file that holds it (re-read as it rotates). */
+  token?: string;
+  tokenFile?: string;
+  /** Client certificate and key files (PEM). */
+  certFile?: string;
+  keyFile?: string;
+  insecureSkipTlsVerify?: boolean;
+  namespace?: string;
+}
+
+/** Builds access from explicit values (tests, tools); no kubeconfig involved. */
+export function explicitKubeAccess(options: ExplicitAccessOptions): KubeAccess {
+  const ca = options.ca !== undefined ? Buffer.from(options.ca) : options.caFile !== undefined ? readFileSync(options.caFile) : undefined;
+  const tls: TlsMaterial = { rejectUnauthorized: options.insecureSkipTlsVerify !== true };
+  if (ca) tls.ca = ca;
+  if (options.certFile !== undefined) tls.cert = readFileSync(options.certFile);
+  if (options.keyFile !== undefined) tls.key = readFileSync(options.keyFile);
+  const auth = options.tokenFile !== undefined ? tokenFileAuth(options.tokenFile)
+    : { headers: (): Promise<Record<string, string>> => Promise.resolve<Record<string, string>>(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}), invalidate: () => undefined };
+  const method = options.token !== undefined ? 'bearer token' : options.tokenFile !== undefined ? `token file ${options.tokenFile}` : tls.cert ? 'client certificate' : 'no credentials';
+  return {
+    server: trimSlash(options.server),
+    namespace: options.namespace ?? 'default',
+    source: 'explicit',
+    description: `${trimSlash(options.server)} with ${method}`,
+    tls,
+    authHeaders: auth.headers,
+    invalidate: auth.invalidate,
+  };
+}
+
+function inClusterAccess(saDir: string, env: NodeJS.ProcessEnv): KubeAccess {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) {
+    throw new WatchkeeperError('config_invalid', `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
+  }
+  const nsFile = join(saDir, 'namespace');
+  const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : 'default';
+  const access = explicitKubeAccess({
+    server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+    caFile: join(saDir, 'ca.crt'),
+    tokenFile: join(saDir, 'token'),
+    namespace,
+  });
+  return { ...access, source: 'in-cluster', description: `in-cluster service account (${saDir}) at ${access.server}` };
+}
+
+/** Reads a token file, re-reading it after a while because kubelet rotates projected tokens. */
+function tokenFileAuth(file: string): { headers: () => Promise<Record<string, string>>; invalidate: () => void } {
+  let cached: { token: string; at: number } | undefined;
+  return {
+    headers: () => {
+      if (!cached || Date.now() - cached.at > authCacheMs) cached = { token: readFileSync(file, 'utf8').trim(), at: Date.now() };
+      return Promise.resolve({ authorization: `Bearer ${cached.token}` });
+    },
+    invalidate: () => { cached = undefined; },
+  };
+}
+
+function loadKubeConfigFiles(files: readonly string[]): KubeConfig {
+  const merged = new KubeConfig();
+  for (const file of files) {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(file);
+    } catch (error) {
+      throw new WatchkeeperError('config_invalid', `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+    // Like kubectl: the first file that defines a name (or current-context) wins.
+    if (!merged.currentContext && kc.currentContext) merged.currentContext = kc.currentContext;
+    for (const c of kc.clusters) if (!merged.getCluster(c.name)) merged.addCluster(c);
+    for (const u of kc.users) if (!merged.getUser(u.name)) merged.addUser(u);
+    for (const c of kc.contexts) if (!merged.getContextObject(c.name)) merged.addContext(c);
+  }
+  return merged;
+}
+
+async function fromKubeConfig(kc: KubeConfig, source: AccessSource, where: string, context: string | undefined): Promise<KubeAccess> {
+  if (context !== undefined) {
+    if (!kc.getContextObject(context)) {
+      throw new WatchkeeperError('config_invalid', `kubeconfig ${where}: context "${context}" not found (has: ${kc.contexts.map((c) => c.name).join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(context);
+  }
+  const ctx = kc.getContextObject(kc.currentContext);
+  const cluster = kc.getCurrentCluster();
+  if (!ctx || !cluster) {
+    throw new WatchkeeperError('config_invalid', `kubeconfig ${where}: no usable current context (set current-context or kubernetes.context)`);
+  }
+  const read = async (): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> => {
+    const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string; headers?: Record<string, unknown>; auth?: string } = {};
+    await kc.applyToHTTPSOptions(opts);
+    const tls: TlsMaterial = { rejectUnauthorized: opts.rejectUnauthorized !== false };
+    if (opts.ca) tls.ca = opts.ca;
+    if (opts.cert) tls.cert = opts.cert;
+    if (opts.key) tls.key = opts.key;
+    if (opts.servername) tls.servername = opts.servername;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return { tls, headers };
+  };
+  const first = await read();
+  let cached: { headers: Record<string, string>; at: number } | undefined = { headers: first.headers, at: Date.now() };
+  return {
+    server: trimSlash(cluster.server),
+    namespace: ctx.namespace ?? 'default',
+    source,
+    description: `kubeconfig ${where}, context ${kc.currentContext}`,
+    tls: first.tls,
+    authHeaders: async () => {
+      if (!cached || Date.now() - cached.at > authCacheMs) cached = { headers: (await read()).headers, at: Date.now() };
+      return cached.headers;
+    },
+    invalidate: () => { cached = undefined; },
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
