@@ -55,7 +55,7 @@ function parseConfigText(text: string, file: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new WatchkeeperError('config_invalid', `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]})`);
+    throw new WatchkeeperError('config_invalid', `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
   }
   const value: unknown = doc.toJS();
   if (value !== null && value !== undefined && !isPlainObject(value)) {
@@ -72,18 +72,27 @@ function formatIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `${path}: required ${issue.expected} is missing` : `${path}: expected ${issue.expected}${found}`;
+      return issue.input === undefined ? `${path}: required ${typeName(issue.expected)} is missing` : `${path}: expected ${typeName(issue.expected)}${found}`;
     case 'invalid_value':
       return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${found}`;
     case 'too_small':
-      return `${path}: expected ${issue.origin === 'string' ? 'a string of at least' : 'a value >='} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : ''}${found}`;
+      return issue.origin === 'string'
+        ? `${path}: expected a string of at least ${String(issue.minimum)} characters${found}`
+        : `${path}: expected a value ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}${found}`;
     case 'too_big':
-      return `${path}: expected ${issue.origin === 'string' ? 'a string of at most' : 'a value <='} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}${found}`;
+      return issue.origin === 'string'
+        ? `${path}: expected a string of at most ${String(issue.maximum)} characters${found}`
+        : `${path}: expected a value ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}${found}`;
     case 'invalid_format':
       return `${path}: expected ${issue.message}${found}`;
     default:
       return `${path}: ${issue.message}${found}`;
   }
+}
+
+function typeName(expected: string): string {
+  const names: Record<string, string> = { object: 'a mapping', array: 'a list', number: 'a number', string: 'a string', boolean: 'true or false', int: 'an integer' };
+  return names[expected] ?? expected;
 }
 
 function describeValue(value: unknown): string {
