@@ -3,7 +3,9 @@ import { ExitCode, WatchkeeperError, describeError } from '../core/errors.ts';
 
 /** Parses argv, runs the chosen command and maps every outcome to an exit code (0, 1 or 2). */
 export async function runCli(program: Command, argv: readonly string[]): Promise<number> {
-  program.exitOverride();
+  // Commands added with addCommand do not inherit exitOverride, so apply it to the whole tree.
+  const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override); };
+  override(program);
   try {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
