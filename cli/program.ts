@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { buildInfo } from '../core/version.ts';
 import { configCommand } from './commands/config.ts';
 import { notBuiltCommand } from './commands/not-built.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
 import { versionCommand } from './commands/version.ts';
 
 /** Builds the `watchkeeper` command tree. */
@@ -23,7 +24,7 @@ Examples:
   program.addCommand(notBuiltCommand('restore', 'restore a backup (restore etcd <id|latest>)', 'the backup service'));
   program.addCommand(notBuiltCommand('backups', 'list, describe, verify and prune backups', 'the backup service'));
   program.addCommand(notBuiltCommand('render', 'render alert rules and Grafana dashboards to files', 'alerts and dashboards'));
-  program.addCommand(notBuiltCommand('sandbox', 'start a local real cluster and run every component against it', 'the sandbox'));
+  program.addCommand(sandboxCommand());
   program.addCommand(configCommand());
   program.addCommand(versionCommand());
   return program;

@@ -7,7 +7,7 @@ export async function runCli(program: Command, argv: readonly string[]): Promise
   const override = (command: Command): void => { command.exitOverride(); command.commands.forEach(override); };
   override(program);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

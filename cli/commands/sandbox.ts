@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { WatchkeeperError } from '../../core/errors.ts';
+import { sandboxModes } from '../sandbox-modes.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** Runs test/env/provision.sh with its progress lines on stderr. */
+function provision(): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('bash', [join(repoRoot, 'test/env/provision.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => code === 0 ? resolvePromise() : reject(new WatchkeeperError('failed', `provisioning failed with exit code ${code}: see the lines above`)));
+  });
+}
+
+/** `watchkeeper sandbox`: a local real cluster with every built component running against it. */
+export function sandboxCommand(): Command {
+  return new Command('sandbox')
+    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO, Prometheus and VictoriaMetrics, and run every watchkeeper component against it')
+    .option('--dir <dir>', 'where the sandbox writes its configuration and component logs', '.sandbox')
+    .option('--nodes <n>', 'simulated nodes', '3')
+    .addHelpText('after', `
+Examples:
+  watchkeeper sandbox             provision (first run builds the servers), start everything, Ctrl-C stops it
+  watchkeeper sandbox --nodes 5`)
+    .action(async (options: { dir: string; nodes: string }) => {
+      const nodes = Number(options.nodes);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) throw new WatchkeeperError('usage', `--nodes: expected an integer from 1 to 50, found "${options.nodes}"`);
+      await provision();
+      // Loaded only here: the test environment is not needed by any other command.
+      const env = await import('../../test/env/index.ts');
+      const dir = resolve(options.dir);
+      await mkdir(dir, { recursive: true });
+      const say = (line: string): void => { process.stderr.write(`[sandbox] ${line}\n`); };
+      const stops: (() => Promise<void>)[] = [];
+      const stopAll = async (): Promise<void> => { for (const stop of stops.reverse()) await stop().catch(() => undefined); };
+      try {
+        say('starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok ...');
+        const started = Date.now();
+        const cluster = await env.startCluster({ nodes });
+        stops.push(() => cluster.stop());
+        say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s with ${nodes} kwok nodes`);
+        const [s3, vm] = await Promise.all([env.startS3({ bucket: 'watchkeeper' }), env.startVictoriaMetrics()]);
+        stops.push(() => s3.stop(), () => vm.stop());
+        const modes = sandboxModes({ cluster, s3, vm, dir });
+        const configFile = join(dir, 'watchkeeper.yaml');
+        await writeFile(configFile, stringify(modes.config));
+        const prometheus = await env.startPrometheus({ scrapeIntervalSeconds: 5, scrapeTargets: modes.running.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })) });
+        stops.push(() => prometheus.stop());
+        for (const mode of modes.running) {
+          const child = spawn(process.execPath, [join(repoRoot, 'cli/main.ts'), ...mode.args, '-c', configFile, '--set', `server.port=${mode.port}`, '--set', 'log.format=json'],
+            { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } });
+          const log = createWriteStream(join(dir, `${mode.name}.log`));
+          child.stdout.pipe(log);
+          child.stderr.pipe(log);
+          stops.push(() => new Promise<void>((done) => { if (child.exitCode !== null) { done(); return; } child.once('exit', () => done()); child.kill('SIGTERM'); }));
+        }
+        process.stdout.write([
+          '',
+          'watchkeeper sandbox is running. Where to look:',
+          `  kubectl:        export KUBECONFIG=${cluster.adminKubeconfig}   (API server ${cluster.server})`,
+          `  config:         ${configFile}`,
+          `  Prometheus:     ${prometheus.url}   (scrapes every watchkeeper component below)`,
+          `  VictoriaMetrics ${vm.url}   (InfluxDB v2 writes at ${vm.influxWriteUrl})`,
+          `  S3 (MinIO):     ${s3.endpoint} bucket ${s3.bucket}, access key ${s3.accessKeyId}`,
+          `  audit log:      ${cluster.auditLogPath}`,
+          ...modes.running.map((m) => `  ${m.name.padEnd(15)} http://127.0.0.1:${m.port}/metrics  (log: ${join(dir, `${m.name}.log`)})`),
+          ...modes.skipped.map((m) => `  ${m.padEnd(15)} not built yet`),
+          'Press Ctrl-C to stop everything.',
+          '',
+        ].join('\n'));
+        await new Promise<void>((done) => { process.once('SIGINT', done); process.once('SIGTERM', done); });
+        say('stopping ...');
+      } finally {
+        await stopAll();
+      }
+      say('stopped');
+    });
+}
