@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { buildInfo } from '../core/version.ts';
 import { configCommand } from './commands/config.ts';
 import { notBuiltCommand } from './commands/not-built.ts';
+import { proberCommand } from './commands/prober.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { versionCommand } from './commands/version.ts';
 
@@ -19,7 +20,7 @@ Examples:
   watchkeeper backup etcd -c watchkeeper.yaml  take one etcd snapshot now
   watchkeeper backups list -o json             list the backups in storage`);
   program.addCommand(notBuiltCommand('agent', 'node agent: ship container, component and audit logs', 'the log shipper'));
-  program.addCommand(notBuiltCommand('prober', 'run black-box probes against the Kubernetes API', 'the black-box prober'));
+  program.addCommand(proberCommand());
   program.addCommand(notBuiltCommand('backup', 'run scheduled backups, or one now (backup etcd)', 'the backup service'));
   program.addCommand(notBuiltCommand('restore', 'restore a backup (restore etcd <id|latest>)', 'the backup service'));
   program.addCommand(notBuiltCommand('backups', 'list, describe, verify and prune backups', 'the backup service'));

@@ -43,6 +43,8 @@ export interface WatchRequestOptions {
   /** Server-side end of the connection; default 300 s. The client gives up 30 s after it. */
   timeoutSeconds?: number;
   signal?: AbortSignal;
+  /** Called once the server accepted the watch (response headers arrived), before any event. */
+  onConnected?(): void;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function* watchEvents<T extends KubeObject = KubeObject>(client: Ku
     if (error instanceof KubeApiError && error.status === 410) throw new WatchExpiredError(error.message);
     throw error;
   }
+  options.onConnected?.();
   try {
     for await (const line of splitLines(res as AsyncIterable<Buffer>)) {
       const event = JSON.parse(line) as WatchEvent<T>;
@@ -102,7 +105,7 @@ export interface WatchHandlers<T extends KubeObject = KubeObject> {
 }
 
 /** Options of {@link startWatch}. */
-export interface WatchOptions extends Omit<WatchRequestOptions, 'resourceVersion' | 'signal'> {
+export interface WatchOptions extends Omit<WatchRequestOptions, 'resourceVersion' | 'signal' | 'onConnected'> {
   /** Resume from here without listing first; a 410 still relists. Default: list, then watch. */
   resourceVersion?: string;
   /** Objects per LIST page; default 500. */

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster } from '../env/index.ts';
+import {
+  explicitKubeAccess, Informer, KubeApiError, KubeClient, LeaderElector, listAll, listPages, resolveKubeAccess, resourcePath, resources,
+  startWatch, watchEvents, type KubeObject, type WatchEvent,
+} from '../../core/kube/index.ts';
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('core/kube against a real kube-apiserver', () => {
+  let cluster: Cluster;
+  let admin: KubeClient;
+  const ns = 'kube-access-test';
+  const cmPath = resourcePath(resources.configMaps, ns);
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 1 });
+    admin = new KubeClient(explicitKubeAccess({ server: cluster.server, caFile: cluster.caFile, token: cluster.adminToken }));
+    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: ns } });
+  });
+  afterAll(async () => {
+    admin?.close();
+    await cluster?.stop();
+  });
+
+  it('authenticates with a bearer token, a token kubeconfig and a client-certificate kubeconfig', async () => {
+    const viaCert = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.adminKubeconfig }));
+    const viaTokenFile = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.adminTokenKubeconfig }));
+    try {
+      for (const client of [admin, viaCert, viaTokenFile]) {
+        const review = await client.postJson<{ status: { userInfo: { username: string } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+          apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview',
+        });
+        expect(['token-admin', 'watchkeeper-admin']).toContain(review.status.userInfo.username);
+      }
+      const certUser = await viaCert.postJson<{ status: { userInfo: { username: string } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      expect(certUser.status.userInfo.username).toBe('watchkeeper-admin');
+    } finally {
+      viaCert.close();
+      viaTokenFile.close();
+    }
+  });
+
+  it('returns the server\'s bytes and typed errors naming verb, path and reason', async () => {
+    const created = await admin.request('POST', cmPath, { body: { metadata: { name: 'raw' }, data: { a: '1' } } });
+    expect(created.status).toBe(201);
+    expect(Buffer.isBuffer(created.body)).toBe(true);
+    const got = await admin.request('GET', `${cmPath}/raw`);
+    expect((JSON.parse(got.body.toString()) as KubeObject).metadata.name).toBe('raw');
+    const error = await admin.getJson(`${cmPath}/missing`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect((error as KubeApiError).status).toBe(404);
+    expect((error as KubeApiError).message).toMatch(/^GET \/api\/v1\/namespaces\/kube-access-test\/configmaps\/missing: 404 NotFound: /);
+
+    const restricted = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.restrictedKubeconfig }));
+    try {
+      const forbidden = await restricted.getJson(cmPath).catch((e: unknown) => e);
+      expect((forbidden as KubeApiError).status).toBe(403);
+      expect((forbidden as KubeApiError).reason).toBe('Forbidden');
+      expect((forbidden as KubeApiError).message).toContain('User "restricted" cannot list resource "configmaps"');
+    } finally {
+      restricted.close();
+    }
+  });
+
+  it('lists page by page with limit/continue and restarts when the continue token expired', async () => {
+    const pagedNs = 'kube-access-paged';
+    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: pagedNs } });
+    const path = resourcePath(resources.configMaps, pagedNs);
+    for (let i = 0; i < 25; i++) await admin.postJson(path, { metadata: { name: `cm-${String(i).padStart(2, '0')}`, labels: { set: 'paged' } } });
+    const pages: number[] = [];
+    const names: string[] = [];
+    for await (const page of listPages(admin, path, { limit: 10, labelSelector: 'set=paged' })) {
+      pages.push(page.items.length);
+      names.push(...page.items.map((o) => o.metadata.name!));
+    }
+    expect(pages).toEqual([10, 10, 5]);
+    expect(new Set(names).size).toBe(25);
+
+    // Expire the continue token: take page 1, write more, compact etcd past the list's revision.
+    const iterator = listPages(admin, path, { limit: 10, labelSelector: 'set=paged' });
+    const first = await iterator.next();
+    expect(first.value?.restarted).toBe(false);
+    await admin.postJson(path, { metadata: { name: 'cm-late', labels: { set: 'paged' } } });
+    const status = JSON.parse(await cluster.etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { header: { revision: number } } }[];
+    await cluster.etcd.etcdctl(['compact', String(status[0]!.Status.header.revision)]);
+    const second = await iterator.next();
+    expect(second.value?.restarted).toBe(true);
+    const all = await listAll(admin, path, { limit: 7, labelSelector: 'set=paged' });
+    expect(all.items.length).toBe(26);
+  });
+
+  it('watches ADDED, MODIFIED and DELETED, resumes from a resourceVersion and relists after 410', async () => {
+    const watchNs = 'kube-access-watch';
+    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: watchNs } });
+    const path = resourcePath(resources.configMaps, watchNs);
+    const seen: string[] = [];
+    const lists: string[][] = [];
+    const handle = startWatch(admin, path, {
+      onList: (items) => { lists.push(items.map((o) => o.metadata.name!)); },
+      onEvent: (e) => { seen.push(`${e.type} ${e.object.metadata.name}`); },
+    }, { timeoutSeconds: 60 });
+    await handle.ready;
+    await admin.postJson(path, { metadata: { name: 'w1' }, data: { v: '1' } });
+    await admin.patchJson(`${path}/w1`, { data: { v: '2' } });
+    await admin.deleteJson(`${path}/w1`);
+    await eventually(() => (seen.length >= 3 ? true : undefined));
+    expect(seen).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
+    const resumeFrom = handle.resourceVersion!;
+    await handle.stop();
+
+    // Changes made while nobody watched are delivered when resuming from the last resourceVersion.
+    await admin.postJson(path, { metadata: { name: 'w2' } });
+    const resumed: string[] = [];
+    const again = startWatch(admin, path, { onEvent: (e) => { resumed.push(`${e.type} ${e.object.metadata.name}`); } }, { resourceVersion: resumeFrom });
+    await eventually(() => (resumed.length >= 1 ? true : undefined));
+    await again.stop();
+    expect(resumed).toEqual(['ADDED w2']);
+    expect(lists).toEqual([[]]);
+
+    // A resourceVersion older than what the server keeps: the server says 410 and the loop relists.
+    const errors: string[] = [];
+    const relisted: string[][] = [];
+    const old = startWatch(admin, path, {
+      onList: (items) => { relisted.push(items.map((o) => o.metadata.name!)); },
+      onEvent: () => undefined,
+      onError: (error, action) => { errors.push(`${action}: ${error instanceof Error ? error.message : String(error)}`); },
+    }, { resourceVersion: '1' });
+    await eventually(() => (relisted.length > 0 ? true : undefined));
+    await old.stop();
+    expect(relisted[0]).toEqual(['w2']);
+    expect(errors[0]).toMatch(/^relist: .*410/);
+  });
+
+  it('a single watch connection yields events and ends quietly on abort', async () => {
+    const path = resourcePath(resources.configMaps, ns);
+    const controller = new AbortController();
+    const { resourceVersion } = await listAll(admin, path);
+    const events: WatchEvent[] = [];
+    const reading = (async () => {
+      for await (const event of watchEvents(admin, path, { resourceVersion, signal: controller.signal })) {
+        events.push(event);
+        if (event.type === 'ADDED') controller.abort();
+      }
+    })();
+    await admin.postJson(path, { metadata: { name: 'single' } });
+    await reading;
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED single']);
+  });
+
+  it('keeps an informer cache in step with the server', async () => {
+    const path = resourcePath(resources.configMaps, ns);
+    await admin.postJson(path, { metadata: { name: 'before-start' } });
+    const informer = new Informer(admin, path);
+    const changes: string[] = [];
+    informer.onChange((c) => changes.push(`${c.type} ${c.object.metadata.name}`));
+    await informer.start();
+    expect(informer.hasSynced()).toBe(true);
+    expect(informer.get(ns, 'before-start')?.metadata.name).toBe('before-start');
+    await admin.postJson(path, { metadata: { name: 'after-start' } });
+    await admin.deleteJson(`${path}/before-start`);
+    await eventually(() => (informer.get(ns, 'after-start') && !informer.get(ns, 'before-start') ? true : undefined));
+    await informer.stop();
+    expect(changes).toContain('added after-start');
+    expect(changes).toContain('deleted before-start');
+    expect(informer.list(ns).map((o) => o.metadata.name).sort()).toEqual(['after-start', 'raw', 'single']);
+  });
+
+  it('elects one leader on a Lease and fails over when it stops', async () => {
+    const events: string[] = [];
+    const elector = (identity: string): LeaderElector => new LeaderElector({
+      client: admin, namespace: ns, name: 'election', identity, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300,
+      onStartedLeading: () => events.push(`start ${identity}`),
+      onStoppedLeading: () => events.push(`stop ${identity}`),
+    });
+    const a = elector('a');
+    const b = elector('b');
+    a.start();
+    await eventually(() => (a.isLeader() ? true : undefined));
+    b.start();
+    // b must see a's lease and stay a follower for several retry periods.
+    await eventually(() => (b.leader === 'a' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(b.isLeader()).toBe(false);
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    await a.stop();
+    await eventually(() => (b.isLeader() ? true : undefined));
+    const lease = await admin.getJson<{ spec: { holderIdentity: string; leaseTransitions: number } }>(resourcePath(resources.leases, ns, 'election'));
+    await b.stop();
+    expect(lease.spec.holderIdentity).toBe('b');
+    expect(lease.spec.leaseTransitions).toBe(1);
+    expect(events).toEqual(['start a', 'stop a', 'start b', 'stop b']);
+  });
+});
