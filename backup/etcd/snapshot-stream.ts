@@ -1,0 +1,71 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Etcd3, ISnapshotResponse } from 'etcd3';
+import { WatchkeeperError } from '../../core/errors.ts';
+import { etcdError } from './client.ts';
+
+/** Length of the sha256 that etcd appends to the database it streams. */
+export const etcdTrailerSize = 32;
+
+/**
+ * Opens the Maintenance snapshot stream of the member the client is bound to, as a byte stream
+ * (the database followed by etcd's 32-byte sha256 trailer). Backpressure reaches gRPC: the
+ * stream is read only as fast as the consumer takes it.
+ */
+export async function openSnapshotStream(client: Etcd3, endpoint: string): Promise<Readable> {
+  let messages: AsyncIterable<ISnapshotResponse>;
+  try {
+    messages = (await client.maintenance.snapshot()) as unknown as AsyncIterable<ISnapshotResponse>;
+  } catch (error) {
+    throw etcdError(endpoint, 'snapshot', error);
+  }
+  async function* blobs(): AsyncGenerator<Buffer> {
+    try {
+      for await (const message of messages) if (message.blob.length > 0) yield message.blob;
+    } catch (error) {
+      throw etcdError(endpoint, 'snapshot stream', error);
+    }
+  }
+  return Readable.from(blobs(), { objectMode: false, highWaterMark: 1024 * 1024 });
+}
+
+/**
+ * Passes an etcd snapshot through unchanged (trailer included, so that etcdutl can check it on
+ * restore) while checking that its last 32 bytes are the sha256 of everything before them;
+ * fails the stream at its end when they are not.
+ */
+export class EtcdTrailerCheck extends Transform {
+  /** Bytes of the database, without the trailer; valid after the stream ended. */
+  dbBytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private tail: Buffer = Buffer.alloc(0);
+  private digestHex = '';
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const joined = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+    const cut = Math.max(0, joined.length - etcdTrailerSize);
+    this.hash.update(joined.subarray(0, cut));
+    this.dbBytes += cut;
+    this.tail = Buffer.from(joined.subarray(cut));
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.tail.length < etcdTrailerSize) {
+      done(new WatchkeeperError('integrity', `the etcd snapshot stream ended after ${this.dbBytes + this.tail.length} bytes, too short to hold its sha256`));
+      return;
+    }
+    const digest = this.hash.digest();
+    this.digestHex = digest.toString('hex');
+    if (!digest.equals(this.tail)) {
+      done(new WatchkeeperError('integrity', `the etcd snapshot is corrupted: its sha256 is ${this.digestHex} but etcd sent ${this.tail.toString('hex')}`));
+      return;
+    }
+    done();
+  }
+
+  /** Hex sha256 of the database as etcd computed it (the trailer); valid after the stream ended. */
+  sha256(): string {
+    return this.digestHex;
+  }
+}

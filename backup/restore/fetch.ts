@@ -1,0 +1,85 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WatchkeeperError, describeError } from '../../core/errors.ts';
+import { EtcdTrailerCheck } from '../etcd/snapshot-stream.ts';
+import type { Manifest, StoredObject } from '../manifest.ts';
+import { objectKey, type LayoutRoot } from '../storage/layout.ts';
+import type { ObjectStorage } from '../storage/types.ts';
+import { decompressor } from '../stream/compression.ts';
+import { DecryptStream, keyId } from '../stream/encryption.ts';
+import { HashMeter } from '../stream/meter.ts';
+
+/** Options of {@link fetchVerified}. */
+export interface FetchOptions {
+  storage: ObjectStorage;
+  root: LayoutRoot;
+  manifest: Manifest;
+  object: StoredObject;
+  /** Decryption key; required for encrypted objects unless `storedOnly`. */
+  key?: Buffer | undefined;
+  /** Check only the stored bytes (no key needed, content not checked). */
+  storedOnly?: boolean;
+  /** Called with the stored bytes downloaded so far. */
+  onProgress?: (bytes: number, total: number) => void;
+}
+
+/** What {@link fetchVerified} checked. */
+export interface FetchResult {
+  storedBytes: number;
+  /** Whether the content (after decryption and decompression) was checked too. */
+  contentChecked: boolean;
+  contentBytes: number;
+}
+
+/** A sink that drops what it gets (verification without keeping the content). */
+export function discard(): Writable {
+  return new Writable({ write(_chunk, _enc, done) { done(); } });
+}
+
+/**
+ * Downloads one stored object and streams its content into `sink`: stored bytes -> sha256 ->
+ * decrypt -> decompress -> sha256 (-> etcd's trailer check for snapshots). Fails with an
+ * integrity error when any hash, the authentication of the encryption or etcd's trailer does not
+ * match; the caller must discard what reached the sink then.
+ */
+export async function fetchVerified(options: FetchOptions, sink: Writable): Promise<FetchResult> {
+  const { storage, root, manifest, object } = options;
+  const key = objectKey(root, manifest.kind, manifest.id, object.file);
+  const contentChecked = options.storedOnly !== true;
+  if (contentChecked && object.encryption) {
+    if (!options.key) {
+      throw new WatchkeeperError('usage', `backup ${manifest.id} is encrypted (key id ${object.encryption.keyId}): give its key with backup.encryption.keyFile or the variable named by backup.encryption.keyEnv`);
+    }
+    if (keyId(options.key) !== object.encryption.keyId) {
+      throw new WatchkeeperError('integrity', `wrong decryption key: backup ${manifest.id} was encrypted with key id ${object.encryption.keyId}, the given key has id ${keyId(options.key)}`);
+    }
+  }
+  const stored = new HashMeter((bytes) => options.onProgress?.(bytes, object.size));
+  const content = new HashMeter();
+  const stages: NodeJS.ReadWriteStream[] = [stored];
+  if (contentChecked) {
+    if (object.encryption) stages.push(new DecryptStream(options.key!));
+    stages.push(decompressor(object.compression), content);
+    if (object.role === 'etcd-snapshot') stages.push(new EtcdTrailerCheck());
+  }
+  const source = await storage.get(key);
+  try {
+    await pipeline([source, ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
+  } catch (error) {
+    if (error instanceof WatchkeeperError && error.code !== 'storage_failed') throw error;
+    if (isZlibError(error)) throw new WatchkeeperError('integrity', `${key} is corrupted: it does not decompress (${describeError(error)})`, { cause: error });
+    throw new WatchkeeperError('storage_failed', `downloading ${key} from ${storage.location}: ${describeError(error)}`, { cause: error });
+  }
+  if (stored.bytes !== object.size || stored.sha256() !== object.sha256) {
+    throw new WatchkeeperError('integrity', `${key} is corrupted or truncated: downloaded ${stored.bytes} bytes with sha256 ${stored.sha256()}, the manifest says ${object.size} bytes with sha256 ${object.sha256}`);
+  }
+  if (contentChecked && (content.bytes !== object.contentSize || content.sha256() !== object.contentSha256)) {
+    throw new WatchkeeperError('integrity', `${key} is corrupted: its content has sha256 ${content.sha256()} (${content.bytes} bytes), the manifest says ${object.contentSha256} (${object.contentSize} bytes)`);
+  }
+  return { storedBytes: stored.bytes, contentChecked, contentBytes: content.bytes };
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED');
+}
