@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,7 +45,7 @@ export class Pki {
     return pki;
   }
 
-  /** Issues a certificate signed by this CA. */
+  /** Issues a certificate signed by this CA; safe to call concurrently (random serials, no serial file). */
   async issue(request: CertRequest): Promise<CertFiles> {
     const keyFile = join(this.dir, `${request.name}.key`);
     const certFile = join(this.dir, `${request.name}.crt`);
@@ -57,7 +58,7 @@ export class Pki {
     await writeFile(extFile, `${ext.join('\n')}\n`);
     await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', keyFile, '-out', csrFile, '-subj', subject]);
-    await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', this.caFile, '-CAkey', this.caKey, '-CAcreateserial',
+    await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', this.caFile, '-CAkey', this.caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
       '-out', certFile, '-days', '30', '-extfile', extFile]);
     return { certFile, keyFile };
   }
