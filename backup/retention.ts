@@ -120,18 +120,27 @@ export function isoWeek(time: Date): { year: number; week: number } {
   return { year: d.getUTCFullYear(), week: Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7) };
 }
 
-/** Goes back a duration such as "1y2m3w4d5h" in calendar units (UTC): years, months, weeks, days, hours. */
+/** Goes back a duration such as "1y2m3w4d5h" in calendar units (UTC): years, months (day clamped to the month's end), weeks, days, hours. */
 export function subtractDuration(from: Date, duration: string): Date {
   const d = new Date(from.getTime());
   for (const [, amount, unit] of duration.matchAll(/(\d+)([ymwdh])/g)) {
     const n = Number(amount);
-    if (unit === 'y') d.setUTCFullYear(d.getUTCFullYear() - n);
-    else if (unit === 'm') d.setUTCMonth(d.getUTCMonth() - n);
+    if (unit === 'y') addMonthsClamped(d, -12 * n);
+    else if (unit === 'm') addMonthsClamped(d, -n);
     else if (unit === 'w') d.setUTCDate(d.getUTCDate() - 7 * n);
     else if (unit === 'd') d.setUTCDate(d.getUTCDate() - n);
     else d.setUTCHours(d.getUTCHours() - n);
   }
   return d;
+}
+
+/** Moves a date by whole months, clamping the day to the target month's last day (Mar 31 - 1m = Feb 28). */
+function addMonthsClamped(d: Date, months: number): void {
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
 }
 
 function withinIsZero(duration: string): boolean {

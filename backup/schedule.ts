@@ -59,7 +59,7 @@ export class BackupScheduler {
     this.active = controller;
     signal?.addEventListener('abort', () => { void this.deactivate(); }, { once: true });
     for (const backup of this.options.backups) {
-      const task = createTask(backup.cron, () => { this.trigger(backup, 'schedule'); },
+      const task = createTask(backup.cron, () => { void this.trigger(backup, 'schedule'); },
         { name: `backup-${backup.name}`, timezone: backup.timezone ?? 'Etc/UTC', noOverlap: false });
       void task.start();
       this.tasks.push(task);

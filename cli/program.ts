@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { buildInfo } from '../core/version.ts';
+import { backupCommand } from './commands/backup.ts';
+import { backupsCommand } from './commands/backups.ts';
 import { configCommand } from './commands/config.ts';
 import { notBuiltCommand } from './commands/not-built.ts';
 import { proberCommand } from './commands/prober.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { versionCommand } from './commands/version.ts';
 
@@ -21,9 +24,9 @@ Examples:
   watchkeeper backups list -o json             list the backups in storage`);
   program.addCommand(notBuiltCommand('agent', 'node agent: ship container, component and audit logs', 'the log shipper'));
   program.addCommand(proberCommand());
-  program.addCommand(notBuiltCommand('backup', 'run scheduled backups, or one now (backup etcd)', 'the backup service'));
-  program.addCommand(notBuiltCommand('restore', 'restore a backup (restore etcd <id|latest>)', 'the backup service'));
-  program.addCommand(notBuiltCommand('backups', 'list, describe, verify and prune backups', 'the backup service'));
+  program.addCommand(backupCommand());
+  program.addCommand(restoreCommand());
+  program.addCommand(backupsCommand());
   program.addCommand(notBuiltCommand('render', 'render alert rules and Grafana dashboards to files', 'alerts and dashboards'));
   program.addCommand(sandboxCommand());
   program.addCommand(configCommand());

@@ -73,7 +73,7 @@ export async function extractFiles(archive: Readable, targetDir: string): Promis
     for await (const chunk of archive) {
       if (!extract.write(chunk as Buffer)) await once(extract as unknown as NodeJS.EventEmitter, 'drain');
     }
-    extract.end(undefined as unknown as Buffer);
+    extract.end(undefined);
   };
   feed().catch((error: unknown) => extract.destroy(error as Error));
   for await (const entry of extract) {

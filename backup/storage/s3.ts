@@ -1,6 +1,6 @@
 import {
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException,
-  type PutObjectCommandInput, type ServerSideEncryption, type StorageClass,
+  type PutObjectCommandInput, type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable, Transform } from 'node:stream';
@@ -59,7 +59,7 @@ export class S3Storage implements ObjectStorage {
       Key: key,
       Body: counted,
       ...(options.contentType ? { ContentType: options.contentType } : {}),
-      ...(this.options.serverSideEncryption !== 'none' ? { ServerSideEncryption: this.options.serverSideEncryption as ServerSideEncryption } : {}),
+      ...(this.options.serverSideEncryption !== 'none' ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
       ...(this.options.serverSideEncryption === 'aws:kms' && this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
       ...(this.options.storageClass ? { StorageClass: this.options.storageClass as StorageClass } : {}),
     };

@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { Registry } from 'prom-client';
+import { runService } from '../../core/service.ts';
+import { commandLogger, outputFormat } from '../../backup/cli-support.ts';
+import { backupContext } from '../../backup/context.ts';
+import { startBackupDaemon } from '../../backup/daemon.ts';
+import { runEtcdBackup, storedBytes } from '../../backup/etcd/backup.ts';
+import { BackupMetrics } from '../../backup/metrics.ts';
+import { byteProgress } from '../../backup/progress.ts';
+import { pruneBackups } from '../../backup/prune.ts';
+import { formatManifest } from '../../backup/report.ts';
+import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+
+interface EtcdOptions extends ConfigOptions {
+  name: string;
+  output: string;
+  prune?: boolean;
+}
+
+/** `watchkeeper backup`: the scheduled backup service; `watchkeeper backup etcd`: one snapshot now. */
+export function backupCommand(): Command {
+  const backup = withConfigOptions(new Command('backup'))
+    .description('run the configured backup schedules (leader-elected on a Lease; serves metrics), or one backup now (backup etcd)')
+    .addHelpText('after', `
+Examples:
+  watchkeeper backup -c watchkeeper.yaml         run backup.schedules until SIGTERM; metrics on :9464/metrics
+  watchkeeper backup etcd -c watchkeeper.yaml    take one etcd snapshot now
+Exit codes: 0 success, 1 failure, 2 bad usage or configuration.`)
+    .action(async (options: ConfigOptions) => {
+      const config = await configFromOptions(options);
+      await runService({ mode: 'backup', config, start: async (ctx) => { await startBackupDaemon(ctx); } });
+    });
+
+  const etcd = withConfigOptions(new Command('etcd'))
+    .description('take one etcd snapshot now and store it (streamed: etcd -> sha256 -> compress -> encrypt -> storage)')
+    .option('--name <name>', 'backup name recorded in the id (a schedule name applies its retention with --prune)', 'manual')
+    .option('--prune', "apply the retention of the schedule with the same --name afterwards")
+    .option('-o, --output <format>', 'table or json', 'table')
+    .addHelpText('after', `
+Examples:
+  watchkeeper backup etcd -c watchkeeper.yaml
+  watchkeeper backup etcd --set backup.etcd.endpoints='[https://10.0.0.5:2379]' \\
+    --set backup.etcd.caFile=/etc/kubernetes/pki/etcd/ca.crt \\
+    --set backup.etcd.certFile=/etc/kubernetes/pki/etcd/healthcheck-client.crt \\
+    --set backup.etcd.keyFile=/etc/kubernetes/pki/etcd/healthcheck-client.key -o json
+Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad usage or configuration.`)
+    .action(async (local: EtcdOptions, command: Command) => {
+      // -c/--set may be given before "etcd" too (they then belong to "backup").
+      const options = { ...command.optsWithGlobals(), ...local };
+      const format = outputFormat(options.output);
+      const config = await configFromOptions(options);
+      const logger = commandLogger(config);
+      const ctx = await backupContext(config);
+      const progress = byteProgress('snapshot');
+      const started = Date.now();
+      const metrics = new BackupMetrics(new Registry());
+      try {
+        const manifest = await runEtcdBackup({
+          storage: ctx.storage, root: ctx.root, name: options.name, etcd: config.backup.etcd, encryptionKey: ctx.encryptionKey, logger,
+          onProgress: (phase, bytes, total) => { if (phase === 'snapshot') progress.update(bytes, total); },
+        });
+        progress.stop();
+        metrics.recordRun({ name: options.name, kind: 'etcd' }, 'success', (Date.now() - started) / 1000, storedBytes(manifest));
+        const schedule = config.backup.schedules.find((s) => s.name === options.name);
+        if (options.prune === true && schedule?.retention) {
+          await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: 'etcd', name: options.name, policy: schedule.retention, dryRun: false, logger, metrics });
+        }
+        process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : `Stored in ${ctx.storage.location}\n${formatManifest(manifest)}`);
+      } finally {
+        progress.stop();
+        ctx.storage.close?.();
+      }
+    });
+  return backup.addCommand(etcd);
+}
