@@ -1,0 +1,27 @@
+import { Registry } from 'prom-client';
+import { BackupMetrics } from '../backup/metrics.ts';
+import { createLogsMetrics } from '../collectors/logs/metrics.ts';
+import { createProberMetrics } from '../prober/metrics.ts';
+
+/**
+ * Every series name watchkeeper exports (histograms and counters expanded to their _bucket, _sum,
+ * _count series), taken from the components' own metric modules so that a renamed metric breaks
+ * the alert and dashboard tests instead of a dashboard.
+ */
+export async function exportedSeriesNames(): Promise<Set<string>> {
+  const registry = new Registry();
+  createProberMetrics(registry);
+  new BackupMetrics(registry);
+  createLogsMetrics(registry);
+  const names = new Set<string>();
+  for (const metric of await registry.getMetricsAsJSON()) {
+    names.add(metric.name);
+    if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+  }
+  return names;
+}
+
+/** The watchkeeper_* metric names a PromQL expression refers to. */
+export function referencedMetricNames(expr: string): string[] {
+  return [...expr.matchAll(/\bwatchkeeper_[a-z0-9_]+/g)].map((m) => m[0]);
+}
