@@ -13,6 +13,8 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** Bound of one page request. */
   timeoutMs?: number;
+  /** Continue token to start from (e.g. to resume a paged read); a 410 on it restarts from the first page. */
+  continueToken?: string;
   /** How many times an expired continue token (410) may restart the list; default 3. */
   maxRestarts?: number;
 }
@@ -37,7 +39,7 @@ export interface ListPage<T extends KubeObject = KubeObject> {
 export async function* listPages<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
   const maxRestarts = options.maxRestarts ?? 3;
   let restarts = 0;
-  let token: string | undefined;
+  let token: string | undefined = options.continueToken;
   let restarted = false;
   for (;;) {
     const query: Query = { ...options.query, limit: options.limit ?? 500, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, continue: token };
