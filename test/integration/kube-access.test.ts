@@ -102,7 +102,8 @@ describe('core/kube against a real kube-apiserver', () => {
     // A write moves the revision past the token's, so the compaction removes the token's revision.
     await admin.postJson(path, { metadata: { name: 'cm-late', labels: { set: 'paged' } } });
     await compactAndRestart();
-    const direct = await admin.request('GET', path, { query: { limit: 10, labelSelector: 'set=paged', continue: first.value!.raw.toString().match(/"continue":"([^"]+)"/)![1] }, acceptErrorStatus: true });
+    const token = (JSON.parse(first.value!.raw.toString()) as { metadata: { continue: string } }).metadata.continue;
+    const direct = await admin.request('GET', path, { query: { limit: 10, labelSelector: 'set=paged', continue: token }, acceptErrorStatus: true });
     expect(direct.status).toBe(410);
     const rest: { restarted: boolean; n: number }[] = [];
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push({ restarted: next.value.restarted, n: next.value.items.length });
