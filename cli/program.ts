@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.ts';
 import { notBuiltCommand } from './commands/not-built.ts';
 import { proberCommand } from './commands/prober.ts';
 import { restoreCommand } from './commands/restore.ts';
+import { renderCommand } from './commands/render.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { versionCommand } from './commands/version.ts';
 
@@ -27,7 +28,7 @@ Examples:
   program.addCommand(backupCommand());
   program.addCommand(restoreCommand());
   program.addCommand(backupsCommand());
-  program.addCommand(notBuiltCommand('render', 'render alert rules and Grafana dashboards to files', 'alerts and dashboards'));
+  program.addCommand(renderCommand());
   program.addCommand(sandboxCommand());
   program.addCommand(configCommand());
   program.addCommand(versionCommand());

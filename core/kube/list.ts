@@ -36,7 +36,7 @@ export interface ListPage<T extends KubeObject = KubeObject> {
  * Lists a collection page by page (limit/continue). When the continue token expires (410 Gone,
  * the snapshot was compacted) the list starts again from the first page, and that page says so.
  */
-export async function* listPages<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+export async function* listPages<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>, void> {
   const maxRestarts = options.maxRestarts ?? 3;
   let restarts = 0;
   let token: string | undefined = options.continueToken;
