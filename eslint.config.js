@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dashboards/rendered/**', 'test/env/tools/**'] },
+  { ignores: ['node_modules/**', 'rendered/**', 'test/env/tools/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['cli/bin.js', 'eslint.config.js'] }, tsconfigRootDir: import.meta.dirname } },

@@ -1,0 +1,13 @@
+import { backupDashboard } from './backup.ts';
+import type { GrafanaDashboard } from './grafana.ts';
+import { logsDashboard } from './logs.ts';
+import { proberDashboard } from './prober.ts';
+
+/** Every dashboard watchkeeper ships, by file name. */
+export function allDashboards(): Record<string, GrafanaDashboard> {
+  return {
+    'watchkeeper-prober.json': proberDashboard(),
+    'watchkeeper-backup.json': backupDashboard(),
+    'watchkeeper-logs.json': logsDashboard(),
+  };
+}
