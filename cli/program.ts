@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { buildInfo } from '../core/version.ts';
 import { backupCommand } from './commands/backup.ts';
 import { backupsCommand } from './commands/backups.ts';
+import { agentCommand } from './commands/agent.ts';
 import { configCommand } from './commands/config.ts';
+import { logsCommand } from './commands/logs.ts';
 import { notBuiltCommand } from './commands/not-built.ts';
 import { proberCommand } from './commands/prober.ts';
 import { restoreCommand } from './commands/restore.ts';
@@ -23,7 +25,8 @@ Examples:
   watchkeeper prober --once                    run one black-box probe and print what broke
   watchkeeper backup etcd -c watchkeeper.yaml  take one etcd snapshot now
   watchkeeper backups list -o json             list the backups in storage`);
-  program.addCommand(notBuiltCommand('agent', 'node agent: ship container, component and audit logs', 'the log shipper'));
+  program.addCommand(agentCommand());
+  program.addCommand(logsCommand());
   program.addCommand(proberCommand());
   program.addCommand(backupCommand());
   program.addCommand(restoreCommand());

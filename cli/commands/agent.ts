@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { runService } from '../../core/service.ts';
+import { startLogAgent } from '../../collectors/logs/agent.ts';
+import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+
+/** `watchkeeper agent`: the node agent, shipping container, component and audit logs until SIGTERM. */
+export function agentCommand(): Command {
+  return withConfigOptions(new Command('agent'))
+    .description('node agent: ship container, component and audit logs')
+    .addHelpText('after', `
+Examples:
+  watchkeeper agent -c watchkeeper.yaml
+  watchkeeper agent -c watchkeeper.yaml --set logs.sink=elasticsearch --set logs.elasticsearch.url=http://es:9200
+Runs until SIGTERM or SIGINT; then sends what is buffered (within shutdownTimeoutSeconds) and persists checkpoints.
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
+    .action(async (options: ConfigOptions) => {
+      const config = await configFromOptions(options);
+      await runService({
+        mode: 'agent', config,
+        start: async (ctx) => {
+          const agent = await startLogAgent({
+            config: config.logs, kubernetes: config.kubernetes, logger: ctx.logger, registry: ctx.registry,
+            stopTimeoutMs: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 2000),
+          });
+          ctx.lifecycle.add({ name: 'logs', stop: () => agent.stop() });
+          ctx.status.addReadiness({ name: 'logs', check: () => agent.sources.length > 0 || agent.webhook !== undefined });
+        },
+      });
+    });
+}

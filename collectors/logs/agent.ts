@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../core/config/schema.ts';
+import { KubeClient } from '../../core/kube/client.ts';
+import { resolveKubeAccess } from '../../core/kube/access.ts';
+import type { Logger } from '../../core/log.ts';
+import type { LogsConfig } from './config.ts';
+import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
+import { ExcludableParser, isExcluded } from './enrich/exclude.ts';
+import { pathMetadata } from './enrich/path-metadata.ts';
+import { kubePodMetadata, noPodMetadata, type PodMetadataProvider } from './enrich/pod-metadata.ts';
+import { compileRedactions } from './enrich/redact.ts';
+import { createLogsMetrics, type LogsMetrics } from './metrics.ts';
+import { AuditParser } from './parsers/audit.ts';
+import { CriParser } from './parsers/cri.ts';
+import { detectContainerFormat } from './parsers/detect.ts';
+import { DockerParser } from './parsers/docker.ts';
+import { KlogParser } from './parsers/klog.ts';
+import { FileEmitter, type MessageOptions } from './pipeline/emitter.ts';
+import { IndexNames } from './pipeline/index-names.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+import { DeadLetterFile } from './sinks/dead-letter.ts';
+import { DirectorySink } from './sinks/directory/sink.ts';
+import { ElasticsearchSink } from './sinks/elasticsearch/sink.ts';
+import type { LogSink } from './sinks/types.ts';
+import { startAuditWebhook, type AuditWebhook } from './sources/audit-webhook.ts';
+import { CheckpointStore } from './sources/checkpoint.ts';
+import { FileSource } from './sources/file-source.ts';
+
+/** Options of {@link startLogAgent}. */
+export interface LogAgentOptions {
+  config: LogsConfig;
+  kubernetes: Config['kubernetes'];
+  logger: Logger;
+  registry: Registry;
+  /** Replaces the API-backed pod cache (tests). */
+  podMetadata?: PodMetadataProvider;
+  /** How long stop() may wait for the sink. */
+  stopTimeoutMs?: number;
+}
+
+/** A running log shipper. */
+export interface LogAgent {
+  sources: FileSource[];
+  pipeline: Pipeline;
+  metrics: LogsMetrics;
+  webhook?: AuditWebhook;
+  /** Stops reading, sends what is buffered (bounded), persists checkpoints. */
+  stop(): Promise<void>;
+}
+
+async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise<PodMetadataProvider> {
+  if (options.podMetadata) return options.podMetadata;
+  if (!options.config.enrichFromApi || !options.config.containers.enabled) return noPodMetadata;
+  try {
+    const access = await resolveKubeAccess({
+      ...(options.kubernetes.kubeconfig ? { kubeconfig: options.kubernetes.kubeconfig } : {}),
+      ...(options.kubernetes.context ? { context: options.kubernetes.context } : {}),
+    });
+    const nodeName = options.config.nodeName ?? (process.env.NODE_NAME || undefined);
+    return kubePodMetadata(new KubeClient(access), { ...(nodeName ? { nodeName } : {}), logger });
+  } catch (error) {
+    logger.warn({ err: error }, 'No Kubernetes API access: container events carry the fields of their path only.');
+    return noPodMetadata;
+  }
+}
+
+/**
+ * Starts the log shipper: container, component and audit file sources and the audit webhook,
+ * one pipeline with end-to-end acknowledgement, and the configured sink.
+ */
+export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent> {
+  const { config } = options;
+  const logger = options.logger.child({ component: 'logs' });
+  const metrics = createLogsMetrics(options.registry);
+  const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints.json'));
+  await checkpoints.load();
+  const abort = new AbortController();
+  const sink: LogSink = config.sink === 'elasticsearch'
+    ? new ElasticsearchSink({ config: config.elasticsearch, deadLetters: new DeadLetterFile(config.dataDir), metrics, logger })
+    : new DirectorySink(config.directory, metrics);
+  await sink.start(abort.signal);
+  const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
+  const names = new IndexNames(config.elasticsearch.indexPrefix, config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream');
+  const pods = await podMetadataFor(options, logger);
+  const messages: MessageOptions = {
+    redactions: compileRedactions(config.redact),
+    ...(config.containers.excludePattern ? { exclude: new RegExp(config.containers.excludePattern) } : {}),
+    parseJson: config.containers.parseJson,
+    ...(config.containers.multilineStart ? { multilineStart: new RegExp(config.containers.multilineStart) } : {}),
+    maxMessageBytes: config.containers.maxMessageBytes,
+  };
+  const plain: MessageOptions = { redactions: messages.redactions, parseJson: false, maxMessageBytes: config.containers.maxMessageBytes };
+  const maxLineBytes = Math.max(config.containers.maxMessageBytes + 4096, config.tail.readBufferBytes);
+  const common = { pipeline, checkpoints, tail: config.tail, maxLineBytes, logger, metrics };
+
+  const containerFiles = new Map<string, { emitter: FileEmitter; parser: ExcludableParser; path: string }>();
+  pods.onChange((namespace, pod) => {
+    for (const file of containerFiles.values()) {
+      const meta = pathMetadata(file.path);
+      if (meta?.namespace !== namespace || meta.pod !== pod) continue;
+      const info = pods.get(namespace, pod);
+      file.emitter.suffix = containerSuffix(file.path, meta, info);
+      file.parser.excluded = isExcluded(namespace, info?.annotations, config.containers.excludeNamespaces, config.containers.excludeAnnotation);
+    }
+  });
+
+  const sources: FileSource[] = [];
+  if (config.containers.enabled) {
+    sources.push(new FileSource('containers', {
+      ...common, source: 'containers', patterns: config.containers.paths, startAt: config.containers.startAt,
+      makeParser: (path, firstLine, target, idPrefix) => {
+        const meta = pathMetadata(path);
+        const info = meta ? pods.get(meta.namespace, meta.pod) : undefined;
+        const emitter = new FileEmitter(pipeline, names, messages, target, idPrefix, containerSuffix(path, meta, info));
+        const format = config.containers.format === 'auto' ? detectContainerFormat(firstLine.toString('utf8')) : config.containers.format;
+        const inner = format === 'docker' ? new DockerParser(emitter, messages.maxMessageBytes) : new CriParser(emitter, messages.maxMessageBytes);
+        const parser = new ExcludableParser(inner, emitter,
+          isExcluded(meta?.namespace, info?.annotations, config.containers.excludeNamespaces, config.containers.excludeAnnotation));
+        containerFiles.set(path, { emitter, parser, path });
+        return { emitter, parser };
+      },
+    }));
+  }
+  for (const component of config.components) {
+    sources.push(new FileSource(`component:${component.name}`, {
+      ...common, source: `component:${component.name}`, patterns: component.paths, startAt: component.startAt,
+      makeParser: (path, _firstLine, target, idPrefix) => {
+        const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, componentSuffix(path, component.name));
+        return { emitter, parser: new KlogParser(emitter, component.name, plain.maxMessageBytes) };
+      },
+    }));
+  }
+  if (config.audit.paths.length > 0) {
+    sources.push(new FileSource('audit', {
+      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt,
+      makeParser: (path, _firstLine, target, idPrefix) => {
+        const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, Buffer.from('}'));
+        return { emitter, parser: new AuditParser(emitter, config.auditProcessing.maxObjectBytes) };
+      },
+    }));
+  }
+  for (const source of sources) await source.start();
+
+  let webhook: AuditWebhook | undefined;
+  if (config.auditWebhook.enabled) {
+    webhook = await startAuditWebhook({
+      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), maxObjectBytes: config.auditProcessing.maxObjectBytes,
+      pipeline, names, metrics, logger,
+    });
+  }
+
+  let saving = false;
+  const checkpointTimer = setInterval(() => {
+    if (saving) return;
+    saving = true;
+    checkpoints.save()
+      .catch((error: unknown) => logger.error({ err: error }, 'Cannot persist checkpoints.'))
+      .finally(() => { saving = false; metrics.checkpointAge.set((Date.now() - checkpoints.savedAt) / 1000); });
+  }, config.checkpointIntervalMs);
+  logger.info({ sources: sources.map((s) => s.name), sink: sink.name, webhook: webhook?.url }, 'Log shipper started.');
+
+  return {
+    sources, pipeline, metrics, ...(webhook ? { webhook } : {}),
+    async stop() {
+      clearInterval(checkpointTimer);
+      await webhook?.close();
+      await Promise.all(sources.map((s) => s.stop()));
+      await pipeline.stop(options.stopTimeoutMs ?? 10_000);
+      abort.abort();
+      await webhook?.flush();
+      await checkpoints.save();
+      await pods.stop();
+      logger.info('Log shipper stopped.');
+    },
+  };
+}
