@@ -4,6 +4,11 @@ import type { Etcd3, ISnapshotResponse } from 'etcd3';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { etcdError } from './client.ts';
 
+/** The part of etcd3's connection pool used to open the snapshot stream. */
+interface SnapshotPool {
+  withConnection<T>(service: 'Maintenance', fn: (args: { client: unknown; metadata: unknown }) => T): Promise<T>;
+}
+
 /** Length of the sha256 that etcd appends to the database it streams. */
 export const etcdTrailerSize = 32;
 
@@ -15,7 +20,14 @@ export const etcdTrailerSize = 32;
 export async function openSnapshotStream(client: Etcd3, endpoint: string): Promise<Readable> {
   let messages: AsyncIterable<ISnapshotResponse>;
   try {
-    messages = (await client.maintenance.snapshot()) as unknown as AsyncIterable<ISnapshotResponse>;
+    // etcd3 1.1.2's maintenance.snapshot() passes the auth metadata where gRPC expects the request,
+    // so with etcd auth enabled the call carries no token and etcd refuses it. The stream is
+    // opened here through the client's own connection pool, with the token sent as metadata.
+    const pool = (client as unknown as { pool: SnapshotPool }).pool;
+    messages = await pool.withConnection('Maintenance', ({ client: grpcClient, metadata }) => {
+      const stream = (grpcClient as unknown as { snapshot(request: object, metadata: unknown): AsyncIterable<ISnapshotResponse> }).snapshot({}, metadata);
+      return stream;
+    });
   } catch (error) {
     throw etcdError(endpoint, 'snapshot', error);
   }
