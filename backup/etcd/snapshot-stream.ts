@@ -25,7 +25,7 @@ export async function openSnapshotStream(client: Etcd3, endpoint: string): Promi
     // opened here through the client's own connection pool, with the token sent as metadata.
     const pool = (client as unknown as { pool: SnapshotPool }).pool;
     messages = await pool.withConnection('Maintenance', ({ client: grpcClient, metadata }) => {
-      const stream = (grpcClient as unknown as { snapshot(request: object, metadata: unknown): AsyncIterable<ISnapshotResponse> }).snapshot({}, metadata);
+      const stream = (grpcClient as { snapshot(request: object, metadata: unknown): AsyncIterable<ISnapshotResponse> }).snapshot({}, metadata);
       return stream;
     });
   } catch (error) {
