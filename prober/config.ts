@@ -13,7 +13,8 @@ const timeouts = z.strictObject({
   apiSeconds: z.number().positive().default(10).describe('Step "api": /readyz, /version and the permission checks.'),
   namespaceSeconds: z.number().positive().default(15).describe('Step "namespace": create the ephemeral namespace.'),
   writeSeconds: z.number().positive().default(15).describe('Step "write": ConfigMap create/get/update/stale update/delete and watch latency.'),
-  workloadSeconds: z.number().positive().default(60).describe('Step "workload": the Deployment\'s pods all Ready.'),
+  workloadSeconds: z.number().positive().default(45)
+    .describe('Step "workload": the Deployment\'s pods all Ready (includes image pulls on a node\'s first run).'),
   serviceSeconds: z.number().positive().default(30).describe('Step "service": EndpointSlices list the Ready pods, then follow a scale-down.'),
   inClusterSeconds: z.number().positive().default(20).describe('Step "in-cluster": DNS lookup and HTTP GET through the Service.'),
   teardownSeconds: z.number().positive().default(60).describe('Step "teardown": delete the namespace and wait until it is gone.'),

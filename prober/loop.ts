@@ -3,7 +3,7 @@ import type { Logger } from '../core/log.ts';
 import { sleep } from '../core/retry.ts';
 import type { ProberConfig } from './config.ts';
 import type { ProberMetrics } from './metrics.ts';
-import { recordProbeResult } from './record.ts';
+import { markFailed, recordProbeResult } from './record.ts';
 import { runProbe } from './runner.ts';
 import type { ProbeResult } from './step.ts';
 import { probeSteps } from './steps/index.ts';
@@ -58,7 +58,11 @@ export class ProbeLoop {
     const steps = probeSteps(config);
     const signal = this.controller.signal;
     while (!signal.aborted) {
-      const result = await runProbe({ client: this.options.client, config, logger, steps, signal });
+      const result = await runProbe({
+        client: this.options.client, config, logger, steps, signal,
+        // The verdict is known at the first failure: publish it now rather than after teardown.
+        onStep: (step) => { if (step.status === 'failed') markFailed(metrics, step.name); },
+      });
       recordProbeResult(metrics, result);
       this.options.onResult?.(result);
       const fields = { run: result.runId, ok: result.ok, seconds: Number((result.durationMs / 1000).toFixed(1)), failure: result.failure };

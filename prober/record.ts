@@ -26,3 +26,9 @@ export function recordProbeResult(metrics: ProberMetrics, result: ProbeResult, n
     metrics.consecutiveFailures.inc();
   }
 }
+
+/** Publishes a failed step at once, before the run (and its teardown) has finished. */
+export function markFailed(metrics: ProberMetrics, step: string): void {
+  metrics.success.set(0);
+  metrics.stepSuccess.set({ step }, 0);
+}

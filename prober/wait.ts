@@ -31,6 +31,11 @@ export function seconds(ms: number): string {
   return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
 }
 
+/** A measured duration for messages, to the hundredth of a second: 1234 -> "1.23s". */
+export function measured(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
 /** Resolves with the promise's value, or with undefined as soon as the signal aborts. */
 export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);

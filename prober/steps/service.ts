@@ -4,7 +4,7 @@ import type { KubeObject } from '../../core/kube/types.ts';
 import { workloadName } from '../labels.ts';
 import { isPodReady, type Pod } from '../pods.ts';
 import { ProbeFailure, type ProbeContext, type ProbeStep } from '../step.ts';
-import { seconds, waitFor } from '../wait.ts';
+import { measured, seconds, waitFor } from '../wait.ts';
 
 interface EndpointSlice extends KubeObject {
   endpoints?: { addresses: string[]; conditions?: { ready?: boolean; terminating?: boolean }; targetRef?: { name?: string } }[];
@@ -57,7 +57,7 @@ export const serviceStep = (timeoutMs: number): ProbeStep => ({
       return last.expected.length === config.replicas - 1 && sameSet(last.view.ready, last.expected) ? last : undefined;
     }, 300);
     if (!second) throw new ProbeFailure(`after scaling to ${config.replicas - 1}: ${mismatch(last, timeoutMs)}`);
-    return `${config.replicas} endpoints after ${seconds(Math.round(firstMs))}; scale-down seen after ${seconds(Math.round(performance.now() - scaledAt))}`;
+    return `${config.replicas} endpoints after ${measured(firstMs)}; scale-down seen after ${measured(performance.now() - scaledAt)}`;
   },
 });
 

@@ -6,7 +6,7 @@ import type { ProberConfig } from '../config.ts';
 import { workloadName } from '../labels.ts';
 import { isPodReady, quantile, summariseNotReady, type Pod } from '../pods.ts';
 import { ProbeFailure, type ProbeContext, type ProbeStep } from '../step.ts';
-import { seconds, unlessAborted, waitFor } from '../wait.ts';
+import { measured, seconds, unlessAborted, waitFor } from '../wait.ts';
 
 interface ReplicaSet extends KubeObject {
   spec?: { replicas?: number };
@@ -85,7 +85,7 @@ export const workloadStep = (timeoutMs: number): ProbeStep => ({
       if (verdict === 'MISSED' && config.failOnPodStartupSlo) {
         throw new ProbeFailure(`deployment ${workloadName}: pod startup p99 ${seconds(p99)} exceeds the SLO of ${seconds(slo)}`);
       }
-      return `${n}/${n} pods Ready; startup p50 ${seconds(p50)} p99 ${seconds(p99)} (SLO p99 <= ${seconds(slo)}: ${verdict})`;
+      return `${n}/${n} pods Ready; startup p50 ${measured(p50)} p99 ${measured(p99)} (SLO p99 <= ${seconds(slo)}: ${verdict})`;
     } finally {
       await watch.stop();
     }

@@ -109,7 +109,7 @@ describe('nextDelayMs', () => {
 
 describe('prober config', () => {
   it('has defaults suited to a real cluster and rejects unknown keys', () => {
-    expect(config).toMatchObject({ intervalSeconds: 60, replicas: 3, inCluster: 'auto', timeouts: { workloadSeconds: 60, teardownSeconds: 60 } });
+    expect(config).toMatchObject({ intervalSeconds: 60, replicas: 3, inCluster: 'auto', timeouts: { workloadSeconds: 45, teardownSeconds: 60 } });
     expect(proberSection.safeParse({ replicas: 1 }).success).toBe(false);
     expect(proberSection.safeParse({ timeouts: { nope: 1 } }).success).toBe(false);
     expect(proberSection.parse({ tolerations: [{ key: 'kwok.x-k8s.io/node', operator: 'Exists', effect: 'NoSchedule' }] }).tolerations).toHaveLength(1);
