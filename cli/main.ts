@@ -2,4 +2,7 @@
 import { buildProgram } from './program.ts';
 import { runCli } from './run.ts';
 
-process.exitCode = await runCli(buildProgram(), process.argv);
+const code = await runCli(buildProgram(), process.argv);
+process.exitCode = code;
+// A stopped mode normally lets the event loop drain; a handle someone forgot must not keep it alive.
+setTimeout(() => process.exit(code), 2_000).unref();

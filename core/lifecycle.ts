@@ -13,13 +13,14 @@ export interface LifecycleOptions {
   logger: Logger;
   /** How long all components together may take to stop before the process exits anyway. */
   stopTimeoutMs: number;
-  /** Exit function, replaceable in tests. */
+  /** Called on a second signal; default process.exit. Replaceable in tests. */
   exit?: (code: number) => void;
 }
 
 /**
  * Owns the components of a long-running mode. On SIGTERM or SIGINT it stops them in reverse start
- * order within a bounded time; a second signal exits at once.
+ * order within a bounded time, after which {@link Lifecycle.stopped} resolves and the mode returns;
+ * a second signal exits the process at once.
  */
 export class Lifecycle {
   private readonly components: Component[] = [];
@@ -32,7 +33,7 @@ export class Lifecycle {
       return;
     }
     this.options.logger.info({ signal }, 'Stopping.');
-    void this.stop().then(() => this.exit(0));
+    void this.stop();
   };
 
   constructor(options: LifecycleOptions) {
