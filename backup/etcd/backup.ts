@@ -9,6 +9,7 @@ import type { ObjectStorage } from '../storage/types.ts';
 import { compressor } from '../stream/compression.ts';
 import { EncryptStream, encryptionAlgorithm, keyId } from '../stream/encryption.ts';
 import { HashMeter } from '../stream/meter.ts';
+import { Rechunk } from '../stream/rechunk.ts';
 import { streamToStorage } from '../stream/store.ts';
 import { loadEtcdCredentials } from './client.ts';
 import { chooseMember, toHexId } from './member.ts';
@@ -63,7 +64,7 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     const storedMeter = new HashMeter();
     const source = await openSnapshotStream(member.client, status.endpoint);
     stored.push(key);
-    await streamToStorage(storage, key, source, [check, content, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream' });
+    await streamToStorage(storage, key, source, [new Rechunk(), check, content, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream' });
     objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: content.bytes, contentSha256: content.sha256(), compression: etcd.compression, encryption });
     log.debug({ key, bytes: storedMeter.bytes }, 'Snapshot stored.');
 

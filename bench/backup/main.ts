@@ -1,0 +1,160 @@
+// Benchmark: watchkeeper's streamed etcd backup to S3 (MinIO) against its peer, `etcdctl snapshot
+// save` to local disk followed by an upload of that file with the same S3 client, in one run on
+// one etcd with >= 500 MiB of data. Each side runs as its own process; peak RSS is that process's
+// VmHWM. Prints the ratios and rewrites the "Backup" section of docs/benchmarks.md.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { startEtcd, startS3 } from '../../test/env/index.ts';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const node = process.execPath;
+const targetMiB = Number(process.env.BENCH_BACKUP_MIB ?? 520);
+
+interface Measured { seconds: number; peakRssMiB: number; stdout: string }
+
+/** Runs a command, polling /proc/<pid>/status for VmHWM (peak resident set) until it exits. */
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peakKiB = 0;
+    const sample = (): void => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+      } catch { /* the process has exited */ }
+    };
+    const timer = setInterval(sample, 50);
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); sample(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) reject(new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ seconds, peakRssMiB: peakKiB / 1024, stdout });
+    });
+  });
+}
+
+async function fill(endpoint: string, mib: number): Promise<void> {
+  const client = new Etcd3({ hosts: endpoint });
+  // 1 MiB values of hex text: compressible about 2:1, like JSON-heavy Kubernetes objects.
+  const value = (): string => randomBytes(512 * 1024).toString('hex');
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < mib) {
+      const i = next++;
+      await client.put(`/registry/bench/blob-${String(i).padStart(5, '0')}`).value(value());
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  client.close();
+}
+
+function ratio(a: number, b: number): string {
+  return (a / b).toFixed(2);
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), 'wk-bench-backup-'));
+  const etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes=8589934592', '--max-request-bytes=2097152'] });
+  const s3 = await startS3();
+  try {
+    process.stdout.write(`filling etcd with ${targetMiB} MiB ...\n`);
+    await fill(etcd.endpoints[0]!, targetMiB);
+    const s3Settings = {
+      bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
+      serverSideEncryption: 'none', partSizeMiB: 8, queueSize: 2,
+    };
+    await writeFile(path.join(work, 's3.json'), JSON.stringify(s3Settings));
+    const keyHex = randomBytes(32).toString('hex');
+    const configFor = async (name: string, encrypted: boolean): Promise<string> => {
+      const file = path.join(work, `${name}.json`);
+      await writeFile(file, JSON.stringify({
+        cluster: { name: 'bench' },
+        log: { level: 'warn' },
+        backup: {
+          storage: { type: 's3', prefix: name, s3: s3Settings },
+          encryption: { enabled: encrypted, keyEnv: 'BENCH_KEY' },
+          etcd: { endpoints: etcd.endpoints, compression: 'zstd' },
+          tools: { binDir: etcd.binDir },
+        },
+      }));
+      return file;
+    };
+    const env = { ...process.env, BENCH_KEY: keyHex };
+    const plainConfig = await configFor('wk-zstd', false);
+    const encConfig = await configFor('wk-zstd-enc', true);
+
+    // Peer: etcdctl snapshot save, then upload of the file.
+    const snapshotFile = path.join(work, 'peer.db');
+    const save = await measure(path.join(etcd.binDir, 'etcdctl'), ['--endpoints', etcd.endpoints[0]!, 'snapshot', 'save', snapshotFile]);
+    const dbBytes = (await stat(snapshotFile)).size;
+    const upload = await measure(node, [path.join(repo, 'bench/backup/upload-file.ts'), path.join(work, 's3.json'), snapshotFile, 'peer/etcd.db']);
+    await rm(snapshotFile, { force: true });
+    const peerSeconds = save.seconds + upload.seconds;
+
+    // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
+    const cli = path.join(repo, 'cli/main.ts');
+    const slim = await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env);
+    const wk = await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env);
+    const wkManifest = JSON.parse(wk.stdout) as { objects: { size: number }[] };
+    const wkEnc = await measure(node, [cli, 'backup', 'etcd', '-c', encConfig, '-o', 'json'], env);
+
+    // Restore of the encrypted backup: download, verify, decrypt, decompress, etcdutl restore.
+    const restore = await measure(node, [cli, 'restore', 'etcd', 'latest', '-c', encConfig, '--data-dir', path.join(work, 'restored'), '--name', 'default', '-o', 'json'], env);
+
+    const mib = (b: number): string => (b / 1024 / 1024).toFixed(0);
+    const rows = [
+      ['etcdctl snapshot save + upload (peer)', peerSeconds, Math.max(save.peakRssMiB, upload.peakRssMiB), `save ${save.seconds.toFixed(1)} s (${save.peakRssMiB.toFixed(0)} MiB), upload ${upload.seconds.toFixed(1)} s (${upload.peakRssMiB.toFixed(0)} MiB); ${mib(dbBytes)} MiB uploaded, ${mib(dbBytes)} MiB on local disk`],
+      ['watchkeeper pipeline alone (bench/backup/streamed-backup.ts), zstd', slim.seconds, slim.peakRssMiB, 'runEtcdBackup in a process that loads nothing else'],
+      ['watchkeeper backup etcd (CLI), zstd', wk.seconds, wk.peakRssMiB, `${mib(wkManifest.objects[0]!.size)} MiB uploaded, nothing on local disk`],
+      ['watchkeeper backup etcd (CLI), zstd + AES-256-GCM', wkEnc.seconds, wkEnc.peakRssMiB, 'same, encrypted'],
+    ] as const;
+    const lines = [
+      '## Backup: streamed etcd snapshot to S3',
+      '',
+      `Run by \`npm run bench -- backup\` (bench/backup/main.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.`,
+      `etcd 3.6.16 with a ${mib(dbBytes)} MiB database (${targetMiB} values of 1 MiB hex text), MinIO on the same host, S3 part size 8 MiB, queue 2 (both sides).`,
+      'Each side is a separate process; peak RSS is its VmHWM.',
+      '',
+      '| method | seconds | peak RSS (MiB) | notes |',
+      '|---|---:|---:|---|',
+      ...rows.map(([name, seconds, rss, notes]) => `| ${name} | ${seconds.toFixed(1)} | ${rss.toFixed(0)} | ${notes} |`),
+      '',
+      `Ratio peer time / watchkeeper time (above 1: watchkeeper is faster): ${ratio(peerSeconds, slim.seconds)} (pipeline alone), ${ratio(peerSeconds, wk.seconds)} (CLI, zstd), ${ratio(peerSeconds, wkEnc.seconds)} (CLI, zstd + encryption).`,
+      `Restore of the encrypted backup (download, verify, decrypt, decompress, etcdutl snapshot restore): ${restore.seconds.toFixed(1)} s, peak RSS ${restore.peakRssMiB.toFixed(0)} MiB.`,
+      '',
+    ];
+    const section = lines.join('\n');
+    process.stdout.write(`${section}\n`);
+    await writeSection(path.join(repo, 'docs/benchmarks.md'), section);
+  } finally {
+    await Promise.allSettled([etcd.stop(), s3.stop()]);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Replaces this benchmark's section of docs/benchmarks.md (from its heading to the next "## "), keeping the others. */
+async function writeSection(file: string, section: string): Promise<void> {
+  const heading = '## Backup: streamed etcd snapshot to S3';
+  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n\n';
+  const start = current.indexOf(heading);
+  if (start < 0) {
+    await writeFile(file, `${current.trimEnd()}\n\n${section}`);
+    return;
+  }
+  const nextHeading = current.indexOf('\n## ', start + heading.length);
+  const end = nextHeading < 0 ? current.length : nextHeading + 1;
+  await writeFile(file, `${current.slice(0, start)}${section}${end < current.length ? `\n${current.slice(end)}` : ''}`);
+}
+
+await main();
