@@ -41,8 +41,9 @@ Exit codes (--once): 0 every step passed, 1 a step failed, 2 bad usage or config
         const logger = createLogger({ level: config.log.level, format: config.log.format === 'auto' ? 'json' : config.log.format, destination: process.stderr })
           .child({ component: 'prober' });
         const client = new KubeClient(access);
-        const onSigint = (): void => controller.abort(new Error('interrupted'));
         const controller = new AbortController();
+        // Ctrl-C cancels the run; teardown still requests the namespace's deletion.
+        const onSigint = (): void => controller.abort(new Error('interrupted'));
         process.once('SIGINT', onSigint);
         try {
           const result = await runProbe({ client, config: config.prober, logger, steps: probeSteps(config.prober), signal: controller.signal });
