@@ -1,19 +1,29 @@
 import { Command } from 'commander';
 import { buildInfo } from '../core/version.ts';
-import { backupCommand } from './commands/backup.ts';
-import { backupsCommand } from './commands/backups.ts';
-import { agentCommand } from './commands/agent.ts';
-import { configCommand } from './commands/config.ts';
-import { logsCommand } from './commands/logs.ts';
-import { notBuiltCommand } from './commands/not-built.ts';
-import { proberCommand } from './commands/prober.ts';
-import { restoreCommand } from './commands/restore.ts';
-import { renderCommand } from './commands/render.ts';
-import { sandboxCommand } from './commands/sandbox.ts';
-import { versionCommand } from './commands/version.ts';
 
-/** Builds the `watchkeeper` command tree. */
-export function buildProgram(): Command {
+/** A subcommand: its one-line summary for the top-level help, and how to load it. */
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+// Commands are imported only when run: the backup, prober and log shipper modules pull in large
+// clients (AWS SDK, etcd3, Kubernetes), which `watchkeeper version` should not pay for.
+const commands: Record<string, CommandEntry> = {
+  agent: { summary: 'node agent: ship container, component and audit logs', load: async () => (await import('./commands/agent.ts')).agentCommand() },
+  logs: { summary: 'debug log parsing: show what the agent would ship for a file', load: async () => (await import('./commands/logs.ts')).logsCommand() },
+  prober: { summary: 'run black-box probes against the Kubernetes API (--once: one probe, a report)', load: async () => (await import('./commands/prober.ts')).proberCommand() },
+  backup: { summary: 'run scheduled backups (daemon), or one now: backup etcd', load: async () => (await import('./commands/backup.ts')).backupCommand() },
+  restore: { summary: 'restore a backup: restore etcd <id|latest>', load: async () => (await import('./commands/restore.ts')).restoreCommand() },
+  backups: { summary: 'list, describe, verify and prune stored backups', load: async () => (await import('./commands/backups.ts')).backupsCommand() },
+  render: { summary: 'write the Grafana dashboards and Prometheus rules to files', load: async () => (await import('./commands/render.ts')).renderCommand() },
+  sandbox: { summary: 'start a local real cluster and run every component against it', load: async () => (await import('./commands/sandbox.ts')).sandboxCommand() },
+  config: { summary: 'work with the configuration file: config check', load: async () => (await import('./commands/config.ts')).configCommand() },
+  version: { summary: 'print version information', load: async () => (await import('./commands/version.ts')).versionCommand() },
+};
+
+/** Builds the `watchkeeper` command tree, loading in full only the command that `argv` names. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('watchkeeper')
     .description('Keeps watch over a Kubernetes cluster: metrics, logs and audit, black-box probes, backups.')
     .version(buildInfo.version, '--version', 'print the version')
@@ -25,15 +35,10 @@ Examples:
   watchkeeper prober --once                    run one black-box probe and print what broke
   watchkeeper backup etcd -c watchkeeper.yaml  take one etcd snapshot now
   watchkeeper backups list -o json             list the backups in storage`);
-  program.addCommand(agentCommand());
-  program.addCommand(logsCommand());
-  program.addCommand(proberCommand());
-  program.addCommand(backupCommand());
-  program.addCommand(restoreCommand());
-  program.addCommand(backupsCommand());
-  program.addCommand(renderCommand());
-  program.addCommand(sandboxCommand());
-  program.addCommand(configCommand());
-  program.addCommand(versionCommand());
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const wanted = words[0] === 'help' ? words[1] : words[0];
+  for (const [name, entry] of Object.entries(commands)) {
+    program.addCommand(name === wanted ? await entry.load() : new Command(name).description(entry.summary));
+  }
   return program;
 }
