@@ -18,7 +18,8 @@ export interface PathMetadata {
  */
 export function pathMetadata(path: string): PathMetadata | undefined {
   const file = basename(path);
-  const pods = /^(?<restart>\d+)\.log$/.exec(file);
+  // Rotated files keep the fields: 0.log.20240101-120000.
+  const pods = /^(?<restart>\d+)\.log(?:\.[0-9][0-9T:.-]*)?$/.exec(file);
   if (pods) {
     const container = basename(dirname(path));
     const podDir = basename(dirname(dirname(path)));

@@ -20,6 +20,8 @@ export interface TailContext {
   logger: Logger;
   /** Makes the emitter and parser of a file once its first line is known. */
   makeParser(path: string, firstLine: Buffer, target: AckTarget, idPrefix: string): { emitter: FileEmitter; parser: LineParser };
+  /** Told the identifying first line of every file identity the tail takes on. */
+  identified(fingerprint: Buffer): void;
   /** Adds lines, bytes and events read to the metrics. */
   count(lines: number, bytes: number, emitter: FileEmitter): void;
 }
@@ -91,6 +93,7 @@ export class FileTail {
     if (start.checkpoint) {
       this.fingerprint = Buffer.from(start.checkpoint.fingerprint, 'base64');
       this.idKey = start.checkpoint.idKey;
+      ctx.identified(this.fingerprint);
     }
     this.target = this.newTarget(start.offset);
   }
@@ -218,6 +221,7 @@ export class FileTail {
     if (nl < 0 && bytesRead < max) return false;
     this.fingerprint = Buffer.from(head.subarray(0, nl < 0 ? max : nl + 1));
     this.idKey = idKeyOf(this.dev, this.ino, this.fingerprint);
+    this.ctx.identified(this.fingerprint);
     this.entry = {
       key: this.key, source: this.ctx.source, path: this.path, fingerprint: this.fingerprint.toString('base64'),
       idKey: this.idKey, offset: this.target.acknowledged, seenAt: Date.now(),
