@@ -72,6 +72,7 @@ describe('watchkeeper prober (service mode) time to detect a fault', () => {
     const firstSuccessMs = await until(async () => (await metric(url, 'watchkeeper_probe_success')) === 1, 120_000);
     await cluster.stopComponent('kube-controller-manager');
     const detectMs = await until(async () => (await metric(url, 'watchkeeper_probe_success')) === 0, 300_000);
+    process.stdout.write(`\ncontroller-manager stopped -> watchkeeper_probe_success 0 after ${(detectMs / 1000).toFixed(1)}s\n`);
     const workloadStep = await fetch(`${url}/metrics`).then((r) => r.text()).then((t) => t.split('\n').find((l) => l.startsWith('watchkeeper_probe_step_success{step="workload"}')));
     await cluster.startComponent('kube-controller-manager');
     const recoverMs = await until(async () => (await metric(url, 'watchkeeper_probe_success')) === 1, 300_000);
@@ -83,5 +84,5 @@ describe('watchkeeper prober (service mode) time to detect a fault', () => {
       + `failure logged: ${String(failedLog?.failure)}\n`);
     expect(workloadStep).toBe('watchkeeper_probe_step_success{step="workload"} 0');
     expect(failedLog?.failure).toMatch(/^workload: deployment probe-web: 0\/3 pods Ready after 45s; no ReplicaSet was created/);
-  });
+  }, 900_000);
 });

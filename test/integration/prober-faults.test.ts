@@ -146,6 +146,13 @@ describe('prober against a real control plane with kwok nodes', () => {
     expect(await metricValue(registry, 'watchkeeper_probe_consecutive_failures')).toBe(0);
   });
 
+  it('in-cluster checks switched on outside the cluster fail on DNS with the name they looked up, and teardown still runs', async () => {
+    const config = proberSection.parse({ ...testConfig, inCluster: 'on', timeouts: { ...testConfig.timeouts, inClusterSeconds: 3 } });
+    const result = await probe(admin, config);
+    expect(messageOf(result, 'in-cluster')).toMatch(new RegExp(`^service probe-web: DNS name probe-web\\.${result.namespace}\\.svc did not resolve within 3s \\((ENOTFOUND|EAI_AGAIN)\\)$`));
+    expect(statusOf(result)).toMatchObject({ service: 'passed', 'in-cluster': 'failed', teardown: 'passed' });
+  });
+
   it('`watchkeeper prober --once` prints the table and exits 0 when healthy, 1 with the reason when not', async () => {
     const configFile = join(cluster.dir, 'prober-once.yaml');
     await writeFile(configFile, JSON.stringify({ log: { level: 'warn' }, prober: { ...testConfig, leftoverMinAgeSeconds: 900 } }));
