@@ -41,30 +41,37 @@ export const apiStep = (timeoutMs: number): ProbeStep => ({
     const version = await client.getJson<{ gitVersion?: string }>('/version', { signal });
     ctx.progress('SelfSubjectAccessReviews');
     const missing = await missingPermissions(ctx);
-    if (missing.length > 0) {
-      throw new ProbeFailure(`the prober's identity lacks ${missing.length} permission${missing.length > 1 ? 's' : ''}: ${missing.join('; ')}`);
-    }
+    if (missing.length > 0) throw new ProbeFailure(`the prober's identity lacks cluster-wide permissions: ${missing.join('; ')}`);
     return `server ${version.gitVersion ?? 'unknown version'}, ${neededPermissions.length} permissions granted`;
   },
 });
 
 async function missingPermissions(ctx: ProbeContext): Promise<string[]> {
-  const results = await Promise.all(neededPermissions.map(async (p) => {
+  const denied = await Promise.all(neededPermissions.map(async (p) => {
     try {
       const review = await ctx.client.postJson<AccessReview>(resourcePath(resources.selfSubjectAccessReviews), {
         apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
         spec: { resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource } },
       }, { signal: ctx.signal });
-      return review.status?.allowed === true ? undefined : describe(p, review.status?.evaluationError);
+      return review.status?.allowed === true ? undefined : p;
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 403) return `cannot create selfsubjectaccessreviews (needed to check permissions): ${error.apiMessage}`;
+      if (error instanceof KubeApiError && error.status === 403) {
+        throw new ProbeFailure(`the prober's identity cannot create selfsubjectaccessreviews.authorization.k8s.io, so its permissions cannot be checked: ${error.apiMessage}`);
+      }
       throw error;
     }
   }));
-  return [...new Set(results.filter((r): r is string => r !== undefined))];
+  return describeMissing(denied.filter((p): p is NeededPermission => p !== undefined));
 }
 
-function describe(p: NeededPermission, evaluationError: string | undefined): string {
-  const resource = p.group ? `${p.resource}.${p.group}` : p.resource;
-  return `cannot ${p.verb} ${resource} cluster-wide (step ${p.step})${evaluationError ? ` [${evaluationError}]` : ''}`;
+/** Groups missing permissions by resource: "cannot create, delete namespaces (steps namespace/teardown/leftovers)". */
+export function describeMissing(missing: readonly NeededPermission[]): string[] {
+  const byResource = new Map<string, { verbs: string[]; step: string }>();
+  for (const p of missing) {
+    const resource = p.group ? `${p.resource}.${p.group}` : p.resource;
+    const entry = byResource.get(resource) ?? { verbs: [], step: p.step };
+    entry.verbs.push(p.verb);
+    byResource.set(resource, entry);
+  }
+  return [...byResource.entries()].map(([resource, { verbs, step }]) => `cannot ${verbs.join(', ')} ${resource} (step ${step})`);
 }

@@ -82,6 +82,16 @@ describe('watchkeeper prober (service mode) time to detect a fault', () => {
       + `controller-manager stopped -> watchkeeper_probe_success 0 after ${(detectMs / 1000).toFixed(1)}s\n`
       + `controller-manager started -> watchkeeper_probe_success 1 after ${(recoverMs / 1000).toFixed(1)}s\n`
       + `failure logged: ${String(failedLog?.failure)}\n`);
+    // Second fault, right after a successful run: the API server stops.
+    await cluster.stopComponent('kube-apiserver');
+    let apiDetectMs: number;
+    try {
+      apiDetectMs = await until(async () => (await metric(url, 'watchkeeper_probe_success')) === 0, 300_000);
+    } finally {
+      await cluster.startComponent('kube-apiserver');
+    }
+    process.stdout.write(`kube-apiserver stopped -> watchkeeper_probe_success 0 after ${(apiDetectMs / 1000).toFixed(1)}s\n`);
+    expect(await metric(url, 'watchkeeper_probe_step_success{step="api"}')).toBe(0);
     expect(workloadStep).toBe('watchkeeper_probe_step_success{step="workload"} 0');
     expect(failedLog?.failure).toMatch(/^workload: deployment probe-web: 0\/3 pods Ready after 45s; no ReplicaSet was created/);
   }, 900_000);

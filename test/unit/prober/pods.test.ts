@@ -41,3 +41,15 @@ describe('pod summaries', () => {
     expect(quantile([3, 1, 2], 0.99)).toBe(3);
   });
 });
+
+describe('describeMissing', () => {
+  it('groups missing verbs by resource, keeping the order of the needed list', async () => {
+    const { describeMissing, neededPermissions } = await import('../../../prober/steps/api.ts');
+    const missing = neededPermissions.filter((p) => (p.resource === 'namespaces' && p.verb !== 'get') || p.resource === 'endpointslices');
+    expect(describeMissing(missing)).toEqual([
+      'cannot create, list, delete namespaces (step namespace/teardown/leftovers)',
+      'cannot list endpointslices.discovery.k8s.io (step service)',
+    ]);
+    expect(describeMissing([])).toEqual([]);
+  });
+});

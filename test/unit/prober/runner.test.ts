@@ -6,7 +6,7 @@ import { createLogger } from '../../../core/log.ts';
 import { proberSection } from '../../../prober/config.ts';
 import { nextDelayMs } from '../../../prober/loop.ts';
 import { createProberMetrics } from '../../../prober/metrics.ts';
-import { recordProbeResult } from '../../../prober/record.ts';
+import { markFailed, recordProbeResult } from '../../../prober/record.ts';
 import { formatProbeTable } from '../../../prober/report.ts';
 import { runProbe } from '../../../prober/runner.ts';
 import { ProbeFailure, type ProbeStep } from '../../../prober/step.ts';
@@ -95,6 +95,18 @@ describe('recordProbeResult and the table', () => {
     expect(table).toMatch(/^namespace\s+skipped\s+-\s+after failure of step api$/m);
     expect(table).toContain('FAILED in');
     expect(table).toContain('api: API server not ready');
+  });
+});
+
+describe('markFailed', () => {
+  it('publishes a failure before the run ends', async () => {
+    const registry = new Registry();
+    const metrics = createProberMetrics(registry);
+    metrics.success.set(1);
+    markFailed(metrics, 'workload');
+    const text = await registry.metrics();
+    expect(text).toContain('watchkeeper_probe_success 0');
+    expect(text).toContain('watchkeeper_probe_step_success{step="workload"} 0');
   });
 });
 
