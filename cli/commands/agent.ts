@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { runService } from '../../core/service.ts';
-import { startLogAgent } from '../../collectors/logs/agent.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 /** `watchkeeper agent`: the node agent, shipping container, component and audit logs until SIGTERM. */
@@ -18,6 +17,7 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
       await runService({
         mode: 'agent', config,
         start: async (ctx) => {
+          const { startLogAgent } = await import('../../collectors/logs/agent.ts');
           const agent = await startLogAgent({
             config: config.logs, kubernetes: config.kubernetes, logger: ctx.logger, registry: ctx.registry,
             stopTimeoutMs: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 2000),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { WatchkeeperError } from '../../core/errors.ts';
-import { previewFile, type PreviewFormat } from '../../collectors/logs/preview.ts';
+import type { PreviewFormat } from '../../collectors/logs/preview.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 const formats: PreviewFormat[] = ['auto', 'cri', 'docker', 'klog', 'audit'];
@@ -26,6 +26,7 @@ Exit codes: 0 read, 1 unreadable file, 2 bad usage or configuration.`)
       }
       const config = await configFromOptions(options);
       let errors: Record<string, number>;
+      const { previewFile } = await import('../../collectors/logs/preview.ts');
       try {
         errors = await previewFile(path, {
           format: options.format as PreviewFormat, component: options.component, logs: config.logs,

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../core/config/schema.ts';
-import { KubeClient } from '../../core/kube/client.ts';
-import { resolveKubeAccess } from '../../core/kube/access.ts';
 import type { Logger } from '../../core/log.ts';
 import type { LogsConfig } from './config.ts';
 import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
 import { ExcludableParser, isExcluded } from './enrich/exclude.ts';
 import { pathMetadata } from './enrich/path-metadata.ts';
-import { kubePodMetadata, noPodMetadata, type PodMetadataProvider } from './enrich/pod-metadata.ts';
+import { noPodMetadata, type PodMetadataProvider } from './enrich/pod-metadata.ts';
 import { compileRedactions } from './enrich/redact.ts';
 import { createLogsMetrics, type LogsMetrics } from './metrics.ts';
 import { AuditParser } from './parsers/audit.ts';
@@ -53,6 +51,10 @@ async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise
   if (options.podMetadata) return options.podMetadata;
   if (!options.config.enrichFromApi || !options.config.containers.enabled) return noPodMetadata;
   try {
+    // Loaded only when needed: the Kubernetes client modules are large.
+    const [{ resolveKubeAccess }, { KubeClient }, { kubePodMetadata }] = await Promise.all([
+      import('../../core/kube/access.ts'), import('../../core/kube/client.ts'), import('./enrich/pod-metadata.ts'),
+    ]);
     const access = await resolveKubeAccess({
       ...(options.kubernetes.kubeconfig ? { kubeconfig: options.kubernetes.kubeconfig } : {}),
       ...(options.kubernetes.context ? { context: options.kubernetes.context } : {}),

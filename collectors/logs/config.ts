@@ -58,7 +58,7 @@ const auditProcessing = z.strictObject({
 const tailSettings = z.strictObject({
   scanIntervalSeconds: z.number().positive().max(3600).default(5).describe('Periodic rescan of the glob patterns (watching triggers scans in between).'),
   pollIntervalMs: z.number().int().min(10).max(60_000).default(250).describe('How often a file at its end is checked for more data.'),
-  readBufferBytes: z.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('Size of one read.'),
+  readBufferBytes: z.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(256 * 1024).describe('Size of one read.'),
   rotatedGraceSeconds: z.number().min(0).max(3600).default(2)
     .describe('A renamed or deleted file is read for this long after its end before it is closed.'),
   fingerprintBytes: z.number().int().min(16).max(4096).default(256).describe('Bytes of the first line that identify a file together with device and inode.'),
@@ -67,10 +67,10 @@ const tailSettings = z.strictObject({
 /** Batching and backpressure. */
 const batchSettings = z.strictObject({
   maxEvents: z.number().int().min(1).default(10_000).describe('Events in one batch (one _bulk request) at most.'),
-  maxBytes: z.number().int().min(1024).default(8 * 1024 * 1024).describe('Bytes of one batch at most (approximately: one event may overshoot).'),
+  maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024).describe('Bytes of one batch at most (approximately: one event may overshoot).'),
   maxDelayMs: z.number().int().min(1).default(1000).describe('A partly filled batch is sent after this long.'),
   concurrency: z.number().int().min(1).max(64).default(2).describe('Batches in flight to the sink at once.'),
-  maxBufferedBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024)
+  maxBufferedBytes: z.number().int().min(1024 * 1024).default(8 * 1024 * 1024)
     .describe('Bytes held in batches not yet acknowledged; reading pauses above it (files are the buffer).'),
 }).prefault({});
 

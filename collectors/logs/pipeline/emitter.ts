@@ -29,6 +29,8 @@ interface Pending {
   truncated: boolean;
 }
 
+const docHead = Buffer.from('{"@timestamp":"');
+const messageKey = Buffer.from('","message":');
 const stdoutTail = Buffer.from(',"stream":"stdout","log":{"offset":');
 const stderrTail = Buffer.from(',"stream":"stderr","log":{"offset":');
 
@@ -40,7 +42,16 @@ const stderrTail = Buffer.from(',"stream":"stderr","log":{"offset":');
  */
 export class FileEmitter {
   target: AckTarget;
-  idPrefix: string;
+  /** Prefix of document ids (the file identity); the event's offset follows. */
+  get idPrefix(): string {
+    return this.idPrefixText;
+  }
+  set idPrefix(value: string) {
+    this.idPrefixText = value;
+    this.idPrefixBytes = Buffer.from(value);
+  }
+  private idPrefixText = '';
+  private idPrefixBytes = Buffer.alloc(0);
   /** Closes `log` and adds the static fields; starts with `,"file":`... and ends with `}`. */
   suffix: Buffer;
   readonly counters: EmitCounters = { events: 0, errors: {} };
@@ -82,18 +93,17 @@ export class FileEmitter {
       return;
     }
     const b = this.pipeline.current;
-    b.beginItem(this.names.forBytes('logs', tsBuf, tsStart, tsEnd), this.idPrefix + offset);
-    b.ascii('{"@timestamp":"');
-    b.raw(tsBuf, tsStart, tsEnd);
-    b.ascii('","message":');
+    b.beginItemBytes(this.names.actionPrefix('logs', tsBuf, tsStart, tsEnd), this.idPrefixBytes, offset);
+    b.put(docHead);
+    b.slice(tsBuf, tsStart, tsEnd);
+    b.put(messageKey);
     const invalid = b.invalidUtf8;
     b.jsonBytes(msg, msgStart, msgEnd);
     if (b.invalidUtf8 !== invalid) this.error('invalid_utf8');
     if (truncated) b.ascii(',"truncated":true');
-    const tail = stderr ? stderrTail : stdoutTail;
-    b.raw(tail, 0, tail.length);
-    b.number(offset);
-    b.raw(this.suffix, 0, this.suffix.length);
+    b.put(stderr ? stderrTail : stdoutTail);
+    b.digits(offset);
+    b.put(this.suffix);
     b.endItem(this.target, endOffset);
     this.counters.events++;
     this.pipeline.rotateIfFull();

@@ -26,6 +26,20 @@ export class IndexNames {
     return this.lastName[kind];
   }
 
+  private readonly prefixes = new Map<string, Buffer>();
+
+  /** The bulk action line up to the id, `{"create":{"_index":"<index>","_id":"`, for a timestamp in bytes. */
+  actionPrefix(kind: EventKind, buf: Buffer, at: number, end: number): Buffer {
+    const name = this.forBytes(kind, buf, at, end);
+    let prefix = this.prefixes.get(name);
+    if (!prefix) {
+      if (this.prefixes.size > 64) this.prefixes.clear();
+      prefix = Buffer.from(`{"create":{"_index":"${name}","_id":"`);
+      this.prefixes.set(name, prefix);
+    }
+    return prefix;
+  }
+
   /** Index for a timestamp held as bytes in a buffer at `at`. */
   forBytes(kind: EventKind, buf: Buffer, at: number, end: number): string {
     if (this.dataStreams) return `${this.prefix}-${kind}`;

@@ -31,9 +31,12 @@ export class Pipeline {
   private idleWaiters: (() => void)[] = [];
   private readonly abort = new AbortController();
   private readonly timer: NodeJS.Timeout;
+  /** Batches kept for reuse: as many as can be buffered at once, so that buffers are not allocated anew. */
+  private readonly poolLimit: number;
 
   constructor(options: PipelineOptions) {
     this.options = options;
+    this.poolLimit = Math.ceil(options.batch.maxBufferedBytes / options.batch.maxBytes) + options.batch.concurrency + 2;
     this.current = new Batch(Math.min(options.batch.maxBytes + 65536, 16 << 20));
     this.timer = setInterval(() => {
       if (this.current.count > 0 || this.current.marks.size > 0 || this.hasOpenMark()) {
@@ -95,7 +98,7 @@ export class Pipeline {
         if (delivered) for (const { target, entry } of holds) target.settle(entry);
         this.buffered -= batch.length;
         this.options.metrics.bufferedBytes.set(this.buffered);
-        if (delivered && this.pool.length < this.options.batch.concurrency + 1) { batch.reset(); this.pool.push(batch); }
+        if (delivered && this.pool.length < this.poolLimit) { batch.reset(); this.pool.push(batch); }
         if (this.buffered + this.current.length < this.options.batch.maxBufferedBytes) {
           const waiters = this.waiters;
           this.waiters = [];

@@ -80,6 +80,7 @@ export class FileTail {
   private loop: Promise<void> | undefined;
   private entry: FileCheckpoint | undefined;
   private lastSize = 0;
+  private lastReadFull = false;
 
   constructor(ctx: TailContext, path: string, dev: number, ino: number, start: TailStart) {
     this.ctx = ctx;
@@ -157,6 +158,12 @@ export class FileTail {
       await this.ctx.pipeline.capacity();
       if (this.stopped) break;
       const fd = this.fd!;
+      if (this.lastReadFull) {
+        // Still catching up: read on without the identity checks (they run again at the end).
+        this.lastReadFull = false;
+        await this.readChunk(fd);
+        continue;
+      }
       const st = await fd.stat();
       this.lastSize = st.size;
       if (st.size < this.filePos + this.carry || await this.replaced(fd, st.size)) {
@@ -253,9 +260,12 @@ export class FileTail {
         this.cutLongLine();
       }
     }
-    const { bytesRead } = await fd.read(this.buf, this.carry, this.buf.length - this.carry, this.filePos + this.carry);
+    const want = this.buf.length - this.carry;
+    const { bytesRead } = await fd.read(this.buf, this.carry, want, this.filePos + this.carry);
     if (bytesRead === 0) return;
+    this.lastReadFull = bytesRead === want && this.buf.length >= this.ctx.tail.readBufferBytes;
     this.consume(bytesRead);
+    if (this.filePos + this.carry > this.lastSize) this.lastSize = this.filePos + this.carry;
     if (this.carry + bytesRead >= this.buf.length && this.buf.length < this.ctx.tail.readBufferBytes) {
       const bigger = Buffer.allocUnsafe(this.ctx.tail.readBufferBytes);
       this.buf.copy(bigger, 0, 0, this.carry);

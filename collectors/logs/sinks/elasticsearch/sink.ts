@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Client, errors } from '@elastic/elasticsearch';
+import { describeError } from '../../../../core/errors.ts';
 import type { Logger } from '../../../../core/log.ts';
 import { backoffDelay, parseRetryAfter, sleep } from '../../../../core/retry.ts';
 import type { LogsConfig } from '../../config.ts';
@@ -21,6 +23,9 @@ interface BulkItemResult {
   status: number;
   error?: { type?: string; reason?: string };
 }
+
+/** An answer that says every item was stored ("errors" comes first in Elasticsearch's answer). */
+const noErrors = /^\s*\{\s*(?:"took"\s*:\s*\d+\s*,\s*)?"errors"\s*:\s*false/;
 
 /** Statuses worth sending again: throttling and server-side trouble. */
 function retryableStatus(status: number): boolean {
@@ -68,7 +73,7 @@ export class ElasticsearchSink implements LogSink {
         } catch (error) {
           if (signal.aborted) throw error;
           const delay = backoffDelay(attempt, config.initialBackoffMs, config.maxBackoffMs);
-          logger.warn({ err: error, retryInMs: delay }, 'Cannot install index templates yet; retrying.');
+          logger.warn({ error: describeError(error), retryInMs: delay }, 'Cannot install index templates yet; retrying.');
           await sleep(delay, signal);
         }
       }
@@ -89,49 +94,53 @@ export class ElasticsearchSink implements LogSink {
       let next: number[] = [];
       const letters: DeadLetter[] = [];
       try {
-        const response = await this.client.bulk({ operations: body as unknown as [] }, { signal, maxRetries: 0 });
+        const answer = await this.bulk(body, signal);
         end();
-        if (!response.errors) {
+        if (answer.status >= 300) {
+          if (retryableStatus(answer.status) || answer.status === 413) {
+            next = pending ?? Array.from({ length: batch.count }, (_, k) => k);
+            retryAfterMs = parseRetryAfter(answer.retryAfter);
+            metrics.retries.inc({ sink: this.name, reason: `status_${answer.status}` });
+            if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ status: answer.status, attempt, items: next.length }, 'Bulk request refused; retrying.');
+          } else {
+            // The whole request is refused and will be refused again: every item is a dead letter.
+            let reason = `status_${answer.status}`;
+            try { reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason; } catch { /* not JSON */ }
+            for (let k = 0; k < count; k++) {
+              const i = pending === undefined ? k : pending[k]!;
+              letters.push({ index: batch.index(i), id: batch.id(i), reason, detail: answer.text.slice(0, 1000), document: batch.doc(i).toString('utf8') });
+            }
+          }
+        } else if (noErrors.test(answer.text.slice(0, 200))) {
+          // Everything stored: the per-item answers need not be parsed.
           metrics.eventsShipped.inc({ sink: this.name }, count);
           return;
-        }
-        let stored = 0;
-        response.items.forEach((entry, k) => {
-          const result = (Object.values(entry)[0] ?? { status: 500 }) as BulkItemResult;
-          const i = pending === undefined ? k : pending[k]!;
-          if (result.status < 300 || result.status === 409) { stored++; return; }
-          if (retryableStatus(result.status)) { next.push(i); return; }
-          letters.push({
-            index: batch.index(i), id: batch.id(i), reason: result.error?.type ?? `status_${result.status}`,
-            detail: result.error?.reason ?? '', document: batch.doc(i).toString('utf8'),
+        } else {
+          const response = JSON.parse(answer.text) as { items?: Record<string, BulkItemResult>[] };
+          const items = response.items ?? [];
+          let stored = 0;
+          items.forEach((entry, k) => {
+            const result = Object.values(entry)[0] ?? { status: 500 };
+            const i = pending === undefined ? k : pending[k]!;
+            if (result.status < 300 || result.status === 409) { stored++; return; }
+            if (retryableStatus(result.status)) { next.push(i); return; }
+            letters.push({
+              index: batch.index(i), id: batch.id(i), reason: result.error?.type ?? `status_${result.status}`,
+              detail: result.error?.reason ?? '', document: batch.doc(i).toString('utf8'),
+            });
           });
-        });
-        if (response.items.length < count) {
           // Items the answer does not mention were not processed.
-          for (let k = response.items.length; k < count; k++) next.push(pending === undefined ? k : pending[k]!);
+          for (let k = items.length; k < count; k++) next.push(pending === undefined ? k : pending[k]!);
+          metrics.eventsShipped.inc({ sink: this.name }, stored);
+          if (next.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, next.length);
         }
-        metrics.eventsShipped.inc({ sink: this.name }, stored);
-        if (next.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, next.length);
       } catch (error) {
         end();
         if (signal.aborted) throw error;
-        if (error instanceof errors.ResponseError && !retryableStatus(error.statusCode ?? 0) && error.statusCode !== 413) {
-          // The whole request is refused and will be refused again: every item is a dead letter.
-          const reason = (error.body as { error?: { type?: string } } | undefined)?.error?.type ?? `status_${error.statusCode}`;
-          for (let k = 0; k < count; k++) {
-            const i = pending === undefined ? k : pending[k]!;
-            letters.push({ index: batch.index(i), id: batch.id(i), reason, detail: error.message, document: batch.doc(i).toString('utf8') });
-          }
-        } else {
-          next = pending ?? Array.from({ length: batch.count }, (_, k) => k);
-          if (error instanceof errors.ResponseError) {
-            const header: unknown = error.headers?.['retry-after'];
-            retryAfterMs = parseRetryAfter(typeof header === 'string' ? header : Array.isArray(header) ? String(header[0]) : undefined);
-          }
-          const reason = error instanceof errors.ResponseError ? `status_${error.statusCode}` : error instanceof errors.TimeoutError ? 'timeout' : 'connection';
-          metrics.retries.inc({ sink: this.name, reason });
-          if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ err: error, attempt, items: next.length }, 'Bulk request failed; retrying.');
-        }
+        next = pending ?? Array.from({ length: batch.count }, (_, k) => k);
+        const reason = error instanceof errors.TimeoutError ? 'timeout' : 'connection';
+        metrics.retries.inc({ sink: this.name, reason });
+        if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: next.length }, 'Bulk request failed; retrying.');
       }
       if (letters.length > 0) {
         await this.options.deadLetters.write(letters);
@@ -142,6 +151,22 @@ export class ElasticsearchSink implements LogSink {
       const delay = Math.min(config.maxBackoffMs, retryAfterMs ?? backoffDelay(attempt, config.initialBackoffMs, config.maxBackoffMs));
       await sleep(delay, signal);
     }
+  }
+
+  /** One _bulk request; the answer comes back as text, parsed only when it reports errors. */
+  private async bulk(body: Buffer, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter?: string }> {
+    const result = await this.client.transport.request<Readable>(
+      { method: 'POST', path: '/_bulk', bulkBody: body },
+      { signal, maxRetries: 0, asStream: true, meta: true },
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    const header: unknown = result.headers?.['retry-after'];
+    return {
+      status: result.statusCode ?? 0,
+      text: Buffer.concat(chunks).toString('utf8'),
+      ...(typeof header === 'string' ? { retryAfter: header } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,170 @@
+// Log shipping benchmark: the same CRI input (default 1 GiB in 10 files) shipped by
+// `watchkeeper agent` and by rsyslog (imfile + omelasticsearch) into the same ack-at-once bulk
+// endpoint, one after the other in one run. Measures wall time until every line was acknowledged,
+// MiB/s, lines/s, CPU seconds (utime+stime from /proc) and peak RSS (VmHWM), prints the ratios and
+// rewrites the "Logs" section of docs/benchmarks.md. Size: WK_BENCH_LOGS_MIB (default 1024).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { startAckEndpoint, type AckEndpoint } from './endpoint.ts';
+import { generateInput, type BenchInput } from './generate.ts';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const mib = Number(process.env.WK_BENCH_LOGS_MIB ?? 1024);
+const fileCount = 10;
+const work = path.join(tmpdir(), 'wk-bench-logs');
+const clockTicks = 100;
+
+/** Measurements of one contender. */
+interface Result {
+  name: string;
+  seconds: number;
+  items: number;
+  cpuSeconds: number;
+  peakRssMiB: number;
+}
+
+function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+async function waitForItems(endpoint: AckEndpoint, child: ChildProcess, expected: number, name: string): Promise<number> {
+  const started = performance.now();
+  let last = -1;
+  let lastChange = performance.now();
+  for (;;) {
+    if (endpoint.items >= expected) return (performance.now() - started) / 1000;
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (endpoint.items !== last) { last = endpoint.items; lastChange = performance.now(); }
+    if (performance.now() - lastChange > 60_000) throw new Error(`${name} stalled at ${endpoint.items} of ${expected} items`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function runWatchkeeper(endpoint: AckEndpoint, input: BenchInput): Promise<Result> {
+  const dir = path.join(work, 'watchkeeper');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, 'watchkeeper.yaml');
+  writeFileSync(config, stringify({
+    log: { level: 'warn', format: 'json' },
+    server: { host: '127.0.0.1', port: 0 },
+    logs: {
+      dataDir: path.join(dir, 'data'),
+      enrichFromApi: false,
+      containers: { paths: [path.join(work, 'input', 'pods/*/*/*.log')], startAt: 'beginning' },
+      sink: 'elasticsearch',
+      elasticsearch: { url: endpoint.url, installTemplate: true },
+    },
+  }));
+  endpoint.reset();
+  const child = spawn(path.join(repo, 'node_modules/.bin/node'), ['cli/main.ts', 'agent', '-c', config], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  const seconds = await waitForItems(endpoint, child, input.lines, 'watchkeeper');
+  const stats = procStats(child.pid!);
+  const items = endpoint.items;
+  await stopChild(child);
+  return { name: 'watchkeeper', seconds, items, ...stats };
+}
+
+async function runRsyslog(endpoint: AckEndpoint, input: BenchInput): Promise<Result> {
+  const dir = path.join(work, 'rsyslog');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'state'), { recursive: true });
+  const conf = path.join(dir, 'rsyslog.conf');
+  writeFileSync(conf, `
+global(workDirectory="${path.join(dir, 'state')}" maxMessageSize="64k")
+module(load="imfile" mode="inotify")
+module(load="omelasticsearch")
+main_queue(queue.type="LinkedList" queue.size="200000" queue.dequeueBatchSize="4096")
+template(name="doc" type="list" option.jsonf="on") {
+  property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
+  property(outname="message" name="msg" format="jsonf")
+  property(outname="path" name="$!metadata!filename" format="jsonf")
+}
+ruleset(name="ship" queue.type="LinkedList" queue.size="200000" queue.dequeueBatchSize="4096") {
+  action(type="omelasticsearch" server="127.0.0.1" serverport="${endpoint.port}" template="doc"
+         searchIndex="bench-rsyslog" bulkmode="on" maxbytes="8m" esVersion.major="8"
+         action.resumeRetryCount="-1")
+}
+${input.files.map((f, i) => `input(type="imfile" File="${f}" Tag="bench${i}" addMetadata="on" freshStartTail="off" ruleset="ship")`).join('\n')}
+`);
+  endpoint.reset();
+  const child = spawn('/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const seconds = await waitForItems(endpoint, child, input.lines, 'rsyslog');
+  const stats = procStats(child.pid!);
+  const items = endpoint.items;
+  await stopChild(child);
+  return { name: 'rsyslog', seconds, items, ...stats };
+}
+
+function row(r: Result, input: BenchInput): string {
+  const mibs = input.bytes / 1048576 / r.seconds;
+  return `| ${r.name} | ${r.seconds.toFixed(1)} | ${mibs.toFixed(1)} | ${Math.round(input.lines / r.seconds).toLocaleString('en')} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${r.items === input.lines ? '0' : String(input.lines - r.items)} |`;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  process.stdout.write(`generating ${mib} MiB of CRI lines in ${fileCount} files...\n`);
+  const input = generateInput(path.join(work, 'input'), mib * 1048576, fileCount);
+  process.stdout.write(`input: ${input.lines} lines, ${(input.bytes / 1048576).toFixed(0)} MiB\n`);
+  const endpoint = await startAckEndpoint();
+  try {
+    const wk = await runWatchkeeper(endpoint, input);
+    process.stdout.write(`watchkeeper: ${JSON.stringify(wk)}\n`);
+    const rs = await runRsyslog(endpoint, input);
+    process.stdout.write(`rsyslog: ${JSON.stringify(rs)}\n`);
+    const ratio = rs.seconds / wk.seconds;
+    const summary = `throughput ratio watchkeeper/rsyslog: ${ratio.toFixed(2)}x; CPU ratio: ${(wk.cpuSeconds / rs.cpuSeconds).toFixed(2)}x; RSS ratio: ${(wk.peakRssMiB / rs.peakRssMiB).toFixed(2)}x`;
+    process.stdout.write(`${summary}\n`);
+    const section = `## Logs: CRI files to a bulk endpoint, watchkeeper vs rsyslog
+
+${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, rsyslog 8.2302 (Debian).
+Input: ${input.lines.toLocaleString('en')} CRI lines, ${(input.bytes / 1048576).toFixed(0)} MiB in ${fileCount} files (page cache warm), read from the beginning.
+Sink: one local \`_bulk\` endpoint that acknowledges at once (bench/logs/endpoint.ts), the same for both.
+watchkeeper parses CRI, adds path metadata and deterministic ids; rsyslog (imfile + omelasticsearch,
+bulk mode) ships the raw line with timestamp and path. Time is until the endpoint has every line.
+
+| shipper | seconds | MiB/s | lines/s | CPU s | peak RSS MiB | lines lost |
+|---|---|---|---|---|---|---|
+${row(wk, input)}
+${row(rs, input)}
+
+${summary}. Goal: ≥ rsyslog, ≥ 50 MiB/s, RSS < 200 MiB, zero loss.
+Reproduce: \`npm run bench -- logs\` (WK_BENCH_LOGS_MIB=64 for a quick run).
+`;
+    if (mib >= 1024) await writeSection(path.join(repo, 'docs/benchmarks.md'), section);
+    else process.stdout.write(section);
+  } finally {
+    await endpoint.close();
+  }
+}
+
+/** Replaces this benchmark's section of docs/benchmarks.md (from its heading to the next "## "), keeping the others. */
+async function writeSection(file: string, section: string): Promise<void> {
+  const heading = '## Logs: CRI files to a bulk endpoint';
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n\n';
+  const start = current.indexOf(heading);
+  if (start < 0) {
+    writeFileSync(file, `${current.trimEnd()}\n\n${section}`);
+    return;
+  }
+  const next = current.indexOf('\n## ', start + heading.length);
+  writeFileSync(file, `${current.slice(0, start)}${section}${next < 0 ? '' : `\n${current.slice(next + 1)}`}`);
+}
+
+await main();
