@@ -131,11 +131,31 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  private send(
+  private async send(
     method: string, path: string, options: RequestOptions, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number,
     streamSignal?: AbortSignal,
   ): Promise<IncomingMessage> {
-    return this.access.authHeaders().then((auth) => new Promise<IncomingMessage>((resolve, reject) => {
+    const auth = await this.access.authHeaders();
+    try {
+      return await this.sendOnce(method, path, options, signal, auth, streamSignal);
+    } catch (error) {
+      // A kept-alive connection the server had already closed (e.g. it restarted): the request
+      // never reached it, so sending it once more on a fresh connection is safe.
+      if ((error as { reusedSocket?: boolean }).reusedSocket === true && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal.aborted) {
+        try {
+          return await this.sendOnce(method, path, options, signal, auth, streamSignal);
+        } catch (retryError) {
+          throw this.failure(retryError, method, path, options.signal, timeout, timeoutMs);
+        }
+      }
+      throw this.failure(error, method, path, options.signal, timeout, timeoutMs);
+    }
+  }
+
+  private sendOnce(
+    method: string, path: string, options: RequestOptions, signal: AbortSignal, auth: Record<string, string>, streamSignal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const url = this.url(path, options.query);
       let body: Buffer | undefined;
       if (options.body !== undefined) {
@@ -157,7 +177,7 @@ export class KubeClient {
       try {
         req = requestFn(url, { method, headers, agent: url.protocol === 'http:' ? undefined : this.agent });
       } catch (error) {
-        reject(this.failure(error, method, path, options.signal, timeout, timeoutMs));
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       if (signal.aborted) { onAbort(); }
@@ -175,10 +195,11 @@ export class KubeClient {
       });
       req.once('error', (error) => {
         signal.removeEventListener('abort', onAbort);
-        reject(this.failure(error, method, path, options.signal, timeout, timeoutMs));
+        Object.assign(error, { reusedSocket: req.reusedSocket });
+        reject(error);
       });
       req.end(body);
-    }));
+    });
   }
 
   private failure(error: unknown, method: string, path: string, callerSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): Error {

@@ -191,6 +191,25 @@ describe('core/kube against a real kube-apiserver', () => {
     expect(informer.list(ns).map((o) => o.metadata.name).sort()).toEqual(['after-start']);
   });
 
+  it('an informer carries on across an API server restart and sees what changed meanwhile', async () => {
+    const path = resourcePath(resources.configMaps, ns);
+    const errors: string[] = [];
+    const informer = new Informer(admin, path, { labelSelector: 'test=restart', onError: (_e, action) => errors.push(action) });
+    await admin.postJson(path, { metadata: { name: 'r1', labels: { test: 'restart' } } });
+    await informer.start();
+    await cluster.stopComponent('kube-apiserver');
+    await cluster.startComponent('kube-apiserver');
+    await admin.deleteJson(`${path}/r1`);
+    await admin.postJson(path, { metadata: { name: 'r2', labels: { test: 'restart' } } });
+    try {
+      await eventually(() => (informer.get(ns, 'r2') && !informer.get(ns, 'r1') ? true : undefined), 60_000);
+    } finally {
+      await informer.stop();
+    }
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(['r2']);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
   it('elects one leader on a Lease and fails over when it stops', async () => {
     const events: string[] = [];
     const elector = (identity: string): LeaderElector => new LeaderElector({
