@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { WatchkeeperError } from '../../core/errors.ts';
-import { sandboxModes } from '../sandbox-modes.ts';
+import { sandboxPlan } from '../sandbox-plan.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -21,7 +21,7 @@ function provision(): Promise<void> {
 /** `watchkeeper sandbox`: a local real cluster with every built component running against it. */
 export function sandboxCommand(): Command {
   return new Command('sandbox')
-    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO, Prometheus and VictoriaMetrics, and run every watchkeeper component against it')
+    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO and Prometheus, and run every watchkeeper component against it')
     .option('--dir <dir>', 'where the sandbox writes its configuration and component logs', '.sandbox')
     .option('--nodes <n>', 'simulated nodes', '3')
     .addHelpText('after', `
@@ -45,14 +45,18 @@ Examples:
         const cluster = await env.startCluster({ nodes });
         stops.push(() => cluster.stop());
         say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s with ${nodes} kwok nodes`);
-        const [s3, vm] = await Promise.all([env.startS3({ bucket: 'watchkeeper' }), env.startVictoriaMetrics()]);
-        stops.push(() => s3.stop(), () => vm.stop());
-        const modes = sandboxModes({ cluster, s3, vm, dir });
+        const s3 = await env.startS3({ bucket: 'watchkeeper' });
+        stops.push(() => s3.stop());
+        const plan = await sandboxPlan({ cluster, s3, dir });
         const configFile = join(dir, 'watchkeeper.yaml');
-        await writeFile(configFile, stringify(modes.config));
-        const prometheus = await env.startPrometheus({ scrapeIntervalSeconds: 5, scrapeTargets: modes.running.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })) });
+        await writeFile(configFile, stringify(plan.config));
+        const prometheus = await env.startPrometheus({
+          scrapeIntervalSeconds: 5,
+          ruleFiles: [resolve(repoRoot, 'alerts/watchkeeper.rules.yaml')],
+          scrapeTargets: plan.modes.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })),
+        });
         stops.push(() => prometheus.stop());
-        for (const mode of modes.running) {
+        for (const mode of plan.modes) {
           const child = spawn(process.execPath, [join(repoRoot, 'cli/main.ts'), ...mode.args, '-c', configFile, '--set', `server.port=${mode.port}`, '--set', 'log.format=json'],
             { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } });
           const log = createWriteStream(join(dir, `${mode.name}.log`));
@@ -65,12 +69,11 @@ Examples:
           'watchkeeper sandbox is running. Where to look:',
           `  kubectl:        export KUBECONFIG=${cluster.adminKubeconfig}   (API server ${cluster.server})`,
           `  config:         ${configFile}`,
-          `  Prometheus:     ${prometheus.url}   (scrapes every watchkeeper component below)`,
-          `  VictoriaMetrics ${vm.url}   (InfluxDB v2 writes at ${vm.influxWriteUrl})`,
-          `  S3 (MinIO):     ${s3.endpoint} bucket ${s3.bucket}, access key ${s3.accessKeyId}`,
+          `  Prometheus:     ${prometheus.url}   (scrapes every component below, with watchkeeper's alert rules: ${prometheus.url}/alerts)`,
+          `  S3 (MinIO):     ${s3.endpoint} bucket ${s3.bucket}`,
+          `                  export AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
           `  audit log:      ${cluster.auditLogPath}`,
-          ...modes.running.map((m) => `  ${m.name.padEnd(15)} http://127.0.0.1:${m.port}/metrics  (log: ${join(dir, `${m.name}.log`)})`),
-          ...modes.skipped.map((m) => `  ${m.padEnd(15)} not built yet`),
+          ...plan.modes.map((m) => `  ${m.name.padEnd(15)} http://127.0.0.1:${m.port}/metrics, log ${join(dir, `${m.name}.log`)}; ${m.hint}`),
           'Press Ctrl-C to stop everything.',
           '',
         ].join('\n'));
