@@ -1,5 +1,5 @@
 /** Keys whose values are credentials; `config check` and logs never show them. */
-const secretKey = /(password|secret|token|secretAccessKey|encryptionKey|credentials)$/i;
+const secretKey = /(password|secret|token|secretAccessKey|encryptionKey|credentials|apiKey)$/i;
 
 /** Returns a deep copy of a config value with every credential replaced by '[masked]'. */
 export function maskSecrets(value: unknown, key = ''): unknown {

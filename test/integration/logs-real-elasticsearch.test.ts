@@ -1,0 +1,101 @@
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentProcess, CriWriter, eventually, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
+import { findRealElasticsearch, startRealElasticsearch, type RealElasticsearch } from '../unit/logs/support/real-elasticsearch.ts';
+
+// Against a real Elasticsearch 9.2 (Maven Central integ-test distribution, JDK 21+): the index
+// templates are accepted, documents land with the mapped types, audit Secret bodies are absent,
+// and re-sent events after SIGKILL are not stored twice. Skipped, saying why, when the
+// distribution or a JDK is missing on this machine.
+const source = findRealElasticsearch();
+if (source.reason) process.stderr.write(`logs-real-elasticsearch: skipped: ${source.reason}\n`);
+
+describe.skipIf(source.zip === undefined)('log shipper against a real Elasticsearch 9.2', () => {
+  let es: RealElasticsearch;
+  let client: Client;
+  let agent: AgentProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    es = await startRealElasticsearch({ zip: source.zip!, javaHome: source.javaHome! });
+    client = new Client({ node: es.url });
+    dir = mkdtempSync(join(tmpdir(), 'wk-real-es-'));
+    mkdirSync(join(dir, 'pods'));
+    mkdirSync(join(dir, 'audit'));
+    mkdirSync(join(dir, 'components'));
+    agent = new AgentProcess(writeAgentConfig(dir, {
+      containers: { paths: [join(dir, 'pods/*/*/*.log')], startAt: 'beginning', parseJson: true },
+      components: [{ name: 'kube-scheduler', paths: [join(dir, 'components/*.log')], startAt: 'beginning' }],
+      audit: { paths: [join(dir, 'audit/audit*.log')] },
+      sink: 'elasticsearch', elasticsearch: { url: es.url, initialBackoffMs: 100 },
+    }), join(dir, 'agent.log'));
+    await agent.start();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await client?.close();
+    await es?.stop();
+  });
+
+  const count = async (index: string, query?: Record<string, unknown>): Promise<number> => {
+    await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+    return (await client.count({ index, allow_no_indices: true, ignore_unavailable: true, ...(query ? { query } : {}) })).count;
+  };
+
+  it('installs the templates and stores container, component and audit events with their types', async () => {
+    // Templates are installed in the background right after start.
+    await eventually(async () => (await client.indices.getIndexTemplate({ name: 'watchkeeper-*' }, { ignore: [404] })).index_templates?.length === 2, 30_000, 200);
+    const templates = await client.indices.getIndexTemplate({ name: 'watchkeeper-*' });
+    expect(templates.index_templates.map((t) => t.name).sort()).toEqual(['watchkeeper-audit', 'watchkeeper-logs']);
+
+    const pod = join(dir, 'pods/shop_cart-7d9f_0c8e/app/0.log');
+    mkdirSync(join(dir, 'pods/shop_cart-7d9f_0c8e/app'), { recursive: true });
+    writeFileSync(pod, [
+      '2026-01-02T03:04:05.123456789Z stdout F plain line',
+      '2026-01-02T05:04:05.5+02:00 stderr F {"level":"error","code":7}',
+      '2026-01-02T03:04:06Z stdout P first half ',
+      '2026-01-02T03:04:06Z stdout F second half',
+    ].join('\n') + '\n');
+    writeFileSync(join(dir, 'components/kube-scheduler.log'), 'E0102 03:04:05.000001       7 schedule_one.go:1] no nodes available\n  to schedule pods\n');
+    const audit = {
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: 'b7c1', stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/shop/secrets', verb: 'create', user: { username: 'alice', groups: ['dev'] }, sourceIPs: ['10.1.2.3'],
+      objectRef: { resource: 'secrets', namespace: 'shop', name: 'db', apiVersion: 'v1' }, responseStatus: { metadata: {}, code: 201 },
+      requestObject: { kind: 'Secret', data: { password: 'aHVudGVyMg==' } },
+      requestReceivedTimestamp: '2026-01-02T03:04:05.000000Z', stageTimestamp: '2026-01-02T03:04:05.010000Z',
+    };
+    writeFileSync(join(dir, 'audit/audit.log'), `${JSON.stringify(audit)}\n`);
+
+    expect(await eventually(async () => (await count('watchkeeper-logs-*')) >= 4 && (await count('watchkeeper-audit-*')) >= 1, 60_000, 500)).toBe(true);
+    expect(await count('watchkeeper-logs-*', { term: { 'kubernetes.namespace': 'shop' } })).toBe(3);
+    expect(await count('watchkeeper-logs-*', { term: { 'json.level': 'error' } })).toBe(1);
+    expect(await count('watchkeeper-logs-*', { match_phrase: { message: 'first half second half' } })).toBe(1);
+    expect(await count('watchkeeper-logs-*', { bool: { filter: [{ term: { severity: 'ERROR' } }, { term: { component: 'kube-scheduler' } }] } })).toBe(1);
+    expect(await count('watchkeeper-audit-*', { bool: { filter: [{ term: { 'user.username': 'alice' } }, { term: { verb: 'create' } }, { term: { 'objectRef.name': 'db' } }] } })).toBe(1);
+    const auditDoc = await client.search({ index: 'watchkeeper-audit-*', query: { term: { auditID: 'b7c1' } } });
+    expect(JSON.stringify(auditDoc.hits.hits[0]?._source)).not.toContain('aHVudGVyMg');
+    const mapping = await client.indices.getMapping({ index: 'watchkeeper-logs-*' });
+    const properties = Object.values(mapping)[0]!.mappings.properties!;
+    expect(properties['@timestamp']?.type).toBe('date_nanos');
+    expect(properties.json?.type).toBe('flattened');
+  });
+
+  it('does not store re-sent events twice after SIGKILL and restarts', async () => {
+    const writer = new CriWriter(join(dir, 'pods/kill_pod-1_u1/app/0.log'), 'real');
+    for (let round = 0; round < 3; round++) {
+      writer.write(3000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await agent.kill9();
+      writer.write(500);
+      await agent.start();
+    }
+    appendFileSync(writer.path, '');
+    const total = writer.written.length;
+    expect(await eventually(async () => (await count('watchkeeper-logs-*', { term: { 'kubernetes.namespace': 'kill' } })) >= total, 90_000, 500)).toBe(true);
+    expect(await count('watchkeeper-logs-*', { term: { 'kubernetes.namespace': 'kill' } })).toBe(total);
+  });
+});
