@@ -17,13 +17,13 @@ describe('FileSource', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
 
-  async function start(dir: string, startAt: 'beginning' | 'end' = 'beginning'): Promise<{ rig: ReturnType<typeof captureRig>; store: CheckpointStore; source: FileSource; stop: () => Promise<void> }> {
+  async function start(dir: string, startAt: 'beginning' | 'end' = 'beginning', maxLineBytes = 1 << 20): Promise<{ rig: ReturnType<typeof captureRig>; store: CheckpointStore; source: FileSource; stop: () => Promise<void> }> {
     const rig = captureRig();
     const store = new CheckpointStore(join(dir, 'checkpoints.json'));
     await store.load();
     const config = logsConfig({ tail: { pollIntervalMs: 20, scanIntervalSeconds: 0.2, rotatedGraceSeconds: 0.2 } });
     const source = new FileSource('containers', {
-      source: 'containers', pipeline: rig.pipeline, checkpoints: store, tail: config.tail, maxLineBytes: 1 << 20,
+      source: 'containers', pipeline: rig.pipeline, checkpoints: store, tail: config.tail, maxLineBytes,
       logger: pino({ level: 'silent' }), metrics: rig.metrics, patterns: [join(dir, 'logs/*.log')], startAt,
       makeParser: (_path, _first, target, idPrefix) => {
         const emitter = new FileEmitter(rig.pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 }, target, idPrefix, Buffer.from('}}'));
@@ -89,5 +89,22 @@ describe('FileSource', () => {
     rmSync(path);
     await eventually(() => messages(rig).includes('last-words'), 10_000, 20);
     expect(messages(rig)).toContain('last-words');
+  });
+
+  it('cuts lines longer than the bound, survives binary content and keeps going', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-fs-'));
+    mkdirSync(join(dir, 'logs'));
+    const huge = 'y'.repeat(3 << 20);
+    writeFileSync(join(dir, 'logs/big.log'), line('before') + line(huge) + line('after'));
+    writeFileSync(join(dir, 'logs/bin.log'), Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 10]), Buffer.from(line('text after binary'))]));
+    const { rig } = await start(dir, 'beginning', 256 * 1024);
+    await eventually(() => messages(rig).includes('after') && messages(rig).includes('text after binary'), 10_000, 20);
+    const big = rig.sink.docs.filter((d) => d.doc.log && String(d.doc.message).startsWith('y'));
+    expect(big).toHaveLength(1);
+    expect(String(big[0]!.doc.message).length).toBeLessThan(256 * 1024);
+    expect(messages(rig)).toContain('before');
+    expect(messages(rig)).toContain('\u0000\u0001\u0002\ufffd\ufffd');
+    const errors = await rig.metrics.parseErrors.get();
+    expect(errors.values.map((v) => v.labels.reason).sort()).toEqual(expect.arrayContaining(['line_too_long', 'not_cri']));
   });
 });
