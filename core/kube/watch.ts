@@ -121,7 +121,7 @@ export interface WatchHandle {
   readonly resourceVersion: string | undefined;
   /** Ends the loop; resolves when it has stopped. */
   stop(): Promise<void>;
-  /** Resolves once the first list (or the first connection, when started from a resourceVersion) succeeded. */
+  /** Resolves once the first list succeeded, or (started from a resourceVersion) the first watch connection opened. */
   ready: Promise<void>;
 }
 
@@ -150,15 +150,14 @@ export function startWatch<T extends KubeObject = KubeObject>(client: KubeClient
         }
         let sawSomething = false;
         const openedAt = Date.now();
-        for await (const event of watchEvents<T>(client, path, { ...options, resourceVersion, signal })) {
-          if (!sawSomething) { sawSomething = true; failures = 0; markReady(); }
+        for await (const event of watchEvents<T>(client, path, { ...options, resourceVersion, signal, onConnected: markReady })) {
+          if (!sawSomething) { sawSomething = true; failures = 0; }
           const rv = event.object.metadata?.resourceVersion;
           if (rv) resourceVersion = rv;
           if (event.type !== 'BOOKMARK') await handlers.onEvent(event);
         }
         // A clean end (server timeout): reconnect at once from where we are, unless the server
         // keeps closing at once, which would spin.
-        if (!sawSomething) markReady();
         if (!sawSomething && Date.now() - openedAt < 1000) {
           failures++;
           await sleep(backoffDelay(failures, options.initialDelayMs ?? 500, options.maxDelayMs ?? 30_000), signal).catch(() => undefined);

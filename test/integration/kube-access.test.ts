@@ -136,6 +136,7 @@ describe('core/kube against a real kube-apiserver', () => {
     await admin.postJson(path, { metadata: { name: 'w2', labels: { test: 'watch' } } });
     const resumed: string[] = [];
     const again = startWatch(admin, path, { onEvent: (e) => { resumed.push(`${e.type} ${e.object.metadata.name}`); } }, { resourceVersion: resumeFrom, labelSelector: 'test=watch' });
+    await again.ready;
     await eventually(() => (resumed.length >= 1 ? true : undefined));
     await again.stop();
     expect(resumed).toEqual(['ADDED w2']);

@@ -93,6 +93,12 @@ describe('watchkeeper prober (service mode) time to detect a fault', () => {
     process.stdout.write(`kube-apiserver stopped -> watchkeeper_probe_success 0 after ${(apiDetectMs / 1000).toFixed(1)}s\n`);
     expect(await metric(url, 'watchkeeper_probe_step_success{step="api"}')).toBe(0);
     expect(workloadStep).toBe('watchkeeper_probe_step_success{step="workload"} 0');
+
+    // SIGTERM stops the service cleanly (a run in progress only requests its namespace's deletion).
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(logs.some((l) => l.msg === 'Stopped.')).toBe(true);
     expect(failedLog?.failure).toMatch(/^workload: deployment probe-web: 0\/3 pods Ready after 45s; no ReplicaSet was created/);
   }, 900_000);
 });
