@@ -1,0 +1,87 @@
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IndexNames } from '../../../collectors/logs/pipeline/index-names.ts';
+import { startAuditWebhook, type AuditWebhook } from '../../../collectors/logs/sources/audit-webhook.ts';
+import { Pki, type CertFiles } from '../../env/index.ts';
+import { eventually } from './support/agent-process.ts';
+import { captureRig, logsConfig } from './support/capture.ts';
+
+function post(port: number, body: string, options: { token?: string; cert?: CertFiles; ca: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1', port, method: 'POST', path: '/', ca: readFileSync(options.ca),
+      headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      ...(options.cert ? { cert: readFileSync(options.cert.certFile), key: readFileSync(options.cert.keyFile) } : {}),
+    }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const event = (id: string, resource = 'pods'): Record<string, unknown> => ({
+  kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, stage: 'ResponseComplete', verb: 'delete',
+  user: { username: 'bob' }, objectRef: { resource, namespace: 'ns', name: 'x' },
+  requestObject: { kind: 'Secret', data: { token: 'c2VjcmV0' } },
+  requestReceivedTimestamp: '2025-02-03T04:05:06.000000Z', stageTimestamp: '2025-02-03T04:05:06.100000Z',
+});
+
+describe('audit webhook receiver', () => {
+  let pki: Pki;
+  let serving: CertFiles;
+  let client: CertFiles;
+  let stranger: CertFiles;
+  let webhook: AuditWebhook;
+  let rig: ReturnType<typeof captureRig>;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wk-hook-'));
+    mkdirSync(join(dir, 'pki'));
+    mkdirSync(join(dir, 'other'));
+    pki = await Pki.create(join(dir, 'pki'));
+    const other = await Pki.create(join(dir, 'other'), 'someone-else');
+    serving = await pki.issue({ name: 'serving', commonName: 'webhook', altNames: ['IP:127.0.0.1'], usage: 'server' });
+    client = await pki.issue({ name: 'apiserver', commonName: 'kube-apiserver', usage: 'client' });
+    stranger = await other.issue({ name: 'stranger', commonName: 'stranger', usage: 'client' });
+    rig = captureRig();
+    webhook = await startAuditWebhook({
+      config: logsConfig({ auditWebhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: serving.certFile, keyFile: serving.keyFile, clientCaFile: pki.caFile, token: 'tok-123', maxQueueBytes: 1024 * 1024 } }).auditWebhook,
+      dir: join(dir, 'queue'), maxObjectBytes: 1 << 20, pipeline: rig.pipeline, names: new IndexNames('wk', false), metrics: rig.metrics,
+      logger: pino({ level: 'silent' }),
+    });
+  });
+  afterAll(async () => {
+    await webhook.close();
+    await rig.pipeline.stop(2000);
+    await webhook.flush();
+  });
+
+  it('accepts a token or a client certificate of the configured CA, and nothing else', async () => {
+    const list = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [event('a1')] });
+    expect(await post(webhook.port, list, { ca: pki.caFile, token: 'tok-123' })).toBe(200);
+    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('a2')] }), { ca: pki.caFile, cert: client })).toBe(200);
+    expect(await post(webhook.port, list, { ca: pki.caFile })).toBe(401);
+    expect(await post(webhook.port, list, { ca: pki.caFile, token: 'tok-124' })).toBe(401);
+    expect(await post(webhook.port, list, { ca: pki.caFile, cert: stranger })).toBe(401);
+    expect(await post(webhook.port, 'not json', { ca: pki.caFile, token: 'tok-123' })).toBe(400);
+  });
+
+  it('queues durably, ships with audit ID and stage as id, and drops Secret bodies', async () => {
+    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('s1', 'secrets')] }), { ca: pki.caFile, token: 'tok-123' })).toBe(200);
+    expect(readFileSync(join(dir, 'queue', 'seg-00000001.ndjson'), 'utf8')).toContain('s1-ResponseComplete');
+    await eventually(() => rig.sink.docs.some((d) => d.id === 's1-ResponseComplete'), 10_000, 20);
+    const secret = rig.sink.docs.find((d) => d.id === 's1-ResponseComplete')!;
+    expect(secret.index).toBe('wk-audit-2025.02.03');
+    expect(JSON.stringify(secret.doc)).not.toContain('c2VjcmV0');
+    expect(rig.sink.docs.map((d) => d.id)).toEqual(expect.arrayContaining(['a1-ResponseComplete', 'a2-ResponseComplete']));
+  });
+
+  it('answers 503 when the queue is full, so the API server retries', async () => {
+    const big = JSON.stringify({ kind: 'EventList', items: Array.from({ length: 400 }, (_, i) => ({ ...event(`b${i}`), requestObject: { pad: 'z'.repeat(4000) } })) });
+    expect(await post(webhook.port, big, { ca: pki.caFile, token: 'tok-123' })).toBe(503);
+  });
+});
