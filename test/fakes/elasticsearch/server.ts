@@ -36,6 +36,8 @@ export interface Faults {
   dropAfterIndexing?: number;
   /** The next N _bulk requests have their connection destroyed before anything is indexed. */
   dropBeforeIndexing?: number;
+  /** Bulk bodies larger than this are refused with 413 and no body, as http.max_content_length does. */
+  maxBodyBytes?: number;
 }
 
 /** Counters of what the fake received. */
@@ -51,6 +53,8 @@ export interface FakeStats {
   rejected429: number;
   mappingErrors: number;
   droppedConnections: number;
+  /** Bulk requests refused with 413. */
+  tooLarge: number;
 }
 
 /** A running fake Elasticsearch 9 node. */
@@ -106,7 +110,7 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
   const itemRejections = new Map<string, number>();
   let itemCounter = 0;
   const faults: Faults = {};
-  const stats: FakeStats = { requests: 0, bulkRequests: 0, bulkItems: 0, created: 0, conflicts: 0, rejected429: 0, mappingErrors: 0, droppedConnections: 0 };
+  const stats: FakeStats = { requests: 0, bulkRequests: 0, bulkItems: 0, created: 0, conflicts: 0, rejected429: 0, mappingErrors: 0, droppedConnections: 0, tooLarge: 0 };
   const sockets = new Set<Socket>();
   let seqNo = 0;
 
@@ -355,6 +359,12 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         bulkFault.count--;
         const headers: Record<string, string> = bulkFault.retryAfterSeconds !== undefined ? { 'Retry-After': String(bulkFault.retryAfterSeconds) } : {};
         fail(req, res, bulkFault.status, bulkFault.status === 429 ? rejectedExecution('coordinating') : serviceUnavailable(), headers);
+        return;
+      }
+      if (faults.maxBodyBytes !== undefined && Buffer.byteLength(body) > faults.maxBodyBytes) {
+        stats.tooLarge++;
+        res.writeHead(413, { 'X-Elastic-Product': product, 'Content-Length': '0' });
+        res.end();
         return;
       }
       if (faults.dropBeforeIndexing && faults.dropBeforeIndexing > 0) {

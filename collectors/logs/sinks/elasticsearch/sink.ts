@@ -85,71 +85,98 @@ export class ElasticsearchSink implements LogSink {
   async write(batch: Batch, signal: AbortSignal): Promise<void> {
     const { config, metrics } = this.options;
     await this.ready;
+    // Items still to send (undefined: all of them), and how many one request may carry (halved on 413).
     let pending: number[] | undefined;
+    let limit = Number.POSITIVE_INFINITY;
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
-      const body = pending === undefined ? batch.buf.subarray(0, batch.length) : Buffer.concat(pending.map((i) => batch.item(i)));
-      const count = pending?.length ?? batch.count;
+      let sending = pending;
+      let held: number[] = [];
+      if (limit < (pending?.length ?? batch.count)) {
+        const all = pending ?? Array.from({ length: batch.count }, (_, k) => k);
+        sending = all.slice(0, limit);
+        held = all.slice(limit);
+      }
+      const body = sending === undefined ? batch.buf.subarray(0, batch.length) : Buffer.concat(sending.map((i) => batch.item(i)));
+      const count = sending?.length ?? batch.count;
+      const itemAt = (k: number): number => (sending === undefined ? k : sending[k]!);
       const end = metrics.bulkDuration.startTimer({ sink: this.name });
       let retryAfterMs: number | undefined;
-      let next: number[] = [];
+      let failed: number[] = [];
+      let wait = true;
       const letters: DeadLetter[] = [];
+      const deadAll = (reason: string, detail: string): void => {
+        for (let k = 0; k < count; k++) {
+          const i = itemAt(k);
+          letters.push({ index: batch.index(i), id: batch.id(i), reason, detail, document: batch.doc(i).toString('utf8') });
+        }
+      };
       try {
         const answer = await this.bulk(body, signal);
         end();
-        if (answer.status >= 300) {
-          if (retryableStatus(answer.status) || answer.status === 413) {
-            next = pending ?? Array.from({ length: batch.count }, (_, k) => k);
+        if (answer.status === 413) {
+          if (count === 1) {
+            deadAll('request_too_large', answer.text.slice(0, 1000));
+          } else {
+            // Too large for the server (or a proxy): send the same items in halves.
+            limit = Math.ceil(count / 2);
+            failed = Array.from({ length: count }, (_, k) => itemAt(k));
+            wait = false;
+            metrics.retries.inc({ sink: this.name, reason: 'status_413' });
+          }
+        } else if (answer.status >= 300) {
+          if (retryableStatus(answer.status)) {
+            failed = Array.from({ length: count }, (_, k) => itemAt(k));
             retryAfterMs = parseRetryAfter(answer.retryAfter);
             metrics.retries.inc({ sink: this.name, reason: `status_${answer.status}` });
-            if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ status: answer.status, attempt, items: next.length }, 'Bulk request refused; retrying.');
+            if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ status: answer.status, attempt, items: failed.length }, 'Bulk request refused; retrying.');
           } else {
             // The whole request is refused and will be refused again: every item is a dead letter.
             let reason = `status_${answer.status}`;
             try { reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason; } catch { /* not JSON */ }
-            for (let k = 0; k < count; k++) {
-              const i = pending === undefined ? k : pending[k]!;
-              letters.push({ index: batch.index(i), id: batch.id(i), reason, detail: answer.text.slice(0, 1000), document: batch.doc(i).toString('utf8') });
-            }
+            deadAll(reason, answer.text.slice(0, 1000));
           }
         } else if (noErrors.test(answer.text.slice(0, 200))) {
           // Everything stored: the per-item answers need not be parsed.
           metrics.eventsShipped.inc({ sink: this.name }, count);
-          return;
         } else {
           const response = JSON.parse(answer.text) as { items?: Record<string, BulkItemResult>[] };
           const items = response.items ?? [];
           let stored = 0;
           items.forEach((entry, k) => {
             const result = Object.values(entry)[0] ?? { status: 500 };
-            const i = pending === undefined ? k : pending[k]!;
+            const i = itemAt(k);
             if (result.status < 300 || result.status === 409) { stored++; return; }
-            if (retryableStatus(result.status)) { next.push(i); return; }
+            if (retryableStatus(result.status)) { failed.push(i); return; }
             letters.push({
               index: batch.index(i), id: batch.id(i), reason: result.error?.type ?? `status_${result.status}`,
               detail: result.error?.reason ?? '', document: batch.doc(i).toString('utf8'),
             });
           });
           // Items the answer does not mention were not processed.
-          for (let k = items.length; k < count; k++) next.push(pending === undefined ? k : pending[k]!);
+          for (let k = items.length; k < count; k++) failed.push(itemAt(k));
           metrics.eventsShipped.inc({ sink: this.name }, stored);
-          if (next.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, next.length);
+          if (failed.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, failed.length);
         }
       } catch (error) {
         end();
         if (signal.aborted) throw error;
-        next = pending ?? Array.from({ length: batch.count }, (_, k) => k);
+        failed = Array.from({ length: count }, (_, k) => itemAt(k));
         const reason = error instanceof errors.TimeoutError ? 'timeout' : 'connection';
         metrics.retries.inc({ sink: this.name, reason });
-        if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: next.length }, 'Bulk request failed; retrying.');
+        if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: failed.length }, 'Bulk request failed; retrying.');
       }
       if (letters.length > 0) {
         await this.options.deadLetters.write(letters);
         for (const letter of letters) metrics.deadLettered.inc({ sink: this.name, reason: letter.reason });
       }
+      const next = failed.concat(held);
       if (next.length === 0) return;
       pending = next;
-      const delay = Math.min(config.maxBackoffMs, retryAfterMs ?? backoffDelay(attempt, config.initialBackoffMs, config.maxBackoffMs));
-      await sleep(delay, signal);
+      if (failed.length > 0 && wait) {
+        const delay = Math.min(config.maxBackoffMs, retryAfterMs ?? backoffDelay(++failures, config.initialBackoffMs, config.maxBackoffMs));
+        await sleep(delay, signal);
+      }
     }
   }
 
