@@ -10,6 +10,7 @@ import { compressor } from '../stream/compression.ts';
 import { EncryptStream, encryptionAlgorithm, keyId } from '../stream/encryption.ts';
 import { HashMeter } from '../stream/meter.ts';
 import { Rechunk } from '../stream/rechunk.ts';
+import { GcPacer } from '../stream/gc-pacer.ts';
 import { streamToStorage } from '../stream/store.ts';
 import { loadEtcdCredentials } from './client.ts';
 import { chooseMember, toHexId } from './member.ts';
@@ -59,13 +60,13 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     const objects: StoredObject[] = [];
     const file = snapshotFile(etcd.compression, encryptionKey !== undefined);
     const key = objectKey(root, 'etcd', id, file);
-    const check = new EtcdTrailerCheck();
-    const content = new HashMeter((bytes) => options.onProgress?.('snapshot', bytes, status.dbSize));
+    // One hash pass gives etcd's db hash check and the content hash (see EtcdTrailerCheck).
+    const check = new EtcdTrailerCheck((bytes) => options.onProgress?.('snapshot', bytes, status.dbSize));
     const storedMeter = new HashMeter();
     const source = await openSnapshotStream(member.client, status.endpoint);
     stored.push(key);
-    await streamToStorage(storage, key, source, [new Rechunk(), check, content, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream' });
-    objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: content.bytes, contentSha256: content.sha256(), compression: etcd.compression, encryption });
+    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream' });
+    objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: check.contentBytes, contentSha256: check.contentSha256(), compression: etcd.compression, encryption });
     log.debug({ key, bytes: storedMeter.bytes }, 'Snapshot stored.');
 
     if (archive) {

@@ -44,7 +44,9 @@ export async function openSnapshotStream(client: Etcd3, endpoint: string): Promi
 /**
  * Passes an etcd snapshot through unchanged (trailer included, so that etcdutl can check it on
  * restore) while checking that its last 32 bytes are the sha256 of everything before them;
- * fails the stream at its end when they are not.
+ * fails the stream at its end when they are not. The same single hash pass also gives the sha256
+ * of the whole stream (the content hash of the manifest): the hash state of the database is
+ * copied and fed the trailer, so the snapshot is hashed once, not twice.
  */
 export class EtcdTrailerCheck extends Transform {
   /** Bytes of the database, without the trailer; valid after the stream ended. */
@@ -52,13 +54,32 @@ export class EtcdTrailerCheck extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private tail: Buffer = Buffer.alloc(0);
   private digestHex = '';
+  private contentDigestHex = '';
+  private readonly onBytes: ((bytes: number) => void) | undefined;
+  private seen = 0;
+
+  /** `onBytes` is called with the running total of bytes passed (progress bars). */
+  constructor(onBytes?: (bytes: number) => void) {
+    super();
+    this.onBytes = onBytes;
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const joined = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
-    const cut = Math.max(0, joined.length - etcdTrailerSize);
-    this.hash.update(joined.subarray(0, cut));
-    this.dbBytes += cut;
-    this.tail = Buffer.from(joined.subarray(cut));
+    this.seen += chunk.length;
+    if (chunk.length >= etcdTrailerSize) {
+      // The common case: hash what was held back and all but the chunk's last 32 bytes, no copy.
+      this.hash.update(this.tail);
+      this.hash.update(chunk.subarray(0, chunk.length - etcdTrailerSize));
+      this.dbBytes += this.tail.length + chunk.length - etcdTrailerSize;
+      this.tail = Buffer.from(chunk.subarray(chunk.length - etcdTrailerSize));
+    } else {
+      const joined = Buffer.concat([this.tail, chunk]);
+      const cut = Math.max(0, joined.length - etcdTrailerSize);
+      this.hash.update(joined.subarray(0, cut));
+      this.dbBytes += cut;
+      this.tail = joined.subarray(cut);
+    }
+    this.onBytes?.(this.seen);
     done(null, chunk);
   }
 
@@ -67,6 +88,7 @@ export class EtcdTrailerCheck extends Transform {
       done(new WatchkeeperError('integrity', `the etcd snapshot stream ended after ${this.dbBytes + this.tail.length} bytes, too short to hold its sha256`));
       return;
     }
+    this.contentDigestHex = this.hash.copy().update(this.tail).digest('hex');
     const digest = this.hash.digest();
     this.digestHex = digest.toString('hex');
     if (!digest.equals(this.tail)) {
@@ -79,5 +101,15 @@ export class EtcdTrailerCheck extends Transform {
   /** Hex sha256 of the database as etcd computed it (the trailer); valid after the stream ended. */
   sha256(): string {
     return this.digestHex;
+  }
+
+  /** Bytes of the whole stream, trailer included. */
+  get contentBytes(): number {
+    return this.seen;
+  }
+
+  /** Hex sha256 of the whole stream, trailer included; valid after the stream ended. */
+  contentSha256(): string {
+    return this.contentDigestHex;
   }
 }

@@ -7,6 +7,7 @@ import { objectKey, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { decompressor } from '../stream/compression.ts';
 import { DecryptStream, keyId } from '../stream/encryption.ts';
+import { GcPacer } from '../stream/gc-pacer.ts';
 import { HashMeter } from '../stream/meter.ts';
 
 /** Options of {@link fetchVerified}. */
@@ -55,12 +56,12 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
     }
   }
   const stored = new HashMeter((bytes) => options.onProgress?.(bytes, object.size));
-  const content = new HashMeter();
-  const stages: NodeJS.ReadWriteStream[] = [stored];
+  // A snapshot's content hash comes from the trailer check's single hash pass.
+  const content = object.role === 'etcd-snapshot' ? new EtcdTrailerCheck() : new HashMeter();
+  const stages: NodeJS.ReadWriteStream[] = [stored, new GcPacer()];
   if (contentChecked) {
     if (object.encryption) stages.push(new DecryptStream(options.key!));
     stages.push(decompressor(object.compression), content);
-    if (object.role === 'etcd-snapshot') stages.push(new EtcdTrailerCheck());
   }
   const source = await storage.get(key);
   try {
@@ -73,10 +74,18 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
   if (stored.bytes !== object.size || stored.sha256() !== object.sha256) {
     throw new WatchkeeperError('integrity', `${key} is corrupted or truncated: downloaded ${stored.bytes} bytes with sha256 ${stored.sha256()}, the manifest says ${object.size} bytes with sha256 ${object.sha256}`);
   }
-  if (contentChecked && (content.bytes !== object.contentSize || content.sha256() !== object.contentSha256)) {
-    throw new WatchkeeperError('integrity', `${key} is corrupted: its content has sha256 ${content.sha256()} (${content.bytes} bytes), the manifest says ${object.contentSha256} (${object.contentSize} bytes)`);
+  if (contentChecked && (contentBytes(content) !== object.contentSize || contentSha256(content) !== object.contentSha256)) {
+    throw new WatchkeeperError('integrity', `${key} is corrupted: its content has sha256 ${contentSha256(content)} (${contentBytes(content)} bytes), the manifest says ${object.contentSha256} (${object.contentSize} bytes)`);
   }
-  return { storedBytes: stored.bytes, contentChecked, contentBytes: content.bytes };
+  return { storedBytes: stored.bytes, contentChecked, contentBytes: contentBytes(content) };
+}
+
+function contentBytes(meter: HashMeter | EtcdTrailerCheck): number {
+  return meter instanceof EtcdTrailerCheck ? meter.contentBytes : meter.bytes;
+}
+
+function contentSha256(meter: HashMeter | EtcdTrailerCheck): string {
+  return meter instanceof EtcdTrailerCheck ? meter.contentSha256() : meter.sha256();
 }
 
 function isZlibError(error: unknown): boolean {

@@ -1,10 +1,10 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException,
-  type PutObjectCommandInput, type StorageClass,
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { WatchkeeperError, describeError } from '../../core/errors.ts';
+import { MultipartWriter } from './multipart.ts';
 import type { GetOptions, ObjectInfo, ObjectStorage, PutOptions, PutResult } from './types.ts';
 
 /** Settings of {@link S3Storage} (the `backup.storage.s3` section). */
@@ -24,8 +24,8 @@ export interface S3StorageOptions {
 
 /**
  * Object storage on S3 or any S3-compatible server. Puts are multipart uploads with a fixed part
- * size and queue, so memory stays bounded whatever the object size; a failed put aborts its
- * multipart upload, so no object appears.
+ * size and queue whose part buffers are reused ({@link MultipartWriter}), so memory stays
+ * bounded whatever the object size; a failed put aborts its multipart upload, so no object appears.
  */
 export class S3Storage implements ObjectStorage {
   readonly location: string;
@@ -51,43 +51,32 @@ export class S3Storage implements ObjectStorage {
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    let size = 0;
-    const counted = body.pipe(new Transform({ transform(chunk: Buffer, _enc, done) { size += chunk.length; done(null, chunk); } }));
-    body.on('error', (error) => counted.destroy(error));
-    const params: PutObjectCommandInput = {
-      Bucket: this.options.bucket,
-      Key: key,
-      Body: counted,
-      ...(options.contentType ? { ContentType: options.contentType } : {}),
-      ...(this.options.serverSideEncryption !== 'none' ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
-      ...(this.options.serverSideEncryption === 'aws:kms' && this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
-      ...(this.options.storageClass ? { StorageClass: this.options.storageClass as StorageClass } : {}),
-    };
-    const abortController = new AbortController();
-    const upload = new Upload({
+    const writer = new MultipartWriter({
       client: this.client,
-      params,
+      target: {
+        Bucket: this.options.bucket,
+        Key: key,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+        ...(this.options.serverSideEncryption !== 'none' ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
+        ...(this.options.serverSideEncryption === 'aws:kms' && this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
+        ...(this.options.storageClass ? { StorageClass: this.options.storageClass as StorageClass } : {}),
+      },
       partSize: this.options.partSizeMiB * 1024 * 1024,
       queueSize: this.options.queueSize,
-      leavePartsOnError: false,
-      abortController,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (options.onProgress) {
-      const onProgress = options.onProgress;
-      upload.on('httpUploadProgress', (p) => { if (p.loaded !== undefined) onProgress(p.loaded); });
-    }
-    const onAbort = (): void => { abortController.abort(); body.destroy(new Error('upload aborted')); };
+    const onAbort = (): void => { body.destroy(new Error('upload aborted')); };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await upload.done();
+      await pipeline(body, writer);
     } catch (error) {
       body.destroy();
-      counted.destroy();
       throw wrap(error, `uploading ${key} to ${this.location}`);
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
-    return { key, size };
+    return { key, size: writer.bytes };
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {

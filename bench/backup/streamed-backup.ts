@@ -1,6 +1,8 @@
 // watchkeeper's streamed etcd backup with nothing else loaded: the library call that
 // `watchkeeper backup etcd` makes, without the CLI's other commands. Run as its own process so
 // its peak memory is the pipeline's. Usage: node streamed-backup.ts <config.json>
+// First, as in the CLI's backup commands: V8 settings that must precede the heavy imports.
+import '../../backup/runtime-tuning.ts';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { backupContext } from '../../backup/context.ts';

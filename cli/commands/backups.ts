@@ -1,3 +1,5 @@
+// First: V8 settings that must precede the heavy imports (see backup/runtime-tuning.ts).
+import '../../backup/runtime-tuning.ts';
 import { Command } from 'commander';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { listBackups, resolveBackup } from '../../backup/catalog.ts';

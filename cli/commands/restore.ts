@@ -1,3 +1,5 @@
+// First: V8 settings that must precede the heavy imports (see backup/runtime-tuning.ts).
+import '../../backup/runtime-tuning.ts';
 import { Command } from 'commander';
 import { commandLogger, intFlag, outputFormat } from '../../backup/cli-support.ts';
 import { backupContext } from '../../backup/context.ts';

@@ -22,11 +22,13 @@ describe('EtcdTrailerCheck', () => {
   it('passes a snapshot through unchanged, trailer included, and reports the db hash', async () => {
     const db = randomBytes(100_000);
     const data = snapshot(db);
-    for (const pieces of [1, 3, 3125, 100_032]) {
+    for (const pieces of [1, 3, 3125, 5000, 100_032]) {
       const { check: c, out } = await check(data, pieces);
       expect(out.equals(data)).toBe(true);
       expect(c.dbBytes).toBe(db.length);
       expect(c.sha256()).toBe(createHash('sha256').update(db).digest('hex'));
+      expect(c.contentBytes).toBe(data.length);
+      expect(c.contentSha256()).toBe(createHash('sha256').update(data).digest('hex'));
     }
   });
 
