@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeElasticsearch, type FakeElasticsearch } from '../fakes/elasticsearch/server.ts';
 import { AgentProcess, CriWriter, eventually, messageKey, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
 
@@ -12,7 +12,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 describe('log shipper against Elasticsearch (fake with faults)', () => {
   let fake: FakeElasticsearch;
+  const agents: AgentProcess[] = [];
   beforeAll(async () => { fake = await startFakeElasticsearch(); });
+  // A failed assertion must not leave an agent running.
+  afterEach(async () => { for (const agent of agents.splice(0)) await agent.kill9(); });
   afterAll(async () => { await fake.stop(); });
 
   function setup(name: string, logs: Record<string, unknown> = {}): { dir: string; agent: AgentProcess; prefix: string; podDir: string } {
@@ -26,7 +29,9 @@ describe('log shipper against Elasticsearch (fake with faults)', () => {
     });
     // As /var/log/pods on a node, the directory exists before the agent starts.
     mkdirSync(join(dir, 'pods'));
-    return { dir, agent: new AgentProcess(config, join(dir, 'agent.log')), prefix, podDir: join(dir, 'pods') };
+    const agent = new AgentProcess(config, join(dir, 'agent.log'));
+    agents.push(agent);
+    return { dir, agent, prefix, podDir: join(dir, 'pods') };
   }
 
   /** Messages (without padding) stored under the prefix. */

@@ -37,9 +37,9 @@ export class AgentProcess {
     });
   }
 
-  /** SIGKILL: no flush, no checkpoint save. */
+  /** SIGKILL: no flush, no checkpoint save. A no-op when it already exited. */
   async kill9(): Promise<void> {
-    this.child?.kill('SIGKILL');
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
 
