@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { WatchkeeperError } from '../errors.ts';
+import { loadKubeconfigs, resolveContext, runExecPlugin, type ExecCredential, type MergedKubeconfig } from './kubeconfig.ts';
 
 /** Where the credentials of a {@link KubeAccess} came from. */
 export type AccessSource = 'kubeconfig' | 'KUBECONFIG' | 'in-cluster' | 'home-kubeconfig' | 'explicit';
@@ -65,7 +65,7 @@ const authCacheMs = 30_000;
 export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<KubeAccess> {
   const env = options.env ?? process.env;
   if (options.kubeconfig !== undefined) {
-    return fromKubeConfig(loadKubeConfigFiles([options.kubeconfig]), 'kubeconfig', options.kubeconfig, options.context);
+    return fromKubeConfig(loadKubeconfigs([options.kubeconfig]), 'kubeconfig', options.kubeconfig, options.context);
   }
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
   if (listed.length > 0) {
@@ -73,12 +73,12 @@ export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<K
     if (present.length === 0) {
       throw new WatchkeeperError('config_invalid', `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
     }
-    return fromKubeConfig(loadKubeConfigFiles(present), 'KUBECONFIG', present.join(delimiter), options.context);
+    return fromKubeConfig(loadKubeconfigs(present), 'KUBECONFIG', present.join(delimiter), options.context);
   }
   const saDir = options.serviceAccountDir ?? serviceAccountDir;
   if (existsSync(join(saDir, 'token'))) return inClusterAccess(saDir, env);
   const home = join(options.homeDir ?? homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromKubeConfig(loadKubeConfigFiles([home]), 'home-kubeconfig', home, options.context);
+  if (existsSync(home)) return fromKubeConfig(loadKubeconfigs([home]), 'home-kubeconfig', home, options.context);
   throw new WatchkeeperError('config_invalid',
     `no Kubernetes credentials found: set kubernetes.kubeconfig, $KUBECONFIG, run in a pod with a service account, or create ${home}`);
 }
@@ -149,62 +149,43 @@ function tokenFileAuth(file: string): { headers: () => Promise<Record<string, st
   };
 }
 
-function loadKubeConfigFiles(files: readonly string[]): KubeConfig {
-  const merged = new KubeConfig();
-  for (const file of files) {
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(file);
-    } catch (error) {
-      throw new WatchkeeperError('config_invalid', `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message : String(error)})`, { cause: error });
-    }
-    // Like kubectl: the first file that defines a name (or current-context) wins.
-    if (!merged.currentContext && kc.currentContext) merged.currentContext = kc.currentContext;
-    for (const c of kc.clusters) if (!merged.getCluster(c.name)) merged.addCluster(c);
-    for (const u of kc.users) if (!merged.getUser(u.name)) merged.addUser(u);
-    for (const c of kc.contexts) if (!merged.getContextObject(c.name)) merged.addContext(c);
+async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, where: string, contextName: string | undefined): Promise<KubeAccess> {
+  const ctx = resolveContext(config, contextName);
+  const tls: TlsMaterial = { rejectUnauthorized: !ctx.insecureSkipTlsVerify };
+  if (ctx.ca) tls.ca = ctx.ca;
+  if (ctx.tlsServerName) tls.servername = ctx.tlsServerName;
+  if (ctx.cert) tls.cert = ctx.cert;
+  if (ctx.key) tls.key = ctx.key;
+  let auth: { headers: () => Promise<Record<string, string>>; invalidate: () => void };
+  if (ctx.exec) {
+    const plugin = ctx.exec;
+    let cached: ExecCredential | undefined = await runExecPlugin(plugin, ctx.server);
+    if (cached.cert) tls.cert = cached.cert;
+    if (cached.key) tls.key = cached.key;
+    const fetchedAt = { at: Date.now() };
+    auth = {
+      headers: async (): Promise<Record<string, string>> => {
+        const expired = cached === undefined || (cached.expiresAt !== undefined ? Date.now() > cached.expiresAt - 10_000 : Date.now() - fetchedAt.at > authCacheMs);
+        if (expired) { cached = await runExecPlugin(plugin, ctx.server); fetchedAt.at = Date.now(); }
+        return cached?.token ? { authorization: `Bearer ${cached.token}` } : {};
+      },
+      invalidate: () => { cached = undefined; },
+    };
+  } else if (ctx.tokenFile !== undefined) {
+    auth = tokenFileAuth(ctx.tokenFile);
+  } else {
+    const headers: Record<string, string> = ctx.token !== undefined ? { authorization: `Bearer ${ctx.token}` }
+      : ctx.username !== undefined ? { authorization: `Basic ${Buffer.from(`${ctx.username}:${ctx.password ?? ''}`).toString('base64')}` } : {};
+    auth = { headers: () => Promise.resolve(headers), invalidate: () => undefined };
   }
-  return merged;
-}
-
-async function fromKubeConfig(kc: KubeConfig, source: AccessSource, where: string, context: string | undefined): Promise<KubeAccess> {
-  if (context !== undefined) {
-    if (!kc.getContextObject(context)) {
-      throw new WatchkeeperError('config_invalid', `kubeconfig ${where}: context "${context}" not found (has: ${kc.contexts.map((c) => c.name).join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(context);
-  }
-  const ctx = kc.getContextObject(kc.currentContext);
-  const cluster = kc.getCurrentCluster();
-  if (!ctx || !cluster) {
-    throw new WatchkeeperError('config_invalid', `kubeconfig ${where}: no usable current context (set current-context or kubernetes.context)`);
-  }
-  const read = async (): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> => {
-    const opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string; headers?: Record<string, unknown>; auth?: string } = {};
-    await kc.applyToHTTPSOptions(opts);
-    const tls: TlsMaterial = { rejectUnauthorized: opts.rejectUnauthorized !== false };
-    if (opts.ca) tls.ca = opts.ca;
-    if (opts.cert) tls.cert = opts.cert;
-    if (opts.key) tls.key = opts.key;
-    if (opts.servername) tls.servername = opts.servername;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    return { tls, headers };
-  };
-  const first = await read();
-  let cached: { headers: Record<string, string>; at: number } | undefined = { headers: first.headers, at: Date.now() };
   return {
-    server: trimSlash(cluster.server),
+    server: ctx.server,
     namespace: ctx.namespace ?? 'default',
     source,
-    description: `kubeconfig ${where}, context ${kc.currentContext}`,
-    tls: first.tls,
-    authHeaders: async () => {
-      if (!cached || Date.now() - cached.at > authCacheMs) cached = { headers: (await read()).headers, at: Date.now() };
-      return cached.headers;
-    },
-    invalidate: () => { cached = undefined; },
+    description: `kubeconfig ${where}, context ${ctx.contextName}`,
+    tls,
+    authHeaders: auth.headers,
+    invalidate: auth.invalidate,
   };
 }
 
