@@ -99,3 +99,118 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     stop: async () => { await process.stop(); if (!options.dataDir) await removeWorkDir(dir); },
   };
 }
+
+/** Options of {@link startEtcdCluster}. */
+export interface EtcdClusterOptions {
+  /** Number of members; default 3. */
+  members?: number;
+  /** Serve clients over TLS with client certificates (one CA and server certificate for all members). */
+  tls?: boolean;
+}
+
+/** One member of an {@link EtcdCluster}. */
+export interface EtcdMember {
+  name: string;
+  /** Client URL of this member. */
+  endpoint: string;
+  metricsUrl: string;
+  dataDir: string;
+  process: ManagedProcess;
+}
+
+/** A running multi-member etcd cluster on loopback ports. */
+export interface EtcdCluster {
+  /** Client URLs of every member, in member order. */
+  endpoints: string[];
+  members: EtcdMember[];
+  tls?: EtcdTls;
+  binDir: string;
+  /** Runs etcdctl against the given endpoints (default: all) with the TLS flags; returns stdout. */
+  etcdctl(args: string[], endpoints?: string[]): Promise<string>;
+  /** Client URL of the current leader, as the members report it. */
+  leaderEndpoint(): Promise<string>;
+  /** Stops one member (the others keep quorum with 3 members). */
+  stopMember(name: string): Promise<void>;
+  /** Starts a stopped member again on its data dir. */
+  startMember(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an etcd cluster of `members` members (m1, m2, ...) that elect a leader among
+ * themselves, each with its own data dir and client, peer and metrics ports. All members start at
+ * once, since none is healthy before a quorum exists.
+ */
+export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  const count = options.members ?? 3;
+  const binDir = toolDir('etcd');
+  const dir = await makeWorkDir('etcd-cluster');
+  const scheme = options.tls ? 'https' : 'http';
+  const specs: { name: string; clientUrl: string; peerUrl: string; metricsUrl: string; dataDir: string }[] = [];
+  for (let i = 1; i <= count; i++) {
+    const [clientPort, peerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    specs.push({
+      name: `m${i}`, clientUrl: `${scheme}://127.0.0.1:${clientPort}`, peerUrl: `http://127.0.0.1:${peerPort}`,
+      metricsUrl: `http://127.0.0.1:${metricsPort}`, dataDir: join(dir, `m${i}`),
+    });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
+  let tls: EtcdTls | undefined;
+  let tlsArgs: string[] = [];
+  if (options.tls) {
+    const pki = await Pki.create(dir, 'etcd-ca');
+    const server = await pki.issue({ name: 'server', commonName: 'etcd', altNames: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'both' });
+    const client = await pki.issue({ name: 'client', commonName: 'watchkeeper', usage: 'client' });
+    tls = { caFile: pki.caFile, ...client };
+    tlsArgs = [`--cert-file=${server.certFile}`, `--key-file=${server.keyFile}`, `--trusted-ca-file=${pki.caFile}`, '--client-cert-auth'];
+  }
+  const members: EtcdMember[] = specs.map((s) => ({
+    name: s.name, endpoint: s.clientUrl, metricsUrl: s.metricsUrl, dataDir: s.dataDir,
+    process: new ManagedProcess({
+      name: `etcd ${s.name}`, command: join(binDir, 'etcd'), logFile: join(dir, `${s.name}.log`),
+      args: [
+        `--name=${s.name}`, `--data-dir=${s.dataDir}`,
+        `--listen-client-urls=${s.clientUrl}`, `--advertise-client-urls=${s.clientUrl}`,
+        `--listen-peer-urls=${s.peerUrl}`, `--initial-advertise-peer-urls=${s.peerUrl}`,
+        `--initial-cluster=${initialCluster}`, '--initial-cluster-state=new', '--initial-cluster-token=watchkeeper-test',
+        `--listen-metrics-urls=${s.metricsUrl}`, '--log-level=warn', ...tlsArgs,
+      ],
+      ready: async () => (await httpGet(`${s.metricsUrl}/health`)).body.includes('"health":"true"'),
+    }),
+  }));
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(members.map((m) => m.process.stop()));
+    await removeWorkDir(dir);
+  };
+  try {
+    await Promise.all(members.map((m) => m.process.start()));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const etcdctl = async (ctlArgs: string[], endpoints = members.map((m) => m.endpoint)): Promise<string> => {
+    const flags = [`--endpoints=${endpoints.join(',')}`];
+    if (tls) flags.push(`--cacert=${tls.caFile}`, `--cert=${tls.certFile}`, `--key=${tls.keyFile}`);
+    const { stdout } = await run(join(binDir, 'etcdctl'), [...flags, ...ctlArgs], { maxBuffer: 64 << 20 });
+    return stdout;
+  };
+  const member = (name: string): EtcdMember => {
+    const found = members.find((m) => m.name === name);
+    if (!found) throw new Error(`no etcd member ${name} (members: ${members.map((m) => m.name).join(', ')})`);
+    return found;
+  };
+  return {
+    endpoints: members.map((m) => m.endpoint), members, tls, binDir, etcdctl, stop,
+    leaderEndpoint: async () => {
+      const running = members.filter((m) => m.process.running).map((m) => m.endpoint);
+      // Member ids are 64-bit: quote them before JSON.parse rounds them.
+      const text = (await etcdctl(['endpoint', 'status', '-w', 'json'], running)).replace(/"(member_id|leader|cluster_id)":(\d+)/g, '"$1":"$2"');
+      const statuses = JSON.parse(text) as { Endpoint: string; Status: { header: { member_id: string }; leader: string } }[];
+      const leader = statuses.find((s) => s.Status.header.member_id === s.Status.leader);
+      if (!leader) throw new Error(`no member reports itself as the leader: ${JSON.stringify(statuses)}`);
+      return leader.Endpoint;
+    },
+    stopMember: (name) => member(name).process.stop(),
+    startMember: (name) => member(name).process.start(),
+  };
+}
