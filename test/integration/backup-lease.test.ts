@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { eventually } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBackups } from '../../backup/catalog.ts';
 import { backupContext } from '../../backup/context.ts';
@@ -15,16 +16,6 @@ import { Lifecycle } from '../../core/lifecycle.ts';
 import { startCluster, type Cluster } from '../env/index.ts';
 
 const logger = pino({ level: 'silent' });
-
-async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await delay(200);
-  }
-}
 
 describe('backup scheduler with leader election (real API server, real etcd)', () => {
   let cluster: Cluster;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { eventually } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, Pki, startCluster, type Cluster } from '../env/index.ts';
 import { httpGet } from '../env/http.ts';
@@ -11,17 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 interface AuditEvent { verb: string; user: { username: string }; objectRef?: { resource?: string; namespace?: string; name?: string }; stage: string }
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await delay(250);
-    value = await read();
-  }
-  return value;
-}
 
 describe('test env: real control plane with kwok nodes', () => {
   let cluster: Cluster;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { until } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proberLabel } from '../../prober/labels.ts';
 import { freePort, startCluster, type Cluster } from '../env/index.ts';
@@ -20,14 +20,6 @@ async function startMode(args: string[]): Promise<Running> {
   child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, url: `http://127.0.0.1:${port}`, output: () => output, exit };
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs} ms`);
-    await delay(200);
-  }
 }
 
 describe('long-running mode lifecycle (watchkeeper prober as a child process)', () => {
