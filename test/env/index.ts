@@ -11,3 +11,4 @@ export { startNodeExporter, type NodeExporter } from './node-exporter.ts';
 export { Pki, type CertFiles } from './pki.ts';
 export { freePort } from './ports.ts';
 export { toolBinary, toolDir } from './binaries.ts';
+export { startElasticsearch, type ElasticsearchServer } from './elasticsearch.ts';

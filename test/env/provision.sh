@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Provisions the real servers of the test environment: installs missing Debian packages and builds
-# the Go-based servers (Kubernetes control plane, kwok, etcd, MinIO) into a cache outside the
-# repository. A second run with a warm cache does nothing and takes seconds.
+# Provisions the real servers of the test environment: installs missing Debian packages, builds
+# the Go-based servers (Kubernetes control plane, kwok, etcd, MinIO) and fetches Elasticsearch from
+# Maven Central into a cache outside the repository. A second run with a warm cache does nothing and takes seconds.
 #
 #   bash test/env/provision.sh            # everything
 #   bash test/env/provision.sh etcd minio # only these build targets (apt packages always checked)
@@ -11,7 +11,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}
-apt_packages=(prometheus prometheus-node-exporter victoria-metrics rsyslog rsyslog-elasticsearch zstd)
+apt_packages=(prometheus prometheus-node-exporter victoria-metrics rsyslog rsyslog-elasticsearch zstd unzip maven)
 
 step() { printf '[provision] %s\n' "$*" >&2; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
@@ -51,8 +51,24 @@ build_tool() {
   step "$name $version: built in $(elapsed "$start")"
 }
 
+# fetch_elasticsearch VERSION unpacks Elasticsearch's integ-test distribution from Maven Central.
+fetch_elasticsearch() {
+  local version=$1 dir="$cache/bin/elasticsearch-$1"
+  if [ -f "$dir/.complete" ]; then step "elasticsearch $version: cached in $dir"; return; fi
+  local start; start=$(date +%s)
+  step "elasticsearch $version: fetching from Maven Central"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  mvn -q dependency:copy -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$version:zip" -DoutputDirectory="$dir.tmp" >&2
+  unzip -q "$dir.tmp/elasticsearch-$version.zip" -d "$dir.tmp" && rm "$dir.tmp/elasticsearch-$version.zip"
+  # Elasticsearch refuses to run as root; the test environment runs it as nobody.
+  chmod -R a+rX "$dir.tmp"
+  touch "$dir.tmp/.complete"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  step "elasticsearch $version: fetched in $(elapsed "$start")"
+}
+
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio elasticsearch)
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
@@ -61,6 +77,7 @@ for t in "${targets[@]}"; do
       k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
     kwok) build_tool kwok v0.7.0 sigs.k8s.io/kwok/cmd/kwok ;;
     minio) build_tool minio v2026-02-12 github.com/minio/minio ;;
-    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok or minio)" >&2; exit 2 ;;
+    elasticsearch) fetch_elasticsearch 9.2.0 ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio or elasticsearch)" >&2; exit 2 ;;
   esac
 done

@@ -4,23 +4,19 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, CriWriter, eventually, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
-import { findRealElasticsearch, startRealElasticsearch, type RealElasticsearch } from '../unit/logs/support/real-elasticsearch.ts';
+import { startElasticsearch, type ElasticsearchServer } from '../env/index.ts';
 
-// Against a real Elasticsearch 9.2 (Maven Central integ-test distribution, JDK 21+): the index
-// templates are accepted, documents land with the mapped types, audit Secret bodies are absent,
-// and re-sent events after SIGKILL are not stored twice. Skipped, saying why, when the
-// distribution or a JDK is missing on this machine.
-const source = findRealElasticsearch();
-if (source.reason) process.stderr.write(`logs-real-elasticsearch: skipped: ${source.reason}\n`);
-
-describe.skipIf(source.zip === undefined)('log shipper against a real Elasticsearch 9.2', () => {
-  let es: RealElasticsearch;
+// Against a real Elasticsearch 9.2 (Maven Central integ-test distribution, JDK 21+, from
+// test/env): the index templates are accepted, documents land with the mapped types, audit Secret
+// bodies are absent, and re-sent events after SIGKILL are not stored twice.
+describe('log shipper against a real Elasticsearch 9.2', () => {
+  let es: ElasticsearchServer;
   let client: Client;
   let agent: AgentProcess;
   let dir: string;
 
   beforeAll(async () => {
-    es = await startRealElasticsearch({ zip: source.zip!, javaHome: source.javaHome! });
+    es = await startElasticsearch();
     client = new Client({ node: es.url });
     dir = mkdtempSync(join(tmpdir(), 'wk-real-es-'));
     mkdirSync(join(dir, 'pods'));
