@@ -4,12 +4,13 @@
 // MiB/s, lines/s, CPU seconds (utime+stime from /proc) and peak RSS (VmHWM), prints the ratios and
 // rewrites the "Logs" section of docs/benchmarks.md. Size: WK_BENCH_LOGS_MIB (default 1024).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { startAckEndpoint, type AckEndpoint } from './endpoint.ts';
 import { generateInput, type BenchInput } from './generate.ts';
+import { machineLine, writeBenchmarkSection } from '../report.ts';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const mib = Number(process.env.WK_BENCH_LOGS_MIB ?? 1024);
@@ -134,9 +135,7 @@ async function main(): Promise<void> {
     const ratio = rs.seconds / wk.seconds;
     const summary = `throughput ratio watchkeeper/rsyslog: ${ratio.toFixed(2)}x; CPU ratio: ${(wk.cpuSeconds / rs.cpuSeconds).toFixed(2)}x; RSS ratio: ${(wk.peakRssMiB / rs.peakRssMiB).toFixed(2)}x`;
     process.stdout.write(`${summary}\n`);
-    const section = `## Logs: CRI files to a bulk endpoint, watchkeeper vs rsyslog
-
-${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, rsyslog 8.2302 (Debian).
+    const section = `${machineLine()}, rsyslog 8.2302 (Debian).
 Input: ${input.lines.toLocaleString('en')} CRI lines, ${(input.bytes / 1048576).toFixed(0)} MiB in ${fileCount} files (page cache warm), read from the beginning.
 Sink: one local \`_bulk\` endpoint that acknowledges at once (bench/logs/endpoint.ts), the same for both.
 watchkeeper runs with NODE_OPTIONS=\`${nodeOptions}\` (the recommended deployment setting) and parses
@@ -153,24 +152,11 @@ Items received ≥ lines means nothing was lost (the run ends when the endpoint 
 items than lines are re-sent duplicates). The machine is shared: other work ran at the same time.
 Reproduce: \`npm run bench -- logs\` (WK_BENCH_LOGS_MIB=64 for a quick run).
 `;
-    if (mib >= 1024) await writeSection(path.join(repo, 'docs/benchmarks.md'), section);
+    if (mib >= 1024) await writeBenchmarkSection('## Logs: CRI files to a bulk endpoint, watchkeeper vs rsyslog', section);
     else process.stdout.write(section);
   } finally {
     await endpoint.close();
   }
-}
-
-/** Replaces this benchmark's section of docs/benchmarks.md (from its heading to the next "## "), keeping the others. */
-async function writeSection(file: string, section: string): Promise<void> {
-  const heading = '## Logs: CRI files to a bulk endpoint';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n\n';
-  const start = current.indexOf(heading);
-  if (start < 0) {
-    writeFileSync(file, `${current.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = current.indexOf('\n## ', start + heading.length);
-  writeFileSync(file, `${current.slice(0, start)}${section}${next < 0 ? '' : `\n${current.slice(next + 1)}`}`);
 }
 
 await main();
