@@ -44,10 +44,11 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
     metrics,
     logger,
     lastSuccess: async (b) => (await listBackups(backup.storage, backup.root, 'etcd')).filter((e) => e.name === b.name).at(-1)?.completedAt,
-    run: async (b) => {
+    run: async (b, signal) => {
       const schedule = schedules.get(b.name) as ScheduleConfig;
-      const manifest = await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger });
-      if (schedule.retention) {
+      // The signal aborts when the Lease is lost: another replica may be running this backup now.
+      const manifest = await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
+      if (schedule.retention && !signal.aborted) {
         try {
           await pruneBackups({ storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention, dryRun: false, logger, metrics });
         } catch (error) {

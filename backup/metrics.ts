@@ -10,7 +10,7 @@ export const backupMetricNames = {
 } as const;
 
 /** Outcome label of a run. */
-export type RunResult = 'success' | 'failure' | 'skipped';
+export type RunResult = 'success' | 'failure' | 'skipped' | 'aborted';
 
 /** The backup component's metrics, registered on the given registry. Labels: name, kind. */
 export class BackupMetrics {
@@ -25,14 +25,14 @@ export class BackupMetrics {
     this.lastSuccess = new Gauge({ name: backupMetricNames.lastSuccess, help: 'Unix time when the last successful backup completed.', labelNames: ['name', 'kind'], registers });
     this.duration = new Gauge({ name: backupMetricNames.duration, help: 'Duration of the last backup run, successful or not, in seconds.', labelNames: ['name', 'kind'], registers });
     this.bytes = new Gauge({ name: backupMetricNames.bytes, help: 'Bytes stored by the last successful backup (after compression and encryption).', labelNames: ['name', 'kind'], registers });
-    this.runs = new Counter({ name: backupMetricNames.runs, help: 'Backup runs by result (success, failure, skipped when a run of the same backup was still going).', labelNames: ['name', 'kind', 'result'], registers });
+    this.runs = new Counter({ name: backupMetricNames.runs, help: 'Backup runs by result (success, failure, skipped when a run of the same backup was still going, aborted when leadership was lost or the service stopped during the run).', labelNames: ['name', 'kind', 'result'], registers });
     this.retentionDeleted = new Counter({ name: backupMetricNames.retentionDeleted, help: 'Backups deleted by the retention policy.', labelNames: ['name', 'kind'], registers });
   }
 
   /** Records the end of one run. */
   recordRun(labels: { name: string; kind: string }, result: RunResult, durationSeconds: number, storedBytes?: number, completedAt: Date = new Date()): void {
     this.runs.inc({ ...labels, result });
-    if (result === 'skipped') return;
+    if (result === 'skipped' || result === 'aborted') return;
     this.duration.set(labels, durationSeconds);
     if (result === 'success') {
       this.lastSuccess.set(labels, completedAt.getTime() / 1000);

@@ -21,7 +21,7 @@ export interface RunOutcome {
 /** Options of {@link BackupScheduler}. */
 export interface SchedulerOptions {
   backups: readonly ScheduledBackup[];
-  /** Takes one backup (and applies retention); throws on failure. */
+  /** Takes one backup (and applies retention); throws on failure. `signal` aborts when this replica stops being active: the run must then undo itself and throw. */
   run(backup: ScheduledBackup, signal: AbortSignal): Promise<RunOutcome>;
   /** Completion time of the newest successful backup of this name, if any. */
   lastSuccess(backup: ScheduledBackup): Promise<Date | undefined>;
@@ -35,7 +35,8 @@ export interface SchedulerOptions {
  * Runs each backup on its cron schedule while active. Never runs two runs of the same backup at
  * once (a tick during a run is skipped and counted), and when activated runs a backup once at
  * once if its newest success is older than its cron period. Activation follows leadership: only
- * the replica holding the Lease is active. A failed run is logged and counted, never thrown.
+ * the replica holding the Lease is active, and a run going when leadership is lost is aborted
+ * (counted as `aborted`). A failed run is logged and counted, never thrown.
  */
 export class BackupScheduler {
   private readonly options: SchedulerOptions;
@@ -68,7 +69,7 @@ export class BackupScheduler {
     this.options.logger.info({ backups: this.options.backups.map((b) => b.name) }, 'Backup schedules armed.');
   }
 
-  /** Disarms the schedules; runs in progress finish (awaited). */
+  /** Disarms the schedules; runs in progress are aborted (their signal fires) and awaited. */
   async deactivate(): Promise<void> {
     const active = this.active;
     if (!active) return;
@@ -129,6 +130,12 @@ export class BackupScheduler {
       const outcome = await this.options.run(backup, signal);
       this.options.metrics.recordRun(labels, 'success', (Date.now() - started) / 1000, outcome.bytes);
     } catch (error) {
+      if (signal.aborted) {
+        // Leadership lost or the service stopping: the run undid itself, which is not a failure of the backup.
+        this.options.metrics.recordRun(labels, 'aborted', (Date.now() - started) / 1000);
+        this.options.logger.info({ backup: backup.name, reason, error: describeError(error) }, 'Backup run aborted (leadership lost or stopping); nothing of it was kept.');
+        return;
+      }
       this.options.metrics.recordRun(labels, 'failure', (Date.now() - started) / 1000);
       this.options.logger.error({ backup: backup.name, reason, error: describeError(error) }, 'Backup run failed.');
     }

@@ -30,6 +30,8 @@ export interface EtcdBackupOptions {
   encryptionKey?: Buffer | undefined;
   logger: Logger;
   onProgress?: BackupProgress;
+  /** Aborts the run (leadership lost, service stopping): the upload is aborted, what was stored is deleted, no manifest is written. */
+  signal?: AbortSignal | undefined;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -45,6 +47,8 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   if (etcd.files.length > 0 && !encryptionKey && !etcd.allowUnencryptedFiles) {
     throw new WatchkeeperError('usage', 'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
   }
+  const { signal } = options;
+  throwIfAborted(signal);
   const startedAt = now();
   const id = newBackupId(options.name, startedAt);
   const credentials = await loadEtcdCredentials(etcd);
@@ -65,7 +69,7 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     const storedMeter = new HashMeter();
     const source = await openSnapshotStream(member.client, status.endpoint);
     stored.push(key);
-    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream' });
+    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
     objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: check.contentBytes, contentSha256: check.contentSha256(), compression: etcd.compression, encryption });
     log.debug({ key, bytes: storedMeter.bytes }, 'Snapshot stored.');
 
@@ -75,7 +79,8 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
       const filesContent = new HashMeter((bytes) => options.onProgress?.('files', bytes));
       const filesStored = new HashMeter();
       stored.push(filesKey);
-      await streamToStorage(storage, filesKey, archive.stream, [filesContent, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), filesStored], { contentType: 'application/octet-stream' });
+      throwIfAborted(signal);
+      await streamToStorage(storage, filesKey, archive.stream, [filesContent, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), filesStored], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
       objects.push({ role: 'control-plane-files', file: filesFile, size: filesStored.bytes, sha256: filesStored.sha256(), contentSize: filesContent.bytes, contentSha256: filesContent.sha256(), compression: etcd.compression, encryption });
     }
 
@@ -102,17 +107,29 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
       },
       ...(archive ? { files: archive.files } : {}),
     };
+    // Last chance to stop: once the manifest is written, the backup exists.
+    throwIfAborted(signal);
     await writeManifest(storage, root, manifest);
     log.info({ bytes: objects.reduce((n, o) => n + o.size, 0), dbSize: check.dbBytes }, 'etcd backup stored.');
     return manifest;
   } catch (error) {
+    archive?.stream.destroy();
     for (const key of stored) {
       await storage.delete(key).catch((deleteError: unknown) => log.warn({ key, error: describeError(deleteError) }, 'Could not remove an object of the failed backup.'));
     }
-    throw error;
+    throw signal?.aborted ? abortedError(signal, error) : error;
   } finally {
     member.client.close();
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError(signal);
+}
+
+function abortedError(signal: AbortSignal, cause?: unknown): WatchkeeperError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
+  return new WatchkeeperError('failed', `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
 }
 
 /** Sum of the stored sizes of a backup's objects. */

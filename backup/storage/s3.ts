@@ -67,7 +67,8 @@ export class S3Storage implements ObjectStorage {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const onAbort = (): void => { body.destroy(new Error('upload aborted')); };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await pipeline(body, writer);
     } catch (error) {

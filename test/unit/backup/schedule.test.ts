@@ -87,3 +87,31 @@ describe('BackupScheduler', () => {
     expect(scheduler.trigger(yearly, 'schedule')).toBeUndefined();
   });
 });
+
+describe('BackupScheduler when deactivated during a run', () => {
+  it('aborts the run through its signal and counts it as aborted, not as a failure', async () => {
+    const registry = new Registry();
+    const started = deferred();
+    let seen: AbortSignal | undefined;
+    const local = new BackupScheduler({
+      backups: [{ ...yearly, catchUp: false }], metrics: new BackupMetrics(registry), logger,
+      lastSuccess: () => Promise.resolve(undefined),
+      run: (_b, signal) => new Promise((_resolve, reject) => {
+        seen = signal;
+        started.resolve();
+        signal.addEventListener('abort', () => reject(new Error('upload aborted')), { once: true });
+      }),
+    });
+    const leadership = new AbortController();
+    local.activate(leadership.signal);
+    const run = local.trigger(yearly, 'schedule');
+    await started.promise;
+    expect(seen?.aborted).toBe(false);
+    leadership.abort(new Error('leadership lost'));
+    await run;
+    expect(seen?.aborted).toBe(true);
+    expect(local.isActive()).toBe(false);
+    expect(await counter(registry, 'aborted')).toBe(1);
+    expect(await counter(registry, 'failure')).toBe(0);
+  });
+});
