@@ -244,6 +244,18 @@ export class FileTail {
     this.emitter = made.emitter;
   }
 
+  /** When the buffer is full of an unfinished line, grows it up to the line cap, then cuts the line. */
+  private makeRoomForRead(): void {
+    if (this.carry < this.buf.length) return;
+    if (this.buf.length < this.ctx.maxLineBytes) {
+      const bigger = Buffer.allocUnsafe(Math.min(this.ctx.maxLineBytes, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.carry);
+      this.buf = bigger;
+    } else {
+      this.cutLongLine();
+    }
+  }
+
   private async readChunk(fd: FileHandle): Promise<void> {
     if (!(await this.ensureIdentity(fd))) {
       // The first line is still being written: wait for it.
@@ -251,15 +263,7 @@ export class FileTail {
       return;
     }
     this.ensureParser(this.fingerprint!);
-    if (this.carry === this.buf.length) {
-      if (this.buf.length < this.ctx.maxLineBytes) {
-        const bigger = Buffer.allocUnsafe(Math.min(this.ctx.maxLineBytes, this.buf.length * 2));
-        this.buf.copy(bigger, 0, 0, this.carry);
-        this.buf = bigger;
-      } else {
-        this.cutLongLine();
-      }
-    }
+    this.makeRoomForRead();
     const want = this.buf.length - this.carry;
     const { bytesRead } = await fd.read(this.buf, this.carry, want, this.filePos + this.carry);
     if (bytesRead === 0) return;
@@ -353,15 +357,7 @@ export class FileTail {
         if (st.size <= this.filePos + this.carry) return;
         while (true) {
           await this.ctx.pipeline.capacity();
-          if (this.carry === this.buf.length) {
-            if (this.buf.length < this.ctx.maxLineBytes) {
-              const bigger = Buffer.allocUnsafe(Math.min(this.ctx.maxLineBytes, this.buf.length * 2));
-              this.buf.copy(bigger, 0, 0, this.carry);
-              this.buf = bigger;
-            } else {
-              this.cutLongLine();
-            }
-          }
+          this.makeRoomForRead();
           const { bytesRead: n } = await copy.read(this.buf, this.carry, this.buf.length - this.carry, this.filePos + this.carry);
           if (n === 0) break;
           this.consume(n);
