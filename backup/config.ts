@@ -23,8 +23,8 @@ const s3Section = z.strictObject({
     .describe("Server-side encryption: 'AES256' is SSE-S3, 'aws:kms' is SSE-KMS (see kmsKeyId)."),
   kmsKeyId: z.string().min(1).optional().describe("KMS key id or ARN for 'aws:kms'; default: the bucket's AWS managed key."),
   storageClass: z.string().min(1).optional().describe('Storage class of uploaded objects, e.g. STANDARD_IA; default: the bucket default.'),
-  partSizeMiB: z.number().int().min(5).max(512).default(8)
-    .describe('Multipart upload part size; memory used by an upload is about partSizeMiB x (queueSize + 1).'),
+  partSizeMiB: z.number().int().min(5).max(512).default(5)
+    .describe('Multipart upload part size; an upload holds partSizeMiB x (queueSize + 1) in memory. S3 allows 10,000 parts, so 5 MiB parts hold objects up to ~48 GiB.'),
   queueSize: z.number().int().min(1).max(16).default(2).describe('Parts uploaded in parallel.'),
 }).refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
   message: 'accessKeyId and secretAccessKey must be given together',

@@ -38,9 +38,10 @@ export interface MultipartWriterOptions {
  * no object and no parts remain.
  *
  * Why not @aws-sdk/lib-storage's Upload: it joins the incoming chunks of each part with
- * Buffer.concat into a new buffer per part, which lives through the part's upload, so V8 moves it
- * to the old generation and frees it only at a full collection; bench/backup measured ~60 MiB of
- * such dead part buffers at the peak. Reused buffers keep the upload at a fixed size.
+ * Buffer.concat into a new buffer per part (a copy of every byte, and garbage that lives through
+ * the part's upload). In bench/backup's pipeline (250 MiB snapshot, 8 MiB parts, queue 2) the
+ * streamed backup took 4.3-5.7 s with this writer against 6.4-7.2 s with lib-storage, three
+ * interleaved runs each, at the same peak RSS; and the memory of an upload is fixed here.
  */
 export class MultipartWriter extends Writable {
   /** Bytes written to the stream so far. */

@@ -14,6 +14,8 @@ import { startEtcd, startS3 } from '../../test/env/index.ts';
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const node = process.execPath;
 const targetMiB = Number(process.env.BENCH_BACKUP_MIB ?? 520);
+// The host is shared (2 cores): each method runs this many times, interleaved; times are medians.
+const repeats = Number(process.env.BENCH_BACKUP_REPEATS ?? 3);
 
 interface Measured { seconds: number; peakRssMiB: number; stdout: string }
 
@@ -63,6 +65,24 @@ function ratio(a: number, b: number): string {
   return (a / b).toFixed(2);
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Several runs of one method: median seconds, highest and lowest peak RSS. */
+interface Summary { seconds: number; peakRssMiB: number; lowestPeakRssMiB: number; secondsRange: string; last: Measured }
+
+function summarize(runs: readonly Measured[]): Summary {
+  const seconds = runs.map((r) => r.seconds);
+  const peaks = runs.map((r) => r.peakRssMiB);
+  return {
+    seconds: median(seconds), peakRssMiB: Math.max(...peaks), lowestPeakRssMiB: Math.min(...peaks),
+    secondsRange: `${Math.min(...seconds).toFixed(1)}-${Math.max(...seconds).toFixed(1)} s`, last: runs.at(-1)!,
+  };
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'wk-bench-backup-'));
   const etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes=8589934592', '--max-request-bytes=2097152'] });
@@ -72,7 +92,7 @@ async function main(): Promise<void> {
     await fill(etcd.endpoints[0]!, targetMiB);
     const s3Settings = {
       bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
-      serverSideEncryption: 'none', partSizeMiB: 8, queueSize: 2,
+      serverSideEncryption: 'none', partSizeMiB: 5, queueSize: 2,
     };
     await writeFile(path.join(work, 's3.json'), JSON.stringify(s3Settings));
     const keyHex = randomBytes(32).toString('hex');
@@ -94,37 +114,48 @@ async function main(): Promise<void> {
     const plainConfig = await configFor('wk-zstd', false);
     const encConfig = await configFor('wk-zstd-enc', true);
 
-    // Peer: etcdctl snapshot save, then upload of the file.
     const snapshotFile = path.join(work, 'peer.db');
-    const save = await measure(path.join(etcd.binDir, 'etcdctl'), ['--endpoints', etcd.endpoints[0]!, 'snapshot', 'save', snapshotFile]);
-    const dbBytes = (await stat(snapshotFile)).size;
-    const upload = await measure(node, [path.join(repo, 'bench/backup/upload-file.ts'), path.join(work, 's3.json'), snapshotFile, 'peer/etcd.db']);
-    await rm(snapshotFile, { force: true });
-    const peerSeconds = save.seconds + upload.seconds;
-
-    // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
     const cli = path.join(repo, 'cli/main.ts');
-    const slim = await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env);
-    const wk = await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env);
-    const wkManifest = JSON.parse(wk.stdout) as { objects: { size: number }[] };
-    const wkEnc = await measure(node, [cli, 'backup', 'etcd', '-c', encConfig, '-o', 'json'], env);
+    const runs = { save: [] as Measured[], upload: [] as Measured[], peer: [] as Measured[], slim: [] as Measured[], wk: [] as Measured[], wkEnc: [] as Measured[], wkArena: [] as Measured[] };
+    let dbBytes = 0;
+    for (let i = 0; i < repeats; i++) {
+      // Peer: etcdctl snapshot save, then upload of the file.
+      const save = await measure(path.join(etcd.binDir, 'etcdctl'), ['--endpoints', etcd.endpoints[0]!, 'snapshot', 'save', snapshotFile]);
+      dbBytes = (await stat(snapshotFile)).size;
+      const upload = await measure(node, [path.join(repo, 'bench/backup/upload-file.ts'), path.join(work, 's3.json'), snapshotFile, 'peer/etcd.db']);
+      await rm(snapshotFile, { force: true });
+      runs.save.push(save);
+      runs.upload.push(upload);
+      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '' });
+      // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
+      runs.slim.push(await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env));
+      runs.wk.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env));
+      runs.wkEnc.push(await measure(node, [cli, 'backup', 'etcd', '-c', encConfig, '-o', 'json'], env));
+      // glibc gives each thread (zstd and crypto work on libuv's pool) its own malloc arena, which keeps freed memory.
+      runs.wkArena.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], { ...env, MALLOC_ARENA_MAX: '2' }));
+    }
+    const [save, upload, peer, slim, wk, wkEnc, wkArena] = [runs.save, runs.upload, runs.peer, runs.slim, runs.wk, runs.wkEnc, runs.wkArena].map(summarize) as [Summary, Summary, Summary, Summary, Summary, Summary, Summary];
+    const peerSeconds = peer.seconds;
+    const wkManifest = JSON.parse(wk.last.stdout) as { objects: { size: number }[] };
 
     // Restore of the encrypted backup: download, verify, decrypt, decompress, etcdutl restore.
     const restore = await measure(node, [cli, 'restore', 'etcd', 'latest', '-c', encConfig, '--data-dir', path.join(work, 'restored'), '--name', 'default', '-o', 'json'], env);
 
     const mib = (b: number): string => (b / 1024 / 1024).toFixed(0);
+    const spread = (m: Summary): string => `runs ${m.secondsRange}, peaks ${m.lowestPeakRssMiB.toFixed(0)}-${m.peakRssMiB.toFixed(0)} MiB`;
     const rows = [
-      ['etcdctl snapshot save + upload (peer)', peerSeconds, Math.max(save.peakRssMiB, upload.peakRssMiB), `save ${save.seconds.toFixed(1)} s (${save.peakRssMiB.toFixed(0)} MiB), upload ${upload.seconds.toFixed(1)} s (${upload.peakRssMiB.toFixed(0)} MiB); ${mib(dbBytes)} MiB uploaded, ${mib(dbBytes)} MiB on local disk`],
-      ['watchkeeper pipeline alone (bench/backup/streamed-backup.ts), zstd', slim.seconds, slim.peakRssMiB, 'runEtcdBackup in a process that loads nothing else'],
-      ['watchkeeper backup etcd (CLI), zstd', wk.seconds, wk.peakRssMiB, `${mib(wkManifest.objects[0]!.size)} MiB uploaded, nothing on local disk`],
-      ['watchkeeper backup etcd (CLI), zstd + AES-256-GCM', wkEnc.seconds, wkEnc.peakRssMiB, 'same, encrypted'],
+      ['etcdctl snapshot save + upload (peer)', peerSeconds, peer.peakRssMiB, `save ${save.seconds.toFixed(1)} s (${save.peakRssMiB.toFixed(0)} MiB), upload ${upload.seconds.toFixed(1)} s (${upload.peakRssMiB.toFixed(0)} MiB); ${mib(dbBytes)} MiB uploaded, ${mib(dbBytes)} MiB on local disk; ${spread(peer)}`],
+      ['watchkeeper pipeline alone (bench/backup/streamed-backup.ts), zstd', slim.seconds, slim.peakRssMiB, `runEtcdBackup in a process that loads nothing else; ${spread(slim)}`],
+      ['watchkeeper backup etcd (CLI), zstd', wk.seconds, wk.peakRssMiB, `${mib(wkManifest.objects[0]!.size)} MiB uploaded, nothing on local disk; ${spread(wk)}`],
+      ['watchkeeper backup etcd (CLI), zstd + AES-256-GCM', wkEnc.seconds, wkEnc.peakRssMiB, `same, encrypted; ${spread(wkEnc)}`],
+      ['watchkeeper backup etcd (CLI), zstd, MALLOC_ARENA_MAX=2', wkArena.seconds, wkArena.peakRssMiB, `glibc malloc limited to 2 arenas (an environment setting, e.g. in the image); ${spread(wkArena)}`],
     ] as const;
     const lines = [
       '## Backup: streamed etcd snapshot to S3',
       '',
       `Run by \`npm run bench -- backup\` (bench/backup/main.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.`,
-      `etcd 3.6.16 with a ${mib(dbBytes)} MiB database (${targetMiB} values of 1 MiB hex text), MinIO on the same host, S3 part size 8 MiB, queue 2 (both sides).`,
-      'Each side is a separate process; peak RSS is its VmHWM.',
+      `etcd 3.6.16 with a ${mib(dbBytes)} MiB database (${targetMiB} values of 1 MiB hex text), MinIO on the same host, S3 part size 5 MiB, queue 2 (the defaults; both sides upload with watchkeeper's S3Storage).`,
+      `Each side is a separate process; peak RSS is its VmHWM. Each method ran ${repeats} times, interleaved: seconds are medians, peak RSS the highest of the runs.`,
       '',
       '| method | seconds | peak RSS (MiB) | notes |',
       '|---|---:|---:|---|',
