@@ -1,5 +1,5 @@
 // The peer's second half: uploads one local file with the same S3 client and settings watchkeeper
-// uses (S3Storage: lib-storage multipart, same part size and queue). Run as its own process so
+// uses (S3Storage: the same multipart writer, part size and queue). Run as its own process so
 // its peak memory is measured apart. Usage: node upload-file.ts <settings.json> <file> <key>
 import { createReadStream, readFileSync } from 'node:fs';
 import { S3Storage, type S3StorageOptions } from '../../backup/storage/s3.ts';
