@@ -34,21 +34,29 @@ install_apt_packages() {
   step "debian packages: done in $(elapsed "$start")"
 }
 
-# build_tool NAME VERSION PACKAGE... builds the Go main packages pinned by tools/NAME/go.mod.
+# build_tool NAME VERSION LDFLAGS PACKAGE... builds the Go main packages pinned by tools/NAME/go.mod.
 build_tool() {
-  local name=$1 version=$2; shift 2
-  local pin; pin=$(cat "$here/tools/$name/go.mod" "$here/tools/$name/go.sum" | sha256sum | cut -c1-8)
+  local name=$1 version=$2 extra=$3; shift 3
+  local ldflags="-s -w $extra"
+  local pin; pin=$( (cat "$here/tools/$name/go.mod" "$here/tools/$name/go.sum"; [ -z "$extra" ] || echo "$extra") | sha256sum | cut -c1-8)
   local dir="$cache/bin/$name-$version-$pin"
   if [ -f "$dir/.complete" ]; then step "$name $version: cached in $dir"; return; fi
   local start; start=$(date +%s)
   step "$name $version: building (first time only, several minutes)"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  (cd "$here/tools/$name" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$dir.tmp/" "$@")
+  (cd "$here/tools/$name" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="$ldflags" -o "$dir.tmp/" "$@")
   # Go names a binary after its module's last path element; etcd's server module ends in /server/v3.
   if [ -f "$dir.tmp/server" ]; then mv "$dir.tmp/server" "$dir.tmp/etcd"; fi
   touch "$dir.tmp/.complete"
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
   step "$name $version: built in $(elapsed "$start")"
+}
+
+# The version Kubernetes components report on /version, as its release builds stamp it.
+kube_version_ldflags() {
+  local v=$1 minor; minor=$(echo "$v" | cut -d. -f2)
+  local p=k8s.io/component-base/version
+  echo "-X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
 }
 
 # fetch_elasticsearch VERSION unpacks Elasticsearch's integ-test distribution from Maven Central.
@@ -72,11 +80,11 @@ targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio 
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
-    etcd) build_tool etcd v3.6.16 go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3 go.etcd.io/etcd/etcdutl/v3 ;;
-    kubernetes) build_tool kubernetes v1.35.4 k8s.io/kubernetes/cmd/kube-apiserver \
+    etcd) build_tool etcd v3.6.16 '' go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3 go.etcd.io/etcd/etcdutl/v3 ;;
+    kubernetes) build_tool kubernetes v1.35.4 "$(kube_version_ldflags v1.35.4)" k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
-    kwok) build_tool kwok v0.7.0 sigs.k8s.io/kwok/cmd/kwok ;;
-    minio) build_tool minio v2026-02-12 github.com/minio/minio ;;
+    kwok) build_tool kwok v0.7.0 '' sigs.k8s.io/kwok/cmd/kwok ;;
+    minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
     elasticsearch) fetch_elasticsearch 9.2.0 ;;
     *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio or elasticsearch)" >&2; exit 2 ;;
   esac
