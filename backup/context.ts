@@ -29,3 +29,13 @@ export async function backupContext(config: Config, env: NodeJS.ProcessEnv = pro
     encryptionKey: backup.encryption.enabled ? key : undefined,
   };
 }
+
+/** Runs `use` with a fresh backup context and closes its storage afterwards, whatever happens. */
+export async function withBackupContext<T>(config: Config, use: (ctx: BackupContext) => Promise<T>): Promise<T> {
+  const ctx = await backupContext(config);
+  try {
+    return await use(ctx);
+  } finally {
+    ctx.storage.close?.();
+  }
+}

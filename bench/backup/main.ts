@@ -4,12 +4,13 @@
 // VmHWM. Prints the ratios and rewrites the "Backup" section of docs/benchmarks.md.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, startS3 } from '../../test/env/index.ts';
+import { machineLine, writeBenchmarkSection } from '../report.ts';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const node = process.execPath;
@@ -151,9 +152,7 @@ async function main(): Promise<void> {
       ['watchkeeper backup etcd (CLI), zstd, MALLOC_ARENA_MAX=2', wkArena.seconds, wkArena.peakRssMiB, `glibc malloc limited to 2 arenas (an environment setting, e.g. in the image); ${spread(wkArena)}`],
     ] as const;
     const lines = [
-      '## Backup: streamed etcd snapshot to S3',
-      '',
-      `Run by \`npm run bench -- backup\` (bench/backup/main.ts) on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}.`,
+      `Run by \`npm run bench -- backup\` (bench/backup/main.ts) on ${machineLine()}.`,
       `etcd 3.6.16 with a ${mib(dbBytes)} MiB database (${targetMiB} values of 1 MiB hex text), MinIO on the same host, S3 part size 5 MiB, queue 2 (the defaults; both sides upload with watchkeeper's S3Storage).`,
       `Each side is a separate process; peak RSS is its VmHWM. Each method ran ${repeats} times, interleaved: seconds are medians, peak RSS the highest of the runs.`,
       '',
@@ -167,25 +166,11 @@ async function main(): Promise<void> {
     ];
     const section = lines.join('\n');
     process.stdout.write(`${section}\n`);
-    await writeSection(path.join(repo, 'docs/benchmarks.md'), section);
+    await writeBenchmarkSection('## Backup: streamed etcd snapshot to S3', section);
   } finally {
     await Promise.allSettled([etcd.stop(), s3.stop()]);
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** Replaces this benchmark's section of docs/benchmarks.md (from its heading to the next "## "), keeping the others. */
-async function writeSection(file: string, section: string): Promise<void> {
-  const heading = '## Backup: streamed etcd snapshot to S3';
-  const current = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n\n';
-  const start = current.indexOf(heading);
-  if (start < 0) {
-    await writeFile(file, `${current.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const nextHeading = current.indexOf('\n## ', start + heading.length);
-  const end = nextHeading < 0 ? current.length : nextHeading + 1;
-  await writeFile(file, `${current.slice(0, start)}${section}${end < current.length ? `\n${current.slice(end)}` : ''}`);
 }
 
 await main();

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { listBackups, resolveBackup } from '../../backup/catalog.ts';
 import { commandLogger, intFlag, outputFormat } from '../../backup/cli-support.ts';
-import { backupContext } from '../../backup/context.ts';
+import { backupContext, withBackupContext } from '../../backup/context.ts';
 import { readManifest } from '../../backup/manifest.ts';
 import { byteProgress } from '../../backup/progress.ts';
 import { pruneBackups } from '../../backup/prune.ts';
@@ -41,13 +41,10 @@ export function backupsCommand(): Command {
     .action(async (options: CommonOptions & { name?: string }) => {
       const format = outputFormat(options.output);
       const config = await configFromOptions(options);
-      const ctx = await backupContext(config);
-      try {
+      await withBackupContext(config, async (ctx) => {
         const entries = (await listBackups(ctx.storage, ctx.root, kindOf(options.kind))).filter((e) => options.name === undefined || e.name === options.name);
         process.stdout.write(format === 'json' ? `${JSON.stringify(backupListJson(entries), null, 2)}\n` : formatBackupList(entries));
-      } finally {
-        ctx.storage.close?.();
-      }
+      });
     }));
 
   backups.addCommand(common(new Command('describe'))
@@ -57,15 +54,12 @@ export function backupsCommand(): Command {
     .action(async (id: string, options: CommonOptions & { name?: string }) => {
       const format = outputFormat(options.output);
       const config = await configFromOptions(options);
-      const ctx = await backupContext(config);
-      try {
+      await withBackupContext(config, async (ctx) => {
         const kind = kindOf(options.kind);
         const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name);
         const manifest = await readManifest(ctx.storage, ctx.root, kind, entry.id);
         process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifest(manifest));
-      } finally {
-        ctx.storage.close?.();
-      }
+      });
     }));
 
   backups.addCommand(common(new Command('verify'))
@@ -133,13 +127,10 @@ The newest backup is never deleted; a policy that keeps nothing is refused.`)
       if (!policy) {
         throw new WatchkeeperError('usage', `no retention for "${options.name}": give --keep-* flags or configure backup.schedules[].retention for that name`);
       }
-      const ctx = await backupContext(config);
-      try {
+      await withBackupContext(config, async (ctx) => {
         const result = await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: kindOf(options.kind), name: options.name, policy, dryRun: options.dryRun === true, logger: commandLogger(config) });
         process.stdout.write(format === 'json' ? `${JSON.stringify(pruneJson(result, options.dryRun === true), null, 2)}\n` : formatPrune(result, options.dryRun === true));
-      } finally {
-        ctx.storage.close?.();
-      }
+      });
     }));
   return backups;
 }

@@ -1,7 +1,6 @@
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +13,9 @@ import { resolveKubeAccess } from '../../core/kube/access.ts';
 import { KubeClient } from '../../core/kube/client.ts';
 import { Lifecycle } from '../../core/lifecycle.ts';
 import { startCluster, startS3, type Cluster, type S3Server } from '../env/index.ts';
+import { eventually } from '../support/eventually.ts';
 
 const logger = pino({ level: 'silent' });
-
-async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await delay(200);
-  }
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

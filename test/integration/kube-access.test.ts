@@ -1,3 +1,4 @@
+import { until } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../env/index.ts';
 import {
@@ -6,16 +7,6 @@ import {
 } from '../../core/kube/index.ts';
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
-async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('core/kube against a real kube-apiserver', () => {
   let cluster: Cluster;
   let admin: KubeClient;
@@ -127,7 +118,7 @@ describe('core/kube against a real kube-apiserver', () => {
     await admin.postJson(path, { metadata: { name: 'w1', labels: { test: 'watch' } }, data: { v: '1' } });
     await admin.patchJson(`${path}/w1`, { data: { v: '2' } });
     await admin.deleteJson(`${path}/w1`);
-    await eventually(() => (seen.length >= 3 ? true : undefined));
+    await until(() => seen.length >= 3, '3 watch events');
     expect(seen).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
     const resumeFrom = handle.resourceVersion!;
     await handle.stop();
@@ -137,7 +128,7 @@ describe('core/kube against a real kube-apiserver', () => {
     const resumed: string[] = [];
     const again = startWatch(admin, path, { onEvent: (e) => { resumed.push(`${e.type} ${e.object.metadata.name}`); } }, { resourceVersion: resumeFrom, labelSelector: 'test=watch' });
     await again.ready;
-    await eventually(() => (resumed.length >= 1 ? true : undefined));
+    await until(() => resumed.length >= 1, 'an event after resuming');
     await again.stop();
     expect(resumed).toEqual(['ADDED w2']);
     expect(lists).toEqual([[]]);
@@ -152,7 +143,7 @@ describe('core/kube against a real kube-apiserver', () => {
       onEvent: () => undefined,
       onError: (error, action) => { errors.push(`${action}: ${error instanceof Error ? error.message : String(error)}`); },
     }, { resourceVersion: '1', labelSelector: 'test=watch' });
-    await eventually(() => (relisted.length > 0 ? true : undefined));
+    await until(() => relisted.length > 0, 'a relist after 410');
     await old.stop();
     expect(relisted[0]).toEqual(['w2']);
     expect(errors[0]).toMatch(/^relist: .*410/);
@@ -185,7 +176,7 @@ describe('core/kube against a real kube-apiserver', () => {
     expect(informer.get(ns, 'before-start')?.metadata.name).toBe('before-start');
     await admin.postJson(path, { metadata: { name: 'after-start', labels: { test: 'informer' } } });
     await admin.deleteJson(`${path}/before-start`);
-    await eventually(() => (informer.get(ns, 'after-start') && !informer.get(ns, 'before-start') ? true : undefined));
+    await until(() => informer.get(ns, 'after-start') !== undefined && informer.get(ns, 'before-start') === undefined, 'the informer sees the change after start');
     await informer.stop();
     expect(changes).toContain('added after-start');
     expect(changes).toContain('deleted before-start');
@@ -203,7 +194,7 @@ describe('core/kube against a real kube-apiserver', () => {
     await admin.deleteJson(`${path}/r1`);
     await admin.postJson(path, { metadata: { name: 'r2', labels: { test: 'restart' } } });
     try {
-      await eventually(() => (informer.get(ns, 'r2') && !informer.get(ns, 'r1') ? true : undefined), 60_000);
+      await until(() => informer.get(ns, 'r2') !== undefined && informer.get(ns, 'r1') === undefined, 'the informer catches up after the API server restart', 60_000);
     } finally {
       await informer.stop();
     }
@@ -221,15 +212,15 @@ describe('core/kube against a real kube-apiserver', () => {
     const a = elector('a');
     const b = elector('b');
     a.start();
-    await eventually(() => (a.isLeader() ? true : undefined));
+    await until(() => a.isLeader(), 'a leads');
     b.start();
     // b must see a's lease and stay a follower for several retry periods.
-    await eventually(() => (b.leader === 'a' ? true : undefined));
+    await until(() => b.leader === 'a', 'b sees a as leader');
     await new Promise((r) => setTimeout(r, 1500));
     expect(b.isLeader()).toBe(false);
     expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
     await a.stop();
-    await eventually(() => (b.isLeader() ? true : undefined));
+    await until(() => b.isLeader(), 'b takes over');
     const lease = await admin.getJson<{ spec: { holderIdentity: string; leaseTransitions: number } }>(resourcePath(resources.leases, ns, 'election'));
     await b.stop();
     expect(lease.spec.holderIdentity).toBe('b');
