@@ -7,7 +7,6 @@ import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
 import { ExcludableParser, isExcluded } from './enrich/exclude.ts';
 import { pathMetadata } from './enrich/path-metadata.ts';
 import { noPodMetadata, type PodMetadataProvider } from './enrich/pod-metadata.ts';
-import { compileRedactions } from './enrich/redact.ts';
 import { createLogsMetrics, type LogsMetrics } from './metrics.ts';
 import { AuditParser } from './parsers/audit.ts';
 import { CriParser } from './parsers/cri.ts';
@@ -16,6 +15,7 @@ import { DockerParser } from './parsers/docker.ts';
 import { KlogParser } from './parsers/klog.ts';
 import { FileEmitter, type MessageOptions } from './pipeline/emitter.ts';
 import { IndexNames } from './pipeline/index-names.ts';
+import { containerMessageOptions } from './pipeline/message-options.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { DeadLetterFile } from './sinks/dead-letter.ts';
 import { DirectorySink } from './sinks/directory/sink.ts';
@@ -85,13 +85,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
   const names = new IndexNames(config.elasticsearch.indexPrefix, config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream');
   const pods = await podMetadataFor(options, logger);
-  const messages: MessageOptions = {
-    redactions: compileRedactions(config.redact),
-    ...(config.containers.excludePattern ? { exclude: new RegExp(config.containers.excludePattern) } : {}),
-    parseJson: config.containers.parseJson,
-    ...(config.containers.multilineStart ? { multilineStart: new RegExp(config.containers.multilineStart) } : {}),
-    maxMessageBytes: config.containers.maxMessageBytes,
-  };
+  const messages = containerMessageOptions(config);
   const plain: MessageOptions = { redactions: messages.redactions, parseJson: false, maxMessageBytes: config.containers.maxMessageBytes };
   const maxLineBytes = Math.max(config.containers.maxMessageBytes + 4096, config.tail.readBufferBytes);
   const common = { pipeline, checkpoints, tail: config.tail, maxLineBytes, logger, metrics };

@@ -4,7 +4,6 @@ import { Registry } from 'prom-client';
 import type { LogsConfig } from './config.ts';
 import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
 import { pathMetadata } from './enrich/path-metadata.ts';
-import { compileRedactions } from './enrich/redact.ts';
 import { createLogsMetrics } from './metrics.ts';
 import { AuditParser } from './parsers/audit.ts';
 import { CriParser } from './parsers/cri.ts';
@@ -14,8 +13,9 @@ import { KlogParser } from './parsers/klog.ts';
 import type { LineParser } from './parsers/line-parser.ts';
 import { AckTarget } from './pipeline/ack.ts';
 import type { Batch } from './pipeline/batch.ts';
-import { FileEmitter, type MessageOptions } from './pipeline/emitter.ts';
+import { FileEmitter } from './pipeline/emitter.ts';
 import { IndexNames } from './pipeline/index-names.ts';
+import { containerMessageOptions } from './pipeline/message-options.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 
 /** Formats `logs tail` understands. */
@@ -49,13 +49,7 @@ export async function previewFile(path: string, options: PreviewOptions): Promis
   };
   const pipeline = new Pipeline({ sink, batch: { ...logs.batch, concurrency: 1 }, metrics, logger: pino({ level: 'silent' }) });
   const names = new IndexNames(logs.elasticsearch.indexPrefix, logs.elasticsearch.mode === 'datastream');
-  const messages: MessageOptions = {
-    redactions: compileRedactions(logs.redact),
-    ...(logs.containers.excludePattern ? { exclude: new RegExp(logs.containers.excludePattern) } : {}),
-    parseJson: logs.containers.parseJson,
-    ...(logs.containers.multilineStart ? { multilineStart: new RegExp(logs.containers.multilineStart) } : {}),
-    maxMessageBytes: logs.containers.maxMessageBytes,
-  };
+  const messages = containerMessageOptions(logs);
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(4096);
