@@ -6,7 +6,7 @@ import type { Manifest, StoredObject } from '../manifest.ts';
 import { objectKey, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { decompressor } from '../stream/compression.ts';
-import { DecryptStream, keyId } from '../stream/encryption.ts';
+import { DecryptStream, encryptionContext, keyId } from '../stream/encryption.ts';
 import { GcPacer } from '../stream/gc-pacer.ts';
 import { HashMeter } from '../stream/meter.ts';
 
@@ -20,6 +20,13 @@ export interface FetchOptions {
   key?: Buffer | undefined;
   /** Check only the stored bytes (no key needed, content not checked). */
   storedOnly?: boolean;
+  /**
+   * With a key, an unencrypted object, or one in the old WKBKENC1 format, is refused unless this is
+   * set (the caller then read an unauthenticated manifest on purpose).
+   */
+  allowUnauthenticated?: boolean | undefined;
+  /** Aborts the download (e.g. SIGINT): the pipeline is destroyed and the call rejects. */
+  signal?: AbortSignal | undefined;
   /** Called with the stored bytes downloaded so far. */
   onProgress?: (bytes: number, total: number) => void;
 }
@@ -47,6 +54,10 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
   const { storage, root, manifest, object } = options;
   const key = objectKey(root, manifest.kind, manifest.id, object.file);
   const contentChecked = options.storedOnly !== true;
+  const allowUnauthenticated = options.allowUnauthenticated === true;
+  if (options.key && !object.encryption && !allowUnauthenticated) {
+    throw new WatchkeeperError('integrity', `${key} is not encrypted: refused while a backup key is configured (anyone with write access to the bucket could have written it)`);
+  }
   if (contentChecked && object.encryption) {
     if (!options.key) {
       throw new WatchkeeperError('usage', `backup ${manifest.id} is encrypted (key id ${object.encryption.keyId}): give its key with backup.encryption.keyFile or the variable named by backup.encryption.keyEnv`);
@@ -60,13 +71,18 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
   const content = object.role === 'etcd-snapshot' ? new EtcdTrailerCheck() : new HashMeter();
   const stages: NodeJS.ReadWriteStream[] = [stored, new GcPacer()];
   if (contentChecked) {
-    if (object.encryption) stages.push(new DecryptStream(options.key!));
+    if (object.encryption) {
+      const context = encryptionContext(manifest.cluster, manifest.kind, manifest.id, object.role);
+      stages.push(new DecryptStream(options.key!, { context, allowLegacy: manifest.formatVersion === 1 && allowUnauthenticated }));
+    }
     stages.push(decompressor(object.compression), content);
   }
-  const source = await storage.get(key);
+  const source = await storage.get(key, options.signal ? { signal: options.signal } : {});
   try {
-    await pipeline([source, ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
+    const streams = [source, ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[];
+    await (options.signal ? pipeline(streams, { signal: options.signal }) : pipeline(streams));
   } catch (error) {
+    if (options.signal?.aborted) throw new WatchkeeperError('failed', `downloading ${key} was interrupted`, { cause: error });
     if (error instanceof WatchkeeperError && error.code !== 'storage_failed') throw error;
     if (isZlibError(error)) throw new WatchkeeperError('integrity', `${key} is corrupted: it does not decompress (${describeError(error)})`, { cause: error });
     throw new WatchkeeperError('storage_failed', `downloading ${key} from ${storage.location}: ${describeError(error)}`, { cause: error });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { childEnv } from '../child-env.ts';
 import { WatchkeeperError } from '../errors.ts';
 
 const run = promisify(execFile);
@@ -117,7 +118,8 @@ export async function runExecPlugin(plugin: ExecPlugin, server: string): Promise
   let stdout: string;
   try {
     ({ stdout } = await run(plugin.command, plugin.args ?? [], {
-      env: { ...process.env, ...Object.fromEntries((plugin.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) },
+      // Only a minimal environment plus what the kubeconfig names: never watchkeeper's own credentials.
+      env: childEnv({ ...Object.fromEntries((plugin.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) }),
       timeout: 60_000,
     }));
   } catch (error) {

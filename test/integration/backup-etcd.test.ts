@@ -132,7 +132,7 @@ describe('etcd backups to S3 (real etcd, real MinIO)', () => {
     const root: LayoutRoot = { prefix: 'watchkeeper', cluster: 'it' };
     const manifest = await runEtcdBackup({ storage, root, name: 'manual', etcd: config.backup.etcd, encryptionKey: key, logger });
     expect(manifest.etcd!.revision).toBe(String(plainKeys.size + 1));
-    expect(manifest.objects[0]!.encryption).toEqual({ algorithm: 'WKBKENC1-AES-256-GCM', keyId: keyId(key) });
+    expect(manifest.objects[0]!.encryption).toEqual({ algorithm: 'WKBKENC2-AES-256-GCM', keyId: keyId(key) });
     expect((await listBackups(storage, root, 'etcd')).map((b) => b.id)).toEqual([manifest.id]);
     expect(await readManifest(storage, root, 'etcd', manifest.id)).toEqual(manifest);
 
