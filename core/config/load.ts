@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { WatchkeeperError } from '../errors.ts';
+import { isCredentialKey } from './mask.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Environment variables of the form WATCHKEEPER_CFG__log__level=debug override `log.level`. */
@@ -32,12 +33,14 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
   const root = isPlainObject(raw) ? raw : {};
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(envOverridePrefix) || value === undefined) continue;
-    setPath(root, name.slice(envOverridePrefix.length).split('__'), parseScalar(value), `environment variable ${name}`);
+    const path = name.slice(envOverridePrefix.length).split('__');
+    setPath(root, path, overrideValue(path, value), `environment variable ${name}`);
   }
   for (const assignment of sources.sets ?? []) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw new WatchkeeperError('config_invalid', `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
-    setPath(root, assignment.slice(0, eq).split('.'), parseScalar(assignment.slice(eq + 1)), `--set ${assignment}`);
+    const path = assignment.slice(0, eq).split('.');
+    setPath(root, path, overrideValue(path, assignment.slice(eq + 1)), `--set ${assignment}`);
   }
   return validateConfig(raw === null || raw === undefined ? root : raw, sources.file ?? 'embedded defaults');
 }
@@ -64,10 +67,11 @@ function parseConfigText(text: string, file: string): unknown {
   return value;
 }
 
-/** Formats one schema issue as "path: expected ..., found ...". */
+/** Formats one schema issue as "path: expected ..., found ..."; the value of a credential field is never shown. */
 function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
-  const found = 'input' in issue && issue.input !== undefined ? `, found ${describeValue(issue.input)}` : '';
+  const credential = issue.path.some((p) => typeof p === 'string' && isCredentialKey(p));
+  const found = 'input' in issue && issue.input !== undefined ? `, found ${credential ? '[masked]' : describeValue(issue.input)}` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -105,8 +109,40 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseScalar(text: string): unknown {
+/**
+ * The value of an override: the text itself for a field that takes a string (a password
+ * "123456" stays a string, "abc #x" is not cut at "#"), else the text read as a YAML scalar
+ * ("9500" a number, "[a, b]" a list).
+ */
+function overrideValue(path: readonly string[], text: string): unknown {
+  if (takesString(configSchema, path)) return text;
   try { return parseYaml(text) as unknown; } catch { return text; }
+}
+
+/** Whether the field at `path` of a schema accepts a string (through optional, default, unions and records). */
+function takesString(schema: z.core.$ZodType, path: readonly string[]): boolean {
+  const def = schema._zod.def as unknown as {
+    type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType;
+    options?: z.core.$ZodType[]; in?: z.core.$ZodType;
+  };
+  switch (def.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch':
+      return takesString(def.innerType!, path);
+    case 'pipe':
+      return takesString(def.in!, path);
+    case 'union':
+      return def.options!.some((o) => takesString(o, path));
+    case 'object': {
+      const child = path.length > 0 ? def.shape?.[path[0]!] : undefined;
+      return child !== undefined && takesString(child, path.slice(1));
+    }
+    case 'record':
+      return path.length > 0 && takesString(def.valueType!, path.slice(1));
+    case 'string':
+      return path.length === 0;
+    default:
+      return false;
+  }
 }
 
 function setPath(root: Record<string, unknown>, path: string[], value: unknown, origin: string): void {
