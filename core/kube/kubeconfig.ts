@@ -28,6 +28,9 @@ export interface ResolvedContext {
   tokenFile?: string;
   cert?: Buffer;
   key?: Buffer;
+  /** Paths of the client certificate and key when the kubeconfig names files (re-read as they rotate). */
+  certFile?: string;
+  keyFile?: string;
   username?: string;
   password?: string;
   exec?: ExecPlugin;
@@ -93,7 +96,16 @@ export function resolveContext(config: MergedKubeconfig, contextName?: string): 
   const server = cluster.value.server ?? fail(`cluster "${context.cluster ?? ''}" has no server`);
   const u = user.value;
   if (u['auth-provider']) fail(`user "${context.user ?? ''}" uses the auth-provider "${u['auth-provider'].name ?? ''}", which watchkeeper does not support: use an exec plugin or a token`);
-  const file = (path: string | undefined, dir: string): Buffer | undefined => (path === undefined ? undefined : readFileSync(isAbsolute(path) ? path : resolve(dir, path)));
+  const located = (path: string | undefined, dir: string): string | undefined => (path === undefined ? undefined : isAbsolute(path) ? path : resolve(dir, path));
+  const file = (path: string | undefined, dir: string): Buffer | undefined => {
+    const where = located(path, dir);
+    return where === undefined ? undefined : readFileSync(where);
+  };
+  const hasCa = cluster.value['certificate-authority-data'] !== undefined || cluster.value['certificate-authority'] !== undefined;
+  if (cluster.value['insecure-skip-tls-verify'] === true && hasCa) {
+    // As client-go: a CA and insecure-skip-tls-verify contradict each other; which one was meant is unknown.
+    fail(`cluster "${context.cluster ?? ''}": specifying a root certificates file with the insecure flag is not allowed (remove insecure-skip-tls-verify or the certificate authority)`);
+  }
   const data = (b64: string | undefined): Buffer | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
   return {
     contextName: name,
@@ -106,6 +118,8 @@ export function resolveContext(config: MergedKubeconfig, contextName?: string): 
     tokenFile: u.tokenFile === undefined ? undefined : isAbsolute(u.tokenFile) ? u.tokenFile : resolve(user.dir, u.tokenFile),
     cert: data(u['client-certificate-data']) ?? file(u['client-certificate'], user.dir),
     key: data(u['client-key-data']) ?? file(u['client-key'], user.dir),
+    certFile: u['client-certificate-data'] === undefined ? located(u['client-certificate'], user.dir) : undefined,
+    keyFile: u['client-key-data'] === undefined ? located(u['client-key'], user.dir) : undefined,
     username: u.username,
     password: u.password,
     exec: u.exec,
