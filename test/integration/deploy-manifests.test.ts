@@ -114,7 +114,7 @@ describe('deploy/kubernetes manifests', () => {
         else expect(sc, where).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
       }
       expect(pod.hostNetwork, w.metadata.name).toBeUndefined();
-      for (const v of pod.volumes ?? []) if (v.secret) expect(v.secret.defaultMode, `${w.metadata.name} volume ${v.name}`).toBe(0o400);
+      for (const v of pod.volumes ?? []) if (v.secret) expect(v.secret.defaultMode, `${w.metadata.name} volume ${v.name}`).toBe(0o400); // 256: YAML 1.1 and 1.2 disagree on 0400
     }
     expect(readFileSync(join(dir, '../Dockerfile'), 'utf8')).toMatch(/^USER 1000:1000$/m);
   });
@@ -188,7 +188,7 @@ describe('deploy/kubernetes manifests', () => {
       ['prober', 'PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns', { spec: { replicas: 1 } }, admission('watchkeeper-prober-namespaces')],
       ['prober', 'POST', '/api/v1/namespaces', { metadata: { name: 'evil', labels: { 'watchkeeper.io/prober': 'true' } } }, admission('watchkeeper-prober-namespaces')],
       ['prober', 'POST', '/api/v1/namespaces', { metadata: { name: 'watchkeeper-probe-unlabelled' } }, admission('watchkeeper-prober-namespaces')],
-      ['prober', 'DELETE', '/api/v1/namespaces/kube-system', undefined, admission('watchkeeper-prober-namespaces')],
+      ['prober', 'DELETE', '/api/v1/namespaces/watchkeeper', undefined, admission('watchkeeper-prober-namespaces')],
       ['prober', 'DELETE', '/api/v1/namespaces/team-a', undefined, admission('watchkeeper-prober-namespaces')],
       ['prober', 'GET', '/api/v1/namespaces/kube-system/secrets', undefined, rbac],
       ['backup', 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager', { metadata: { name: 'kube-controller-manager' }, spec: { holderIdentity: 'evil' } }, rbac],
@@ -210,9 +210,10 @@ describe('deploy/kubernetes manifests', () => {
     try {
       for (const [who, method, path, body, refusedBy] of attempts) {
         // Admission policies take effect a moment after they are created: wait for the refusal, never for success.
-        const answer = await eventually(() => clients[who]!.request(method, path, { body, acceptErrorStatus: true }),
+        const contentType = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+        const answer = await eventually(() => clients[who]!.request(method, path, { body, contentType, acceptErrorStatus: true }),
           (r) => r.status === 403, `${who} ${method} ${path} refused`, 20_000);
-        expect(answer.body.toString(), `${who} ${method} ${path}`).toMatch(refusedBy);
+        expect((JSON.parse(answer.body.toString()) as { message: string }).message, `${who} ${method} ${path}`).toMatch(refusedBy);
       }
       for (const who of ['agent', 'prober', 'backup']) {
         for (const verb of ['bind', 'escalate']) expect(await canI(serviceAccount(who), { verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles' })).toBe(false);
