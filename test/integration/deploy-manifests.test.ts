@@ -10,6 +10,7 @@ import { validateConfig } from '../../core/config/load.ts';
 import { explicitKubeAccess } from '../../core/kube/access.ts';
 import { KubeClient } from '../../core/kube/client.ts';
 import { LeaderElector } from '../../core/kube/lease.ts';
+import { podSecurityLabels } from '../../prober/labels.ts';
 import { neededPermissions } from '../../prober/steps/api.ts';
 import { eventually } from '../support/eventually.ts';
 import { startCluster, type Cluster } from '../env/index.ts';
@@ -188,6 +189,8 @@ describe('deploy/kubernetes manifests', () => {
       ['prober', 'PATCH', '/apis/apps/v1/namespaces/kube-system/deployments/coredns', { spec: { replicas: 1 } }, admission('watchkeeper-prober-namespaces')],
       ['prober', 'POST', '/api/v1/namespaces', { metadata: { name: 'evil', labels: { 'watchkeeper.io/prober': 'true' } } }, admission('watchkeeper-prober-namespaces')],
       ['prober', 'POST', '/api/v1/namespaces', { metadata: { name: 'watchkeeper-probe-unlabelled' } }, admission('watchkeeper-prober-namespaces')],
+      ['prober', 'POST', '/api/v1/namespaces', { metadata: { name: 'watchkeeper-probe-privileged', labels: { 'watchkeeper.io/prober': 'true' } } },
+        /must carry pod-security.kubernetes.io\/enforce=restricted/],
       ['prober', 'DELETE', '/api/v1/namespaces/watchkeeper', undefined, admission('watchkeeper-prober-namespaces')],
       ['prober', 'DELETE', '/api/v1/namespaces/team-a', undefined, admission('watchkeeper-prober-namespaces')],
       ['prober', 'GET', '/api/v1/namespaces/kube-system/secrets', undefined, rbac],
@@ -220,10 +223,17 @@ describe('deploy/kubernetes manifests', () => {
       }
       // What the prober may do still works through admission: its own labelled namespace and what is inside.
       const ns = 'watchkeeper-probe-allowed';
-      const own = await clients.prober!.request('POST', '/api/v1/namespaces', { body: { metadata: { name: ns, labels: { 'watchkeeper.io/prober': 'true' } } }, acceptErrorStatus: true });
+      const labels = { 'watchkeeper.io/prober': 'true', ...podSecurityLabels };
+      const own = await clients.prober!.request('POST', '/api/v1/namespaces', { body: { metadata: { name: ns, labels } }, acceptErrorStatus: true });
       expect(own.status, own.body.toString()).toBe(201);
       const inside = await clients.prober!.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { metadata: { name: 'x' } }, acceptErrorStatus: true });
       expect(inside.status, inside.body.toString()).toBe(201);
+      // Even there: no Service that opens a port on every node or claims external IPs.
+      for (const spec of [{ type: 'NodePort', ports: [{ port: 80 }] }, { ports: [{ port: 80 }], externalIPs: ['192.0.2.10'] }]) {
+        const service = await eventually(() => clients.prober!.request('POST', `/api/v1/namespaces/${ns}/services`, { body: { metadata: { name: 'open' }, spec }, acceptErrorStatus: true }),
+          (r) => r.status === 403, `prober ${JSON.stringify(spec)} Service refused`, 20_000);
+        expect((JSON.parse(service.body.toString()) as { message: string }).message).toMatch(/may create only ClusterIP Services without externalIPs/);
+      }
       const removed = await clients.prober!.request('DELETE', `/api/v1/namespaces/${ns}`, { acceptErrorStatus: true });
       expect(removed.status, removed.body.toString()).toBe(200);
       // The team namespace and its ConfigMap are untouched.
