@@ -12,6 +12,7 @@ import { backupListJson, formatBackupList, formatManifest, formatPrune, formatVe
 import type { RetentionPolicy } from '../../backup/retention.ts';
 import { backupKinds, type BackupKind } from '../../backup/storage/layout.ts';
 import { verifyBackup } from '../../backup/verify.ts';
+import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 interface CommonOptions extends ConfigOptions {
@@ -80,17 +81,20 @@ Exit codes: 0 intact, 1 corrupted, missing or not restorable, 2 bad usage or con
       const config = await configFromOptions(options);
       const ctx = await backupContext(config);
       const progress = byteProgress('verify');
+      // Interrupted, the verification removes its decrypted snapshot and temporary data dir before exiting.
       try {
-        const kind = kindOf(options.kind);
-        const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name, { key: ctx.key });
-        const result = await verifyBackup({
-          storage: ctx.storage, root: ctx.root, kind, id: entry.id, key: ctx.key, allowUnauthenticated: options.allowUnauthenticated === true,
-          restoreTest: options.restoreTest ? 'auto' : 'never',
-          binDir: config.backup.tools.binDir, workDir: options.workDir, logger: commandLogger(config),
-          onProgress: (_file, bytes, total) => progress.update(bytes, total),
+        await withInterrupt(async (signal) => {
+          const kind = kindOf(options.kind);
+          const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name, { key: ctx.key });
+          const result = await verifyBackup({
+            storage: ctx.storage, root: ctx.root, kind, id: entry.id, key: ctx.key, allowUnauthenticated: options.allowUnauthenticated === true,
+            restoreTest: options.restoreTest ? 'auto' : 'never', signal,
+            binDir: config.backup.tools.binDir, workDir: options.workDir, logger: commandLogger(config),
+            onProgress: (_file, bytes, total) => progress.update(bytes, total),
+          });
+          progress.stop();
+          process.stdout.write(format === 'json' ? `${JSON.stringify(verifyJson(result), null, 2)}\n` : formatVerify(result));
         });
-        progress.stop();
-        process.stdout.write(format === 'json' ? `${JSON.stringify(verifyJson(result), null, 2)}\n` : formatVerify(result));
       } finally {
         progress.stop();
         ctx.storage.close?.();

@@ -5,6 +5,7 @@ import { commandLogger, intFlag, outputFormat } from '../../backup/cli-support.t
 import { backupContext } from '../../backup/context.ts';
 import { byteProgress } from '../../backup/progress.ts';
 import { restoreEtcd } from '../../backup/restore/etcd.ts';
+import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 interface RestoreOptions extends ConfigOptions {
@@ -51,29 +52,25 @@ Exit codes: 0 restored, 1 failed or interrupted (nothing is left in --data-dir),
       const ctx = await backupContext(config);
       const download = byteProgress('download');
       // Ctrl-C must not leave the decrypted snapshot (every Secret of the cluster) on disk: abort, clean up, then exit.
-      const interrupt = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => { interrupt.abort(new Error(`received ${signal}`)); };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
       try {
-        const peerUrls = options.initialAdvertisePeerUrls ?? 'http://localhost:2380';
-        const result = await restoreEtcd({
-          storage: ctx.storage, root: ctx.root, backup: id, name: options.backupName, dataDir: options.dataDir, memberName: options.name,
-          initialCluster: options.initialCluster ?? `${options.name}=${peerUrls}`, initialAdvertisePeerUrls: peerUrls,
-          initialClusterToken: options.initialClusterToken, bumpRevision: intFlag('--bump-revision', options.bumpRevision),
-          filesDir: options.filesDir, key: ctx.key, allowUnauthenticated: options.allowUnauthenticated === true,
-          binDir: config.backup.tools.binDir, logger: commandLogger(config), signal: interrupt.signal,
-          onProgress: (_phase, bytes, total) => download.update(bytes, total),
+        await withInterrupt(async (signal) => {
+          const peerUrls = options.initialAdvertisePeerUrls ?? 'http://localhost:2380';
+          const result = await restoreEtcd({
+            storage: ctx.storage, root: ctx.root, backup: id, name: options.backupName, dataDir: options.dataDir, memberName: options.name,
+            initialCluster: options.initialCluster ?? `${options.name}=${peerUrls}`, initialAdvertisePeerUrls: peerUrls,
+            initialClusterToken: options.initialClusterToken, bumpRevision: intFlag('--bump-revision', options.bumpRevision),
+            filesDir: options.filesDir, key: ctx.key, allowUnauthenticated: options.allowUnauthenticated === true,
+            binDir: config.backup.tools.binDir, logger: commandLogger(config), signal,
+            onProgress: (_phase, bytes, total) => download.update(bytes, total),
+          });
+          download.stop();
+          for (const warning of result.warnings) process.stderr.write(`watchkeeper: warning: ${warning}\n`);
+          process.stdout.write(format === 'json'
+            ? `${JSON.stringify({ id: result.manifest.id, dataDir: result.dataDir, tool: result.tool, filesWritten: result.filesWritten,
+              originVerified: result.originVerified, warnings: result.warnings, nextSteps: result.nextSteps.split('\n') }, null, 2)}\n`
+            : `${result.nextSteps}\n`);
         });
-        download.stop();
-        for (const warning of result.warnings) process.stderr.write(`watchkeeper: warning: ${warning}\n`);
-        process.stdout.write(format === 'json'
-          ? `${JSON.stringify({ id: result.manifest.id, dataDir: result.dataDir, tool: result.tool, filesWritten: result.filesWritten,
-            originVerified: result.originVerified, warnings: result.warnings, nextSteps: result.nextSteps.split('\n') }, null, 2)}\n`
-          : `${result.nextSteps}\n`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
         download.stop();
         ctx.storage.close?.();
       }
