@@ -45,10 +45,13 @@ export interface UntrustedBackup extends BackupEntry {
 }
 
 /** Why a listed backup cannot be relied on, or undefined when it can; reads its manifest when a key is given. */
-export async function distrust(storage: ObjectStorage, root: LayoutRoot, entry: BackupEntry, options: TrustOptions = {}): Promise<string | undefined> {
+export async function distrust(
+  storage: ObjectStorage, root: LayoutRoot, entry: BackupEntry, options: TrustOptions = {},
+): Promise<string | undefined> {
   const now = (options.now ?? (() => new Date()))();
   if (entry.startedAt.getTime() > now.getTime() + maxClockSkewMs) {
-    return `its id is dated ${entry.startedAt.toISOString()}, in the future (clock skew allowed: ${maxClockSkewMs / 60_000} minutes)`;
+    const allowed = maxClockSkewMs / 60_000;
+    return `its id is dated ${entry.startedAt.toISOString()}, in the future (clock skew allowed: ${allowed} minutes)`;
   }
   if (!options.key) return undefined;
   try {
@@ -65,7 +68,9 @@ export async function distrust(storage: ObjectStorage, root: LayoutRoot, entry: 
  * the future (beyond {@link maxClockSkewMs}) and, with a key, manifests it does not authenticate.
  * Anyone who can write to the bucket can plant the others; they must never count as newest.
  */
-export async function classifyBackups(storage: ObjectStorage, root: LayoutRoot, entries: readonly BackupEntry[], options: TrustOptions = {}): Promise<{ trusted: BackupEntry[]; untrusted: UntrustedBackup[] }> {
+export async function classifyBackups(
+  storage: ObjectStorage, root: LayoutRoot, entries: readonly BackupEntry[], options: TrustOptions = {},
+): Promise<{ trusted: BackupEntry[]; untrusted: UntrustedBackup[] }> {
   const trusted: BackupEntry[] = [];
   const untrusted: UntrustedBackup[] = [];
   for (const entry of entries) {
@@ -82,7 +87,9 @@ export async function classifyBackups(storage: ObjectStorage, root: LayoutRoot, 
  * be trusted (see {@link distrust}): never one dated in the future, and with a key never one
  * whose manifest the key does not authenticate.
  */
-export async function resolveBackup(storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, idOrLatest: string, name?: string, options: TrustOptions = {}): Promise<BackupEntry> {
+export async function resolveBackup(
+  storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, idOrLatest: string, name?: string, options: TrustOptions = {},
+): Promise<BackupEntry> {
   if (idOrLatest === 'latest') {
     const all = (await listBackups(storage, root, kind)).filter((b) => name === undefined || b.name === name);
     const skipped: string[] = [];
@@ -96,9 +103,15 @@ export async function resolveBackup(storage: ObjectStorage, root: LayoutRoot, ki
     throw new WatchkeeperError('not_found', `no trustworthy ${what}; skipped:\n  ${skipped.join('\n  ')}`);
   }
   const parsed = parseBackupId(idOrLatest);
-  if (!parsed) throw new WatchkeeperError('usage', `"${idOrLatest}" is not a backup id (expected e.g. 20260425T101500Z-manual-1a2b, or latest)`);
+  if (!parsed) {
+    throw new WatchkeeperError('usage',
+      `"${idOrLatest}" is not a backup id (expected e.g. 20260425T101500Z-manual-1a2b, or latest)`);
+  }
   const head = await storage.head(manifestKey(root, kind, parsed.id));
-  if (!head) throw new WatchkeeperError('not_found', `${kind} backup ${parsed.id} does not exist in ${storage.location} (cluster ${root.cluster}); run \`watchkeeper backups list\``);
+  if (!head) {
+    throw new WatchkeeperError('not_found',
+      `${kind} backup ${parsed.id} does not exist in ${storage.location} (cluster ${root.cluster}); run \`watchkeeper backups list\``);
+  }
   return { id: parsed.id, kind, name: parsed.name, startedAt: parsed.startedAt, completedAt: head.lastModified };
 }
 

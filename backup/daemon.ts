@@ -46,7 +46,8 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
     // A planted or future-dated backup must not look like a recent success and suppress catch-up.
     lastSuccess: async (b) => {
       const listed = (await listBackups(backup.storage, backup.root, 'etcd')).filter((e) => e.name === b.name);
-      return (await classifyBackups(backup.storage, backup.root, listed.slice(-5), { key: backup.key })).trusted.at(-1)?.completedAt;
+      const { trusted } = await classifyBackups(backup.storage, backup.root, listed.slice(-5), { key: backup.key });
+      return trusted.at(-1)?.completedAt;
     },
     run: async (b, signal) => {
       const schedule = schedules.get(b.name) as ScheduleConfig;
@@ -54,7 +55,10 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
       const manifest = await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
       if (schedule.retention && !signal.aborted) {
         try {
-          await pruneBackups({ storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention, dryRun: false, logger, metrics, key: backup.key });
+          await pruneBackups({
+            storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention,
+            dryRun: false, logger, metrics, key: backup.key,
+          });
         } catch (error) {
           // The backup itself succeeded; a failed prune is retried after the next success.
           logger.error({ backup: b.name, error: describeError(error) }, 'Retention failed.');

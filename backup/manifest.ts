@@ -99,11 +99,17 @@ export interface ReadManifestOptions {
  * object's hashes). The format version written is always {@link manifestFormatVersion}. Returns
  * the manifest as written.
  */
-export async function writeManifest(storage: ObjectStorage, root: LayoutRoot, manifest: Manifest, key?: Buffer): Promise<Manifest> {
-  const { authentication: _ignored, ...content } = manifestSchema.parse({ ...manifest, formatVersion: manifestFormatVersion });
-  const signed: Manifest = key ? { ...content, authentication: { algorithm: 'HMAC-SHA256', keyId: keyId(key), mac: manifestMac(content, key) } } : content;
+export async function writeManifest(
+  storage: ObjectStorage, root: LayoutRoot, manifest: Manifest, key?: Buffer,
+): Promise<Manifest> {
+  const parsed = manifestSchema.parse({ ...manifest, formatVersion: manifestFormatVersion });
+  const { authentication: _ignored, ...content } = parsed;
+  const signed: Manifest = key
+    ? { ...content, authentication: { algorithm: 'HMAC-SHA256', keyId: keyId(key), mac: manifestMac(content, key) } }
+    : content;
   const body = Buffer.from(`${JSON.stringify(signed, null, 2)}\n`);
-  await storage.put(manifestKey(root, manifest.kind, manifest.id), Readable.from([body]), { contentType: 'application/json' });
+  const objectName = manifestKey(root, manifest.kind, manifest.id);
+  await storage.put(objectName, Readable.from([body]), { contentType: 'application/json' });
   return signed;
 }
 
@@ -112,7 +118,9 @@ export async function writeManifest(storage: ObjectStorage, root: LayoutRoot, ma
  * the manifest must be authenticated by that key and list only encrypted objects (unless
  * `allowUnauthenticated`): anyone who can write to the bucket could have written any other.
  */
-export async function readManifest(storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, id: string, options: ReadManifestOptions = {}): Promise<Manifest> {
+export async function readManifest(
+  storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, id: string, options: ReadManifestOptions = {},
+): Promise<Manifest> {
   const key = manifestKey(root, kind, id);
   const content = await readLimited(storage, key);
   let raw: unknown;
@@ -123,39 +131,49 @@ export async function readManifest(storage: ObjectStorage, root: LayoutRoot, kin
   }
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {
-    throw new WatchkeeperError('integrity', `manifest ${key} is not a valid watchkeeper manifest: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new WatchkeeperError('integrity', `manifest ${key} is not a valid watchkeeper manifest: ${issues}`);
   }
   const manifest = result.data;
-  if (manifest.id !== id || manifest.kind !== kind) throw new WatchkeeperError('integrity', `manifest ${key} describes another backup (${manifest.kind}/${manifest.id})`);
-  if (manifest.cluster !== root.cluster) throw new WatchkeeperError('integrity', `manifest ${key} describes a backup of another cluster (${manifest.cluster})`);
-  if (options.key) checkAuthentication(manifest, raw as Record<string, unknown>, key, options.key, options.allowUnauthenticated === true);
+  if (manifest.id !== id || manifest.kind !== kind) {
+    throw new WatchkeeperError('integrity',
+      `manifest ${key} describes another backup (${manifest.kind}/${manifest.id})`);
+  }
+  if (manifest.cluster !== root.cluster) {
+    throw new WatchkeeperError('integrity',
+      `manifest ${key} describes a backup of another cluster (${manifest.cluster})`);
+  }
+  if (options.key) {
+    checkAuthentication(manifest, raw as Record<string, unknown>, key, options.key, options.allowUnauthenticated === true);
+  }
   return manifest;
 }
 
-/** True when a manifest carries an authentication (it was written with a key); says nothing about its validity. */
-export function isAuthenticated(manifest: Manifest): boolean {
-  return manifest.authentication !== undefined;
-}
-
-function checkAuthentication(manifest: Manifest, raw: Record<string, unknown>, objectName: string, key: Buffer, allowUnauthenticated: boolean): void {
+function checkAuthentication(
+  manifest: Manifest, raw: Record<string, unknown>, name: string, key: Buffer, allowUnauthenticated: boolean,
+): void {
   const auth = manifest.authentication;
   if (!auth) {
     if (allowUnauthenticated) return;
-    throw new WatchkeeperError('integrity', `manifest ${objectName} is not authenticated (format ${manifest.formatVersion}, written without a key): `
+    throw new WatchkeeperError('integrity',
+      `manifest ${name} is not authenticated (format ${manifest.formatVersion}, written without a key): `
       + 'anyone with write access to the bucket could have written it, so it is refused while a backup key is configured '
       + '(use --allow-unauthenticated only if you know where it came from)');
   }
   if (auth.keyId !== keyId(key)) {
-    throw new WatchkeeperError('integrity', `manifest ${objectName} is authenticated with key id ${auth.keyId}, the configured key has id ${keyId(key)}`);
+    throw new WatchkeeperError('integrity',
+      `manifest ${name} is authenticated with key id ${auth.keyId}, the configured key has id ${keyId(key)}`);
   }
   const { authentication: _auth, ...content } = raw;
   const expected = Buffer.from(manifestMac(content, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(auth.mac, 'hex'))) {
-    throw new WatchkeeperError('integrity', `manifest ${objectName} fails authentication: it was modified or not written by a holder of the backup key`);
+    throw new WatchkeeperError('integrity',
+      `manifest ${name} fails authentication: it was modified or not written by a holder of the backup key`);
   }
-  const clear = manifest.objects.filter((o) => o.encryption === null);
+  const clear = manifest.objects.filter((o) => o.encryption === null).map((o) => o.file);
   if (clear.length > 0 && !allowUnauthenticated) {
-    throw new WatchkeeperError('integrity', `manifest ${objectName} lists unencrypted objects (${clear.map((o) => o.file).join(', ')}), refused while a backup key is configured`);
+    throw new WatchkeeperError('integrity',
+      `manifest ${name} lists unencrypted objects (${clear.join(', ')}), refused while a backup key is configured`);
   }
 }
 
@@ -172,7 +190,8 @@ function manifestMac(content: unknown, key: Buffer): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -186,7 +205,8 @@ async function readLimited(storage: ObjectStorage, key: string): Promise<string>
     size += (chunk as Buffer).length;
     if (size > maxManifestBytes) {
       source.destroy();
-      throw new WatchkeeperError('integrity', `manifest ${key} is over ${maxManifestBytes} bytes, more than a manifest can be`);
+      throw new WatchkeeperError('integrity',
+        `manifest ${key} is over ${maxManifestBytes} bytes, more than a manifest holds`);
     }
     chunks.push(chunk as Buffer);
   }

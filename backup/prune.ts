@@ -51,7 +51,9 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const now = (options.now ?? (() => new Date()))();
   const listed = (await listBackups(storage, root, kind)).filter((b) => b.name === name);
   const { trusted, untrusted } = await classifyBackups(storage, root, listed, { key: options.key, now: () => now });
-  for (const backup of untrusted) logger.warn({ name, kind, backup: backup.id, reason: backup.reason }, 'Retention ignores a backup it cannot trust.');
+  for (const backup of untrusted) {
+    logger.warn({ name, kind, backup: backup.id, reason: backup.reason }, 'Retention ignores a backup it cannot trust.');
+  }
   const decision = applyRetention(trusted.map((b) => ({ id: b.id, time: b.startedAt })), options.policy);
   const deleted: string[] = [];
   if (!dryRun) {

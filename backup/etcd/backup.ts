@@ -45,7 +45,8 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   const { storage, root, etcd, encryptionKey, logger } = options;
   const now = options.now ?? (() => new Date());
   if (etcd.files.length > 0 && !encryptionKey && !etcd.allowUnencryptedFiles) {
-    throw new WatchkeeperError('usage', 'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
+    throw new WatchkeeperError('usage',
+      'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
   }
   const { signal } = options;
   throwIfAborted(signal);
@@ -62,7 +63,8 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   const encryption = encryptionKey ? { algorithm: encryptionAlgorithm, keyId: keyId(encryptionKey) } : null;
   // Each object is encrypted for its backup id and role: it cannot be swapped into another backup or role.
   const encrypt = (role: StoredObject['role']): EncryptStream[] =>
-    (encryptionKey ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'etcd', id, role))] : []);
+    (encryptionKey ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'etcd', id, role))]
+      : []);
   try {
     const objects: StoredObject[] = [];
     const file = snapshotFile(etcd.compression, encryptionKey !== undefined);
@@ -133,7 +135,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 function abortedError(signal: AbortSignal, cause?: unknown): WatchkeeperError {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
-  return new WatchkeeperError('failed', `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
+  return new WatchkeeperError('failed',
+    `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
 }
 
 /** Sum of the stored sizes of a backup's objects. */

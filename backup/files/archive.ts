@@ -29,7 +29,8 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
     try {
       info = await lstat(file);
     } catch (error) {
-      throw new WatchkeeperError('usage', `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+      throw new WatchkeeperError('usage',
+        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
     }
     const name = path.resolve(file).replace(/^\/+/, '');
     const common = { name, mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid };
@@ -39,18 +40,26 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
     } else if (info.isSymbolicLink()) {
       // Restores extract no links: a link to a file is archived as the file it points to.
       const target = await stat(file).catch(() => undefined);
-      if (!target?.isFile()) throw new WatchkeeperError('usage', `control-plane file ${file} is a link to something other than a file; list its target instead`);
-      await visitFile(file, name, { ...common, mode: target.mode & 0o7777, uid: target.uid, gid: target.gid }, target.size);
+      if (!target?.isFile()) {
+        throw new WatchkeeperError('usage',
+          `control-plane file ${file} is a link to something other than a file; list its target instead`);
+      }
+      const followed = { ...common, mode: target.mode & 0o7777, uid: target.uid, gid: target.gid };
+      await visitFile(file, name, followed, target.size);
     } else if (info.isFile()) {
       await visitFile(file, name, common, info.size);
     }
   };
-  async function visitFile(file: string, name: string, common: Partial<tar.Header> & { name: string }, size: number): Promise<void> {
-    if (size > maxFileBytes) throw new WatchkeeperError('usage', `control-plane file ${file} is ${size} bytes; files over ${maxFileBytes} bytes are not archived`);
+  async function visitFile(file: string, name: string, header: Partial<tar.Header> & { name: string }, size: number): Promise<void> {
+    if (size > maxFileBytes) {
+      throw new WatchkeeperError('usage',
+        `control-plane file ${file} is ${size} bytes; files over ${maxFileBytes} bytes are not archived`);
+    }
     const content = await readFile(file).catch((error: unknown) => {
-      throw new WatchkeeperError('usage', `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+      throw new WatchkeeperError('usage',
+        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
     });
-    entries.push({ header: { ...common, type: 'file', size: content.length }, content });
+    entries.push({ header: { ...header, type: 'file', size: content.length }, content });
     files.push({ path: `/${name}`, size: content.length });
   }
   for (const p of paths) await visit(path.resolve(p));
@@ -66,6 +75,13 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
   writeAll().catch((error: unknown) => pack.destroy(error as Error));
   // tar-stream makes streamx streams; Node's pipeline wants a Node stream.
   return { stream: Readable.from(pack), files };
+}
+
+/** A directory created by an extraction: the mode and owner it gets once its content is written (-1: none). */
+interface CreatedDirectory {
+  mode: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
 }
 
 /** What {@link extractFiles} may do with owners. */
@@ -85,13 +101,15 @@ export interface ExtractOptions {
  * (the source is destroyed) and leaves the caller to remove what was written. Returns the paths
  * written, relative to `targetDir`.
  */
-export async function extractFiles(archive: Readable, targetDir: string, options: ExtractOptions = {}): Promise<string[]> {
+export async function extractFiles(
+  archive: Readable, targetDir: string, options: ExtractOptions = {},
+): Promise<string[]> {
   const root = path.resolve(targetDir);
   await mkdir(root, { recursive: true, mode: 0o700 });
   const keepOwner = options.keepOwner ?? process.getuid?.() === 0;
   const written: string[] = [];
   /** Directories created by this extraction (relative), with the mode and owner to give them at the end. */
-  const created = new Map<string, { mode: number; uid?: number | undefined; gid?: number | undefined }>([['', { mode: -1 }]]);
+  const created = new Map<string, CreatedDirectory>([['', { mode: -1 }]]);
   const extract = tar.extract();
   // Fed by hand: Node's pipeline() throws an uncaught "premature close" when a streamx stream is destroyed early.
   archive.on('data', (chunk: Buffer) => { if (!extract.write(chunk)) archive.pause(); });
@@ -105,7 +123,9 @@ export async function extractFiles(archive: Readable, targetDir: string, options
       const parts = name.split('/');
       const parent = parts.slice(0, -1);
       // Parents missing from the archive (a file archived alone) are created here, as plain directories.
-      for (let i = 1; i <= parent.length; i++) await createDirectory(root, created, parent.slice(0, i).join('/'), header.name);
+      for (let i = 1; i <= parent.length; i++) {
+        await createDirectory(root, created, parent.slice(0, i).join('/'), header.name);
+      }
       const target = path.join(root, ...parts);
       const mode = (header.mode ?? 0o600) & 0o777;
       const owner = keepOwner ? { uid: header.uid, gid: header.gid } : {};
@@ -114,14 +134,18 @@ export async function extractFiles(archive: Readable, targetDir: string, options
         created.set(name, { mode, ...owner });
         entry.resume();
       } else if (header.type === 'file') {
-        if ((header.size ?? 0) > maxFileBytes) throw refused(header.name, `is ${header.size} bytes, over ${maxFileBytes}`);
+        const size = header.size ?? 0;
+        if (size > maxFileBytes) throw refused(header.name, `is ${size} bytes, over ${maxFileBytes}`);
         // wx: exclusive create, never through a link or over something already there.
         await pipeline(entry, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
-        if (keepOwner && header.uid !== undefined && header.gid !== undefined) await chown(target, header.uid, header.gid);
+        if (keepOwner && header.uid !== undefined && header.gid !== undefined) {
+          await chown(target, header.uid, header.gid);
+        }
         await chmod(target, mode);
         written.push(name);
       } else {
-        throw refused(header.name, `is a ${header.type ?? 'special entry'}${header.linkname ? ` to ${header.linkname}` : ''}; only files and directories are extracted`);
+        const what = `${header.type ?? 'special entry'}${header.linkname ? ` to ${header.linkname}` : ''}`;
+        throw refused(header.name, `is a ${what}; only files and directories are extracted`);
       }
     }
   } catch (error) {
@@ -150,12 +174,16 @@ function checkedName(raw: string): string {
 }
 
 /** Creates one directory under root unless this extraction already did; anything else already there is refused. */
-async function createDirectory(root: string, created: Map<string, unknown>, name: string, entryName: string): Promise<void> {
+async function createDirectory(
+  root: string, created: Map<string, CreatedDirectory>, name: string, entryName: string,
+): Promise<void> {
   if (created.has(name)) return;
   try {
     await mkdir(path.join(root, ...name.split('/')), { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw refused(entryName, `needs the directory ${name}, which the archive already used for something else`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw refused(entryName, `needs the directory ${name}, which the archive already used for something else`);
+    }
     throw error;
   }
   created.set(name, { mode: -1 });

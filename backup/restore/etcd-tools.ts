@@ -68,7 +68,8 @@ export async function restoreSnapshot(options: SnapshotRestoreOptions): Promise<
   const etcdutl = await findTool('etcdutl', options.binDir);
   const tool = etcdutl ?? await findTool('etcdctl', options.binDir);
   if (!tool) {
-    throw new WatchkeeperError('usage', `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`);
+    throw new WatchkeeperError('usage',
+      `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`);
   }
   const args = ['snapshot', 'restore', options.snapshotFile, '--data-dir', options.dataDir, '--name', options.name,
     '--initial-cluster', options.initialCluster, '--initial-advertise-peer-urls', options.initialAdvertisePeerUrls,
@@ -76,7 +77,8 @@ export async function restoreSnapshot(options: SnapshotRestoreOptions): Promise<
   if (options.bumpRevision !== undefined && options.bumpRevision > 0) args.push('--bump-revision', String(options.bumpRevision), '--mark-compacted');
   const result = await runCommand(tool, args, options.signal);
   if (result.code !== 0) {
-    throw new WatchkeeperError('failed', `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+    throw new WatchkeeperError('failed',
+      `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
   }
   return tool;
 }
@@ -106,7 +108,8 @@ export async function countKeysInDataDir(dataDir: string, name: string, binDir?:
         return { keys, revision: status.header.revision };
       } catch (error) {
         if (child.exitCode !== null || attempt >= 60) {
-          throw new WatchkeeperError('failed', `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`);
+          throw new WatchkeeperError('failed',
+            `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`);
         }
         await sleep(500);
       }

@@ -69,7 +69,8 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   if (options.filesDir !== undefined) await assertEmptyOrAbsent(path.resolve(options.filesDir), '--files-dir');
   const { key, signal } = options;
   const entry = await resolveBackup(storage, root, 'etcd', options.backup, options.name, { key });
-  const manifest = await readManifest(storage, root, 'etcd', entry.id, { key, allowUnauthenticated: options.allowUnauthenticated });
+  const { allowUnauthenticated } = options;
+  const manifest = await readManifest(storage, root, 'etcd', entry.id, { key, allowUnauthenticated });
   const originVerified = key !== undefined && manifest.authentication !== undefined;
   const warnings = originVerified ? [] : [key
     ? `backup ${entry.id} is not authenticated (manifest format ${manifest.formatVersion}): its origin cannot be verified; it was restored only because --allow-unauthenticated was given`
@@ -77,7 +78,10 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   const snapshot = manifest.objects.find((o) => o.role === 'etcd-snapshot');
   if (!snapshot) throw new WatchkeeperError('integrity', `backup ${entry.id} has no etcd snapshot in its manifest`);
   const filesObject = manifest.objects.find((o) => o.role === 'control-plane-files');
-  if (options.filesDir !== undefined && !filesObject) throw new WatchkeeperError('usage', `backup ${entry.id} holds no control-plane files; drop --files-dir`);
+  if (options.filesDir !== undefined && !filesObject) {
+    throw new WatchkeeperError('usage',
+      `backup ${entry.id} holds no control-plane files; drop --files-dir`);
+  }
 
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
@@ -85,21 +89,23 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   // Decrypted content (every Secret of the cluster) is written only here, 0600, and always removed.
   const tempFile = path.join(parent, `.watchkeeper-restore-${suffix}.db`);
   const filesDir = options.filesDir === undefined ? undefined : path.resolve(options.filesDir);
-  const tempArchive = filesDir === undefined ? undefined : path.join(path.dirname(filesDir), `.watchkeeper-files-${suffix}.tar`);
+  const tempArchive = filesDir === undefined ? undefined
+    : path.join(path.dirname(filesDir), `.watchkeeper-files-${suffix}.tar`);
   const log = logger.child({ backup: entry.id });
   for (const warning of warnings) log.warn(warning);
-  const fetchOptions = { storage, root, manifest, key, allowUnauthenticated: options.allowUnauthenticated, signal };
+  const fetchOptions = { storage, root, manifest, key, allowUnauthenticated, signal };
   let createdDataDir = false;
   let createdFilesDir = false;
   try {
     throwIfAborted(signal);
     log.info({ tempFile }, 'Downloading and verifying the snapshot.');
-    await fetchVerified({ ...fetchOptions, object: snapshot, onProgress: (b, t) => options.onProgress?.('download', b, t) },
+    const progress = (phase: 'download' | 'files') => (b: number, t: number): void => options.onProgress?.(phase, b, t);
+    await fetchVerified({ ...fetchOptions, object: snapshot, onProgress: progress('download') },
       createWriteStream(tempFile, { flags: 'wx', mode: 0o600 }));
     if (filesDir !== undefined && tempArchive !== undefined && filesObject) {
       // The whole archive is verified (every hash, every frame) before a single entry is extracted.
       await mkdir(path.dirname(filesDir), { recursive: true });
-      await fetchVerified({ ...fetchOptions, object: filesObject, onProgress: (b, t) => options.onProgress?.('files', b, t) },
+      await fetchVerified({ ...fetchOptions, object: filesObject, onProgress: progress('files') },
         createWriteStream(tempArchive, { flags: 'wx', mode: 0o600 }));
     }
     throwIfAborted(signal);
@@ -116,7 +122,8 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
       filesWritten = await extractFiles(createReadStream(tempArchive), filesDir);
     }
     throwIfAborted(signal);
-    return { manifest, dataDir, tool, filesWritten, originVerified, warnings, nextSteps: kubeadmNextSteps(manifest, dataDir, options) };
+    const nextSteps = kubeadmNextSteps(manifest, dataDir, options);
+    return { manifest, dataDir, tool, filesWritten, originVerified, warnings, nextSteps };
   } catch (error) {
     if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
     else await emptyDir(dataDir);
@@ -124,7 +131,10 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
       if (createdFilesDir) await rm(filesDir, { recursive: true, force: true });
       else await emptyDir(filesDir);
     }
-    if (signal?.aborted) throw new WatchkeeperError('failed', `the restore was interrupted; what it had written (temporary files, ${dataDir}) was removed`, { cause: error });
+    if (signal?.aborted) {
+      throw new WatchkeeperError('failed',
+        `the restore was interrupted; what it had written (temporary files, ${dataDir}) was removed`, { cause: error });
+    }
     throw error;
   } finally {
     await rm(tempFile, { force: true });
@@ -183,7 +193,10 @@ async function assertEmptyOrAbsent(dir: string, flag: string): Promise<void> {
     return;
   }
   if (!info.isDirectory()) throw new WatchkeeperError('usage', `${flag} ${dir} exists and is not a directory`);
-  if ((await readdir(dir)).length > 0) throw new WatchkeeperError('usage', `${flag} ${dir} is not empty; restore into a new or empty directory`);
+  if ((await readdir(dir)).length > 0) {
+    throw new WatchkeeperError('usage',
+      `${flag} ${dir} is not empty; restore into a new or empty directory`);
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -184,7 +184,8 @@ export class DecryptStream extends Transform {
       const id = header.subarray(8, 16).toString('hex');
       const expected = keyId(this.masterKey);
       if (id !== expected) {
-        throw new WatchkeeperError('integrity', `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`);
+        throw new WatchkeeperError('integrity',
+          `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`);
       }
       this.chunkSize = header.readUInt32BE(48);
       if (this.chunkSize === 0 || this.chunkSize > maxChunkSize) throw integrity(`the encrypted data has an invalid chunk size ${this.chunkSize}`);

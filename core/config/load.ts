@@ -26,7 +26,8 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
     try {
       text = await readFile(sources.file, 'utf8');
     } catch (error) {
-      throw new WatchkeeperError('config_invalid', `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new WatchkeeperError('config_invalid',
+        `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
     raw = parseConfigText(text, sources.file);
   }
@@ -38,7 +39,10 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
   }
   for (const assignment of sources.sets ?? []) {
     const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new WatchkeeperError('config_invalid', `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
+    if (eq <= 0) {
+      throw new WatchkeeperError('config_invalid',
+        `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
+    }
     const path = assignment.slice(0, eq).split('.');
     setPath(root, path, overrideValue(path, assignment.slice(eq + 1)), `--set ${assignment}`);
   }
@@ -50,7 +54,8 @@ export function validateConfig(raw: unknown, origin: string): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map(formatIssue);
-  throw new WatchkeeperError('config_invalid', `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  throw new WatchkeeperError('config_invalid',
+    `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
 }
 
 function parseConfigText(text: string, file: string): unknown {
@@ -58,11 +63,13 @@ function parseConfigText(text: string, file: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new WatchkeeperError('config_invalid', `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
+    throw new WatchkeeperError('config_invalid',
+      `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
   }
   const value: unknown = doc.toJS();
   if (value !== null && value !== undefined && !isPlainObject(value)) {
-    throw new WatchkeeperError('config_invalid', `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
+    throw new WatchkeeperError('config_invalid',
+      `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
   }
   return value;
 }
@@ -71,7 +78,8 @@ function parseConfigText(text: string, file: string): unknown {
 function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
   const credential = issue.path.some((p) => typeof p === 'string' && isCredentialKey(p));
-  const found = 'input' in issue && issue.input !== undefined ? `, found ${credential ? '[masked]' : describeValue(issue.input)}` : '';
+  const shown = credential ? '[masked]' : describeValue('input' in issue ? issue.input : undefined);
+  const found = 'input' in issue && issue.input !== undefined ? `, found ${shown}` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;

@@ -78,7 +78,8 @@ export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<K
   if (listed.length > 0) {
     const present = listed.filter((p) => existsSync(p));
     if (present.length === 0) {
-      throw new WatchkeeperError('config_invalid', `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
+      throw new WatchkeeperError('config_invalid',
+        `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
     }
     return fromKubeConfig(loadKubeconfigs(present), 'KUBECONFIG', present.join(delimiter), options.context);
   }
@@ -109,7 +110,8 @@ export interface ExplicitAccessOptions {
 /** Builds access from explicit values (tests, tools); no kubeconfig involved. */
 export function explicitKubeAccess(options: ExplicitAccessOptions): KubeAccess {
   if (options.insecureSkipTlsVerify === true && (options.ca !== undefined || options.caFile !== undefined)) {
-    throw new WatchkeeperError('config_invalid', 'specifying a root certificates file with the insecure flag is not allowed');
+    throw new WatchkeeperError('config_invalid',
+      'specifying a root certificates file with the insecure flag is not allowed');
   }
   const ca = options.ca !== undefined ? Buffer.from(options.ca) : options.caFile !== undefined ? readFileSync(options.caFile) : undefined;
   const tls: TlsMaterial = { rejectUnauthorized: options.insecureSkipTlsVerify !== true };
@@ -134,7 +136,8 @@ function inClusterAccess(saDir: string, env: NodeJS.ProcessEnv): KubeAccess {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
-    throw new WatchkeeperError('config_invalid', `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
+    throw new WatchkeeperError('config_invalid',
+      `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
   }
   const nsFile = join(saDir, 'namespace');
   const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : 'default';
@@ -212,7 +215,9 @@ async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, wh
     ...(rotating ? {
       currentTls: (): TlsMaterial => {
         const pair = rotating();
-        if (pair && (pair.cert !== tlsNow.cert || pair.key !== tlsNow.key)) tlsNow = { ...tlsNow, cert: pair.cert, key: pair.key };
+        if (pair && (pair.cert !== tlsNow.cert || pair.key !== tlsNow.key)) {
+          tlsNow = { ...tlsNow, cert: pair.cert, key: pair.key };
+        }
         return tlsNow;
       },
     } : {}),

@@ -75,7 +75,8 @@ export function loadKubeconfigs(files: readonly string[]): MergedKubeconfig {
     try {
       raw = (parse(readFileSync(file, 'utf8')) ?? {}) as RawConfig;
     } catch (error) {
-      throw new WatchkeeperError('config_invalid', `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`, { cause: error });
+      throw new WatchkeeperError('config_invalid',
+        `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`, { cause: error });
     }
     const dir = dirname(resolve(file));
     merged.currentContext ??= raw['current-context'] || undefined;
@@ -88,7 +89,8 @@ export function loadKubeconfigs(files: readonly string[]): MergedKubeconfig {
 
 /** Resolves one context (default: current-context) to server, TLS material and credentials. */
 export function resolveContext(config: MergedKubeconfig, contextName?: string): ResolvedContext {
-  const fail = (message: string): never => { throw new WatchkeeperError('config_invalid', `kubeconfig ${config.where}: ${message}`); };
+  const fail = (message: string): never => { throw new WatchkeeperError('config_invalid',
+    `kubeconfig ${config.where}: ${message}`); };
   const name = contextName ?? config.currentContext ?? fail('no current-context (set one, or kubernetes.context)');
   const context = config.contexts.get(name) ?? fail(`context "${name}" not found (has: ${[...config.contexts.keys()].join(', ') || 'none'})`);
   const cluster = config.clusters.get(context.cluster ?? '') ?? fail(`context "${name}" names cluster "${context.cluster ?? ''}", which is not defined`);
@@ -137,16 +139,19 @@ export async function runExecPlugin(plugin: ExecPlugin, server: string): Promise
       timeout: 60_000,
     }));
   } catch (error) {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
   }
   let status: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } | undefined;
   try {
     status = (JSON.parse(stdout) as { status?: typeof status }).status;
   } catch {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} printed no ExecCredential JSON`);
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} printed no ExecCredential JSON`);
   }
   if (!status?.token && !status?.clientCertificateData) {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} returned neither a token nor a client certificate`);
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} returned neither a token nor a client certificate`);
   }
   return {
     token: status.token,

@@ -37,12 +37,18 @@ describe('restore etcd interrupted by SIGINT', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = once(child, 'close');
-    const writer = await open(snapshot, 'w');
-    await writer.write(Buffer.alloc(256 * 1024, 1));
-    await until(async () => (await readdir(target)).some((f) => f.startsWith('.watchkeeper-restore-')), 'the temporary snapshot is being written');
+    // Read-write: opening never blocks, and the reader never sees the end of the data while it is open.
+    const writer = await open(snapshot, 'r+');
+    await writer.write(Buffer.alloc(32 * 1024, 1));
+    await until(async () => {
+      if (child.exitCode !== null) throw new Error(`the restore ended before it was interrupted: ${stderr}`);
+      return (await readdir(target)).some((f) => f.startsWith('.watchkeeper-restore-'));
+    }, 'the temporary snapshot is being written');
     child.kill('SIGINT');
-    const [code] = await exited;
+    await until(() => stderr.includes('interrupted'), 'the restore reports the interruption');
+    // Only now may the pipe end: the process cannot exit while a read of it is blocked in a thread.
     await writer.close();
+    const [code] = await exited;
     expect(stderr).toMatch(/the restore was interrupted; what it had written \(temporary files, .*\) was removed/);
     expect(code).toBe(1);
     expect(await readdir(target)).toEqual([]);
