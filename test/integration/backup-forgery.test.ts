@@ -76,7 +76,8 @@ describe('backups nobody can forge (real etcd, real MinIO)', () => {
     storage = new S3Storage(config.backup.storage.s3!);
     const client = new Etcd3({ hosts: etcd.endpoints });
     await client.put('/registry/configmaps/default/real').value('1');
-    real = await runEtcdBackup({ storage, root, name: 'hourly', etcd: config.backup.etcd, encryptionKey: key, logger });
+    // A minute apart: ids have second precision, and which one is newer matters here.
+    real = await runEtcdBackup({ storage, root, name: 'hourly', etcd: config.backup.etcd, encryptionKey: key, logger, now: () => new Date(Date.now() - 60_000) });
     second = await runEtcdBackup({ storage, root, name: 'hourly', etcd: config.backup.etcd, encryptionKey: key, logger });
     // The attacker's snapshot holds a key the real backups do not: a forged admin binding, say.
     await client.put('/registry/clusterrolebindings/forged').value('cluster-admin for the attacker');
