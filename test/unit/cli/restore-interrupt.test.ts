@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ let dir: string;
 afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
 
 describe('restore etcd interrupted by SIGINT', () => {
-  it('removes the partly written snapshot and exits 1, saying so', async () => {
+  it('writes the snapshot 0600 beside the target, removes it and exits 1, saying so', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wk-interrupt-'));
     const store = path.join(dir, 'store');
     const root = { prefix: 'wk', cluster: 'it' };
@@ -44,6 +44,9 @@ describe('restore etcd interrupted by SIGINT', () => {
       if (child.exitCode !== null) throw new Error(`the restore ended before it was interrupted: ${stderr}`);
       return (await readdir(target)).some((f) => f.startsWith('.watchkeeper-restore-'));
     }, 'the temporary snapshot is being written');
+    // The decrypted data goes only beside the target, readable by its owner alone.
+    const temp = (await readdir(target)).find((f) => f.startsWith('.watchkeeper-restore-'))!;
+    expect((await stat(path.join(target, temp))).mode & 0o777).toBe(0o600);
     child.kill('SIGINT');
     await until(() => stderr.includes('interrupted'), 'the restore reports the interruption');
     // Only now may the pipe end: the process cannot exit while a read of it is blocked in a thread.
