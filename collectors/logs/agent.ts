@@ -76,7 +76,12 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const logger = options.logger.child({ component: 'logs' });
   const metrics = createLogsMetrics(options.registry);
   const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints.json'));
-  await checkpoints.load();
+  const loaded = await checkpoints.load();
+  if (loaded.movedTo) {
+    metrics.stateFilesCorrupt.inc({ file: 'checkpoints' });
+    logger.error({ movedTo: loaded.movedTo, problem: loaded.problem },
+      'The checkpoint file is unusable; it was moved aside and files are read from the configured start positions.');
+  }
   const abort = new AbortController();
   const sink: LogSink = config.sink === 'elasticsearch'
     ? new ElasticsearchSink({ config: config.elasticsearch, deadLetters: new DeadLetterFile(config.dataDir), metrics, logger })
@@ -88,7 +93,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const messages = containerMessageOptions(config);
   const plain: MessageOptions = { redactions: messages.redactions, parseJson: false, maxMessageBytes: config.containers.maxMessageBytes };
   const maxLineBytes = Math.max(config.containers.maxMessageBytes + 4096, config.tail.readBufferBytes);
-  const common = { pipeline, checkpoints, tail: config.tail, maxLineBytes, logger, metrics };
+  const common = { pipeline, checkpoints, fresh: loaded.fresh, tail: config.tail, maxLineBytes, logger, metrics };
 
   const containerFiles = new Map<string, { emitter: FileEmitter; parser: ExcludableParser; path: string }>();
   pods.onChange((namespace, pod) => {

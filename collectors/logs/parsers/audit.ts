@@ -46,6 +46,10 @@ export class AuditParser implements LineParser {
     // Every line is a whole event.
   }
 
+  end(): void {
+    this.idle();
+  }
+
   reset(): void {
     // No state.
   }

@@ -76,6 +76,11 @@ export class Pipeline {
     this.pump();
   }
 
+  /** True when sources may read more now. */
+  hasRoom(): boolean {
+    return this.buffered + this.current.length < this.options.batch.maxBufferedBytes;
+  }
+
   /** Resolves when sources may read more. */
   capacity(): Promise<void> {
     if (this.buffered + this.current.length < this.options.batch.maxBufferedBytes) return Promise.resolve();

@@ -33,11 +33,12 @@ describe('CheckpointStore', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wk-cp-')), 'sub', 'checkpoints.json');
     const store = new CheckpointStore(file);
     await store.load();
-    store.set({ key: '1:2', source: 'containers', path: '/x', fingerprint: 'AA==', idKey: 'k', offset: 42, seenAt: 1 });
+    store.set({ key: '1:2', source: 'containers', path: '/x', origin: '/x', fingerprint: 'AA==', idKey: 'k', offset: 42, createdAt: 1, seenAt: 1 });
     await store.save();
     const back = new CheckpointStore(file);
     await back.load();
-    expect(back.get('1:2')?.offset).toBe(42);
+    expect(back.get('k')?.offset).toBe(42);
+    expect(back.byInode('1:2').map((e) => e.offset)).toEqual([42]);
     expect(back.list('containers')).toHaveLength(1);
     expect(back.list('audit')).toHaveLength(0);
   });
