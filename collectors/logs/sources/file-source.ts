@@ -141,15 +141,25 @@ export class FileSource {
       for await (const dir of glob(dirname(pattern))) {
         let names: string[];
         try { names = await readdir(dir); } catch { continue; }
+        const live: string[] = [];
+        const rotated: { path: string; origin: string; mtimeMs: number }[] = [];
         for (const name of names) {
-          if (this.stopped) return;
           const path = join(dir, name);
-          if (!isGzip(name) && matchesGlob(path, pattern)) {
-            await this.found(path, initial);
-            continue;
-          }
+          if (!isGzip(name) && matchesGlob(path, pattern)) { live.push(path); continue; }
           const origin = stripRotationSuffix(path);
-          if (origin !== path && !name.endsWith('.tmp') && matchesGlob(origin, pattern)) await this.foundRotated(path, origin);
+          if (origin === path || name.endsWith('.tmp') || !matchesGlob(origin, pattern)) continue;
+          const st = await stat(path).catch(() => undefined);
+          if (st) rotated.push({ path, origin, mtimeMs: st.mtimeMs });
+        }
+        // Rotated files first, oldest content first, so that generations found late line up before the live file.
+        rotated.sort((a, b) => a.mtimeMs - b.mtimeMs);
+        for (const { path, origin } of rotated) {
+          if (this.stopped) return;
+          await this.foundRotated(path, origin);
+        }
+        for (const path of live) {
+          if (this.stopped) return;
+          await this.found(path, initial);
         }
       }
     }
@@ -208,16 +218,38 @@ export class FileSource {
     const base64 = fingerprint.toString('base64');
     const idKey = generationIdKey(origin, fingerprint);
     if (checkpoints.get(idKey) || checkpoints.byInode(key, this.name).some((e) => e.fingerprint === base64)) return;
-    if (!isGzip(path)) {
-      await this.follow(path, key, { kind: 'rotated', offset: 0 }, origin);
-      return;
-    }
+    // Rotated before it was seen: it gets its place among the generations of its path.
     const now = Date.now();
-    const entry: FileCheckpoint = {
-      key, source: this.name, path, origin, fingerprint: base64, idKey, offset: 0, copied: true, createdAt: now, seenAt: now,
-    };
-    checkpoints.set(entry);
-    this.byKey.set(key, this.followCopyOf(entry, undefined));
+    const order = await this.placeOf(origin, st.ctimeMs, now);
+    const start: TailStart = { kind: isGzip(path) ? 'copy' : 'rotated', offset: 0, createdAt: order.createdAt };
+    let followed: FileTail | undefined;
+    if (start.kind === 'rotated') {
+      followed = await this.follow(path, key, start, origin);
+    } else {
+      const entry: FileCheckpoint = {
+        key, source: this.name, path, origin, fingerprint: base64, idKey, offset: 0, copied: true, createdAt: order.createdAt, seenAt: now,
+      };
+      checkpoints.set(entry);
+      followed = this.followCopyOf(entry, undefined, order.createdAt);
+      this.byKey.set(key, followed);
+    }
+    if (followed) order.place(followed);
+  }
+
+  /**
+   * Where a generation found late goes: after every generation of its path when the live file was
+   * renamed away or is not followed yet; before the live tail's generation when it was rotated
+   * away (ctime) before that one was seen; beside the others when the live tail already reads.
+   */
+  private async placeOf(origin: string, ctimeMs: number, now: number): Promise<{ createdAt: number; place(tail: FileTail): void }> {
+    const live = this.byPath.get(origin);
+    const append = { createdAt: now, place: (tail: FileTail) => { tail.after(this.predecessorOf(origin).predecessor); this.lastOf.set(origin, tail); } };
+    if (!live) return append;
+    const since = live.generation?.entry.createdAt;
+    if (since !== undefined && ctimeMs < since) return { createdAt: since - 1, place: (tail) => live.insertBefore(tail) };
+    const st = await stat(origin).catch(() => undefined);
+    if (!st || `${st.dev}:${st.ino}` !== live.key) return append;
+    return { createdAt: now, place: () => undefined };
   }
 
   private async follow(path: string, key: string, start: TailStart, origin: string): Promise<FileTail | undefined> {
@@ -232,7 +264,8 @@ export class FileSource {
     this.all.add(tail);
     this.byKey.set(key, tail);
     if (start.kind === 'live') this.byPath.set(path, tail);
-    this.lastOf.set(origin, tail);
+    // A rotated file found late reads beside the chain; every other generation is the newest of its path.
+    if (start.createdAt === undefined) this.lastOf.set(origin, tail);
     return tail;
   }
 
@@ -246,9 +279,9 @@ export class FileSource {
     return tail;
   }
 
-  private followCopyOf(entry: FileCheckpoint, predecessor: FileTail | undefined): FileTail {
+  private followCopyOf(entry: FileCheckpoint, predecessor: FileTail | undefined, createdAt?: number): FileTail {
     const tail = new FileTail(this.ctx, entry.origin, '', {
-      kind: 'copy', offset: entry.offset, checkpoint: entry, ...(predecessor ? { predecessor } : {}),
+      kind: 'copy', offset: entry.offset, checkpoint: entry, ...(predecessor ? { predecessor } : {}), ...(createdAt ? { createdAt } : {}),
     });
     this.all.add(tail);
     void tail.start();

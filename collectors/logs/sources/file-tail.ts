@@ -65,6 +65,8 @@ export interface TailStart {
   checkpoint?: FileCheckpoint;
   /** A generation handed over by a live tail (copytruncate). */
   generation?: Generation;
+  /** When the generation began, if known better than "now" (a rotated file found late sorts before the live one). */
+  createdAt?: number;
   /** Reads only after this tail has read its own generation to its end (generations in order). */
   predecessor?: FileTail;
 }
@@ -114,6 +116,7 @@ export class FileTail {
   private loop: Promise<void> | undefined;
   private lastSize = 0;
   private lastReadFull = false;
+  private readonly createdAt: number | undefined;
 
   constructor(ctx: TailContext, path: string, key: string, start: TailStart) {
     this.ctx = ctx;
@@ -124,6 +127,7 @@ export class FileTail {
     this.filePos = start.generation?.position ?? start.checkpoint?.offset ?? start.offset;
     this.checkpoint = start.checkpoint ?? start.generation?.entry;
     this.predecessor = start.predecessor;
+    this.createdAt = start.createdAt;
     if (start.generation) {
       this.gen = start.generation;
       this.discarding = start.generation.discarding;
@@ -166,6 +170,18 @@ export class FileTail {
   markRotated(): void {
     this.rotated = true;
     this.wake();
+  }
+
+  /** Makes this tail (not reading yet) wait for `predecessor` too. */
+  after(predecessor: FileTail | undefined): void {
+    if (predecessor && predecessor !== this) this.predecessor = predecessor;
+  }
+
+  /** Puts `tail` before this one when this one has not started reading; otherwise they read side by side. */
+  insertBefore(tail: FileTail): void {
+    if (!this.predecessor && this.gen && this.filePos > (this.checkpoint?.offset ?? 0)) return;
+    tail.after(this.predecessor);
+    this.predecessor = tail;
   }
 
   /** Stops reading and closes the file. */
@@ -327,7 +343,7 @@ export class FileTail {
         const now = Date.now();
         entry = {
           key: this.key, source: ctx.source, path: this.path, origin, fingerprint: fingerprint.toString('base64'), idKey,
-          offset: this.filePos, createdAt: now, seenAt: now,
+          offset: this.filePos, createdAt: this.createdAt ?? now, seenAt: now,
         };
       }
       ctx.checkpoints.set(entry);
