@@ -43,6 +43,8 @@ export interface LogAgent {
   pipeline: Pipeline;
   metrics: LogsMetrics;
   webhook?: AuditWebhook;
+  /** Why the shipper cannot make progress right now (for /readyz), or undefined when it can. */
+  problem(): string | undefined;
   /** Stops reading, sends what is buffered (bounded), persists checkpoints. */
   stop(): Promise<void>;
 }
@@ -163,6 +165,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
 
   return {
     sources, pipeline, metrics, ...(webhook ? { webhook } : {}),
+    problem: () => pipeline.failure,
     async stop() {
       clearInterval(checkpointTimer);
       await webhook?.close();

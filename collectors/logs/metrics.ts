@@ -12,6 +12,8 @@ export interface LogsMetrics {
   lagBytes: Gauge<'source'>;
   generationsLost: Counter<'source' | 'reason'>;
   stateFilesCorrupt: Counter<'file'>;
+  sinkWriteFailures: Counter<'sink'>;
+  sinkFailing: Gauge;
   filesTracked: Gauge<'source'>;
   checkpointAge: Gauge;
   bufferedBytes: Gauge;
@@ -48,6 +50,13 @@ export function createLogsMetrics(registry: Registry): LogsMetrics {
       name: 'watchkeeper_logs_generations_lost_total',
       help: 'Rotated file generations whose unread rest could not be found any more (copy deleted before it was read).',
       labelNames: ['source', 'reason'], registers,
+    }),
+    sinkWriteFailures: new Counter({
+      name: 'watchkeeper_logs_sink_write_failures_total',
+      help: 'Batch writes that failed unexpectedly (full disk, a bug) and are retried.', labelNames: ['sink'], registers,
+    }),
+    sinkFailing: new Gauge({
+      name: 'watchkeeper_logs_sink_failing', help: '1 while batch writes keep failing unexpectedly (acknowledgements stall), else 0.', registers,
     }),
     stateFilesCorrupt: new Counter({
       name: 'watchkeeper_logs_state_files_corrupt_total',
