@@ -52,7 +52,7 @@ async function againstFake(): Promise<TortureResult> {
   fake.faults.itemReject = { every: 200, times: 1 };
   fake.faults.mappingError = (source) => String(source.message).includes('BADMAP');
   const sink: TortureSink = {
-    messages: () => Promise.resolve(fake.documents('torture-logs-*').map((d) => String(d._source.message))),
+    messages: () => Promise.resolve(fake.documents('torture-logs-*').map((d) => ({ id: d._id, message: String(d._source.message) }))),
     down: () => fake.stop(),
     up: () => fake.start(),
     resent: () => fake.stats.conflicts,
@@ -80,14 +80,14 @@ async function againstReal(): Promise<TortureResult | string> {
   const sink: TortureSink = {
     async messages() {
       await client.indices.refresh({ index: 'torture-logs-*', allow_no_indices: true, ignore_unavailable: true });
-      const out: string[] = [];
+      const out: { id: string; message: string }[] = [];
       let after: (string | number)[] | undefined;
       for (;;) {
         const page = await client.search<{ message: string }>({
           index: 'torture-logs-*', size: 10_000, sort: ['_doc'], _source: ['message'], allow_no_indices: true, ignore_unavailable: true,
           ...(after ? { search_after: after } : {}),
         });
-        for (const hit of page.hits.hits) out.push(hit._source!.message);
+        for (const hit of page.hits.hits) out.push({ id: hit._id!, message: hit._source!.message });
         if (page.hits.hits.length < 10_000) return out;
         after = page.hits.hits.at(-1)!.sort as (string | number)[];
       }

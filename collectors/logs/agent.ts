@@ -86,7 +86,17 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   }
   const abort = new AbortController();
   const sink: LogSink = config.sink === 'elasticsearch'
-    ? new ElasticsearchSink({ config: config.elasticsearch, deadLetters: new DeadLetterFile(config.dataDir), metrics, logger })
+    ? new ElasticsearchSink({
+      config: config.elasticsearch, metrics, logger,
+      ...(config.deadLetter.target === 'file' ? {
+        deadLetters: new DeadLetterFile(config.dataDir, {
+          ...config.deadLetter, onDropped: (letters) => {
+            metrics.deadLettersDropped.inc(letters);
+            logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
+          },
+        }),
+      } : {}),
+    })
     : new DirectorySink(config.directory, metrics);
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
@@ -136,10 +146,10 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   }
   if (config.audit.paths.length > 0) {
     sources.push(new FileSource('audit', {
-      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt,
+      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt, maxLineBytes: config.audit.maxLineBytes,
       makeParser: (path, _firstLine, target, idPrefix) => {
         const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, Buffer.from('}'));
-        return { emitter, parser: new AuditParser(emitter, config.auditProcessing.maxObjectBytes) };
+        return { emitter, parser: new AuditParser(emitter, config.auditProcessing, config.audit.maxLineBytes) };
       },
     }));
   }
@@ -148,7 +158,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   let webhook: AuditWebhook | undefined;
   if (config.auditWebhook.enabled) {
     webhook = await startAuditWebhook({
-      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), maxObjectBytes: config.auditProcessing.maxObjectBytes,
+      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), audit: config.auditProcessing,
       pipeline, names, metrics, logger,
     });
   }
@@ -165,7 +175,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
 
   return {
     sources, pipeline, metrics, ...(webhook ? { webhook } : {}),
-    problem: () => pipeline.failure,
+    problem: () => pipeline.failure ?? webhook?.problem(),
     async stop() {
       clearInterval(checkpointTimer);
       await webhook?.close();

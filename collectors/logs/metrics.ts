@@ -14,6 +14,7 @@ export interface LogsMetrics {
   stateFilesCorrupt: Counter<'file'>;
   sinkWriteFailures: Counter<'sink'>;
   sinkFailing: Gauge;
+  deadLettersDropped: Counter;
   filesTracked: Gauge<'source'>;
   checkpointAge: Gauge;
   bufferedBytes: Gauge;
@@ -57,6 +58,10 @@ export function createLogsMetrics(registry: Registry): LogsMetrics {
     }),
     sinkFailing: new Gauge({
       name: 'watchkeeper_logs_sink_failing', help: '1 while batch writes keep failing unexpectedly (acknowledgements stall), else 0.', registers,
+    }),
+    deadLettersDropped: new Counter({
+      name: 'watchkeeper_logs_dead_letters_dropped_total',
+      help: 'Dead letters removed with the oldest dead-letter file when the file count bound was reached.', registers,
     }),
     stateFilesCorrupt: new Counter({
       name: 'watchkeeper_logs_state_files_corrupt_total',

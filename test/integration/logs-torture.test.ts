@@ -35,7 +35,7 @@ describe('log shipper torture (shortened)', () => {
     const conflictsBefore = fake.stats.conflicts;
     const deadLetters = join(dir, 'data', 'dead-letter.ndjson');
     const sink: TortureSink = {
-      messages: () => Promise.resolve(fake.documents(`${prefix}-logs-*`).map((d) => String(d._source.message))),
+      messages: () => Promise.resolve(fake.documents(`${prefix}-logs-*`).map((d) => ({ id: d._id, message: String(d._source.message) }))),
       down: () => fake.stop(),
       up: () => fake.start(),
       resent: () => fake.stats.conflicts - conflictsBefore,

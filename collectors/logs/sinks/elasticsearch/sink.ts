@@ -7,14 +7,16 @@ import { backoffDelay, parseRetryAfter, sleep } from '../../../../core/retry.ts'
 import type { LogsConfig } from '../../config.ts';
 import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
-import type { DeadLetter, DeadLetterFile } from '../dead-letter.ts';
+import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
+import { DeadLetterIndex } from './dead-letter-index.ts';
 import type { LogSink } from '../types.ts';
 import { indexTemplates } from './templates.ts';
 
 /** Options of {@link ElasticsearchSink}. */
 export interface ElasticsearchSinkOptions {
   config: LogsConfig['elasticsearch'];
-  deadLetters: DeadLetterFile;
+  /** Where dead letters go; without it, the index <indexPrefix>-dead-letters. */
+  deadLetters?: DeadLetterStore;
   metrics: LogsMetrics;
   logger: Logger;
 }
@@ -44,6 +46,7 @@ export class ElasticsearchSink implements LogSink {
   private readonly client: Client;
   private readonly options: ElasticsearchSinkOptions;
   private ready: Promise<void> = Promise.resolve();
+  private readonly deadLetters: DeadLetterStore;
 
   constructor(options: ElasticsearchSinkOptions) {
     this.options = options;
@@ -56,6 +59,7 @@ export class ElasticsearchSink implements LogSink {
       ...(config.apiKey ? { auth: { apiKey: config.apiKey } } : config.username ? { auth: { username: config.username, password: config.password ?? '' } } : {}),
       ...(config.caFile ? { tls: { ca: readFileSync(config.caFile) } } : {}),
     });
+    this.deadLetters = options.deadLetters ?? new DeadLetterIndex(this.client, config.indexPrefix);
   }
 
   /** Installs the index templates, retrying in the background; writes wait for it. */
@@ -167,7 +171,7 @@ export class ElasticsearchSink implements LogSink {
         if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: failed.length }, 'Bulk request failed; retrying.');
       }
       if (letters.length > 0) {
-        await this.options.deadLetters.write(letters);
+        await this.deadLetters.write(letters);
         for (const letter of letters) metrics.deadLettered.inc({ sink: this.name, reason: letter.reason });
       }
       const next = failed.concat(held);

@@ -113,8 +113,8 @@ function gzipFile(path: string, to = `${path}.gz`): void {
 
 /** The sink as the torture sees it. */
 export interface TortureSink {
-  /** Every stored message text (one entry per stored document). */
-  messages(): Promise<string[]>;
+  /** Every stored document: its id and message text. */
+  messages(): Promise<{ id: string; message: string }[]>;
   /** Makes the sink unreachable, and back. */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -150,6 +150,8 @@ export interface TortureResult {
   lost: number;
   lostExamples: string[];
   duplicates: number;
+  /** Document ids and message ids of a few documents stored twice. */
+  duplicateExamples: string[];
   /** Distinct ids of BADMAP messages in the dead-letter file. */
   deadLettered: number;
   /** Split messages stored without their pieces joined. */
@@ -215,10 +217,12 @@ export async function torture(options: TortureOptions): Promise<TortureResult> {
   }
   const idOf = (message: string): string => message.slice(0, message.indexOf(' '));
   const deadline = Date.now() + options.settleMs;
+  let docs: { id: string; message: string }[] = [];
   let stored: string[] = [];
   let have = new Map<string, number>();
   for (;;) {
-    stored = await sink.messages();
+    docs = await sink.messages();
+    stored = docs.map((d) => d.message);
     have = new Map();
     for (const message of stored) have.set(idOf(message), (have.get(idOf(message)) ?? 0) + 1);
     const missing = [...expected.keys()].filter((id) => !have.has(id)).length;
@@ -233,9 +237,10 @@ export async function torture(options: TortureOptions): Promise<TortureResult> {
   }).length + stored.filter((m) => m.startsWith('second-piece') || m.startsWith('third-piece')).length;
   let duplicates = 0;
   for (const count of have.values()) duplicates += count - 1;
+  const duplicateExamples = docs.filter((d) => (have.get(idOf(d.message)) ?? 0) > 1).slice(0, 6).map((d) => `${d.id} ${idOf(d.message)}`);
   return {
     sent: expected.size, arrived: expected.size - lostIds.length, lost: lostIds.length, lostExamples: lostIds.slice(0, 10),
-    duplicates, brokenSplits, deadLettered: new Set(sink.deadLettered().filter((id) => bad.has(id))).size,
+    duplicates, duplicateExamples, brokenSplits, deadLettered: new Set(sink.deadLettered().filter((id) => bad.has(id))).size,
     rotations: logs.reduce((n, f) => n + f.rotations, 0), kills, resent: sink.resent(), seconds: (Date.now() - started) / 1000,
   };
 }
