@@ -171,3 +171,15 @@ describe('audit events', () => {
     expect(JSON.stringify(sanitizeAuditEvent(configmap, 1 << 20, ['configmaps']))).not.toContain('hunter2');
   });
 });
+
+describe('path metadata', () => {
+  it('reads the kubelet pod log layout and the /var/log/containers names', () => {
+    expect(pathMetadata('/var/log/pods/kube-system_coredns-5d78c9869d-abcde_0a1b2c3d/coredns/3.log')).toEqual({
+      namespace: 'kube-system', pod: 'coredns-5d78c9869d-abcde', podUid: '0a1b2c3d', container: 'coredns', restart: 3,
+    });
+    const id = 'a'.repeat(64);
+    expect(pathMetadata(`/var/log/containers/web-0_default_nginx-${id}.log`)).toEqual({ namespace: 'default', pod: 'web-0', container: 'nginx', containerId: id });
+    expect(pathMetadata('/var/log/pods/ns_p_u/c/0.log.20240101-120000')?.container).toBe('c');
+    expect(pathMetadata('/var/log/syslog')).toBeUndefined();
+  });
+});
