@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../core/config/schema.ts';
 import type { Logger } from '../../core/log.ts';
+import { maskUrlCredentials } from '../../core/url-credentials.ts';
 import type { LogsConfig } from './config.ts';
 import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
 import { ExcludableParser, isExcluded } from './enrich/exclude.ts';
@@ -61,6 +62,9 @@ async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise
       ...(options.kubernetes.kubeconfig ? { kubeconfig: options.kubernetes.kubeconfig } : {}),
       ...(options.kubernetes.context ? { context: options.kubernetes.context } : {}),
     });
+    if (access.server.toLowerCase().startsWith('http://') && Object.keys(await access.authHeaders()).length > 0) {
+      logger.warn({ server: maskUrlCredentials(access.server) }, 'Kubernetes credentials are sent in clear text over http://; use https://.');
+    }
     const nodeName = options.config.nodeName ?? (process.env.NODE_NAME || undefined);
     return kubePodMetadata(new KubeClient(access), { ...(nodeName ? { nodeName } : {}), logger });
   } catch (error) {
