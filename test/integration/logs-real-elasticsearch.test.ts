@@ -37,7 +37,7 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
     });
     agent = new AgentProcess(config, join(dir, 'agent.log'));
     await agent.start();
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await agent?.stop();
@@ -106,9 +106,18 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
     const total = writers.reduce((n, w) => n + w.written.length, 0);
     const query = { term: { 'kubernetes.namespace': 'rot' } };
     expect(await eventually(async () => (await count('watchkeeper-logs-*', query)) >= total, 90_000, 500)).toBe(true);
-    const page = await client.search<{ message: string }>({ index: 'watchkeeper-logs-*', query, size: 10_000, _source: ['message'] });
-    const stored = page.hits.hits.map((h) => messageKey(h._source!.message));
-    expect(writers.flatMap((w) => w.written.filter((m) => !stored.includes(m)))).toEqual([]);
+    const stored: string[] = [];
+    let after: (string | number)[] | undefined;
+    for (;;) {
+      const page = await client.search<{ message: string }>({
+        index: 'watchkeeper-logs-*', query, size: 10_000, _source: ['message'], sort: ['_doc'], ...(after ? { search_after: after } : {}),
+      });
+      stored.push(...page.hits.hits.map((h) => messageKey(h._source!.message)));
+      if (page.hits.hits.length < 10_000) break;
+      after = page.hits.hits.at(-1)!.sort as (string | number)[];
+    }
+    const have = new Set(stored);
+    expect(writers.flatMap((w) => w.written.filter((m) => !have.has(m)))).toEqual([]);
     expect(stored).toHaveLength(total);
   });
 
