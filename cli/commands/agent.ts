@@ -23,7 +23,14 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
             stopTimeoutMs: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 2000),
           });
           ctx.lifecycle.add({ name: 'logs', stop: () => agent.stop() });
-          ctx.status.addReadiness({ name: 'logs', check: () => agent.sources.length > 0 || agent.webhook !== undefined });
+          ctx.status.addReadiness({
+            name: 'logs',
+            check: () => {
+              const problem = agent.problem();
+              if (problem) throw new Error(problem);
+              return agent.sources.length > 0 || agent.webhook !== undefined;
+            },
+          });
         },
       });
     });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../core/config/schema.ts';
 import type { Logger } from '../../core/log.ts';
+import { maskUrlCredentials } from '../../core/url-credentials.ts';
 import type { LogsConfig } from './config.ts';
 import { componentSuffix, containerSuffix } from './enrich/container-fields.ts';
 import { ExcludableParser, isExcluded } from './enrich/exclude.ts';
@@ -43,6 +44,8 @@ export interface LogAgent {
   pipeline: Pipeline;
   metrics: LogsMetrics;
   webhook?: AuditWebhook;
+  /** Why the shipper cannot make progress right now (for /readyz), or undefined when it can. */
+  problem(): string | undefined;
   /** Stops reading, sends what is buffered (bounded), persists checkpoints. */
   stop(): Promise<void>;
 }
@@ -59,6 +62,9 @@ async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise
       ...(options.kubernetes.kubeconfig ? { kubeconfig: options.kubernetes.kubeconfig } : {}),
       ...(options.kubernetes.context ? { context: options.kubernetes.context } : {}),
     });
+    if (access.server.toLowerCase().startsWith('http://') && Object.keys(await access.authHeaders()).length > 0) {
+      logger.warn({ server: maskUrlCredentials(access.server) }, 'Kubernetes credentials are sent in clear text over http://; use https://.');
+    }
     const nodeName = options.config.nodeName ?? (process.env.NODE_NAME || undefined);
     return kubePodMetadata(new KubeClient(access), { ...(nodeName ? { nodeName } : {}), logger });
   } catch (error) {
@@ -76,10 +82,25 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const logger = options.logger.child({ component: 'logs' });
   const metrics = createLogsMetrics(options.registry);
   const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints.json'));
-  await checkpoints.load();
+  const loaded = await checkpoints.load();
+  if (loaded.movedTo) {
+    metrics.stateFilesCorrupt.inc({ file: 'checkpoints' });
+    logger.error({ movedTo: loaded.movedTo, problem: loaded.problem },
+      'The checkpoint file is unusable; it was moved aside and files are read from the configured start positions.');
+  }
   const abort = new AbortController();
   const sink: LogSink = config.sink === 'elasticsearch'
-    ? new ElasticsearchSink({ config: config.elasticsearch, deadLetters: new DeadLetterFile(config.dataDir), metrics, logger })
+    ? new ElasticsearchSink({
+      config: config.elasticsearch, metrics, logger,
+      ...(config.deadLetter.target === 'file' ? {
+        deadLetters: new DeadLetterFile(config.dataDir, {
+          ...config.deadLetter, onDropped: (letters) => {
+            metrics.deadLettersDropped.inc(letters);
+            logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
+          },
+        }),
+      } : {}),
+    })
     : new DirectorySink(config.directory, metrics);
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
@@ -88,7 +109,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const messages = containerMessageOptions(config);
   const plain: MessageOptions = { redactions: messages.redactions, parseJson: false, maxMessageBytes: config.containers.maxMessageBytes };
   const maxLineBytes = Math.max(config.containers.maxMessageBytes + 4096, config.tail.readBufferBytes);
-  const common = { pipeline, checkpoints, tail: config.tail, maxLineBytes, logger, metrics };
+  const common = { pipeline, checkpoints, fresh: loaded.fresh, tail: config.tail, maxLineBytes, logger, metrics };
 
   const containerFiles = new Map<string, { emitter: FileEmitter; parser: ExcludableParser; path: string }>();
   pods.onChange((namespace, pod) => {
@@ -129,10 +150,10 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   }
   if (config.audit.paths.length > 0) {
     sources.push(new FileSource('audit', {
-      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt,
+      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt, maxLineBytes: config.audit.maxLineBytes,
       makeParser: (path, _firstLine, target, idPrefix) => {
         const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, Buffer.from('}'));
-        return { emitter, parser: new AuditParser(emitter, config.auditProcessing.maxObjectBytes) };
+        return { emitter, parser: new AuditParser(emitter, config.auditProcessing, config.audit.maxLineBytes) };
       },
     }));
   }
@@ -141,7 +162,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   let webhook: AuditWebhook | undefined;
   if (config.auditWebhook.enabled) {
     webhook = await startAuditWebhook({
-      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), maxObjectBytes: config.auditProcessing.maxObjectBytes,
+      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), audit: config.auditProcessing,
       pipeline, names, metrics, logger,
     });
   }
@@ -158,6 +179,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
 
   return {
     sources, pipeline, metrics, ...(webhook ? { webhook } : {}),
+    problem: () => pipeline.failure ?? webhook?.problem(),
     async stop() {
       clearInterval(checkpointTimer);
       await webhook?.close();

@@ -33,6 +33,8 @@ const auditFileSource = z.strictObject({
   paths: z.array(z.string().min(1)).default([])
     .describe('Glob patterns of audit log files, e.g. /var/log/kubernetes/audit/audit*.log (rotated backups included).'),
   startAt: startAt.default('beginning').describe('Where to start in files present at first start.'),
+  maxLineBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024)
+    .describe('Longest audit line read whole (large RequestResponse events); a longer one is shipped as metadata only, and counted.'),
 }).prefault({});
 
 /** The audit webhook receiver. */
@@ -43,7 +45,13 @@ const auditWebhookSource = z.strictObject({
   certFile: z.string().min(1).optional().describe('Serving certificate (PEM).'),
   keyFile: z.string().min(1).optional().describe('Key of the serving certificate (PEM).'),
   clientCaFile: z.string().min(1).optional().describe('CA of accepted client certificates; a verified client certificate authenticates.'),
+  clientNames: z.array(z.string().min(1)).default([])
+    .describe('Accepted client certificates: CN or DNS/IP subject alternative name (the CA signs every kubelet too); required with clientCaFile.'),
   token: z.string().min(1).optional().describe('Bearer token that authenticates (compared in constant time).'),
+  maxBodyBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024)
+    .describe('Largest EventList accepted (413 beyond); raise it with --audit-webhook-batch-max-size at RequestResponse level.'),
+  maxConcurrentRequests: z.number().int().min(1).max(1024).default(8)
+    .describe('Requests handled at once; more are answered 429 with Retry-After, so the API server retries.'),
   maxQueueBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024)
     .describe('Bound of the on-disk queue; when full, batches are refused with 503 so the API server retries.'),
 }).prefault({});
@@ -52,6 +60,8 @@ const auditWebhookSource = z.strictObject({
 const auditProcessing = z.strictObject({
   maxObjectBytes: z.number().int().min(0).default(16 * 1024)
     .describe('requestObject/responseObject larger than this (serialised) are replaced by a note with their size; 0 drops them always.'),
+  omitBodiesOf: z.array(z.string().min(1)).default(['secrets', 'serviceaccounts/token', 'tokenreviews', 'tokenrequests'])
+    .describe('Resources (or resource/subresource) whose request and response bodies are never shipped; add configmaps if they hold credentials.'),
 }).prefault({});
 
 /** File tailing behaviour. */
@@ -103,6 +113,15 @@ const directorySink = z.strictObject({
   maxFiles: z.number().int().min(1).default(10).describe('Rotated files kept; older ones are deleted.'),
 }).prefault({});
 
+/** Where events that can never be indexed go. */
+const deadLetterSettings = z.strictObject({
+  target: z.enum(['file', 'index']).default('file')
+    .describe("'file': <dataDir>/dead-letter.ndjson (bounded below); 'index': the Elasticsearch index <indexPrefix>-dead-letters."),
+  maxFileBytes: z.number().int().min(1024).default(64 * 1024 * 1024).describe('The dead-letter file is rotated at this size.'),
+  maxFiles: z.number().int().min(1).default(4)
+    .describe('Rotated dead-letter files kept; the oldest is removed beyond it and its letters counted as dropped.'),
+}).prefault({});
+
 /** The `logs:` section: which logs the agent tails and where it ships them. */
 export const logsSection = z.strictObject({
   dataDir: z.string().min(1).default('/var/lib/watchkeeper/logs')
@@ -122,6 +141,7 @@ export const logsSection = z.strictObject({
   sink: z.enum(['directory', 'elasticsearch']).default('directory').describe('Where events go.'),
   elasticsearch: elasticsearchSink,
   directory: directorySink,
+  deadLetter: deadLetterSettings,
 });
 
 /** The validated `logs:` section. */

@@ -9,7 +9,12 @@ export interface LogsMetrics {
   bulkDuration: Histogram<'sink'>;
   retries: Counter<'sink' | 'reason'>;
   deadLettered: Counter<'sink' | 'reason'>;
-  fileLagBytes: Gauge<'source' | 'path'>;
+  lagBytes: Gauge<'source'>;
+  generationsLost: Counter<'source' | 'reason'>;
+  stateFilesCorrupt: Counter<'file'>;
+  sinkWriteFailures: Counter<'sink'>;
+  sinkFailing: Gauge;
+  deadLettersDropped: Counter;
   filesTracked: Gauge<'source'>;
   checkpointAge: Gauge;
   bufferedBytes: Gauge;
@@ -38,7 +43,31 @@ export function createLogsMetrics(registry: Registry): LogsMetrics {
       name: 'watchkeeper_logs_dead_lettered_total', help: 'Events that can never be indexed, written to the dead-letter file.',
       labelNames: ['sink', 'reason'], registers,
     }),
-    fileLagBytes: new Gauge({ name: 'watchkeeper_logs_file_lag_bytes', help: 'Bytes of a file not yet acknowledged by the sink.', labelNames: ['source', 'path'], registers }),
+    lagBytes: new Gauge({
+      name: 'watchkeeper_logs_lag_bytes', help: 'Bytes of the files being tailed not yet acknowledged by the sink, by source.',
+      labelNames: ['source'], registers,
+    }),
+    generationsLost: new Counter({
+      name: 'watchkeeper_logs_generations_lost_total',
+      help: 'Rotated file generations whose unread rest could not be found any more (copy deleted before it was read).',
+      labelNames: ['source', 'reason'], registers,
+    }),
+    sinkWriteFailures: new Counter({
+      name: 'watchkeeper_logs_sink_write_failures_total',
+      help: 'Batch writes that failed unexpectedly (full disk, a bug) and are retried.', labelNames: ['sink'], registers,
+    }),
+    sinkFailing: new Gauge({
+      name: 'watchkeeper_logs_sink_failing', help: '1 while batch writes keep failing unexpectedly (acknowledgements stall), else 0.', registers,
+    }),
+    deadLettersDropped: new Counter({
+      name: 'watchkeeper_logs_dead_letters_dropped_total',
+      help: 'Dead letters removed with the oldest dead-letter file when the file count bound was reached.', registers,
+    }),
+    stateFilesCorrupt: new Counter({
+      name: 'watchkeeper_logs_state_files_corrupt_total',
+      help: 'Checkpoint or queue state files that were truncated or garbage, moved aside; reading restarted from the configured position.',
+      labelNames: ['file'], registers,
+    }),
     filesTracked: new Gauge({ name: 'watchkeeper_logs_files_tracked', help: 'Files being tailed, by source.', labelNames: ['source'], registers }),
     checkpointAge: new Gauge({ name: 'watchkeeper_logs_checkpoint_age_seconds', help: 'Seconds since checkpoints were last persisted.', registers }),
     bufferedBytes: new Gauge({ name: 'watchkeeper_logs_buffered_bytes', help: 'Bytes in batches not yet acknowledged.', registers }),

@@ -61,7 +61,7 @@ export async function previewFile(path: string, options: PreviewOptions): Promis
     const target = new AckTarget(0);
     const suffix = format === 'audit' ? Buffer.from('}') : format === 'klog' ? componentSuffix(path, options.component) : containerSuffix(path, pathMetadata(path), undefined);
     const emitter = new FileEmitter(pipeline, names, messages, target, 'preview-', suffix);
-    const parser: LineParser = format === 'audit' ? new AuditParser(emitter, logs.auditProcessing.maxObjectBytes)
+    const parser: LineParser = format === 'audit' ? new AuditParser(emitter, logs.auditProcessing, Number.POSITIVE_INFINITY)
       : format === 'klog' ? new KlogParser(emitter, options.component, messages.maxMessageBytes)
         : format === 'docker' ? new DockerParser(emitter, messages.maxMessageBytes) : new CriParser(emitter, messages.maxMessageBytes);
     let buf = Buffer.allocUnsafe(1 << 20);

@@ -1,3 +1,5 @@
+import { maskUrlCredentials } from '../url-credentials.ts';
+
 /** Keys whose values are credentials; `config check` and logs never show them. */
 const secretKey = /(password|secret|token|secretAccessKey|encryptionKey|credentials|apiKey)$/i;
 
@@ -13,5 +15,6 @@ export function maskSecrets(value: unknown, key = ''): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
   }
   if (value !== undefined && value !== '' && secretKey.test(key)) return '[masked]';
+  if (typeof value === 'string') return maskUrlCredentials(value);
   return value;
 }

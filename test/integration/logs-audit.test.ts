@@ -2,14 +2,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, Pki, startCluster, type Cluster } from '../env/index.ts';
-import { startFakeElasticsearch, type FakeElasticsearch } from '../fakes/elasticsearch/server.ts';
+import { request as httpsRequest } from 'node:https';
+import { Client } from '@elastic/elasticsearch';
+import { resolveKubeAccess } from '../../core/kube/access.ts';
+import { freePort, Pki, startCluster, startElasticsearch, type Cluster, type ElasticsearchServer } from '../env/index.ts';
 import { AgentProcess, eventually, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
 
 // A real API server writes its audit log and POSTs audit batches to the agent's webhook receiver
-// (TLS, bearer token); the agents ship both to the Elasticsearch fake. Real API calls (create
-// and delete a pod) must show up with user, verb, object and timestamps. The same cluster's pod
-// watch enriches container logs with labels and node.
+// (TLS, bearer token); the agents ship both to a real Elasticsearch 9.2. Real API calls (create
+// and delete a pod) must show up with user, verb, object and timestamps; requests with forged
+// Audit-ID headers (reused, with quotes, with tabs) must each be stored, none hiding another. The
+// same cluster's pod watch enriches container logs with labels and node.
 
 const namespace = 'logs-audit-test';
 const token = 'audit-webhook-token-0123456789';
@@ -26,7 +29,8 @@ interface AuditSource {
 }
 
 describe('audit log and audit webhook from a real API server', () => {
-  let fake: FakeElasticsearch;
+  let es: ElasticsearchServer;
+  let client: Client;
   let cluster: Cluster;
   let fileAgent: AgentProcess;
   let webhookAgent: AgentProcess;
@@ -34,20 +38,24 @@ describe('audit log and audit webhook from a real API server', () => {
   let podUid = '';
 
   beforeAll(async () => {
-    fake = await startFakeElasticsearch();
     dir = mkdtempSync(join(tmpdir(), 'wk-logs-audit-'));
     mkdirSync(join(dir, 'pki'));
     const pki = await Pki.create(join(dir, 'pki'));
     const serving = await pki.issue({ name: 'webhook', commonName: 'audit-webhook', altNames: ['IP:127.0.0.1'], usage: 'server' });
     const port = await freePort();
-    cluster = await startCluster({ nodes: 1, auditWebhook: { url: `https://127.0.0.1:${port}/audit`, caFile: pki.caFile, token } });
+    // Both start slowly (a JVM, a control plane): side by side.
+    [es, cluster] = await Promise.all([
+      startElasticsearch(),
+      startCluster({ nodes: 1, auditWebhook: { url: `https://127.0.0.1:${port}/audit`, caFile: pki.caFile, token } }),
+    ]);
+    client = new Client({ node: es.url });
 
     const fileDir = join(dir, 'file');
     mkdirSync(fileDir);
     fileAgent = new AgentProcess(writeAgentConfig(fileDir, {
       containers: { enabled: false },
       audit: { paths: [join(dirname(cluster.auditLogPath), 'audit*.log')], startAt: 'beginning' },
-      sink: 'elasticsearch', elasticsearch: { url: fake.url, indexPrefix: 'from-file', initialBackoffMs: 50 },
+      sink: 'elasticsearch', elasticsearch: { url: es.url, indexPrefix: 'from-file', initialBackoffMs: 50 },
     }), join(fileDir, 'agent.log'));
 
     const hookDir = join(dir, 'hook');
@@ -56,7 +64,7 @@ describe('audit log and audit webhook from a real API server', () => {
       enrichFromApi: true,
       containers: { paths: [join(hookDir, 'pods/*/*/*.log')], startAt: 'beginning' },
       auditWebhook: { enabled: true, host: '127.0.0.1', port, certFile: serving.certFile, keyFile: serving.keyFile, token },
-      sink: 'elasticsearch', elasticsearch: { url: fake.url, indexPrefix: 'from-hook', initialBackoffMs: 50 },
+      sink: 'elasticsearch', elasticsearch: { url: es.url, indexPrefix: 'from-hook', initialBackoffMs: 50 },
     });
     // The agent reads the kubeconfig from the configuration's kubernetes section.
     writeFileSync(config, `kubernetes:\n  kubeconfig: ${cluster.adminKubeconfig}\n${(await import('node:fs')).readFileSync(config, 'utf8')}`);
@@ -73,16 +81,28 @@ describe('audit log and audit webhook from a real API server', () => {
     });
     expect(created.status).toBe(201);
     podUid = (JSON.parse(created.body) as { metadata: { uid: string } }).metadata.uid;
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await fileAgent?.stop();
     await webhookAgent?.stop();
     await cluster?.stop();
-    await fake?.stop();
+    await client?.close();
+    await es?.stop();
   });
 
-  const events = (prefix: string): AuditSource[] => fake.documents(`${prefix}-audit-*`).map((d) => d._source as AuditSource);
+  /** Every stored document of the indices (refreshed first). */
+  const documents = async (index: string): Promise<{ _id: string; _source: Record<string, unknown> }[]> => {
+    await client.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
+    const page = await client.search<Record<string, unknown>>({ index, size: 10_000, allow_no_indices: true, ignore_unavailable: true });
+    return page.hits.hits.map((h) => ({ _id: h._id!, _source: h._source! }));
+  };
+  let cached: Record<string, AuditSource[]> = {};
+  const events = (prefix: string): AuditSource[] => cached[prefix] ?? [];
+  const refresh = async (): Promise<void> => {
+    cached = {};
+    for (const prefix of ['from-file', 'from-hook']) cached[prefix] = (await documents(`${prefix}-audit-*`)).map((d) => d._source as AuditSource);
+  };
   const find = (prefix: string, verb: string): AuditSource | undefined => events(prefix).find((e) =>
     e.verb === verb && e.stage === 'ResponseComplete' && e.objectRef?.resource === 'pods' && e.objectRef.name === 'audited' && e.objectRef.namespace === namespace);
 
@@ -95,7 +115,7 @@ describe('audit log and audit webhook from a real API server', () => {
     expect((await cluster.request('DELETE', `/api/v1/namespaces/${namespace}/pods/audited?gracePeriodSeconds=0`)).status).toBe(200);
 
     for (const prefix of ['from-file', 'from-hook']) {
-      await eventually(() => find(prefix, 'create') !== undefined && find(prefix, 'delete') !== undefined, 90_000);
+      await eventually(async () => { await refresh(); return find(prefix, 'create') !== undefined && find(prefix, 'delete') !== undefined; }, 90_000, 1000);
       for (const verb of ['create', 'delete']) {
         const event = find(prefix, verb);
         expect(event, `${prefix} ${verb}`).toBeDefined();
@@ -120,10 +140,34 @@ describe('audit log and audit webhook from a real API server', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${new Date().toISOString()} stdout F hello from enriched\n`);
-    await eventually(() => fake.documents('from-hook-logs-*').some((d) => d._source.message === 'hello from enriched'), 60_000);
-    const doc = fake.documents('from-hook-logs-*').find((d) => d._source.message === 'hello from enriched')!;
+    await eventually(async () => (await documents('from-hook-logs-*')).some((d) => d._source.message === 'hello from enriched'), 60_000, 1000);
+    const doc = (await documents('from-hook-logs-*')).find((d) => d._source.message === 'hello from enriched')!;
     expect(doc._source.kubernetes).toMatchObject({ namespace, pod: { name: 'enriched' }, labels: { team: 'logs' }, annotations: { note: 'kept' }, node: { name: node } });
     expect(podUid).not.toBe('');
+  });
+
+  it('stores every request made with a forged Audit-ID (reused, quotes, tabs), each under its own id', async () => {
+    const access = await resolveKubeAccess({ kubeconfig: cluster.adminKubeconfig });
+    const headers = await access.authHeaders();
+    const get = (name: string, auditId: string): Promise<number> => new Promise((resolve, reject) => {
+      const url = new URL(`${access.server}/api/v1/namespaces/${namespace}/configmaps/${name}`);
+      const req = httpsRequest({
+        host: url.hostname, port: url.port, path: url.pathname, method: 'GET', headers: { ...headers, 'Audit-ID': auditId },
+        ...(access.tls.ca ? { ca: access.tls.ca } : {}), ...(access.tls.cert ? { cert: access.tls.cert, key: access.tls.key } : {}),
+      }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end();
+    });
+    // The first request gets an ID; the others reuse it or try to break the bulk request and the queue lines.
+    const forged = ['forged-1', 'forged-1', 'q"uote\\"}}', 'tab\there'];
+    for (const [i, id] of forged.entries()) expect(await get(`missing-${i}`, id)).toBe(404);
+    const mine = (prefix: string): AuditSource[] => events(prefix).filter((e) => e.objectRef?.resource === 'configmaps' && e.objectRef.name?.startsWith('missing-'));
+    for (const prefix of ['from-file', 'from-hook']) {
+      await eventually(async () => { await refresh(); return mine(prefix).length >= forged.length; }, 90_000, 1000);
+      const stored = mine(prefix) as (AuditSource & { auditID?: string })[];
+      expect(stored.map((e) => e.objectRef?.name).sort(), prefix).toEqual(forged.map((_, i) => `missing-${i}`));
+      expect(stored.map((e) => e.auditID).sort()).toEqual([...forged].sort());
+    }
   });
 
   it('refuses webhook requests without the token', async () => {

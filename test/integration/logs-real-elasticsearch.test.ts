@@ -1,19 +1,24 @@
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, CriWriter, eventually, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
+import { AgentProcess, CriWriter, eventually, messageKey, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
 import { startElasticsearch, type ElasticsearchServer } from '../env/index.ts';
 
 // Against a real Elasticsearch 9.2 (Maven Central integ-test distribution, JDK 21+, from
 // test/env): the index templates are accepted, documents land with the mapped types, audit Secret
-// bodies are absent, and re-sent events after SIGKILL are not stored twice.
+// bodies are absent, nothing is lost across rename and copytruncate rotation, re-sent events
+// after SIGKILL are answered as conflicts (asserted) and not stored twice, dead letters go to the
+// dead-letter index, and credentials in the URL are never logged or printed.
 describe('log shipper against a real Elasticsearch 9.2', () => {
   let es: ElasticsearchServer;
   let client: Client;
   let agent: AgentProcess;
   let dir: string;
+  let config: string;
+  const password = 's3cret-in-url';
 
   beforeAll(async () => {
     es = await startElasticsearch();
@@ -22,14 +27,17 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
     mkdirSync(join(dir, 'pods'));
     mkdirSync(join(dir, 'audit'));
     mkdirSync(join(dir, 'components'));
-    agent = new AgentProcess(writeAgentConfig(dir, {
+    // Security is off in the test node: it ignores the credentials, but the agent must not show them.
+    config = writeAgentConfig(dir, {
       containers: { paths: [join(dir, 'pods/*/*/*.log')], startAt: 'beginning', parseJson: true },
       components: [{ name: 'kube-scheduler', paths: [join(dir, 'components/*.log')], startAt: 'beginning' }],
       audit: { paths: [join(dir, 'audit/audit*.log')] },
-      sink: 'elasticsearch', elasticsearch: { url: es.url, initialBackoffMs: 100 },
-    }), join(dir, 'agent.log'));
+      sink: 'elasticsearch', elasticsearch: { url: es.url.replace('http://', `http://elastic:${password}@`), initialBackoffMs: 100 },
+      deadLetter: { target: 'index' },
+    });
+    agent = new AgentProcess(config, join(dir, 'agent.log'));
     await agent.start();
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await agent?.stop();
@@ -80,7 +88,40 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
     expect(properties.json?.type).toBe('flattened');
   });
 
+  const conflicts = async (): Promise<number> => {
+    const stats = await client.indices.stats({ index: 'watchkeeper-logs-*', metric: 'indexing' });
+    return (stats._all.primaries?.indexing as { index_failed_due_to_version_conflict?: number } | undefined)?.index_failed_due_to_version_conflict ?? 0;
+  };
+
+  it('loses nothing across rename rotation and copytruncate at a high rate, and stores nothing twice', async () => {
+    const renamed = [0, 1].map((i) => new CriWriter(join(dir, `pods/rot_renamed-${i}_u${i}/app/0.log`), `renamed-${i}`));
+    const truncated = [0, 1].map((i) => new CriWriter(join(dir, `pods/rot_copied-${i}_u${i}/app/0.log`), `copied-${i}`));
+    for (let round = 0; round < 60; round++) {
+      for (const w of [...renamed, ...truncated]) w.write(100);
+      if (round % 3 === 2) for (const w of renamed) w.rotateByRename();
+      if (round % 3 === 1) for (const w of truncated) w.rotateByCopyTruncate();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const writers = [...renamed, ...truncated];
+    const total = writers.reduce((n, w) => n + w.written.length, 0);
+    const query = { term: { 'kubernetes.namespace': 'rot' } };
+    expect(await eventually(async () => (await count('watchkeeper-logs-*', query)) >= total, 90_000, 500)).toBe(true);
+    // Per pod (6,000 documents each): one page holds them all.
+    const stored: string[] = [];
+    for (const pod of ['renamed-0', 'renamed-1', 'copied-0', 'copied-1']) {
+      const page = await client.search<{ message: string }>({
+        index: 'watchkeeper-logs-*', size: 10_000, _source: ['message'],
+        query: { bool: { filter: [query, { term: { 'kubernetes.pod.name': pod } }] } },
+      });
+      stored.push(...page.hits.hits.map((h) => messageKey(h._source!.message)));
+    }
+    const have = new Set(stored);
+    expect(writers.flatMap((w) => w.written.filter((m) => !have.has(m)))).toEqual([]);
+    expect(stored).toHaveLength(total);
+  });
+
   it('does not store re-sent events twice after SIGKILL and restarts', async () => {
+    const conflictsBefore = await conflicts();
     const writer = new CriWriter(join(dir, 'pods/kill_pod-1_u1/app/0.log'), 'real');
     for (let round = 0; round < 3; round++) {
       writer.write(3000);
@@ -93,5 +134,31 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
     const total = writer.written.length;
     expect(await eventually(async () => (await count('watchkeeper-logs-*', { term: { 'kubernetes.namespace': 'kill' } })) >= total, 90_000, 500)).toBe(true);
     expect(await count('watchkeeper-logs-*', { term: { 'kubernetes.namespace': 'kill' } })).toBe(total);
+    // The kills left batches unacknowledged: they were sent again and Elasticsearch refused them as existing.
+    expect(await conflicts()).toBeGreaterThan(conflictsBefore);
+  });
+
+  it('writes events Elasticsearch rejects to the dead-letter index, with the reason', async () => {
+    // A timestamp that looks like one but is no date: the date_nanos field refuses the document.
+    const path = join(dir, 'pods/dead_letter-1_u1/app/0.log');
+    mkdirSync(join(dir, 'pods/dead_letter-1_u1/app'), { recursive: true });
+    writeFileSync(path, '2026-13-45T99:99:99Z stdout F not a real date\n2026-01-02T03:04:05Z stdout F fine\n');
+    expect(await eventually(async () => (await count('watchkeeper-dead-letters')) >= 1, 60_000, 500)).toBe(true);
+    const letters = await client.search<{ reason: string; document: string; index: string }>({ index: 'watchkeeper-dead-letters' });
+    const letter = letters.hits.hits.find((h) => h._source!.document.includes('not a real date'))!._source!;
+    expect(letter.reason).toBe('document_parsing_exception');
+    expect(letter.index).toMatch(/^watchkeeper-logs-/);
+    expect(await count('watchkeeper-logs-*', { match_phrase: { message: 'fine' } })).toBe(1);
+  });
+
+  it('never logs or prints the password of the Elasticsearch URL, and warns that it goes in clear text', () => {
+    const log = readFileSync(join(dir, 'agent.log'), 'utf8');
+    expect(log).toContain('[masked]@');
+    expect(log).toContain('clear text over http://');
+    expect(log).not.toContain(password);
+    const root = join(import.meta.dirname, '../..');
+    const printed = execFileSync(join(root, 'node_modules/.bin/node'), ['cli/main.ts', 'config', 'check', '-c', config, '-o', 'json'], { cwd: root, encoding: 'utf8' });
+    expect(printed).toContain('[masked]@');
+    expect(printed).not.toContain(password);
   });
 });

@@ -25,6 +25,10 @@ export class ExcludableParser implements LineParser {
     this.inner.idle();
   }
 
+  end(): void {
+    this.inner.end();
+  }
+
   reset(): void {
     this.inner.reset();
   }

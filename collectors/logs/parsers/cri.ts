@@ -26,6 +26,8 @@ export class CriParser implements LineParser {
   private partialTruncated = false;
   private partialTs = Buffer.allocUnsafe(40);
   private partialTsLength = 0;
+  /** File offset after the last piece joined so far. */
+  private partialEnd = 0;
 
   constructor(emitter: FileEmitter, maxMessageBytes: number) {
     this.emitter = emitter;
@@ -58,6 +60,7 @@ export class CriParser implements LineParser {
         this.partialTsLength = buf.copy(this.partialTs, 0, start, sp1);
       }
       this.append(buf, msgStart, end);
+      this.partialEnd = endOffset;
       return;
     }
     if (this.partialOffset >= 0) {
@@ -92,6 +95,16 @@ export class CriParser implements LineParser {
   }
 
   idle(): void {
+    this.emitter.flush();
+  }
+
+  end(): void {
+    if (this.partialOffset >= 0) {
+      this.emitter.error('partial_unfinished');
+      this.emitter.container(this.partialTs, 0, this.partialTsLength, this.partialStderr, this.partial, 0, this.partialLength,
+        this.partialOffset, this.partialEnd, this.partialTruncated);
+      this.reset();
+    }
     this.emitter.flush();
   }
 

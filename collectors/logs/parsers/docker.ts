@@ -9,7 +9,7 @@ import type { LineParser } from './line-parser.ts';
 export class DockerParser implements LineParser {
   private readonly emitter: FileEmitter;
   private readonly maxMessageBytes: number;
-  private partial: { message: string; time: string; stderr: boolean; offset: number; truncated: boolean } | undefined;
+  private partial: { message: string; time: string; stderr: boolean; offset: number; endOffset: number; truncated: boolean } | undefined;
 
   constructor(emitter: FileEmitter, maxMessageBytes: number) {
     this.emitter = emitter;
@@ -33,7 +33,8 @@ export class DockerParser implements LineParser {
     const piece = complete ? record.log.slice(0, -1) : record.log;
     const time = typeof record.time === 'string' ? record.time : new Date().toISOString();
     const stderr = record.stream === 'stderr';
-    const p = this.partial ?? { message: '', time, stderr, offset, truncated: false };
+    const p = this.partial ?? { message: '', time, stderr, offset, endOffset, truncated: false };
+    p.endOffset = endOffset;
     if (p.message.length + piece.length > this.maxMessageBytes) {
       p.message += piece.slice(0, Math.max(0, this.maxMessageBytes - p.message.length));
       if (!p.truncated) { p.truncated = true; this.emitter.error('partial_truncated'); }
@@ -48,6 +49,18 @@ export class DockerParser implements LineParser {
   }
 
   idle(): void {
+    this.emitter.flush();
+  }
+
+  end(): void {
+    const p = this.partial;
+    if (p) {
+      this.partial = undefined;
+      this.emitter.error('partial_unfinished');
+      const ts = Buffer.from(p.time);
+      const msg = Buffer.from(p.message);
+      this.emitter.container(ts, 0, ts.length, p.stderr, msg, 0, msg.length, p.offset, p.endOffset, p.truncated);
+    }
     this.emitter.flush();
   }
 

@@ -86,6 +86,10 @@ export class KlogParser implements LineParser {
     }), p.offset, p.endOffset);
   }
 
+  end(): void {
+    this.idle();
+  }
+
   reset(): void {
     this.pending = undefined;
   }

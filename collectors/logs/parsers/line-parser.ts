@@ -7,6 +7,11 @@ export interface LineParser {
   line(buf: Buffer, start: number, end: number, offset: number, endOffset: number): void;
   /** The file is at its end for now: emit what waits only for a following line. */
   idle(): void;
+  /**
+   * The generation ends for good (read to its end after rotation): emit everything pending,
+   * including a message whose closing piece never came (it is not dropped).
+   */
+  end(): void;
   /** Forgets partial state (the file was truncated or replaced). */
   reset(): void;
 }

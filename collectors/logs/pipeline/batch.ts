@@ -54,11 +54,12 @@ export class Batch {
   beginItem(index: string, id: string): void {
     if (this.openedAt === 0) this.openedAt = Date.now();
     this.itemStart = this.length;
-    this.ascii('{"create":{"_index":"');
-    this.ascii(index);
-    this.ascii('","_id":"');
-    this.ascii(id);
-    this.ascii('"}}\n');
+    // Both may come from untrusted input (an audit ID, a timestamp): JSON-escaped, a quote cannot break the request.
+    this.ascii('{"create":{"_index":');
+    this.utf8(JSON.stringify(index));
+    this.ascii(',"_id":');
+    this.utf8(JSON.stringify(id));
+    this.ascii('}}\n');
     this.itemStarts.push(this.itemStart);
     this.docStarts.push(this.length);
   }
@@ -242,16 +243,16 @@ export class Batch {
 
   /** The `_id` of item i, read back from its action line. */
   id(i: number): string {
-    const line = this.buf.toString('latin1', this.itemStarts[i], this.docStarts[i]);
-    const at = line.indexOf('"_id":"') + 7;
-    return line.slice(at, line.indexOf('"', at));
+    return this.action(i).create._id;
   }
 
   /** The `_index` of item i. */
   index(i: number): string {
-    const line = this.buf.toString('latin1', this.itemStarts[i], this.docStarts[i]);
-    const at = line.indexOf('"_index":"') + 10;
-    return line.slice(at, line.indexOf('"', at));
+    return this.action(i).create._index;
+  }
+
+  private action(i: number): { create: { _index: string; _id: string } } {
+    return JSON.parse(this.buf.toString('utf8', this.itemStarts[i], this.docStarts[i])) as { create: { _index: string; _id: string } };
   }
 
   /** Empties the batch for reuse, keeping its buffer. */

@@ -1,3 +1,5 @@
+const isoDay = /^\d{4}-\d{2}-\d{2}$/;
+
 /** Which stream of documents an event belongs to. */
 export type EventKind = 'logs' | 'audit';
 
@@ -19,7 +21,9 @@ export class IndexNames {
   /** Index for an RFC 3339 timestamp string (its first 10 characters are the date). */
   forTimestamp(kind: EventKind, timestamp: string): string {
     if (this.dataStreams) return `${this.prefix}-${kind}`;
-    const day = timestamp.length >= 10 && timestamp[4] === '-' ? timestamp.slice(0, 10) : new Date().toISOString().slice(0, 10);
+    // Only a well-formed date names an index; anything else (a forged timestamp) goes to today's.
+    const head = timestamp.slice(0, 10);
+    const day = isoDay.test(head) ? head : new Date().toISOString().slice(0, 10);
     if (day === this.lastDay[kind]) return this.lastName[kind];
     this.lastDay[kind] = day;
     this.lastName[kind] = `${this.prefix}-${kind}-${day.replaceAll('-', '.')}`;

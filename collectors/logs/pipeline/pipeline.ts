@@ -3,7 +3,12 @@ import type { LogsConfig } from '../config.ts';
 import type { LogsMetrics } from '../metrics.ts';
 import type { LogSink } from '../sinks/types.ts';
 import type { AckTarget } from './ack.ts';
+import { describeError } from '../../../core/errors.ts';
+import { withRetry } from '../../../core/retry.ts';
 import { Batch } from './batch.ts';
+
+/** Unexpected write failures in a row after which the pipeline reports itself failing. */
+const failingAfterAttempts = 3;
 
 /** Options of {@link Pipeline}. */
 export interface PipelineOptions {
@@ -11,6 +16,8 @@ export interface PipelineOptions {
   batch: LogsConfig['batch'];
   metrics: LogsMetrics;
   logger: Logger;
+  /** Backoff of batches whose write failed unexpectedly (default 0.5 s doubling to 30 s). */
+  retry?: { initialDelayMs: number; maxDelayMs: number };
 }
 
 /**
@@ -30,6 +37,9 @@ export class Pipeline {
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly abort = new AbortController();
+  /** Why writes keep failing (unexpected sink errors), while they do. */
+  failure: string | undefined;
+  private failingSince = 0;
   private readonly timer: NodeJS.Timeout;
   /** Batches kept for reuse: as many as can be buffered at once, so that buffers are not allocated anew. */
   private readonly poolLimit: number;
@@ -76,6 +86,11 @@ export class Pipeline {
     this.pump();
   }
 
+  /** True when sources may read more now. */
+  hasRoom(): boolean {
+    return this.buffered + this.current.length < this.options.batch.maxBufferedBytes;
+  }
+
   /** Resolves when sources may read more. */
   capacity(): Promise<void> {
     if (this.buffered + this.current.length < this.options.batch.maxBufferedBytes) return Promise.resolve();
@@ -114,13 +129,35 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Writes a batch until the sink takes it. The sink retries what it expects to fail (an
+   * unreachable server); anything else (a full disk under the directory sink or the dead-letter
+   * file, a bug) is retried here with backoff, so acknowledgements never stop for good. While
+   * writes keep failing, `failure` says why (for /readyz) and the failing gauge is 1.
+   */
   private async deliver(batch: Batch): Promise<boolean> {
     if (batch.count === 0) return true;
+    const { metrics, logger, sink } = this.options;
     try {
-      await this.options.sink.write(batch, this.abort.signal);
+      await withRetry(() => sink.write(batch, this.abort.signal), {
+        attempts: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 30_000, ...this.options.retry, signal: this.abort.signal,
+        retryable: () => !this.abort.signal.aborted,
+        onRetry: (error, attempt, delayMs) => {
+          metrics.sinkWriteFailures.inc({ sink: sink.name });
+          if (attempt >= failingAfterAttempts) {
+            this.failure = `sink ${sink.name} failing since ${new Date(this.failingSince ||= Date.now()).toISOString()}: ${describeError(error)}`;
+            metrics.sinkFailing.set(1);
+          }
+          if (attempt === 1 || attempt % 10 === 0) logger.error({ err: error, attempt, retryInMs: delayMs }, 'Sink write failed unexpectedly; retrying the batch.');
+        },
+      });
+      if (this.failure) logger.info('Sink writes succeed again.');
+      this.failure = undefined;
+      this.failingSince = 0;
+      metrics.sinkFailing.set(0);
       return true;
     } catch (error) {
-      if (!this.abort.signal.aborted) this.options.logger.error({ err: error }, 'Sink write failed unexpectedly; the batch will be read again after restart.');
+      if (!this.abort.signal.aborted) logger.error({ err: error }, 'Sink write failed; the batch will be read again after restart.');
       return false;
     }
   }

@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import type { Logger } from '../../../core/log.ts';
 import type { LogsConfig } from '../config.ts';
 import type { AuditEvent } from '../enrich/audit-event.ts';
 import type { LogsMetrics } from '../metrics.ts';
-import { auditDocument } from '../parsers/audit.ts';
+import { auditDocument, type AuditOptions } from '../parsers/audit.ts';
 import type { IndexNames } from '../pipeline/index-names.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { DiskQueue } from './disk-queue.ts';
@@ -19,7 +19,7 @@ export interface AuditWebhookOptions {
   config: LogsConfig['auditWebhook'];
   /** Directory of the on-disk queue. */
   dir: string;
-  maxObjectBytes: number;
+  audit: AuditOptions;
   pipeline: Pipeline;
   names: IndexNames;
   metrics: LogsMetrics;
@@ -35,14 +35,27 @@ export interface AuditWebhook {
   close(): Promise<void>;
   /** Stops feeding the pipeline and persists the queue position (after the pipeline stopped). */
   flush(): Promise<void>;
+  /** Why the receiver cannot queue or ship events (the queue reader stopped), or undefined. */
+  problem(): string | undefined;
 }
 
-const maxBodyBytes = 64 * 1024 * 1024;
+/** Compares a secret in constant time without revealing its length: both sides are MACed with a random key first. */
+export function secretMatcher(expected: string): (given: string) => boolean {
+  const key = randomBytes(32);
+  const want = createHmac('sha256', key).update(expected).digest();
+  return (given) => timingSafeEqual(createHmac('sha256', key).update(given).digest(), want);
+}
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** The names a client certificate carries: CN and DNS/IP subject alternative names. */
+export function certificateNames(cert: { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined): string[] {
+  if (!cert) return [];
+  const cn = cert.subject?.CN;
+  const names = Array.isArray(cn) ? [...cn] : cn ? [cn] : [];
+  for (const entry of (cert.subjectaltname ?? '').split(', ')) {
+    const match = /^(?:DNS|IP Address):(.+)$/.exec(entry);
+    if (match) names.push(match[1]!);
+  }
+  return names;
 }
 
 /**
@@ -60,9 +73,24 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   if (!config.token && !config.clientCaFile) {
     throw new WatchkeeperError('config_invalid', 'logs.auditWebhook: set token or clientCaFile, so that requests are authenticated');
   }
+  if (config.clientCaFile && config.clientNames.length === 0) {
+    throw new WatchkeeperError('config_invalid',
+      'logs.auditWebhook.clientNames: expected the CN or SAN of the API server\'s client certificate (the CA signs other clients too), found none');
+  }
   const queue = new DiskQueue(options.dir, config.maxQueueBytes);
-  await queue.open();
+  const opened = await queue.open();
+  if (opened.movedStateTo) {
+    metrics.stateFilesCorrupt.inc({ file: 'audit-queue' });
+    logger.error({ movedTo: opened.movedStateTo }, 'The audit queue state file is unusable; moved aside, the queue is read from its oldest segment.');
+  }
+  if (opened.tornBytes > 0) {
+    metrics.stateFilesCorrupt.inc({ file: 'audit-queue-segment' });
+    logger.warn({ bytes: opened.tornBytes }, 'A torn last line in the audit queue was cut off (written but never answered 200).');
+  }
   const abort = new AbortController();
+  const tokenMatches = config.token ? secretMatcher(config.token) : undefined;
+  let readerProblem: string | undefined;
+  let active = 0;
 
   const answer = (res: ServerResponse, code: number, message: string): void => {
     metrics.webhookRequests.inc({ code: String(code) });
@@ -72,20 +100,27 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
 
   const authenticated = (req: IncomingMessage): boolean => {
     const header = req.headers.authorization ?? '';
-    if (config.token && header.startsWith('Bearer ') && sameSecret(header.slice(7), config.token)) return true;
-    return config.clientCaFile !== undefined && (req.socket as TLSSocket).authorized;
+    if (tokenMatches && header.startsWith('Bearer ') && tokenMatches(header.slice(7))) return true;
+    const socket = req.socket as TLSSocket;
+    if (config.clientCaFile === undefined || !socket.authorized) return false;
+    return certificateNames(socket.getPeerCertificate()).some((name) => config.clientNames.includes(name));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') { answer(res, 405, 'only POST'); return; }
     if (!authenticated(req)) { answer(res, 401, 'unauthorized'); return; }
+    if (readerProblem) { answer(res, 503, readerProblem); return; }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.maxBodyBytes) { answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`); req.resume(); return; }
     const chunks: Buffer[] = [];
     let size = 0;
+    // Read to the end either way (a reset connection is an error to the API server, a 413 is an answer); keep only what fits.
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > maxBodyBytes) { answer(res, 413, 'body too large'); return; }
-      chunks.push(chunk);
+      if (size <= config.maxBodyBytes) chunks.push(chunk);
+      else chunks.length = 0;
     }
+    if (size > config.maxBodyBytes) { answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`); return; }
     let list: { items?: unknown };
     try {
       list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items?: unknown };
@@ -95,7 +130,7 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
     }
     if (!Array.isArray(list.items)) { answer(res, 400, 'expected an audit.k8s.io/v1 EventList'); return; }
     const lines = (list.items as AuditEvent[]).map((event) => {
-      const doc = auditDocument(event, options.maxObjectBytes, randomUUID());
+      const doc = auditDocument(event, options.audit);
       return `${doc.id}\t${doc.timestamp}\t${doc.text}`;
     });
     if (!(await queue.append(lines))) { answer(res, 503, 'queue full'); return; }
@@ -107,10 +142,16 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
     cert: readFileSync(config.certFile), key: readFileSync(config.keyFile),
     ...(config.clientCaFile ? { ca: readFileSync(config.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
   }, (req, res) => {
+    if (active >= config.maxConcurrentRequests) {
+      res.setHeader('Retry-After', '1');
+      answer(res, 429, 'too many requests at once');
+      return;
+    }
+    active++;
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'Audit webhook request failed.');
       if (!res.headersSent) answer(res, 500, 'internal error');
-    });
+    }).finally(() => { active--; });
   });
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(config.port, config.host, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
@@ -130,12 +171,17 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       }
       metrics.auditQueueBytes.set(queue.pendingBytes);
     }
-  })().catch((error: unknown) => logger.error({ err: error }, 'Audit queue reader stopped.'));
+  })().catch((error: unknown) => {
+    // Nothing more would be shipped: the receiver refuses (503, the API server keeps the events) and /readyz says why.
+    readerProblem = `audit queue reader stopped: ${error instanceof Error ? error.message : String(error)}`;
+    logger.error({ err: error }, 'Audit queue reader stopped; the webhook answers 503.');
+  });
 
   logger.info({ port }, 'Audit webhook receiver listening.');
   return {
     url: `https://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/`,
     port,
+    problem: () => readerProblem,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
     async flush() {
       abort.abort();

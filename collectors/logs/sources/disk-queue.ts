@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AckTarget } from '../pipeline/ack.ts';
+import { appendWhole } from '../sinks/append.ts';
 
 /** One segment file of the queue. */
 interface Segment {
@@ -17,6 +18,31 @@ export interface QueuePosition {
 }
 
 const segmentBytes = 16 * 1024 * 1024;
+
+/** What opening found and repaired. */
+export interface QueueOpen {
+  /** Where an unusable state.json was moved. */
+  movedStateTo?: string;
+  /** Bytes of torn last lines cut off. */
+  tornBytes: number;
+}
+
+/** A queue position from state.json, or undefined when the text is not one. */
+function parsePosition(text: string): QueuePosition | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<QueuePosition>;
+    const ok = Number.isSafeInteger(value.segment) && Number.isSafeInteger(value.offset) && value.segment! >= 0 && value.offset! >= 0;
+    return ok ? { segment: value.segment!, offset: value.offset! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** fsyncs a directory, so that a created or renamed file survives a crash. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try { await handle.sync(); } finally { await handle.close(); }
+}
 
 function segmentName(n: number): string {
   return `seg-${String(n).padStart(8, '0')}.ndjson`;
@@ -45,24 +71,66 @@ export class DiskQueue {
     this.maxBytes = maxBytes;
   }
 
-  /** Opens the queue: existing segments from the acknowledged position on are read again. */
-  async open(): Promise<void> {
+  /**
+   * Opens the queue: existing segments from the acknowledged position on are read again. A state
+   * file that does not parse is moved aside (the queue is then read from its oldest segment); a
+   * segment whose last line is torn (a crash or a full disk mid-write) is cut back to its last
+   * whole line. Both are reported in the result.
+   */
+  async open(): Promise<QueueOpen> {
     await mkdir(this.dir, { recursive: true });
-    try {
-      this.committed = JSON.parse(await readFile(join(this.dir, 'state.json'), 'utf8')) as QueuePosition;
-    } catch {
-      this.committed = { segment: 0, offset: 0 };
+    const result: QueueOpen = { tornBytes: 0 };
+    const stateFile = join(this.dir, 'state.json');
+    let text: string | undefined;
+    try { text = await readFile(stateFile, 'utf8'); } catch { text = undefined; }
+    this.committed = { segment: 0, offset: 0 };
+    if (text !== undefined) {
+      const parsed = parsePosition(text);
+      if (parsed) {
+        this.committed = parsed;
+      } else {
+        result.movedStateTo = `${stateFile}.corrupt-${Date.now()}`;
+        await rename(stateFile, result.movedStateTo);
+      }
     }
     const numbers = (await readdir(this.dir)).map((f) => /^seg-(\d+)\.ndjson$/.exec(f)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
     for (const n of numbers) {
       const path = join(this.dir, segmentName(n));
       if (n < this.committed.segment) { await unlink(path).catch(() => undefined); continue; }
-      const start = n === this.committed.segment ? this.committed.offset : 0;
-      this.segments.push({ n, path, size: (await stat(path)).size, target: this.newTarget(n, start) });
+      const size = await this.cutTornTail(path, result);
+      const start = n === this.committed.segment ? Math.min(this.committed.offset, size) : 0;
+      this.segments.push({ n, path, size, target: this.newTarget(n, start) });
     }
     const first = this.segments[0];
-    this.read = first ? { segment: first.n, offset: first.n === this.committed.segment ? this.committed.offset : 0 } : { segment: this.committed.segment, offset: this.committed.offset };
+    this.read = first ? { segment: first.n, offset: first.n === this.committed.segment ? first.target.acknowledged : 0 } : { segment: this.committed.segment, offset: this.committed.offset };
     await this.roll();
+    return result;
+  }
+
+  /** Cuts a segment back to its last newline; returns its size. */
+  private async cutTornTail(path: string, result: QueueOpen): Promise<number> {
+    const handle = await open(path, 'r+');
+    try {
+      const { size } = await handle.stat();
+      if (size === 0) return 0;
+      const tail = Buffer.allocUnsafe(Math.min(size, 64 * 1024));
+      let end = size;
+      while (end > 0) {
+        const from = Math.max(0, end - tail.length);
+        const { bytesRead } = await handle.read(tail, 0, end - from, from);
+        const nl = tail.subarray(0, bytesRead).lastIndexOf(10);
+        if (nl >= 0) { end = from + nl + 1; break; }
+        end = from;
+      }
+      if (end < size) {
+        await handle.truncate(end);
+        await handle.sync();
+        result.tornBytes += size - end;
+      }
+      return end;
+    } finally {
+      await handle.close();
+    }
   }
 
   private newTarget(n: number, start: number): AckTarget {
@@ -81,6 +149,7 @@ export class DiskQueue {
     const n = (this.segments.at(-1)?.n ?? this.committed.segment) + 1;
     const path = join(this.dir, segmentName(n));
     this.writer = await open(path, 'a');
+    await syncDir(this.dir);
     this.segments.push({ n, path, size: 0, target: this.newTarget(n, 0) });
   }
 
@@ -94,8 +163,8 @@ export class DiskQueue {
         await this.roll();
         current = this.segments.at(-1)!;
       }
-      await this.writer!.write(data);
-      await this.writer!.sync();
+      // Whole or nothing: a failed write (full disk) is cut off again, so the next line never follows a torn one.
+      await appendWhole(this.writer!, data, current.size, true);
       current.size += data.length;
       const wake = this.waiter;
       this.waiter = undefined;
@@ -169,6 +238,7 @@ export class DiskQueue {
     const handle = await open(tmp, 'w');
     try { await handle.writeFile(JSON.stringify(position)); await handle.sync(); } finally { await handle.close(); }
     await rename(tmp, join(this.dir, 'state.json'));
+    await syncDir(this.dir);
     this.committed = position;
     while (this.segments.length > 1 && this.segments[0]!.n < position.segment) {
       const done = this.segments.shift()!;

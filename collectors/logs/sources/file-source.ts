@@ -1,22 +1,20 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { glob, open, readdir, stat } from 'node:fs/promises';
+import { glob, readdir, stat } from 'node:fs/promises';
 import { dirname, join, matchesGlob } from 'node:path';
 import type { LogsMetrics } from '../metrics.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
-import { FileTail, type TailContext } from './file-tail.ts';
+import type { FileCheckpoint } from './checkpoint.ts';
+import { FileTail, type Generation, type TailContext, type TailStart } from './file-tail.ts';
+import { generationIdKey, isGzip, readFingerprint, stripRotationSuffix } from './identity.ts';
 
 /** Options of {@link FileSource}. */
-export interface FileSourceOptions extends Omit<TailContext, 'count' | 'identified'> {
+export interface FileSourceOptions extends Omit<TailContext, 'count' | 'copied' | 'located' | 'lost'> {
   patterns: readonly string[];
   startAt: 'beginning' | 'end';
+  /** No checkpoints existed at start (first start, or an unusable file moved aside): startAt applies. */
+  fresh: boolean;
   metrics: LogsMetrics;
 }
-
-/** Rotation suffixes: .1, -20240101, .20240101-120000 (kubelet), ... */
-const rotationSuffix = /[.-][0-9][0-9T:.-]*$/;
-
-/** First lines remembered to recognise copies made by copytruncate. */
-const knownLimit = 10_000;
 
 /** Checkpoints of files not seen for this long are forgotten. */
 const forgetAfterMs = 24 * 3600 * 1000;
@@ -30,15 +28,25 @@ export function patternRoot(pattern: string): string {
 
 /**
  * The files matching a set of glob patterns: found by watching their directories and by a
- * periodic scan, each followed by a {@link FileTail} keyed by device and inode (so a renamed file
- * is finished, not read twice). At start, files that were being read before a restart and were
- * renamed meanwhile are looked up beside their old path and finished too.
+ * periodic scan, each generation followed by a {@link FileTail}. Generations of one path are read
+ * in order: a new file at a path waits until the renamed one before it was read to its end, and a
+ * copytruncated content is read from its copy before the new content. At start, every generation
+ * the checkpoints name as unfinished is looked for: by inode beside its old path, else by its first
+ * line among the rotated files (copies, compressed files), several rotations deep. Rotated files
+ * that no checkpoint knows and that appeared after the first start (a generation rotated away
+ * before it was seen) are read too.
  */
 export class FileSource {
   readonly name: string;
   private readonly options: FileSourceOptions;
-  private readonly tails = new Map<string, FileTail>();
+  /** Every running tail. */
+  private readonly all = new Set<FileTail>();
+  /** Tails by the "<dev>:<ino>" of the file they read. */
+  private readonly byKey = new Map<string, FileTail>();
+  /** The live tail of each watched path. */
   private readonly byPath = new Map<string, FileTail>();
+  /** The newest generation of each live path (the one a new generation waits for). */
+  private readonly lastOf = new Map<string, FileTail>();
   private readonly watched = new Map<string, FSWatcher>();
   private scanTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
@@ -47,8 +55,6 @@ export class FileSource {
   private debounce: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly ctx: TailContext;
-  private readonly known = new Set<string>();
-  private readonly startedAt = Date.now();
 
   constructor(name: string, options: FileSourceOptions) {
     this.name = name;
@@ -58,10 +64,6 @@ export class FileSource {
     const bytes = metrics.bytesRead.labels({ source: name });
     this.ctx = {
       ...options,
-      identified: (fingerprint: Buffer) => {
-        this.known.add(fingerprint.toString('base64'));
-        if (this.known.size > knownLimit) this.known.delete(this.known.values().next().value!);
-      },
       count: (n: number, b: number, emitter: FileEmitter) => {
         if (n > 0) lines.inc(n);
         if (b > 0) bytes.inc(b);
@@ -71,18 +73,25 @@ export class FileSource {
           delete errors[reason];
         }
       },
+      copied: (generation, predecessor) => this.followCopy(generation, predecessor),
+      located: (tail) => { this.byKey.set(tail.key, tail); },
+      lost: (entry, reason) => {
+        metrics.generationsLost.inc({ source: name, reason });
+        options.logger.warn({ path: entry.origin, offset: entry.offset, reason },
+          'A rotated log file generation cannot be found any more; its unread rest is lost.');
+      },
     };
   }
 
   /** Tails currently followed. */
   get files(): FileTail[] {
-    return [...this.tails.values()];
+    return [...this.all];
   }
 
-  /** First scan (startAt applies to what it finds), renamed leftovers, then watching and periodic scans. */
+  /** Unfinished generations first, then the first scan (startAt applies to what it finds), then watching and periodic scans. */
   async start(): Promise<void> {
+    await this.resume();
     await this.scan(true);
-    await this.resumeRotated();
     this.watchRoots();
     this.scanTimer = setInterval(() => this.scheduleScan(), this.options.tail.scanIntervalSeconds * 1000);
     this.metricsTimer = setInterval(() => this.updateMetrics(), 1000);
@@ -98,7 +107,7 @@ export class FileSource {
         const watcher = watch(root, { recursive: true, persistent: false }, (_event, filename) => {
           const tail = filename ? this.byPath.get(join(root, filename.toString())) : undefined;
           if (tail) tail.wake();
-          else this.scheduleScan();
+          this.scheduleScan();
         });
         watcher.on('error', () => { watcher.close(); this.watched.delete(root); });
         this.watched.set(root, watcher);
@@ -132,108 +141,198 @@ export class FileSource {
       for await (const dir of glob(dirname(pattern))) {
         let names: string[];
         try { names = await readdir(dir); } catch { continue; }
+        const live: string[] = [];
+        const rotated: { path: string; origin: string; mtimeMs: number }[] = [];
         for (const name of names) {
-          if (this.stopped) return;
-          if (name.endsWith('.gz')) continue;
           const path = join(dir, name);
-          if (matchesGlob(path, pattern)) {
-            await this.found(path, initial);
-            continue;
-          }
-          const stripped = name.replace(rotationSuffix, '');
-          if (stripped !== name && matchesGlob(join(dir, stripped), pattern)) await this.foundRotated(path);
+          if (!isGzip(name) && matchesGlob(path, pattern)) { live.push(path); continue; }
+          const origin = stripRotationSuffix(path);
+          if (origin === path || name.endsWith('.tmp') || !matchesGlob(origin, pattern)) continue;
+          const st = await stat(path).catch(() => undefined);
+          if (st) rotated.push({ path, origin, mtimeMs: st.mtimeMs });
+        }
+        // Rotated files first, oldest content first, so that generations found late line up before the live file.
+        rotated.sort((a, b) => a.mtimeMs - b.mtimeMs);
+        for (const { path, origin } of rotated) {
+          if (this.stopped) return;
+          await this.foundRotated(path, origin);
+        }
+        for (const path of live) {
+          if (this.stopped) return;
+          await this.found(path, initial);
         }
       }
     }
-    for (const [key, tail] of this.tails) {
-      if (tail.finished && tail.settled) {
-        this.tails.delete(key);
-        if (this.byPath.get(tail.path) === tail) this.byPath.delete(tail.path);
-        this.options.metrics.fileLagBytes.remove({ source: this.name, path: tail.path });
-      }
+    for (const tail of this.all) {
+      if (!tail.finished || !tail.settled) continue;
+      this.all.delete(tail);
+      if (this.byKey.get(tail.key) === tail) this.byKey.delete(tail.key);
+      if (this.byPath.get(tail.path) === tail) this.byPath.delete(tail.path);
+      for (const [origin, last] of this.lastOf) if (last === tail) this.lastOf.delete(origin);
     }
     const now = Date.now();
+    const active = new Set([...this.all].map((t) => t.generation?.entry.idKey));
     for (const entry of this.options.checkpoints.list(this.name)) {
-      if (!this.tails.has(entry.key) && now - entry.seenAt > forgetAfterMs) this.options.checkpoints.delete(entry.key);
+      if (!active.has(entry.idKey) && now - entry.seenAt > forgetAfterMs) this.options.checkpoints.delete(entry.idKey);
     }
   }
 
+  /** A file at a watched path: a new generation, unless its inode is followed already. */
   private async found(path: string, initial: boolean): Promise<void> {
     let st;
     try { st = await stat(path); } catch { return; }
     if (!st.isFile()) return;
     const key = `${st.dev}:${st.ino}`;
-    const existing = this.tails.get(key);
+    const existing = this.byKey.get(key);
     if (existing) {
-      if (existing.path !== path) { this.byPath.delete(existing.path); existing.path = path; this.byPath.set(path, existing); }
+      // Renamed to another watched name (e.g. audit.log -> audit-<time>.log): it is a rotated generation now.
+      if (existing.path !== path && existing.kind === 'live') existing.markRotated();
       return;
     }
     const previous = this.byPath.get(path);
     if (previous && previous.key !== key) previous.markRotated();
-    const checkpoint = this.options.checkpoints.get(key);
-    const offset = checkpoint?.offset ?? (initial && this.options.startAt === 'end' ? st.size : 0);
-    await this.follow(path, st.dev, st.ino, { offset, ...(checkpoint ? { checkpoint } : {}) });
+    // startAt applies to files present at the very first start; later, an unknown file is new and read whole.
+    const offset = initial && this.options.fresh && this.options.startAt === 'end' ? st.size : 0;
+    await this.follow(path, key, { kind: 'live', offset, ...this.predecessorOf(path) }, path);
+  }
+
+  private predecessorOf(origin: string): { predecessor?: FileTail } {
+    const last = this.lastOf.get(origin);
+    return last && !last.finished ? { predecessor: last } : {};
   }
 
   /**
-   * A rotated sibling (name.1, name.20240101-120000) of a matching file. It is read when it is
-   * new to us: renamed away or copied after this process started, never tracked, and not a copy
-   * of content already read (copytruncate), which its first line tells.
+   * A rotated file (name.1, name.20240101-120000, name....gz) of a watched path that no tail reads
+   * and no checkpoint knows: a generation rotated away before it was seen. Read when it appeared
+   * after the first start (older ones are history from before this agent).
    */
-  private async foundRotated(path: string): Promise<void> {
+  private async foundRotated(path: string, origin: string): Promise<void> {
     let st;
     try { st = await stat(path); } catch { return; }
-    if (!st.isFile() || st.ctimeMs < this.startedAt - 1000) return;
     const key = `${st.dev}:${st.ino}`;
-    if (this.tails.has(key) || this.options.checkpoints.get(key)) return;
-    const max = this.options.tail.fingerprintBytes;
-    const head = Buffer.alloc(max);
-    let bytesRead = 0;
-    try {
-      const handle = await open(path, 'r');
-      try { ({ bytesRead } = await handle.read(head, 0, max, 0)); } finally { await handle.close(); }
-    } catch { return; }
-    const nl = head.subarray(0, bytesRead).indexOf(10);
-    if (nl < 0 && bytesRead < max) return;
-    if (this.known.has(head.subarray(0, nl < 0 ? max : nl + 1).toString('base64'))) return;
-    await this.follow(path, st.dev, st.ino, { offset: 0, rotated: true });
+    if (!st.isFile() || this.byKey.has(key)) return;
+    const { checkpoints, tail } = this.options;
+    if (st.ctimeMs < checkpoints.since - 1000 || st.ctimeMs < Date.now() - forgetAfterMs + 3600_000) return;
+    const fingerprint = await readFingerprint(path, tail.fingerprintBytes);
+    if (!fingerprint) return;
+    const base64 = fingerprint.toString('base64');
+    const idKey = generationIdKey(origin, fingerprint);
+    if (checkpoints.get(idKey) || checkpoints.byInode(key, this.name).some((e) => e.fingerprint === base64)) return;
+    // Rotated before it was seen: it gets its place among the generations of its path.
+    const now = Date.now();
+    const order = await this.placeOf(origin, st.ctimeMs, now);
+    const start: TailStart = { kind: isGzip(path) ? 'copy' : 'rotated', offset: 0, createdAt: order.createdAt };
+    let followed: FileTail | undefined;
+    if (start.kind === 'rotated') {
+      followed = await this.follow(path, key, start, origin);
+    } else {
+      const entry: FileCheckpoint = {
+        key, source: this.name, path, origin, fingerprint: base64, idKey, offset: 0, copied: true, createdAt: order.createdAt, seenAt: now,
+      };
+      checkpoints.set(entry);
+      followed = this.followCopyOf(entry, undefined, order.createdAt);
+      this.byKey.set(key, followed);
+    }
+    if (followed) order.place(followed);
   }
 
-  private async follow(path: string, dev: number, ino: number, start: ConstructorParameters<typeof FileTail>[4]): Promise<void> {
-    const tail = new FileTail(this.ctx, path, dev, ino, start);
+  /**
+   * Where a generation found late goes: after every generation of its path when the live file was
+   * renamed away or is not followed yet; before the live tail's generation when it was rotated
+   * away (ctime) before that one was seen; beside the others when the live tail already reads.
+   */
+  private async placeOf(origin: string, ctimeMs: number, now: number): Promise<{ createdAt: number; place(tail: FileTail): void }> {
+    const live = this.byPath.get(origin);
+    const append = { createdAt: now, place: (tail: FileTail) => { tail.after(this.predecessorOf(origin).predecessor); this.lastOf.set(origin, tail); } };
+    if (!live) return append;
+    const since = live.generation?.entry.createdAt;
+    if (since !== undefined && ctimeMs < since) return { createdAt: since - 1, place: (tail) => live.insertBefore(tail) };
+    const st = await stat(origin).catch(() => undefined);
+    if (!st || `${st.dev}:${st.ino}` !== live.key) return append;
+    return { createdAt: now, place: () => undefined };
+  }
+
+  private async follow(path: string, key: string, start: TailStart, origin: string): Promise<FileTail | undefined> {
+    const tail = new FileTail(this.ctx, path, key, start);
     try {
       await tail.start();
     } catch (error) {
       this.options.logger.warn({ err: error, path }, 'Cannot open log file.');
       this.options.metrics.parseErrors.inc({ source: this.name, reason: 'unreadable_file' });
-      return;
+      return undefined;
     }
-    this.tails.set(tail.key, tail);
-    if (!start.rotated) this.byPath.set(path, tail);
+    this.all.add(tail);
+    this.byKey.set(key, tail);
+    if (start.kind === 'live') this.byPath.set(path, tail);
+    // A rotated file found late reads beside the chain; every other generation is the newest of its path.
+    if (start.createdAt === undefined) this.lastOf.set(origin, tail);
+    return tail;
   }
 
-  /** Files read before a restart, renamed since and not finished: found by inode beside their old path. */
-  private async resumeRotated(): Promise<void> {
-    for (const entry of this.options.checkpoints.list(this.name)) {
-      if (entry.finished || this.tails.has(entry.key)) continue;
-      const dir = dirname(entry.path);
+  /** A tail that finds a generation's copy by its first line and reads it from where the live tail stopped. */
+  private followCopy(generation: Generation, predecessor: FileTail | undefined): FileTail {
+    const tail = new FileTail(this.ctx, generation.entry.origin, '', {
+      kind: 'copy', offset: generation.position, generation, ...(predecessor ? { predecessor } : {}),
+    });
+    this.all.add(tail);
+    void tail.start();
+    return tail;
+  }
+
+  private followCopyOf(entry: FileCheckpoint, predecessor: FileTail | undefined, createdAt?: number): FileTail {
+    const tail = new FileTail(this.ctx, entry.origin, '', {
+      kind: 'copy', offset: entry.offset, checkpoint: entry, ...(predecessor ? { predecessor } : {}), ...(createdAt ? { createdAt } : {}),
+    });
+    this.all.add(tail);
+    void tail.start();
+    return tail;
+  }
+
+  /**
+   * Generations the checkpoints name as unfinished, oldest first: a renamed file is found by its
+   * inode beside the old path (and still starts with its first line); otherwise the content is in
+   * a copy or a compressed file, found by its first line. Each waits for the one before it.
+   */
+  private async resume(): Promise<void> {
+    const { checkpoints, tail } = this.options;
+    for (const entry of checkpoints.list(this.name)) {
+      if (entry.finished) continue;
+      if (!entry.copied) {
+        const found = await this.findInode(entry);
+        if (found && (await readFingerprint(found.path, tail.fingerprintBytes))?.toString('base64') === entry.fingerprint) {
+          // Still at its live path: the first scan resumes it there.
+          if (found.path === entry.origin) continue;
+          await this.follow(found.path, found.key, { kind: 'rotated', offset: entry.offset, checkpoint: entry, ...this.predecessorOf(entry.origin) },
+            entry.origin);
+          continue;
+        }
+        entry.copied = true;
+        checkpoints.touch();
+      }
+      this.lastOf.set(entry.origin, this.followCopyOf(entry, this.predecessorOf(entry.origin).predecessor));
+    }
+  }
+
+  /** The file with the entry's inode beside its last or its live path. */
+  private async findInode(entry: FileCheckpoint): Promise<{ path: string; key: string } | undefined> {
+    for (const dir of new Set([dirname(entry.path), dirname(entry.origin)])) {
       let names: string[];
       try { names = await readdir(dir); } catch { continue; }
       for (const name of names) {
-        if (name.endsWith('.gz')) continue;
         const path = join(dir, name);
         const st = await stat(path).catch(() => undefined);
-        if (!st || `${st.dev}:${st.ino}` !== entry.key) continue;
-        await this.follow(path, st.dev, st.ino, { offset: entry.offset, checkpoint: entry, rotated: true });
-        break;
+        if (st?.isFile() && `${st.dev}:${st.ino}` === entry.key) return { path, key: entry.key };
       }
     }
+    return undefined;
   }
 
   private updateMetrics(): void {
     const { metrics } = this.options;
-    metrics.filesTracked.set({ source: this.name }, this.tails.size);
-    for (const tail of this.tails.values()) metrics.fileLagBytes.set({ source: this.name, path: tail.path }, tail.lag);
+    let lag = 0;
+    for (const tail of this.all) lag += tail.lag;
+    metrics.filesTracked.set({ source: this.name }, this.all.size);
+    metrics.lagBytes.set({ source: this.name }, lag);
   }
 
   /** Stops every tail. */
@@ -244,6 +343,6 @@ export class FileSource {
     clearTimeout(this.debounce);
     for (const w of this.watched.values()) w.close();
     await this.scanning;
-    await Promise.all([...this.tails.values()].map((t) => t.stop()));
+    await Promise.all([...this.all].map((t) => t.stop()));
   }
 }

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../../../core/log.ts';
 import type { LogsConfig } from '../config.ts';
 import type { LineParser } from '../parsers/line-parser.ts';
 import { AckTarget } from '../pipeline/ack.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { FileReader, type ByteReader } from './byte-reader.ts';
 import type { CheckpointStore, FileCheckpoint } from './checkpoint.ts';
+import { fingerprintOf, generationIdKey, openReader, stripRotationSuffix } from './identity.ts';
+import { findByFingerprint, type Sibling } from './siblings.ts';
 
 /** What a tail needs from its source. */
 export interface TailContext {
@@ -18,118 +19,147 @@ export interface TailContext {
   /** Longest line kept whole; longer lines are cut there (and counted). */
   maxLineBytes: number;
   logger: Logger;
-  /** Makes the emitter and parser of a file once its first line is known. */
+  /** Makes the emitter and parser of a generation once its first line is known. */
   makeParser(path: string, firstLine: Buffer, target: AckTarget, idPrefix: string): { emitter: FileEmitter; parser: LineParser };
-  /** Told the identifying first line of every file identity the tail takes on. */
-  identified(fingerprint: Buffer): void;
   /** Adds lines, bytes and events read to the metrics. */
   count(lines: number, bytes: number, emitter: FileEmitter): void;
+  /** copytruncate moved a generation into a copy: the source starts a tail that finds and finishes it. */
+  copied(generation: Generation, predecessor: FileTail | undefined): FileTail;
+  /** A tail found the file it reads (a copy located by its first line). */
+  located(tail: FileTail): void;
+  /** A generation cannot be read to its end (its copy is gone): logged and counted. */
+  lost(entry: FileCheckpoint, reason: string): void;
+}
+
+/**
+ * How a tail reads: `live` follows the file at a watched path (it may grow, be truncated or renamed
+ * away); `rotated` is a renamed file (read to its end, closed after the grace time); `copy` is a
+ * generation whose content is in a copy beside its path (copytruncate) or in a compressed file,
+ * found by its first line and complete.
+ */
+export type TailKind = 'live' | 'rotated' | 'copy';
+
+/** The reading state of one generation (one content of one file), handed from a live tail to its copy. */
+export interface Generation {
+  entry: FileCheckpoint;
+  fingerprint: Buffer;
+  target: AckTarget;
+  parser: LineParser;
+  emitter: FileEmitter;
+  /** File offset of the next byte to read (the start of an unfinished line). */
+  position: number;
+  /** Inside a line longer than maxLineBytes: skip to its newline. */
+  discarding: boolean;
+  /** Size the file was last seen with while it held this generation (0 when unknown). */
+  knownSize: number;
+  /** Set when the generation was read to its end: once acknowledged up to here, it is finished. */
+  endPosition?: number;
 }
 
 /** Where a tail starts. */
 export interface TailStart {
-  /** Byte offset to start reading at. */
+  kind: TailKind;
+  /** Byte offset to start reading at when the generation is new. */
   offset: number;
-  /** Identity known from a checkpoint. */
+  /** The generation, when known from a checkpoint. */
   checkpoint?: FileCheckpoint;
-  /** The path no longer leads to this file (renamed away before a restart). */
-  rotated?: boolean;
+  /** A generation handed over by a live tail (copytruncate). */
+  generation?: Generation;
+  /** When the generation began, if known better than "now" (a rotated file found late sorts before the live one). */
+  createdAt?: number;
+  /** Reads only after this tail has read its own generation to its end (generations in order). */
+  predecessor?: FileTail;
 }
 
 const minBuffer = 64 * 1024;
 const newline = 10;
 
-/** Identity hash of a file: device, inode and first line. */
-function idKeyOf(dev: number, ino: number, fingerprint: Buffer): string {
-  return createHash('sha1').update(`${dev}:${ino}:`).update(fingerprint).digest('base64url').slice(0, 16);
-}
-
 /**
- * Follows one file (one device and inode) from a start offset: reads large chunks, splits lines by
+ * Follows one generation of a log file from a start offset: reads large chunks, splits lines by
  * scanning the buffer, hands complete lines to the parser and keeps partial ones for the next read.
- * It notices truncation (size below the read position, or first line changed: copytruncate) and
- * then first reads the rest of the old content from the copy beside it, if there is one; it keeps
- * reading a renamed or deleted file until its end, and closes it after the grace time. Reading
- * waits while the pipeline is full. The checkpoint moves only when the sink acknowledged.
+ * Generations of one path are read in order (a tail waits until its predecessor was read to its
+ * end). While it waits (for the predecessor or because the pipeline is full) a live tail still
+ * watches its file: it registers the generation (checkpoint at the start offset) as soon as the
+ * first line is complete, and it notices copytruncate (a smaller size, or another first line, also
+ * checked after each read so that new content is never taken for the old) and hands the old
+ * generation to a tail of its copy. A renamed or deleted file stays readable through the open
+ * descriptor until it is read to its end. The checkpoint moves only when the sink acknowledged.
  */
 export class FileTail {
-  readonly key: string;
+  /** "<dev>:<ino>" of the file being read (empty while a copy is not located). */
+  key: string;
   path: string;
-  readonly dev: number;
-  readonly ino: number;
-  /** Set once the file was read to its end after rotation/deletion, and closed. */
+  readonly kind: TailKind;
+  /** Set once the generation was read to its end (or given up) and the file closed. */
   finished = false;
+  /** Resolves when the generation was read to its end (a successor may start). */
+  readonly drained: Promise<void>;
+  private markDrained!: () => void;
+  private isDrained = false;
   private readonly ctx: TailContext;
-  private fd: FileHandle | undefined;
+  private reader: ByteReader | undefined;
   private buf = Buffer.allocUnsafe(minBuffer);
   /** File offset of buf[0]. */
   private filePos: number;
   /** Bytes at the start of buf that are a line not yet complete. */
   private carry = 0;
-  /** Inside a line longer than maxLineBytes: skip to its newline. */
   private discarding = false;
-  private fingerprint: Buffer | undefined;
-  private idKey: string | undefined;
-  private target: AckTarget;
-  private emitter: FileEmitter | undefined;
-  private parser: LineParser | undefined;
+  private gen: Generation | undefined;
+  private checkpoint: FileCheckpoint | undefined;
+  private predecessor: FileTail | undefined;
   private rotated: boolean;
   private eofSince = 0;
+  private locateSince = 0;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
+  private capacityWait: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
-  private entry: FileCheckpoint | undefined;
   private lastSize = 0;
   private lastReadFull = false;
+  private readonly createdAt: number | undefined;
 
-  constructor(ctx: TailContext, path: string, dev: number, ino: number, start: TailStart) {
+  constructor(ctx: TailContext, path: string, key: string, start: TailStart) {
     this.ctx = ctx;
     this.path = path;
-    this.dev = dev;
-    this.ino = ino;
-    this.key = `${dev}:${ino}`;
-    this.filePos = start.offset;
-    this.rotated = start.rotated ?? false;
-    this.entry = start.checkpoint;
-    if (start.checkpoint) {
-      this.fingerprint = Buffer.from(start.checkpoint.fingerprint, 'base64');
-      this.idKey = start.checkpoint.idKey;
-      ctx.identified(this.fingerprint);
+    this.key = key;
+    this.kind = start.kind;
+    this.rotated = start.kind !== 'live';
+    this.filePos = start.generation?.position ?? start.checkpoint?.offset ?? start.offset;
+    this.checkpoint = start.checkpoint ?? start.generation?.entry;
+    this.predecessor = start.predecessor;
+    this.createdAt = start.createdAt;
+    if (start.generation) {
+      this.gen = start.generation;
+      this.discarding = start.generation.discarding;
     }
-    this.target = this.newTarget(start.offset);
+    this.drained = new Promise((resolve) => { this.markDrained = resolve; });
   }
 
   /** Bytes of the file not yet acknowledged. */
   get lag(): number {
-    return Math.max(0, this.lastSize - this.target.acknowledged);
+    return this.gen ? Math.max(0, this.lastSize - this.gen.target.acknowledged) : 0;
   }
 
   /** True when every read event is acknowledged. */
   get settled(): boolean {
-    return this.target.inFlight === 0;
+    return !this.gen || this.gen.target.inFlight === 0;
   }
 
-  private newTarget(offset: number): AckTarget {
-    const target: AckTarget = new AckTarget(offset, (position) => {
-      // Acknowledgements of an identity the file no longer has (after copytruncate) do not move its checkpoint.
-      if (target !== this.target || !this.entry) return;
-      this.entry.offset = position;
-      this.entry.seenAt = Date.now();
-      this.ctx.checkpoints.touch();
-    });
-    return target;
+  /** The generation being read, once identified. */
+  get generation(): Generation | undefined {
+    return this.gen;
   }
 
-  /** Opens the file and starts reading; resolves once open. */
+  /** Opens the file (a copy is looked for by the loop) and starts reading; resolves once open. */
   async start(): Promise<void> {
-    this.fd = await open(this.path, 'r');
+    if (this.kind !== 'copy') this.reader = await FileReader.open(this.path);
     this.loop = this.run().catch((error: unknown) => {
       this.ctx.logger.error({ err: error, path: this.path }, 'Tailing stopped on an error; the file will be picked up again by the next scan.');
       this.finished = true;
-    });
+    }).finally(() => this.drain());
   }
 
-  /** Wakes the tail when it waits at the end of the file. */
+  /** Wakes the tail when it waits. */
   wake(): void {
     const wake = this.wakeUp;
     this.wakeUp = undefined;
@@ -142,106 +172,194 @@ export class FileTail {
     this.wake();
   }
 
+  /** Makes this tail (not reading yet) wait for `predecessor` too. */
+  after(predecessor: FileTail | undefined): void {
+    if (predecessor && predecessor !== this) this.predecessor = predecessor;
+  }
+
+  /** Puts `tail` before this one when this one has not started reading; otherwise they read side by side. */
+  insertBefore(tail: FileTail): void {
+    if (!this.predecessor && this.gen && this.filePos > (this.checkpoint?.offset ?? 0)) return;
+    tail.after(this.predecessor);
+    this.predecessor = tail;
+  }
+
   /** Stops reading and closes the file. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake();
     await this.loop;
-    await this.fd?.close().catch(() => undefined);
-    this.fd = undefined;
+    await this.reader?.close().catch(() => undefined);
+    this.reader = undefined;
+  }
+
+  private drain(): void {
+    if (this.isDrained) return;
+    this.isDrained = true;
+    this.markDrained();
+  }
+
+  /** Waits up to the poll interval (or until woken, or until `until` settles). */
+  private async nap(until?: Promise<unknown>): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.ctx.tail.pollIntervalMs);
+      const done = (): void => { clearTimeout(timer); resolve(); };
+      this.wakeUp = done;
+      void until?.then(done, done);
+    });
+    this.wakeUp = undefined;
+  }
+
+  /** True when this tail may read now; otherwise waits a poll interval at most (the caller checks the file again). */
+  private async turn(): Promise<boolean> {
+    const predecessor = this.predecessor;
+    if (predecessor) {
+      if (!predecessor.isDrained) { await this.nap(predecessor.drained); return false; }
+      this.predecessor = undefined;
+    }
+    if (this.ctx.pipeline.hasRoom()) return true;
+    this.capacityWait ??= this.ctx.pipeline.capacity().then(() => { this.capacityWait = undefined; });
+    await this.nap(this.capacityWait);
+    return false;
   }
 
   private async run(): Promise<void> {
     const { tail } = this.ctx;
     let idleNotified = false;
     while (!this.stopped) {
-      await this.ctx.pipeline.capacity();
+      if (!this.reader && !(await this.locate())) {
+        if (this.finished) return;
+        await this.nap();
+        continue;
+      }
+      if (!this.gen && !(await this.identify())) {
+        if (this.finished) return;
+        await this.nap();
+        continue;
+      }
+      if (this.kind === 'live' && !this.rotated && !this.lastReadFull) {
+        const st = await (this.reader as FileReader).handle.stat();
+        this.lastSize = st.size;
+        if (st.nlink === 0) this.rotated = true;
+        else if (st.size < this.filePos + this.carry || !(await this.headMatches())) {
+          this.replaced();
+          continue;
+        }
+      }
+      if (!(await this.turn())) { this.lastReadFull = false; continue; }
       if (this.stopped) break;
-      const fd = this.fd!;
-      if (this.lastReadFull) {
-        // Still catching up: read on without the identity checks (they run again at the end).
-        this.lastReadFull = false;
-        await this.readChunk(fd);
-        continue;
-      }
-      const st = await fd.stat();
-      this.lastSize = st.size;
-      if (st.size < this.filePos + this.carry || await this.replaced(fd, st.size)) {
-        await this.restartAfterTruncation();
-        continue;
-      }
-      if (st.size > this.filePos + this.carry) {
-        idleNotified = false;
-        this.eofSince = 0;
-        await this.readChunk(fd);
-        continue;
-      }
+      this.lastReadFull = false;
+      const n = await this.readChunk();
+      if (n < 0) { this.replaced(); continue; }
+      if (n > 0) { idleNotified = false; this.eofSince = 0; continue; }
       if (!idleNotified) {
-        this.parser?.idle();
+        this.gen!.parser.idle();
         idleNotified = true;
       }
-      if (st.nlink === 0) this.rotated = true;
+      if (this.kind === 'copy') { this.finish(); return; }
       if (this.rotated) {
+        this.drain();
         if (this.eofSince === 0) this.eofSince = Date.now();
-        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) {
-          this.finish();
-          return;
-        }
-      } else if (!this.rotated) {
+        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) { this.finish(); return; }
+      } else {
         await this.checkPath();
       }
       if (this.buf.length > minBuffer && this.carry === 0) this.buf = Buffer.allocUnsafe(minBuffer);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, tail.pollIntervalMs);
-        this.wakeUp = () => { clearTimeout(timer); resolve(); };
-      });
-      this.wakeUp = undefined;
+      await this.nap();
     }
   }
 
   private async checkPath(): Promise<void> {
     try {
       const st = await stat(this.path);
-      if (st.ino !== this.ino || st.dev !== this.dev) this.rotated = true;
+      if (`${st.dev}:${st.ino}` !== this.key) this.rotated = true;
     } catch {
       this.rotated = true;
     }
   }
 
-  /** True when the first line is no longer the one that identifies this file. */
-  private async replaced(fd: FileHandle, size: number): Promise<boolean> {
-    const fp = this.fingerprint;
-    if (!fp || fp.length === 0) return false;
-    if (size < fp.length) return true;
+  /** A copy tail looks for the file holding its generation by the first line; gives up (counted) after a while. */
+  private async locate(): Promise<boolean> {
+    const entry = this.checkpoint!;
+    if (this.locateSince === 0) this.locateSince = Date.now();
+    const fingerprint = Buffer.from(entry.fingerprint, 'base64');
+    let found: Sibling | undefined;
+    try { found = await findByFingerprint(entry.origin, fingerprint, this.ctx.tail.fingerprintBytes); } catch { found = undefined; }
+    if (found) {
+      this.reader = await openReader(found.path);
+      this.key = found.key;
+      this.path = found.path;
+      entry.path = found.path;
+      this.ctx.located(this);
+      return true;
+    }
+    // logrotate copies before it truncates, so a copy is there or was rotated on (found above); wait the grace time for a slow one.
+    if (Date.now() - this.locateSince < this.ctx.tail.rotatedGraceSeconds * 1000) return false;
+    // Truncated in place after everything it had was read: nothing is missing.
+    if (!this.gen || this.gen.position < this.gen.knownSize) this.ctx.lost(entry, 'copy_not_found');
+    else this.ctx.logger.debug({ path: entry.origin }, 'File truncated in place after it was read to its end.');
+    this.gen?.parser.end();
+    entry.finished = true;
+    this.ctx.checkpoints.touch();
+    this.finished = true;
+    return false;
+  }
+
+  /** True when the file still starts with the first line of the generation being read. */
+  private async headMatches(): Promise<boolean> {
+    const fp = this.gen!.fingerprint;
     const head = Buffer.allocUnsafe(fp.length);
-    const { bytesRead } = await fd.read(head, 0, fp.length, 0);
-    return bytesRead < fp.length || !head.equals(fp);
+    const n = await this.reader!.read(head, 0, fp.length, 0);
+    return n === fp.length && head.equals(fp);
   }
 
-  /** Reads the identifying first line (up to fingerprintBytes) when it is complete. */
-  private async ensureIdentity(fd: FileHandle): Promise<boolean> {
-    if (this.idKey && this.fingerprint) return true;
-    const max = this.ctx.tail.fingerprintBytes;
-    const head = Buffer.allocUnsafe(max);
-    const { bytesRead } = await fd.read(head, 0, max, 0);
-    const nl = head.subarray(0, bytesRead).indexOf(newline);
-    if (nl < 0 && bytesRead < max) return false;
-    this.fingerprint = Buffer.from(head.subarray(0, nl < 0 ? max : nl + 1));
-    this.idKey = idKeyOf(this.dev, this.ino, this.fingerprint);
-    this.ctx.identified(this.fingerprint);
-    this.entry = {
-      key: this.key, source: this.ctx.source, path: this.path, fingerprint: this.fingerprint.toString('base64'),
-      idKey: this.idKey, offset: this.target.acknowledged, seenAt: Date.now(),
-    };
-    this.ctx.checkpoints.set(this.entry);
+  /**
+   * Learns the generation: from the checkpoint it was started with, or from the first line once it
+   * is complete (a generation known under that identity resumes at its acknowledged offset). The
+   * checkpoint entry exists from here on, so a restart finds the generation even if nothing of it
+   * was read.
+   */
+  private async identify(): Promise<boolean> {
+    const { ctx } = this;
+    let entry = this.checkpoint;
+    let fingerprint: Buffer;
+    if (entry) {
+      fingerprint = Buffer.from(entry.fingerprint, 'base64');
+    } else {
+      const max = ctx.tail.fingerprintBytes;
+      const head = Buffer.allocUnsafe(max);
+      const n = await this.reader!.read(head, 0, max, 0);
+      const fp = fingerprintOf(head, n, max);
+      if (!fp) return false;
+      fingerprint = fp;
+      const origin = this.kind === 'live' ? this.path : stripRotationSuffix(this.path);
+      const idKey = generationIdKey(origin, fingerprint);
+      entry = ctx.checkpoints.get(idKey)
+        ?? ctx.checkpoints.byInode(this.key, ctx.source).find((e) => !e.copied && e.fingerprint === fp.toString('base64'));
+      if (entry) {
+        this.filePos = entry.offset;
+        entry.finished = false;
+      } else {
+        const now = Date.now();
+        entry = {
+          key: this.key, source: ctx.source, path: this.path, origin, fingerprint: fingerprint.toString('base64'), idKey,
+          offset: this.filePos, createdAt: this.createdAt ?? now, seenAt: now,
+        };
+      }
+      ctx.checkpoints.set(entry);
+    }
+    this.checkpoint = entry;
+    const current = entry;
+    const target: AckTarget = new AckTarget(this.filePos, (position) => {
+      current.offset = position;
+      current.seenAt = Date.now();
+      if (generation.endPosition !== undefined && position >= generation.endPosition) current.finished = true;
+      ctx.checkpoints.touch();
+    });
+    const { emitter, parser } = ctx.makeParser(entry.origin, fingerprint, target, `${entry.idKey}-`);
+    const generation: Generation = { entry, fingerprint, target, parser, emitter, position: this.filePos, discarding: false, knownSize: 0 };
+    this.gen = generation;
     return true;
-  }
-
-  private ensureParser(firstLine: Buffer): void {
-    if (this.parser) return;
-    const made = this.ctx.makeParser(this.path, firstLine, this.target, `${this.idKey!}-`);
-    this.parser = made.parser;
-    this.emitter = made.emitter;
   }
 
   /** When the buffer is full of an unfinished line, grows it up to the line cap, then cuts the line. */
@@ -256,25 +374,23 @@ export class FileTail {
     }
   }
 
-  private async readChunk(fd: FileHandle): Promise<void> {
-    if (!(await this.ensureIdentity(fd))) {
-      // The first line is still being written: wait for it.
-      await new Promise((resolve) => setTimeout(resolve, this.ctx.tail.pollIntervalMs));
-      return;
-    }
-    this.ensureParser(this.fingerprint!);
+  /** Reads and consumes one chunk: bytes read, 0 at the end, -1 when the file turned out to have other content. */
+  private async readChunk(): Promise<number> {
     this.makeRoomForRead();
     const want = this.buf.length - this.carry;
-    const { bytesRead } = await fd.read(this.buf, this.carry, want, this.filePos + this.carry);
-    if (bytesRead === 0) return;
-    this.lastReadFull = bytesRead === want && this.buf.length >= this.ctx.tail.readBufferBytes;
-    this.consume(bytesRead);
+    const n = await this.reader!.read(this.buf, this.carry, want, this.filePos + this.carry);
+    if (n === 0) return 0;
+    // What was read belongs to this generation only if the file still starts with its first line now.
+    if (this.kind === 'live' && !this.rotated && !(await this.headMatches())) return -1;
+    this.lastReadFull = n === want && this.buf.length >= this.ctx.tail.readBufferBytes;
+    this.consume(n);
     if (this.filePos + this.carry > this.lastSize) this.lastSize = this.filePos + this.carry;
-    if (this.carry + bytesRead >= this.buf.length && this.buf.length < this.ctx.tail.readBufferBytes) {
+    if (this.carry + n >= this.buf.length && this.buf.length < this.ctx.tail.readBufferBytes) {
       const bigger = Buffer.allocUnsafe(this.ctx.tail.readBufferBytes);
       this.buf.copy(bigger, 0, 0, this.carry);
       this.buf = bigger;
     }
+    return n;
   }
 
   /** Splits the bytes just read (after the carried partial line) into lines. */
@@ -282,7 +398,7 @@ export class FileTail {
     const buf = this.buf;
     const end = this.carry + bytesRead;
     const view = buf.subarray(0, end);
-    const parser = this.parser!;
+    const { parser, emitter } = this.gen!;
     let start = 0;
     let lines = 0;
     let nl = view.indexOf(newline, this.carry);
@@ -294,7 +410,7 @@ export class FileTail {
       }
       this.discarding = false;
       start = nl + 1;
-      this.emitter!.skip(this.filePos + start);
+      emitter.skip(this.filePos + start);
       nl = view.indexOf(newline, start);
     }
     const base = this.filePos;
@@ -308,89 +424,66 @@ export class FileTail {
     if (start > 0 && rest > 0) buf.copyWithin(0, start, end);
     this.filePos += start;
     this.carry = rest;
-    this.ctx.count(lines, start, this.emitter!);
+    this.ctx.count(lines, start, emitter);
   }
 
   /** A line longer than maxLineBytes: its first maxLineBytes go out as a line, the rest is skipped. */
   private cutLongLine(): void {
-    this.emitter!.error('line_too_long');
-    this.parser!.line(this.buf, 0, this.carry, this.filePos, this.filePos + this.carry);
+    const { parser, emitter } = this.gen!;
+    emitter.error('line_too_long');
+    parser.line(this.buf, 0, this.carry, this.filePos, this.filePos + this.carry);
     this.filePos += this.carry;
     this.carry = 0;
     this.discarding = true;
   }
 
-  /** The same inode now has other content: read the old content's rest from its copy, then start over. */
-  private async restartAfterTruncation(): Promise<void> {
-    this.ctx.logger.debug({ path: this.path, at: this.filePos + this.carry }, 'File truncated or replaced; starting over.');
-    await this.drainCopy();
-    this.parser?.idle();
-    this.parser?.reset();
-    this.parser = undefined;
-    this.emitter = undefined;
-    this.fingerprint = undefined;
-    this.idKey = undefined;
+  /**
+   * The inode now has other content (copytruncate): the generation read so far goes, with its
+   * parser state (a message waiting for its F piece included), to a tail of its copy, which reads
+   * the rest; this tail starts the new generation at offset 0 once that copy is read.
+   */
+  private replaced(): void {
+    const gen = this.gen;
+    this.ctx.logger.debug({ path: this.path, at: this.filePos }, 'File truncated or replaced; the old content is read from its copy.');
+    if (gen) {
+      gen.position = this.filePos;
+      gen.discarding = this.discarding;
+      gen.knownSize = this.lastSize;
+      gen.entry.copied = true;
+      this.ctx.checkpoints.touch();
+      this.predecessor = this.ctx.copied(gen, this.predecessor);
+    }
+    this.gen = undefined;
+    this.checkpoint = undefined;
     this.filePos = 0;
     this.carry = 0;
     this.discarding = false;
-    this.target = this.newTarget(0);
-  }
-
-  /** copytruncate leaves the old content in a sibling (name.1, name-2024...): read what we had not read yet. */
-  private async drainCopy(): Promise<void> {
-    const fp = this.fingerprint;
-    if (!fp || fp.length === 0 || !this.idKey) return;
-    this.ensureParser(fp);
-    const dir = dirname(this.path);
-    const base = basename(this.path);
-    let names: string[];
-    try { names = await readdir(dir); } catch { return; }
-    for (const name of names) {
-      if (name === base || !name.startsWith(base) || name.endsWith('.gz')) continue;
-      let copy: FileHandle | undefined;
-      try {
-        copy = await open(join(dir, name), 'r');
-        const head = Buffer.allocUnsafe(fp.length);
-        const { bytesRead } = await copy.read(head, 0, fp.length, 0);
-        if (bytesRead < fp.length || !head.equals(fp)) continue;
-        const st = await copy.stat();
-        if (st.size <= this.filePos + this.carry) return;
-        while (true) {
-          await this.ctx.pipeline.capacity();
-          this.makeRoomForRead();
-          const { bytesRead: n } = await copy.read(this.buf, this.carry, this.buf.length - this.carry, this.filePos + this.carry);
-          if (n === 0) break;
-          this.consume(n);
-        }
-        this.flushCarry();
-        return;
-      } catch {
-        // Unreadable or gone: try the next candidate.
-      } finally {
-        await copy?.close().catch(() => undefined);
-      }
-    }
+    this.lastReadFull = false;
   }
 
   /** Ships a last line that has no newline (the file ends for good). */
   private flushCarry(): void {
-    if (this.carry > 0 && this.parser && !this.discarding) {
-      this.parser.line(this.buf, 0, this.carry, this.filePos, this.filePos + this.carry);
-      this.ctx.count(1, this.carry, this.emitter!);
+    const gen = this.gen!;
+    if (this.carry > 0 && !this.discarding) {
+      gen.parser.line(this.buf, 0, this.carry, this.filePos, this.filePos + this.carry);
+      this.ctx.count(1, this.carry, gen.emitter);
       this.filePos += this.carry;
       this.carry = 0;
     }
-    this.parser?.idle();
   }
 
+  /** The generation was read to its end: pending messages go out, and once acknowledged to here it is finished. */
   private finish(): void {
-    this.flushCarry();
-    if (this.entry) {
-      this.entry.finished = true;
-      this.ctx.checkpoints.touch();
+    const gen = this.gen;
+    if (gen) {
+      this.flushCarry();
+      gen.parser.end();
+      gen.endPosition = this.filePos;
+      this.ctx.pipeline.advance(gen.target, this.filePos);
     }
     this.finished = true;
-    void this.fd?.close().catch(() => undefined);
-    this.fd = undefined;
+    this.drain();
+    void this.reader?.close().catch(() => undefined);
+    this.reader = undefined;
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditDocumentId } from '../../../collectors/logs/enrich/audit-event.ts';
 import { IndexNames } from '../../../collectors/logs/pipeline/index-names.ts';
 import { startAuditWebhook, type AuditWebhook } from '../../../collectors/logs/sources/audit-webhook.ts';
 import { Pki, type CertFiles } from '../../env/index.ts';
@@ -34,6 +35,7 @@ describe('audit webhook receiver', () => {
   let serving: CertFiles;
   let client: CertFiles;
   let stranger: CertFiles;
+  let kubelet: CertFiles;
   let webhook: AuditWebhook;
   let rig: ReturnType<typeof captureRig>;
   let dir: string;
@@ -47,10 +49,11 @@ describe('audit webhook receiver', () => {
     serving = await pki.issue({ name: 'serving', commonName: 'webhook', altNames: ['IP:127.0.0.1'], usage: 'server' });
     client = await pki.issue({ name: 'apiserver', commonName: 'kube-apiserver', usage: 'client' });
     stranger = await other.issue({ name: 'stranger', commonName: 'stranger', usage: 'client' });
+    kubelet = await pki.issue({ name: 'kubelet', commonName: 'system:node:worker-1', usage: 'client' });
     rig = captureRig();
     webhook = await startAuditWebhook({
-      config: logsConfig({ auditWebhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: serving.certFile, keyFile: serving.keyFile, clientCaFile: pki.caFile, token: 'tok-123', maxQueueBytes: 1024 * 1024 } }).auditWebhook,
-      dir: join(dir, 'queue'), maxObjectBytes: 1 << 20, pipeline: rig.pipeline, names: new IndexNames('wk', false), metrics: rig.metrics,
+      config: logsConfig({ auditWebhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: serving.certFile, keyFile: serving.keyFile, clientCaFile: pki.caFile, clientNames: ['kube-apiserver'], token: 'tok-123', maxQueueBytes: 1024 * 1024, maxBodyBytes: 2 * 1024 * 1024, maxConcurrentRequests: 4 } }).auditWebhook,
+      dir: join(dir, 'queue'), audit: { maxObjectBytes: 1 << 20, omitBodiesOf: ['secrets'] }, pipeline: rig.pipeline, names: new IndexNames('wk', false), metrics: rig.metrics,
       logger: pino({ level: 'silent' }),
     });
   });
@@ -67,17 +70,34 @@ describe('audit webhook receiver', () => {
     expect(await post(webhook.port, list, { ca: pki.caFile })).toBe(401);
     expect(await post(webhook.port, list, { ca: pki.caFile, token: 'tok-124' })).toBe(401);
     expect(await post(webhook.port, list, { ca: pki.caFile, cert: stranger })).toBe(401);
+    // Signed by the same CA, but not the configured name: a kubelet cannot write audit events.
+    expect(await post(webhook.port, list, { ca: pki.caFile, cert: kubelet })).toBe(401);
+    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [{ ...event('big'), pad: 'p'.repeat(3 << 20) }] }),
+      { ca: pki.caFile, token: 'tok-123' })).toBe(413);
     expect(await post(webhook.port, 'not json', { ca: pki.caFile, token: 'tok-123' })).toBe(400);
   });
 
-  it('queues durably, ships with audit ID and stage as id, and drops Secret bodies', async () => {
+  it('queues durably, ships with ids from the content, and drops Secret bodies', async () => {
     expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('s1', 'secrets')] }), { ca: pki.caFile, token: 'tok-123' })).toBe(200);
-    expect(readFileSync(join(dir, 'queue', 'seg-00000001.ndjson'), 'utf8')).toContain('s1-ResponseComplete');
-    await eventually(() => rig.sink.docs.some((d) => d.id === 's1-ResponseComplete'), 10_000, 20);
-    const secret = rig.sink.docs.find((d) => d.id === 's1-ResponseComplete')!;
+    expect(readFileSync(join(dir, 'queue', 'seg-00000001.ndjson'), 'utf8')).toContain('"auditID":"s1"');
+    await eventually(() => rig.sink.docs.some((d) => d.doc.auditID === 's1'), 10_000, 20);
+    const secret = rig.sink.docs.find((d) => d.doc.auditID === 's1')!;
     expect(secret.index).toBe('wk-audit-2025.02.03');
+    expect(secret.id).toBe(auditDocumentId(event('s1', 'secrets')));
     expect(JSON.stringify(secret.doc)).not.toContain('c2VjcmV0');
-    expect(rig.sink.docs.map((d) => d.id)).toEqual(expect.arrayContaining(['a1-ResponseComplete', 'a2-ResponseComplete']));
+    expect(rig.sink.docs.map((d) => d.doc.auditID)).toEqual(expect.arrayContaining(['a1', 'a2']));
+  });
+
+  it('ships events with forged audit IDs (reused, quotes, tabs) each under its own id', async () => {
+    const forged = ['a1', 'q"uote\\', 'tab\there\nnew', '"}},{"delete":{"_index":"wk-audit-2025.02.03","_id":"x'];
+    const items = forged.map((id, i) => ({ ...event(id), stageTimestamp: `2025-02-03T04:05:07.${i}00000Z`, user: { username: 'mallory' } }));
+    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items }), { ca: pki.caFile, token: 'tok-123' })).toBe(200);
+    await eventually(() => rig.sink.docs.filter((d) => (d.doc.user as { username: string }).username === 'mallory').length === 4, 10_000, 20);
+    const mallory = rig.sink.docs.filter((d) => (d.doc.user as { username: string }).username === 'mallory');
+    expect(mallory.map((d) => d.doc.auditID).sort()).toEqual([...forged].sort());
+    expect(new Set(mallory.map((d) => d.id)).size).toBe(4);
+    // The real a1 event is still there under its own id.
+    expect(rig.sink.docs.filter((d) => d.doc.auditID === 'a1')).toHaveLength(2);
   });
 
   it('answers 503 when the queue is full, so the API server retries', async () => {

@@ -20,11 +20,11 @@ describe('FileSource', () => {
   async function start(dir: string, startAt: 'beginning' | 'end' = 'beginning', maxLineBytes = 1 << 20): Promise<{ rig: ReturnType<typeof captureRig>; store: CheckpointStore; source: FileSource; stop: () => Promise<void> }> {
     const rig = captureRig();
     const store = new CheckpointStore(join(dir, 'checkpoints.json'));
-    await store.load();
+    const loaded = await store.load();
     const config = logsConfig({ tail: { pollIntervalMs: 20, scanIntervalSeconds: 0.2, rotatedGraceSeconds: 0.2 } });
     const source = new FileSource('containers', {
       source: 'containers', pipeline: rig.pipeline, checkpoints: store, tail: config.tail, maxLineBytes,
-      logger: pino({ level: 'silent' }), metrics: rig.metrics, patterns: [join(dir, 'logs/*.log')], startAt,
+      logger: pino({ level: 'silent' }), metrics: rig.metrics, fresh: loaded.fresh, patterns: [join(dir, 'logs/*.log')], startAt,
       makeParser: (_path, _first, target, idPrefix) => {
         const emitter = new FileEmitter(rig.pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 }, target, idPrefix, Buffer.from('}}'));
         return { emitter, parser: new CriParser(emitter, 1 << 20) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeAuditEvent } from '../../../collectors/logs/enrich/audit-event.ts';
+import { auditDocumentId, sanitizeAuditEvent } from '../../../collectors/logs/enrich/audit-event.ts';
 import { pathMetadata } from '../../../collectors/logs/enrich/path-metadata.ts';
 import { AuditParser } from '../../../collectors/logs/parsers/audit.ts';
 import { CriParser } from '../../../collectors/logs/parsers/cri.ts';
@@ -139,12 +139,36 @@ describe('audit events', () => {
     expect(out.objectTrimmed).toEqual(['requestObject:secret', 'responseObject:secret']);
   });
 
-  it('trims large bodies and uses audit ID and stage as the document id', async () => {
+  it('trims large bodies, derives the id from the content, and ships a damaged line as metadata only', async () => {
     const rig = captureRig();
     const pod = { ...event, objectRef: { resource: 'pods', namespace: 'ns', name: 'p' }, requestObject: { big: 'x'.repeat(100) }, responseObject: { small: 1 } };
-    await feed(new AuditParser(rig.emitter, 50), rig, [JSON.stringify(pod), '{broken']);
-    expect(rig.sink.docs[0]).toMatchObject({ id: 'a1-ResponseComplete', index: 'wk-audit-2024.03.01', doc: { responseObject: { small: 1 }, objectTrimmed: [`requestObject:${JSON.stringify(pod.requestObject).length}`] } });
-    expect(rig.sink.docs[1]!.doc.parse_error).toBe('audit');
+    const options = { maxObjectBytes: 50, omitBodiesOf: ['secrets'] };
+    const cut = JSON.stringify({ ...event, requestObject: { data: { password: 'c2VjcmV0'.repeat(10) } } }).slice(0, 170);
+    await feed(new AuditParser(rig.emitter, options, 1 << 20), rig, [JSON.stringify(pod), '{broken', cut]);
+    expect(rig.sink.docs[0]).toMatchObject({ id: auditDocumentId(pod), index: 'wk-audit-2024.03.01', doc: { responseObject: { small: 1 }, objectTrimmed: [`requestObject:${JSON.stringify(pod.requestObject).length}`] } });
+    expect(rig.sink.docs[1]!.doc).toMatchObject({ parse_error: 'not_audit_json', bytes: 7 });
+    expect(rig.sink.docs[2]!.doc).toMatchObject({ parse_error: 'not_audit_json', auditID: 'a1', stage: 'ResponseComplete', verb: 'create' });
+    expect(JSON.stringify(rig.sink.docs)).not.toContain('c2VjcmV0');
+    expect(JSON.stringify(rig.sink.docs)).not.toContain('broken');
+  });
+
+  it('gives events with a reused or hostile audit ID their own ids, and keeps the id of the same event', () => {
+    const real = { ...event, objectRef: { resource: 'pods', name: 'p' } };
+    const forged = { ...real, user: { username: 'mallory' }, requestReceivedTimestamp: '2024-03-01T10:00:01.000000Z', stageTimestamp: '2024-03-01T10:00:01.100000Z' };
+    expect(auditDocumentId(forged)).not.toBe(auditDocumentId(real));
+    expect(auditDocumentId({ ...real })).toBe(auditDocumentId(real));
+    expect(auditDocumentId({ ...real, stage: 'RequestReceived' })).not.toBe(auditDocumentId(real));
+    expect(auditDocumentId({ ...real, auditID: 'a"b\tc' })).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('never ships bodies of token requests, token reviews or listed resources', () => {
+    const token = { ...event, objectRef: { resource: 'serviceaccounts', subresource: 'token', name: 'default' }, responseObject: { status: { token: 'eyJhbGciOi' } } };
+    expect(JSON.stringify(sanitizeAuditEvent(token, 1 << 20))).not.toContain('eyJhbGciOi');
+    const review = { ...event, objectRef: { resource: 'tokenreviews', apiGroup: 'authentication.k8s.io' }, requestObject: { spec: { token: 'eyJhbGciOi' } } };
+    expect(JSON.stringify(sanitizeAuditEvent(review, 1 << 20))).not.toContain('eyJhbGciOi');
+    const configmap = { ...event, objectRef: { resource: 'configmaps', name: 'db' }, requestObject: { data: { password: 'hunter2' } } };
+    expect(JSON.stringify(sanitizeAuditEvent(configmap, 1 << 20))).toContain('hunter2');
+    expect(JSON.stringify(sanitizeAuditEvent(configmap, 1 << 20, ['configmaps']))).not.toContain('hunter2');
   });
 });
 

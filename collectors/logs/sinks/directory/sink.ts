@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { LogsConfig } from '../../config.ts';
 import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
+import { appendWhole } from '../append.ts';
 import type { LogSink } from '../types.ts';
 
 /**
@@ -45,8 +46,7 @@ export class DirectorySink implements LogSink {
       parts.push(Buffer.from(`{"_index":"${batch.index(i)}","_id":"${batch.id(i)}","doc":`), batch.doc(i), Buffer.from('}\n'));
     }
     const data = Buffer.concat(parts);
-    await this.handle.write(data);
-    await this.handle.sync();
+    await appendWhole(this.handle, data, this.size, true);
     this.size += data.length;
     end();
     this.metrics.eventsShipped.inc({ sink: this.name }, batch.count);

@@ -2,19 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Client, errors } from '@elastic/elasticsearch';
 import { describeError } from '../../../../core/errors.ts';
+import { hasUrlCredentials, maskUrlCredentials } from '../../../../core/url-credentials.ts';
 import type { Logger } from '../../../../core/log.ts';
-import { backoffDelay, parseRetryAfter, sleep } from '../../../../core/retry.ts';
+import { backoffDelay, parseRetryAfter, sleep, withRetry } from '../../../../core/retry.ts';
 import type { LogsConfig } from '../../config.ts';
 import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
-import type { DeadLetter, DeadLetterFile } from '../dead-letter.ts';
+import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
+import { DeadLetterIndex } from './dead-letter-index.ts';
 import type { LogSink } from '../types.ts';
 import { indexTemplates } from './templates.ts';
 
 /** Options of {@link ElasticsearchSink}. */
 export interface ElasticsearchSinkOptions {
   config: LogsConfig['elasticsearch'];
-  deadLetters: DeadLetterFile;
+  /** Where dead letters go; without it, the index <indexPrefix>-dead-letters. */
+  deadLetters?: DeadLetterStore;
   metrics: LogsMetrics;
   logger: Logger;
 }
@@ -44,6 +47,7 @@ export class ElasticsearchSink implements LogSink {
   private readonly client: Client;
   private readonly options: ElasticsearchSinkOptions;
   private ready: Promise<void> = Promise.resolve();
+  private readonly deadLetters: DeadLetterStore;
 
   constructor(options: ElasticsearchSinkOptions) {
     this.options = options;
@@ -56,28 +60,27 @@ export class ElasticsearchSink implements LogSink {
       ...(config.apiKey ? { auth: { apiKey: config.apiKey } } : config.username ? { auth: { username: config.username, password: config.password ?? '' } } : {}),
       ...(config.caFile ? { tls: { ca: readFileSync(config.caFile) } } : {}),
     });
+    this.deadLetters = options.deadLetters ?? new DeadLetterIndex(this.client, config.indexPrefix);
+    const credentials = config.apiKey !== undefined || config.username !== undefined || hasUrlCredentials(config.url);
+    if (credentials && config.url.toLowerCase().startsWith('http://')) {
+      options.logger.warn({ url: maskUrlCredentials(config.url) },
+        'Elasticsearch credentials are sent in clear text over http://; use https:// outside a trusted network.');
+    }
   }
 
   /** Installs the index templates, retrying in the background; writes wait for it. */
   start(signal: AbortSignal): Promise<void> {
     const { config, logger } = this.options;
     if (!config.installTemplate) return Promise.resolve();
-    this.ready = (async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
-            await this.client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body }, { signal });
-          }
-          logger.info({ url: config.url }, 'Index templates installed.');
-          return;
-        } catch (error) {
-          if (signal.aborted) throw error;
-          const delay = backoffDelay(attempt, config.initialBackoffMs, config.maxBackoffMs);
-          logger.warn({ error: describeError(error), retryInMs: delay }, 'Cannot install index templates yet; retrying.');
-          await sleep(delay, signal);
-        }
+    this.ready = withRetry(async () => {
+      for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
+        await this.client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body }, { signal });
       }
-    })();
+      logger.info({ url: maskUrlCredentials(config.url) }, 'Index templates installed.');
+    }, {
+      attempts: Number.POSITIVE_INFINITY, initialDelayMs: config.initialBackoffMs, maxDelayMs: config.maxBackoffMs, signal,
+      onRetry: (error, _attempt, delayMs) => logger.warn({ error: describeError(error), retryInMs: delayMs }, 'Cannot install index templates yet; retrying.'),
+    });
     this.ready.catch(() => undefined);
     return Promise.resolve();
   }
@@ -167,7 +170,7 @@ export class ElasticsearchSink implements LogSink {
         if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: failed.length }, 'Bulk request failed; retrying.');
       }
       if (letters.length > 0) {
-        await this.options.deadLetters.write(letters);
+        await this.deadLetters.write(letters);
         for (const letter of letters) metrics.deadLettered.inc({ sink: this.name, reason: letter.reason });
       }
       const next = failed.concat(held);
