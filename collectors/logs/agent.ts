@@ -35,6 +35,8 @@ export interface LogAgentOptions {
   podMetadata?: PodMetadataProvider;
   /** How long stop() may wait for the sink. */
   stopTimeoutMs?: number;
+  /** Wraps the configured sink, e.g. to observe what it acknowledged (wired by cli/). */
+  wrapSink?: (sink: LogSink) => LogSink;
 }
 
 /** A running log shipper. */
@@ -78,9 +80,10 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints.json'));
   await checkpoints.load();
   const abort = new AbortController();
-  const sink: LogSink = config.sink === 'elasticsearch'
+  const configured: LogSink = config.sink === 'elasticsearch'
     ? new ElasticsearchSink({ config: config.elasticsearch, deadLetters: new DeadLetterFile(config.dataDir), metrics, logger })
     : new DirectorySink(config.directory, metrics);
+  const sink = options.wrapSink ? options.wrapSink(configured) : configured;
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
   const names = new IndexNames(config.elasticsearch.indexPrefix, config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream');
