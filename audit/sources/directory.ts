@@ -40,29 +40,30 @@ export class DirectoryAuditSource implements AuditSource {
     const since = query.since.getTime();
     const until = query.until.getTime();
     const scanLine = (buf: Buffer, start: number, end: number): void => {
-      if (buf.indexOf(indexKey, start) !== start) { stats.unreadable++; return; }
-      const indexEnd = buf.indexOf(0x22, start + indexKey.length);
-      if (indexEnd < 0 || indexEnd > end || !isAuditIndex(buf.toString('latin1', start + indexKey.length, indexEnd))) return;
+      // Searches stay inside the line: a search that ran on into the rest of the read would cost quadratic time.
+      const line = buf.subarray(start, end);
+      if (line.indexOf(indexKey) !== 0) { stats.unreadable++; return; }
+      const indexEnd = line.indexOf(0x22, indexKey.length);
+      if (indexEnd < 0 || !isAuditIndex(line.toString('latin1', indexKey.length, indexEnd))) return;
       // The shipper writes @timestamp last, so search from the end of the line.
-      const at = buf.lastIndexOf(timestampKey, end);
-      if (at < start) { stats.unreadable++; return; }
-      const tsStart = at + timestampKey.length;
-      const tsEnd = buf.indexOf(0x22, tsStart);
-      const time = tsEnd > 0 && tsEnd < end ? Date.parse(buf.toString('latin1', tsStart, tsEnd)) : NaN;
+      const at = line.lastIndexOf(timestampKey);
+      if (at < 0) { stats.unreadable++; return; }
+      const tsEnd = line.indexOf(0x22, at + timestampKey.length);
+      const time = tsEnd > 0 ? Date.parse(line.toString('latin1', at + timestampKey.length, tsEnd)) : NaN;
       if (Number.isNaN(time)) { stats.unreadable++; return; }
       if (time < since || time >= until) return;
       stats.inRange++;
-      if (needles && !needles.some((n) => { const i = buf.indexOf(n, start); return i >= 0 && i < end; })) return;
-      let line: SinkLine;
+      if (needles && !needles.some((n) => line.includes(n))) return;
+      let parsed: SinkLine;
       try {
-        line = JSON.parse(buf.toString('utf8', start, end)) as SinkLine;
+        parsed = JSON.parse(line.toString('utf8')) as SinkLine;
       } catch {
         stats.unreadable++;
         return;
       }
-      const doc = line.doc;
+      const doc = parsed.doc;
       if (!doc || !matchesQuery(doc, query)) return;
-      const id = line._id ?? `${doc.auditID}-${doc.stage}`;
+      const id = parsed._id ?? `${doc.auditID}-${doc.stage}`;
       if (seen.has(id)) return;
       seen.add(id);
       stats.matched++;
