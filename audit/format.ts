@@ -29,6 +29,12 @@ function objectText(row: Pick<ActionRow, 'resource' | 'subresource' | 'namespace
   return `${row.resource}${name}${row.subresource ? `/${row.subresource}` : ''}${row.namespace ? ` -n ${row.namespace}` : ''}`;
 }
 
+/** `(N audit events in that range)`, when the source counted them. */
+function rangeNote(stats: SearchStats, extra = ''): string {
+  const parts = [...(stats.inRange !== undefined ? [`${stats.inRange} audit events in that range`] : []), ...(extra ? [extra] : [])];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 function footer(stats: SearchStats, notes: readonly string[]): string {
   const lines = notes.map((n) => `note: ${n}`);
   if (stats.unreadable > 0) lines.push(`note: ${stats.unreadable} stored lines could not be read (not JSON or without a timestamp) and were skipped.`);
@@ -37,7 +43,7 @@ function footer(stats: SearchStats, notes: readonly string[]): string {
 
 /** `audit who` and `audit history` as a table: a row per request, details and changes below it. */
 export function formatActions(answer: ActionAnswer): string {
-  if (answer.rows.length === 0) return `No matching requests between ${answer.since} and ${answer.until} (${answer.stats.inRange} audit events in that range).\n${footer(answer.stats, answer.notes)}`;
+  if (answer.rows.length === 0) return `No matching requests between ${answer.since} and ${answer.until}${rangeNote(answer.stats)}.\n${footer(answer.stats, answer.notes)}`;
   const rows = answer.rows.map((r) => {
     const details = [`groups: ${r.groups.join(',') || '-'}   agent: ${r.userAgent || '-'}   auditID: ${r.auditID}`];
     if (r.change) {
@@ -54,7 +60,7 @@ export function formatActions(answer: ActionAnswer): string {
 
 /** `audit user` as a table: a row per verb and resource. */
 export function formatUser(answer: UserAnswer): string {
-  if (answer.activity.length === 0) return `No requests by ${answer.user} between ${answer.since} and ${answer.until} (${answer.stats.inRange} audit events in that range).\n${footer(answer.stats, answer.notes)}`;
+  if (answer.activity.length === 0) return `No requests by ${answer.user} between ${answer.since} and ${answer.until}${rangeNote(answer.stats)}.\n${footer(answer.stats, answer.notes)}`;
   const head = `${answer.user}: ${answer.total} requests; groups: ${answer.groups.join(', ') || '-'}\n\n`;
   const rows = answer.activity.map((g) => ({
     cells: [g.verb, g.resource, String(g.count), String(g.failed), String(g.impersonated), shortTime(g.first), shortTime(g.last), g.examples.join(' ')],
@@ -65,7 +71,7 @@ export function formatUser(answer: UserAnswer): string {
 
 /** `audit suspicious` as a table: a row per finding, the events behind it below. */
 export function formatSuspicious(answer: SuspiciousAnswer): string {
-  const none = `No findings between ${answer.since} and ${answer.until} (${answer.stats.inRange} audit events in that range, ${answer.stats.matched} looked at closely).\n`;
+  const none = `No findings between ${answer.since} and ${answer.until}${rangeNote(answer.stats, `${answer.stats.matched} looked at closely`)}.\n`;
   if (answer.findings.length === 0) return none + footer(answer.stats, answer.notes);
   const rows = answer.findings.map((f) => {
     const details = f.events.slice(0, maxFindingEvents).map((e) =>

@@ -72,27 +72,41 @@ export function matchesQuery(event: AuditDocument, query: AuditQuery): boolean {
 }
 
 /**
- * Strings (JSON-quoted) of which a matching document's text must contain at least one: a cheap
- * test before parsing a line. Undefined when no such test is possible (then every line is parsed).
+ * A cheap test on a stored line before it is parsed: for each selector, groups of strings of
+ * which the line must contain one per group (the first group is the rarest, for finding
+ * candidate lines). A line that fails every selector's test cannot match the query. The strings
+ * are `"field":value` as compact JSON writes them (the shipper's JSON.stringify, like the API
+ * server's own encoder): long strings make the byte search fast and the test selective.
  */
-export function requiredSubstrings(query: AuditQuery): string[] | undefined {
-  const needles: string[] = [];
+export type Prefilter = string[][][];
+
+/** `"key":"value"` for plain values; undefined when JSON would escape a character of the value. */
+function keyed(key: string, values: readonly string[]): string[] | undefined {
+  if (!values.every((v) => /^[\x20-\x7e]*$/.test(v) && !/["\\]/.test(v))) return undefined;
+  return values.map((v) => `"${key}":${JSON.stringify(v)}`);
+}
+
+/** The prefilter of a query, or undefined when some selector offers no string to look for (every line is parsed). */
+export function prefilterOf(query: AuditQuery): Prefilter | undefined {
+  if (query.any.length === 0) return undefined;
+  const filter: Prefilter = [];
   for (const s of query.any) {
-    const value = s.name ?? s.user ?? s.group ?? (s.resources?.length === 1 ? s.resources[0] : undefined);
-    if (value !== undefined) {
-      // Only plain values: an escaped form in the document would not contain the raw string.
-      if (!/^[\x20-\x7e]*$/.test(value) || /["\\]/.test(value)) return undefined;
-      needles.push(JSON.stringify(value));
-    } else if (s.resources !== undefined && s.resources.length > 1) {
-      needles.push(...s.resources.map((r) => `"${r}"`));
-    } else if (s.impersonated === true) {
-      needles.push('"impersonatedUser"');
-    } else if (s.minCode !== undefined && s.maxCode !== undefined && s.maxCode - s.minCode <= 10) {
-      // Plain digits: found whatever the spacing of the JSON around them.
-      for (let code = s.minCode; code <= s.maxCode; code++) needles.push(String(code));
-    } else {
-      return undefined;
-    }
+    // Rarest first; every group is a set of alternatives.
+    const candidates: (string[] | undefined)[] = [
+      s.name !== undefined ? keyed('name', [s.name]) : undefined,
+      s.user !== undefined ? keyed('username', [s.user]) : undefined,
+      s.group !== undefined && /^[\x20-\x7e]*$/.test(s.group) && !/["\\]/.test(s.group) ? [JSON.stringify(s.group)] : undefined,
+      s.impersonated === true ? ['"impersonatedUser":'] : undefined,
+      s.minCode !== undefined && s.maxCode !== undefined && s.maxCode - s.minCode <= 10
+        ? Array.from({ length: s.maxCode - s.minCode + 1 }, (_, i) => `"code":${s.minCode! + i}`) : undefined,
+      s.subresources !== undefined && !s.subresources.includes('') ? keyed('subresource', s.subresources) : undefined,
+      s.namespace !== undefined ? keyed('namespace', [s.namespace]) : undefined,
+      s.resources !== undefined ? keyed('resource', s.resources) : undefined,
+      s.verbs !== undefined ? keyed('verb', s.verbs) : undefined,
+    ];
+    const groups = candidates.filter((g): g is string[] => g !== undefined && g.length > 0);
+    if (groups.length === 0) return undefined;
+    filter.push(groups);
   }
-  return needles.length > 0 ? needles : undefined;
+  return filter;
 }

@@ -3,8 +3,11 @@ import type { AuditQuery } from './query.ts';
 
 /** What a search saw besides the matching events, so that an empty answer can say why. */
 export interface SearchStats {
-  /** Audit documents in the time range, matching or not. */
-  inRange: number;
+  /**
+   * Audit documents in the time range, matching or not. Elasticsearch always counts them; the
+   * directory reader only when nothing matched (counting costs a pass over every line).
+   */
+  inRange?: number;
   /** Matching events passed to the visitor (duplicates removed). */
   matched: number;
   /** Lines or documents that could not be read (not JSON, no timestamp); never silently skipped. */

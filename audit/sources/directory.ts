@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditTimestampField, directorySinkFiles, isAuditIndex, type AuditDocument } from '../../core/audit-documents.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
-import { matchesQuery, requiredSubstrings, type AuditQuery } from '../query.ts';
+import { matchesQuery, prefilterOf, type AuditQuery } from '../query.ts';
 import type { AuditSource, SearchStats } from '../source.ts';
 
 /** Files written more than this long before `since` cannot hold events of the range (clock skew allowance). */
@@ -18,11 +18,83 @@ interface SinkLine {
   doc?: AuditDocument;
 }
 
+/** A line's time range check: its @timestamp (found by byte search from the end, where the shipper writes it), or NaN. */
+function lineTime(line: Buffer): number {
+  const at = line.lastIndexOf(timestampKey);
+  if (at < 0) return NaN;
+  const end = line.indexOf(0x22, at + timestampKey.length);
+  return end > 0 ? Date.parse(line.toString('latin1', at + timestampKey.length, end)) : NaN;
+}
+
+/** True when the line is an audit document line (`{"_index":"<prefix>-audit...`); undefined when it is not a sink line at all. */
+function isAuditLine(line: Buffer): boolean | undefined {
+  if (line.indexOf(indexKey) !== 0) return undefined;
+  const end = line.indexOf(0x22, indexKey.length);
+  return end > 0 && isAuditIndex(line.toString('latin1', indexKey.length, end));
+}
+
+/**
+ * The lines of buf[0, end) that contain one of the anchors, by start offset (ascending), each
+ * with the indices of the anchors it contains: found like grep does, by searching the whole read
+ * for each anchor, so that lines without any cost nothing but the native search.
+ */
+function candidateLines(buf: Buffer, end: number, anchors: readonly Buffer[]): [number, Set<number>][] {
+  const lines = new Map<number, Set<number>>();
+  anchors.forEach((anchor, index) => {
+    for (let at = buf.indexOf(anchor); at >= 0 && at < end; at = buf.indexOf(anchor, at + anchor.length)) {
+      const start = buf.lastIndexOf(newline, at) + 1;
+      const hits = lines.get(start);
+      if (hits) hits.add(index);
+      else lines.set(start, new Set([index]));
+      // The rest of this line cannot add another start.
+      const next = buf.indexOf(newline, at);
+      if (next < 0) break;
+      at = next - anchor.length + 1;
+    }
+  });
+  return [...lines].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The prefilter in bytes: the anchors (every selector's rarest group, deduplicated) and per
+ * selector which anchors stand for its first group and the rest of its groups.
+ */
+interface BytePrefilter {
+  anchors: Buffer[];
+  selectors: { anchors: number[]; rest: Buffer[][] }[];
+}
+
+function bytePrefilter(query: AuditQuery): BytePrefilter | undefined {
+  const filter = prefilterOf(query);
+  if (!filter) return undefined;
+  const anchors: Buffer[] = [];
+  const anchorIndex = new Map<string, number>();
+  const selectors = filter.map((groups) => ({
+    anchors: groups[0]!.map((text) => {
+      let index = anchorIndex.get(text);
+      if (index === undefined) {
+        index = anchors.push(Buffer.from(text)) - 1;
+        anchorIndex.set(text, index);
+      }
+      return index;
+    }),
+    rest: groups.slice(1).map((group) => group.map((text) => Buffer.from(text))),
+  }));
+  return { anchors, selectors };
+}
+
+/** True when a candidate line passes a selector whose anchor it contains: one string of each of its other groups. */
+function passes(line: Buffer, hits: Set<number>, filter: BytePrefilter): boolean {
+  return filter.selectors.some((s) => s.anchors.some((a) => hits.has(a)) && s.rest.every((group) => group.some((b) => line.includes(b))));
+}
+
 /**
  * Reads audit events from the directory sink's NDJSON files (`{"_index","_id","doc"}` lines),
- * streaming each file in 1 MiB reads. A line is parsed only when its index is an audit index, its
- * @timestamp (found by byte search) is in range and it contains one of the query's values; the
- * same event stored twice (at-least-once delivery) is passed on once, by its document id.
+ * streaming each file in 1 MiB reads. Only lines containing the query's values (the
+ * prefilter, searched over the whole read as grep does) are looked at; of those, lines of audit
+ * indices in the time range are parsed and matched. The same event stored twice (at-least-once
+ * delivery) is passed on once, by its document id. When nothing matched, a second pass counts the
+ * audit events of the range, so that the answer can tell "nobody did it" from "no events at all".
  */
 export class DirectoryAuditSource implements AuditSource {
   readonly description: string;
@@ -34,26 +106,19 @@ export class DirectoryAuditSource implements AuditSource {
   }
 
   async search(query: AuditQuery, visit: (event: AuditDocument) => void, signal?: AbortSignal): Promise<SearchStats> {
-    const stats: SearchStats = { inRange: 0, matched: 0, unreadable: 0 };
-    const needles = requiredSubstrings(query)?.map((n) => Buffer.from(n));
+    const stats: SearchStats = { matched: 0, unreadable: 0 };
+    const filter = bytePrefilter(query);
     const seen = new Set<string>();
     const since = query.since.getTime();
     const until = query.until.getTime();
-    const scanLine = (buf: Buffer, start: number, end: number): void => {
-      // Searches stay inside the line: a search that ran on into the rest of the read would cost quadratic time.
-      const line = buf.subarray(start, end);
-      if (line.indexOf(indexKey) !== 0) { stats.unreadable++; return; }
-      const indexEnd = line.indexOf(0x22, indexKey.length);
-      if (indexEnd < 0 || !isAuditIndex(line.toString('latin1', indexKey.length, indexEnd))) return;
-      // The shipper writes @timestamp last, so search from the end of the line.
-      const at = line.lastIndexOf(timestampKey);
-      if (at < 0) { stats.unreadable++; return; }
-      const tsEnd = line.indexOf(0x22, at + timestampKey.length);
-      const time = tsEnd > 0 ? Date.parse(line.toString('latin1', at + timestampKey.length, tsEnd)) : NaN;
+    const onLine = (line: Buffer, hits?: Set<number>): void => {
+      if (filter && hits && !passes(line, hits, filter)) return;
+      const audit = isAuditLine(line);
+      if (audit === undefined) { stats.unreadable++; return; }
+      if (!audit) return;
+      const time = lineTime(line);
       if (Number.isNaN(time)) { stats.unreadable++; return; }
       if (time < since || time >= until) return;
-      stats.inRange++;
-      if (needles && !needles.some((n) => line.includes(n))) return;
       let parsed: SinkLine;
       try {
         parsed = JSON.parse(line.toString('utf8')) as SinkLine;
@@ -69,11 +134,29 @@ export class DirectoryAuditSource implements AuditSource {
       stats.matched++;
       visit(doc);
     };
-    for (const file of await this.files(since)) {
+    const files = await this.files(since);
+    for (const file of files) {
       signal?.throwIfAborted();
-      await scanFile(join(this.dir, file), scanLine, signal);
+      await scanFile(join(this.dir, file), filter?.anchors, onLine, signal);
     }
+    if (stats.matched === 0) stats.inRange = await this.countInRange(files, since, until, stats, signal);
     return stats;
+  }
+
+  /** Audit documents with a timestamp in [since, until) (every line's index and time, none parsed); unreadable lines are counted too. */
+  private async countInRange(files: readonly string[], since: number, until: number, stats: SearchStats, signal?: AbortSignal): Promise<number> {
+    let count = 0;
+    stats.unreadable = 0;
+    for (const file of files) {
+      await scanFile(join(this.dir, file), undefined, (line) => {
+        const audit = isAuditLine(line);
+        if (audit === false) return;
+        const time = lineTime(line);
+        if (audit === undefined || Number.isNaN(time)) stats.unreadable++;
+        else if (time >= since && time < until) count++;
+      }, signal);
+    }
+    return count;
   }
 
   /** Rotated files oldest first, then the live one; files last written long before `since` are left out. */
@@ -103,24 +186,41 @@ export class DirectoryAuditSource implements AuditSource {
   }
 }
 
-/** Calls onLine for every complete line of a file (a last line without newline included). */
-async function scanFile(path: string, onLine: (buf: Buffer, start: number, end: number) => void, signal?: AbortSignal): Promise<void> {
+/**
+ * Calls onLine for the complete lines of a file (a last line without newline included): every
+ * line, or with anchors only the lines that contain one.
+ */
+async function scanFile(path: string, anchors: readonly Buffer[] | undefined, onLine: (line: Buffer, hits?: Set<number>) => void,
+  signal?: AbortSignal): Promise<void> {
   let rest: Buffer | undefined;
+  const emit = (buf: Buffer, end: number): void => {
+    if (anchors) {
+      for (const [start, hits] of candidateLines(buf, end, anchors)) {
+        const lineEnd = buf.indexOf(newline, start);
+        onLine(buf.subarray(start, lineEnd < 0 || lineEnd > end ? end : lineEnd), hits);
+      }
+      return;
+    }
+    let start = 0;
+    for (let nl = buf.indexOf(newline); nl >= 0 && nl < end; nl = buf.indexOf(newline, start)) {
+      if (nl > start) onLine(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    if (start < end) onLine(buf.subarray(start, end));
+  };
   const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(newline, start); nl >= 0; nl = buf.indexOf(newline, start)) {
-        if (nl > start) onLine(buf, start, nl);
-        start = nl + 1;
-      }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
+      const last = buf.lastIndexOf(newline);
+      if (last < 0) { rest = buf; continue; }
+      emit(buf, last);
+      rest = last + 1 < buf.length ? buf.subarray(last + 1) : undefined;
     }
   } catch (error) {
     // A rotated file deleted by the sink's retention while we read it: what was read stands.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  if (rest && rest.length > 0) onLine(rest, 0, rest.length);
+  if (rest && rest.length > 0) emit(rest, rest.length);
 }
