@@ -9,8 +9,17 @@ const maxChangeLines = 12;
 /** Events shown per finding in a table; -o json has them all. */
 const maxFindingEvents = 5;
 
+/**
+ * Control characters shown as escapes: user agents, names and messages come from API clients,
+ * and an escape sequence in them must not rewrite the terminal (hide a row, forge another).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Rows aligned under a header; each row may carry indented detail lines below it. */
-function layout(header: readonly string[], rows: readonly { cells: readonly string[]; details: readonly string[] }[]): string {
+function layout(header: readonly string[], unsafeRows: readonly { cells: readonly string[]; details: readonly string[] }[]): string {
+  const rows = unsafeRows.map((r) => ({ cells: r.cells.map(printable), details: r.details.map(printable) }));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r.cells[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [line(header)];
@@ -61,7 +70,7 @@ export function formatActions(answer: ActionAnswer): string {
 /** `audit user` as a table: a row per verb and resource. */
 export function formatUser(answer: UserAnswer): string {
   if (answer.activity.length === 0) return `No requests by ${answer.user} between ${answer.since} and ${answer.until}${rangeNote(answer.stats)}.\n${footer(answer.stats, answer.notes)}`;
-  const head = `${answer.user}: ${answer.total} requests; groups: ${answer.groups.join(', ') || '-'}\n\n`;
+  const head = printable(`${answer.user}: ${answer.total} requests; groups: ${answer.groups.join(', ') || '-'}`) + '\n\n';
   const rows = answer.activity.map((g) => ({
     cells: [g.verb, g.resource, String(g.count), String(g.failed), String(g.impersonated), shortTime(g.first), shortTime(g.last), g.examples.join(' ')],
     details: [`from ${g.sourceIPs.join(',') || '-'}   agent: ${g.userAgents.join(' | ') || '-'}`],

@@ -65,3 +65,18 @@ describe('DirectoryAuditSource and the questions over it', () => {
     await expect(userActivity(new DirectoryAuditSource('/nonexistent/wk'), 'x', range.since, range.until)).rejects.toThrow(/does not exist/);
   });
 });
+
+describe('table output', () => {
+  it('shows control characters from API clients as escapes, so they cannot rewrite the terminal', async () => {
+    const { formatActions } = await import('../../../audit/format.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'wk-audit-esc-'));
+    const event = auditEvent({ ...web, verb: 'delete', user: 'mallory', time: at(5) });
+    event.userAgent = 'kubectl\u001b[2K\rforged line';
+    writeFileSync(join(dir, 'current.ndjson'), sinkLine(event));
+    const answer = await who(new DirectoryAuditSource(dir), { verb: 'delete', ref: { resource: 'deployments', name: 'web' }, namespace: 'shop', ...range });
+    const text = formatActions(answer);
+    expect(text).toContain('agent: kubectl\\u001b[2K\\u000dforged line');
+    expect(text).not.toContain('\u001b');
+    expect(text).not.toContain('\r');
+  });
+});
