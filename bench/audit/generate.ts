@@ -21,7 +21,8 @@ export interface GeneratedDay {
 
 let seed = 42;
 function random(): number {
-  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+  // Math.imul keeps the product in 32 bits; a plain multiplication loses the low bits and cycles early.
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) & 0x7fffffff;
   return seed / 0x7fffffff;
 }
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -29,7 +30,8 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.lengt
 const namespaces = ['shop', 'payments', 'search', 'auth', 'ingest', 'billing', 'mail', 'ml', 'web', 'api'];
 const people = ['alice', 'bob', 'carol', 'dave'];
 const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
-const uuid = (): string => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+/** A unique audit ID per event: random, with the event's number in the last group. */
+const uuid = (n: number): string => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${n.toString(16).padStart(12, '0')}`;
 
 function deploymentBody(name: string, ns: string, replicas: number, image: string): Record<string, unknown> {
   return {
@@ -58,7 +60,7 @@ interface Shape {
   agent: string;
 }
 
-function event(shape: Shape, time: Date): AuditDocument {
+function event(shape: Shape, time: Date, n: number): AuditDocument {
   const ref = {
     resource: shape.resource, ...(shape.namespace ? { namespace: shape.namespace } : {}), ...(shape.name ? { name: shape.name } : {}),
     ...(shape.apiGroup ? { apiGroup: shape.apiGroup } : {}), apiVersion: 'v1', ...(shape.subresource ? { subresource: shape.subresource } : {}),
@@ -67,7 +69,7 @@ function event(shape: Shape, time: Date): AuditDocument {
   const iso = time.toISOString();
   const received = new Date(time.getTime() - 3).toISOString();
   return {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: shape.level ?? 'Metadata', auditID: uuid(), stage: 'ResponseComplete',
+    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: shape.level ?? 'Metadata', auditID: uuid(n), stage: 'ResponseComplete',
     requestURI: `${base}${shape.namespace ? `/namespaces/${shape.namespace}` : ''}/${shape.resource}${shape.name ? `/${shape.name}` : ''}${shape.subresource ? `/${shape.subresource}` : ''}`,
     verb: shape.verb, user: { username: shape.user, groups: shape.groups }, sourceIPs: [`10.${Math.floor(random() * 4)}.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`],
     userAgent: shape.agent, objectRef: ref, responseStatus: { metadata: {}, code: shape.code ?? 200 },
@@ -161,7 +163,7 @@ export async function generateDay(dir: string, total: number, maxFileBytes = 128
       shape = background();
       if (shape.verb === 'delete' && shape.resource === 'pods' && shape.namespace === 'shop' && shape.name === 'web-42') day.web42Deletes++;
     }
-    const doc = event(shape, time);
+    const doc = event(shape, time, i);
     const line = `{"_index":"watchkeeper-audit-${doc['@timestamp']!.slice(0, 10).replaceAll('-', '.')}","_id":"${doc.auditID}-ResponseComplete","doc":${JSON.stringify(doc)}}\n`;
     if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     fileBytes += Buffer.byteLength(line);

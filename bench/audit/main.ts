@@ -26,14 +26,28 @@ const runs = 3;
 const work = path.join(tmpdir(), 'wk-bench-audit');
 const sh = promisify(execFile);
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+/** Wall seconds, and CPU seconds where they can be told (this process's, or a peer pipeline's as `times` reports them). */
+interface Timing { wall: number; cpu?: number }
+
+/** Median by wall time of 3 runs; CPU seconds from this process ('process'), from what the run returns ('returned'), or none. */
+async function median(run: () => Promise<unknown>, cpu: 'process' | 'returned' | 'none'): Promise<Timing> {
+  const timings: Timing[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await run();
-    times.push((performance.now() - start) / 1000);
+    const cpu0 = process.cpuUsage();
+    const result = await run();
+    const used = process.cpuUsage(cpu0);
+    const seconds = cpu === 'process' ? (used.user + used.system) / 1e6 : cpu === 'returned' ? Number(result) : undefined;
+    timings.push({ wall: (performance.now() - start) / 1000, ...(seconds !== undefined ? { cpu: seconds } : {}) });
   }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  return timings.sort((a, b) => a.wall - b.wall)[Math.floor(runs / 2)]!;
+}
+
+/** Runs a shell pipeline and returns the CPU seconds (user + system) of its processes, from bash's `times`. */
+async function pipelineCpu(pipeline: string): Promise<number> {
+  const { stdout } = await sh('bash', ['-c', `${pipeline} > /dev/null; times`], { maxBuffer: 1 << 26 });
+  const children = stdout.trim().split('\n').at(-1)!;
+  return [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, [, m, sec]) => sum + Number(m) * 60 + Number(sec), 0);
 }
 
 /** Loads the generated lines into Elasticsearch with _bulk (5,000 documents a request), as the agent would. */
@@ -76,7 +90,11 @@ async function handWrittenSearch(url: string, query: unknown): Promise<number> {
 
 const range = (day: GeneratedDay): Record<string, unknown> => ({ range: { '@timestamp': { gte: day.since.toISOString(), lt: day.until.toISOString() } } });
 
-interface Row { question: string; sink: string; watchkeeper: number; peer: string; peerSeconds?: number; answer: string }
+interface Row { question: string; sink: string; watchkeeper: Timing; peer: string; peerTiming?: Timing; answer: string }
+
+function seconds(t: Timing): string {
+  return `${t.wall.toFixed(2)} s${t.cpu !== undefined ? ` (CPU ${t.cpu.toFixed(2)} s)` : ''}`;
+}
 
 async function measure(source: AuditSource, sink: string, day: GeneratedDay, peers: Record<string, { name: string; run: () => Promise<unknown> } | undefined>): Promise<Row[]> {
   const { since, until } = day;
@@ -89,12 +107,12 @@ async function measure(source: AuditSource, sink: string, day: GeneratedDay, pee
   ];
   for (const q of questions) {
     const answer = await q.run();
-    const seconds = await median(q.run);
+    const timing = await median(q.run, sink === 'directory' ? 'process' : 'none');
     const peer = peers[q.question];
-    const peerSeconds = peer ? await median(peer.run) : undefined;
-    rows.push({ question: q.question, sink, watchkeeper: seconds, peer: peer?.name ?? 'none', ...(peerSeconds !== undefined ? { peerSeconds } : {}), answer });
-    process.stdout.write(`${sink.padEnd(13)} ${q.question.padEnd(34)} ${seconds.toFixed(2)} s  ${answer}`
-      + `${peerSeconds !== undefined ? `   peer ${peerSeconds.toFixed(2)} s (${(seconds / peerSeconds).toFixed(2)}x)` : ''}\n`);
+    const peerTiming = peer ? await median(peer.run, sink === 'directory' ? 'returned' : 'none') : undefined;
+    rows.push({ question: q.question, sink, watchkeeper: timing, peer: peer?.name ?? 'none', ...(peerTiming ? { peerTiming } : {}), answer });
+    process.stdout.write(`${sink.padEnd(13)} ${q.question.padEnd(34)} ${seconds(timing)}  ${answer}`
+      + `${peerTiming ? `   peer ${seconds(peerTiming)} (wall ratio ${(timing.wall / peerTiming.wall).toFixed(2)})` : ''}\n`);
   }
   return rows;
 }
@@ -106,8 +124,7 @@ async function main(): Promise<void> {
   const day = await generateDay(dir, total);
   process.stdout.write(`generated ${day.events} events (${(day.bytes / 2 ** 20).toFixed(0)} MiB in ${day.files.length} files) in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   const files = day.files.map((f) => `'${f}'`).join(' ');
-  const jq = (grep: string, filter: string, tail = ''): (() => Promise<unknown>) => () =>
-    sh('bash', ['-c', `grep -hF '${grep}' ${files} | jq -c '${filter}'${tail} | wc -l`], { maxBuffer: 1 << 26 });
+  const jq = (grep: string, filter: string, tail = ''): (() => Promise<number>) => () => pipelineCpu(`grep -hF '${grep}' ${files} | jq -c '${filter}'${tail}`);
   const dirPeers = {
     'who delete pods/web-42 -n shop': { name: 'grep -F + jq', run: jq('"web-42"', 'select(.doc.verb=="delete" and .doc.objectRef.resource=="pods" and .doc.objectRef.name=="web-42" and .doc.objectRef.namespace=="shop")') },
     'history deployments/web -n shop': { name: 'grep -F + jq', run: jq('"web"', 'select(.doc.objectRef.resource=="deployments" and .doc.objectRef.name=="web" and .doc.objectRef.namespace=="shop" and (.doc.verb|test("create|update|patch|delete")))') },
@@ -140,17 +157,19 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const table = rows.map((r) => `| ${r.sink} | \`${r.question}\` | ${r.answer} | ${r.watchkeeper.toFixed(2)} s | ${r.peer} | `
-    + `${r.peerSeconds !== undefined ? `${r.peerSeconds.toFixed(2)} s | ${(r.watchkeeper / r.peerSeconds).toFixed(2)}` : '- | -'} |`);
+  const table = rows.map((r) => `| ${r.sink} | \`${r.question}\` | ${r.answer} | ${seconds(r.watchkeeper)} | ${r.peer} | `
+    + `${r.peerTiming ? `${seconds(r.peerTiming)} | ${(r.watchkeeper.wall / r.peerTiming.wall).toFixed(2)}` : '- | -'} |`);
   await writeBenchmarkSection('## Audit investigations', `
 ${machineLine()}. ${day.events.toLocaleString('en')} audit events of one day of a busy cluster (kubelets, controllers, the HPA,
 workloads' service accounts, people; ${(day.bytes / 2 ** 20).toFixed(0)} MiB of directory sink NDJSON in ${day.files.length} files, the same
 documents bulk-loaded into Elasticsearch 9.2 with the shipper's index template, single node, 512 MiB heap).
 Time to answer (median of ${runs}, warm page cache, without the CLI's start of about 1 s) by watchkeeper and by a peer
 answering the same question in the same run: grep -F + jq over the files, or a hand-written Elasticsearch request.
-Ratio = watchkeeper / peer (below 1: watchkeeper is faster). \`npm run bench -- audit\`, WK_BENCH_AUDIT_EVENTS sets the size.
+Wall time on a machine shared with other jobs (so wall time is noisy), and for the files the CPU
+time of watchkeeper (its process) and of the peer (grep, jq, sort: bash's \`times\`). Ratio = watchkeeper /
+peer wall time (below 1: watchkeeper is faster). \`npm run bench -- audit\`, WK_BENCH_AUDIT_EVENTS sets the size.
 
-| sink | question | answer | watchkeeper | peer | peer time | ratio |
+| sink | question | answer | watchkeeper | peer | peer time | wall ratio |
 |---|---|---|---|---|---|---|
 ${table.join('\n')}
 `);
