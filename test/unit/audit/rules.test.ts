@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { suspicious } from '../../../audit/questions/suspicious.ts';
+import { DirectoryAuditSource } from '../../../audit/sources/directory.ts';
 import { FindingDetector, type Finding } from '../../../audit/detector.ts';
 import { auditRules } from '../../../audit/rules.ts';
 import type { AuditDocument } from '../../../core/audit-documents.ts';
-import { auditEvent, type EventSpec } from './support/events.ts';
+import { auditEvent, sinkLine, type EventSpec } from './support/events.ts';
 
 const t0 = Date.UTC(2026, 4, 1, 10, 0, 0);
 const at = (s: number): string => new Date(t0 + s * 1000).toISOString();
@@ -118,6 +123,17 @@ describe('audit detection rules', () => {
     expect(bulk[0]).toMatchObject({ user: 'mallory', first: at(0), last: at(9) });
     expect(bulk[0]!.events).toHaveLength(10);
     expect(bulk[1]!.first).toBe(at(10));
+  });
+
+  it('find the same through the directory reader: its prefilter drops no line a rule needs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-audit-rules-'));
+    const all = cases.flatMap((c) => [...c.fires, ...c.quiet]);
+    writeFileSync(join(dir, 'current.ndjson'), all.map((e) => sinkLine(e)).join(''));
+    const fromFiles = await suspicious(new DirectoryAuditSource(dir), new Date(t0 - 1000), new Date(t0 + 3600_000));
+    const inMemory = run(all).findings;
+    const key = (f: Finding): string => `${f.rule} ${f.user} ${f.events.map((e) => e.auditID).join(',')}`;
+    expect(fromFiles.findings.map(key).sort()).toEqual(inMemory.map(key).sort());
+    expect(new Set(fromFiles.findings.map((f) => f.rule))).toEqual(new Set(auditRules.map((r) => r.id)));
   });
 
   it('ignores stages other than the final ones', () => {
