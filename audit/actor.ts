@@ -4,7 +4,8 @@ import type { AuditDocument } from '../core/audit-documents.ts';
 export type ActorKind = 'person' | 'controller' | 'node' | 'service-account' | 'anonymous' | 'system';
 
 /** Service accounts of kube-system that belong to the control plane's controllers. */
-const controllerAccount = /^system:serviceaccount:kube-system:[a-z0-9-]*(controller|autoscaler|operator|cleaner|approver|signer|publisher|binder)$/;
+const controllerAccount =
+  /^system:serviceaccount:kube-system:[a-z0-9-]*(controller|autoscaler|operator|cleaner|approver|signer|publisher|binder)$/;
 
 /**
  * Classifies a username: the controller manager and its controllers' service accounts (the HPA is

@@ -57,7 +57,12 @@ export class ChangeTracker {
     const previous = this.state.get(key);
     if (sub === 'scale') return this.scale(key, event, previous);
     if (sub !== '' && sub !== 'status') return { basis: 'none', changes: [] };
-    const after = isObject(response) && response.kind !== 'Status' ? response : verb === 'update' && isObject(request) ? request : undefined;
+    const after =
+      isObject(response) && response.kind !== 'Status'
+        ? response
+        : verb === 'update' && isObject(request)
+          ? request
+          : undefined;
     if (after !== undefined) {
       this.state.set(key, after);
       if (previous !== undefined) return { basis: 'previous-state', changes: diffObjects(previous, after) };
@@ -65,8 +70,18 @@ export class ChangeTracker {
       // The object after a patch is unknown, so a later diff against the old state would mislead.
       this.state.delete(key);
     }
-    if (request !== undefined && verb === 'patch') return { basis: 'request-body', changes: patchFields(request), note: 'previous state unknown: fields the patch set' };
-    if (request !== undefined) return { basis: 'request-body', changes: [], note: 'previous state unknown (before the time range, or not recorded)' };
+    if (request !== undefined && verb === 'patch')
+      return {
+        basis: 'request-body',
+        changes: patchFields(request),
+        note: 'previous state unknown: fields the patch set',
+      };
+    if (request !== undefined)
+      return {
+        basis: 'request-body',
+        changes: [],
+        note: 'previous state unknown (before the time range, or not recorded)',
+      };
     return { basis: 'none', changes: [], note: missingBodyNote(event, 'requestObject') };
   }
 
@@ -74,9 +89,14 @@ export class ChangeTracker {
     const wanted = replicasOf(event.requestObject) ?? replicasOf(event.responseObject);
     if (wanted === undefined) return { basis: 'none', changes: [], note: missingBodyNote(event, 'requestObject') };
     const before = replicasOf(previous);
-    if (isObject(previous) && isObject(previous.spec)) this.state.set(key, { ...previous, spec: { ...previous.spec, replicas: wanted } });
+    if (isObject(previous) && isObject(previous.spec))
+      this.state.set(key, { ...previous, spec: { ...previous.spec, replicas: wanted } });
     return before === undefined
-      ? { basis: 'request-body', changes: [{ path: 'spec.replicas', op: 'set', to: wanted }], note: 'previous state unknown: the replicas asked for' }
+      ? {
+          basis: 'request-body',
+          changes: [{ path: 'spec.replicas', op: 'set', to: wanted }],
+          note: 'previous state unknown: the replicas asked for',
+        }
       : { basis: 'previous-state', changes: [{ path: 'spec.replicas', op: 'set', from: before, to: wanted }] };
   }
 }

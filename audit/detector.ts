@@ -37,12 +37,17 @@ const maxTrackedUsers = 10_000;
 export function eventRef(event: AuditDocument): EventRef {
   const ref = event.objectRef ?? {};
   return {
-    auditID: event.auditID ?? '', time: event['@timestamp'] ?? event.stageTimestamp ?? '', user: event.user?.username ?? '',
+    auditID: event.auditID ?? '',
+    time: event['@timestamp'] ?? event.stageTimestamp ?? '',
+    user: event.user?.username ?? '',
     ...(event.impersonatedUser?.username ? { impersonatedUser: event.impersonatedUser.username } : {}),
-    verb: event.verb ?? '', resource: ref.resource ?? (event.requestURI ?? '').split('?')[0]!,
+    verb: event.verb ?? '',
+    resource: ref.resource ?? (event.requestURI ?? '').split('?')[0]!,
     ...(ref.subresource ? { subresource: ref.subresource } : {}),
-    ...(ref.namespace ? { namespace: ref.namespace } : {}), ...(ref.name ? { name: ref.name } : {}),
-    code: event.responseStatus?.code ?? 0, sourceIPs: event.sourceIPs ?? [],
+    ...(ref.namespace ? { namespace: ref.namespace } : {}),
+    ...(ref.name ? { name: ref.name } : {}),
+    code: event.responseStatus?.code ?? 0,
+    sourceIPs: event.sourceIPs ?? [],
   };
 }
 
@@ -67,7 +72,11 @@ export class FindingDetector {
 
   private readonly onNotJudged: ((rule: string) => void) | undefined;
 
-  constructor(onFinding: (finding: Finding) => void, rules: readonly AuditRule[] = auditRules, onNotJudged?: (rule: string) => void) {
+  constructor(
+    onFinding: (finding: Finding) => void,
+    rules: readonly AuditRule[] = auditRules,
+    onNotJudged?: (rule: string) => void,
+  ) {
     this.rules = rules;
     this.onFinding = onFinding;
     this.onNotJudged = onNotJudged;
@@ -79,7 +88,10 @@ export class FindingDetector {
     if (!finalStages.includes(event.stage ?? '')) return;
     for (const rule of this.rules) {
       if (!ruleSelects(rule, event)) continue;
-      if (rule.needs && (!recordedAtLeast(event, rule.needs) || (event.objectTrimmed ?? []).some((t) => t.startsWith('requestObject:')))) {
+      if (
+        rule.needs &&
+        (!recordedAtLeast(event, rule.needs) || (event.objectTrimmed ?? []).some((t) => t.startsWith('requestObject:')))
+      ) {
         this.notJudged.set(rule.id, (this.notJudged.get(rule.id) ?? 0) + 1);
         this.onNotJudged?.(rule.id);
         continue;
@@ -114,8 +126,13 @@ export class FindingDetector {
 
   private emit(rule: AuditRule, events: EventRef[]): void {
     this.onFinding({
-      rule: rule.id, title: rule.title, severity: rule.severity, user: events[0]!.user,
-      first: events[0]!.time, last: events[events.length - 1]!.time, events,
+      rule: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      user: events[0]!.user,
+      first: events[0]!.time,
+      last: events[events.length - 1]!.time,
+      events,
     });
   }
 }

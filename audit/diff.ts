@@ -47,8 +47,16 @@ export function diffObjects(before: unknown, after: unknown): FieldChange[] {
  */
 export function patchFields(patch: unknown): FieldChange[] {
   if (Array.isArray(patch)) {
-    return patch.filter((op): op is { op: string; path: string; value?: unknown } => typeof op === 'object' && op !== null && 'path' in op)
-      .map((op) => (op.op === 'remove' ? { path: jsonPointerPath(op.path), op: 'remove' } : { path: jsonPointerPath(op.path), op: 'set', to: op.value }));
+    return patch
+      .filter(
+        (op): op is { op: string; path: string; value?: unknown } =>
+          typeof op === 'object' && op !== null && 'path' in op,
+      )
+      .map((op) =>
+        op.op === 'remove'
+          ? { path: jsonPointerPath(op.path), op: 'remove' }
+          : { path: jsonPointerPath(op.path), op: 'set', to: op.value },
+      );
   }
   const changes: FieldChange[] = [];
   const walk = (value: unknown, path: string): void => {
@@ -63,7 +71,10 @@ export function patchFields(patch: unknown): FieldChange[] {
 }
 
 function jsonPointerPath(pointer: string): string {
-  return pointer.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
     .reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`), '');
 }
 

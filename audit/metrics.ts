@@ -14,16 +14,28 @@ export function createAuditMetrics(registry: Registry): AuditMetrics {
   const registers = [registry];
   const metrics: AuditMetrics = {
     findings: new Counter({
-      name: 'watchkeeper_audit_findings_total', help: 'Suspicious-activity findings in shipped audit events, by detection rule.',
-      labelNames: ['rule'], registers,
+      name: 'watchkeeper_audit_findings_total',
+      help: 'Suspicious-activity findings in shipped audit events, by detection rule.',
+      labelNames: ['rule'],
+      registers,
     }),
     notJudged: new Counter({
       name: 'watchkeeper_audit_events_not_judged_total',
-      help: 'Audit events a rule selected but could not judge: recorded below the level it needs, or shipped without the body.',
-      labelNames: ['rule'], registers,
+      help: 'Audit events a rule selected but could not judge: recorded below the level it needs, or ' +
+        'shipped without the body.',
+      labelNames: ['rule'],
+      registers,
     }),
-    eventsInspected: new Counter({ name: 'watchkeeper_audit_events_inspected_total', help: 'Shipped audit events run through the detection rules.', registers }),
-    unreadable: new Counter({ name: 'watchkeeper_audit_events_unreadable_total', help: 'Shipped audit documents the detector could not parse.', registers }),
+    eventsInspected: new Counter({
+      name: 'watchkeeper_audit_events_inspected_total',
+      help: 'Shipped audit events run through the detection rules.',
+      registers,
+    }),
+    unreadable: new Counter({
+      name: 'watchkeeper_audit_events_unreadable_total',
+      help: 'Shipped audit documents the detector could not parse.',
+      registers,
+    }),
   };
   for (const rule of auditRules) {
     metrics.findings.inc({ rule: rule.id }, 0);

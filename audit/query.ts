@@ -50,17 +50,19 @@ function inList(list: readonly string[] | undefined, value: string): boolean {
 export function matchesSelector(event: AuditDocument, s: Selector): boolean {
   const ref = event.objectRef ?? {};
   const code = event.responseStatus?.code ?? 0;
-  return inList(s.verbs, event.verb ?? '')
-    && inList(s.resources, ref.resource ?? '')
-    && inList(s.subresources, ref.subresource ?? '')
-    && inList(s.apiGroups, ref.apiGroup ?? '')
-    && (s.namespace === undefined || ref.namespace === s.namespace)
-    && (s.name === undefined || ref.name === s.name)
-    && (s.user === undefined || event.user?.username === s.user || event.impersonatedUser?.username === s.user)
-    && (s.group === undefined || (event.user?.groups ?? []).includes(s.group))
-    && (s.impersonated !== true || event.impersonatedUser?.username !== undefined)
-    && (s.minCode === undefined || code >= s.minCode)
-    && (s.maxCode === undefined || code <= s.maxCode);
+  return (
+    inList(s.verbs, event.verb ?? '') &&
+    inList(s.resources, ref.resource ?? '') &&
+    inList(s.subresources, ref.subresource ?? '') &&
+    inList(s.apiGroups, ref.apiGroup ?? '') &&
+    (s.namespace === undefined || ref.namespace === s.namespace) &&
+    (s.name === undefined || ref.name === s.name) &&
+    (s.user === undefined || event.user?.username === s.user || event.impersonatedUser?.username === s.user) &&
+    (s.group === undefined || (event.user?.groups ?? []).includes(s.group)) &&
+    (s.impersonated !== true || event.impersonatedUser?.username !== undefined) &&
+    (s.minCode === undefined || code >= s.minCode) &&
+    (s.maxCode === undefined || code <= s.maxCode)
+  );
 }
 
 /** True when an event is final, inside the query's time range and matches one of its selectors. */
@@ -95,10 +97,13 @@ export function prefilterOf(query: AuditQuery): Prefilter | undefined {
     const candidates: (string[] | undefined)[] = [
       s.name !== undefined ? keyed('name', [s.name]) : undefined,
       s.user !== undefined ? keyed('username', [s.user]) : undefined,
-      s.group !== undefined && /^[\x20-\x7e]*$/.test(s.group) && !/["\\]/.test(s.group) ? [JSON.stringify(s.group)] : undefined,
+      s.group !== undefined && /^[\x20-\x7e]*$/.test(s.group) && !/["\\]/.test(s.group)
+        ? [JSON.stringify(s.group)]
+        : undefined,
       s.impersonated === true ? ['"impersonatedUser":'] : undefined,
       s.minCode !== undefined && s.maxCode !== undefined && s.maxCode - s.minCode <= 10
-        ? Array.from({ length: s.maxCode - s.minCode + 1 }, (_, i) => `"code":${s.minCode! + i}`) : undefined,
+        ? Array.from({ length: s.maxCode - s.minCode + 1 }, (_, i) => `"code":${s.minCode! + i}`)
+        : undefined,
       s.subresources !== undefined && !s.subresources.includes('') ? keyed('subresource', s.subresources) : undefined,
       s.namespace !== undefined ? keyed('namespace', [s.namespace]) : undefined,
       s.resources !== undefined ? keyed('resource', s.resources) : undefined,

@@ -3,13 +3,42 @@ import type { Selector } from './query.ts';
 
 /** kubectl's short and singular names of common resources, to their plural resource name. */
 const aliases: Record<string, string> = {
-  po: 'pods', pod: 'pods', deploy: 'deployments', deployment: 'deployments', rs: 'replicasets', replicaset: 'replicasets',
-  sts: 'statefulsets', statefulset: 'statefulsets', ds: 'daemonsets', daemonset: 'daemonsets', svc: 'services', service: 'services',
-  cm: 'configmaps', configmap: 'configmaps', secret: 'secrets', ns: 'namespaces', namespace: 'namespaces', no: 'nodes', node: 'nodes',
-  sa: 'serviceaccounts', serviceaccount: 'serviceaccounts', job: 'jobs', cj: 'cronjobs', cronjob: 'cronjobs', ing: 'ingresses',
-  ingress: 'ingresses', hpa: 'horizontalpodautoscalers', pvc: 'persistentvolumeclaims', pv: 'persistentvolumes',
-  role: 'roles', rolebinding: 'rolebindings', clusterrole: 'clusterroles', clusterrolebinding: 'clusterrolebindings',
-  crd: 'customresourcedefinitions', ep: 'endpoints', netpol: 'networkpolicies',
+  po: 'pods',
+  pod: 'pods',
+  deploy: 'deployments',
+  deployment: 'deployments',
+  rs: 'replicasets',
+  replicaset: 'replicasets',
+  sts: 'statefulsets',
+  statefulset: 'statefulsets',
+  ds: 'daemonsets',
+  daemonset: 'daemonsets',
+  svc: 'services',
+  service: 'services',
+  cm: 'configmaps',
+  configmap: 'configmaps',
+  secret: 'secrets',
+  ns: 'namespaces',
+  namespace: 'namespaces',
+  no: 'nodes',
+  node: 'nodes',
+  sa: 'serviceaccounts',
+  serviceaccount: 'serviceaccounts',
+  job: 'jobs',
+  cj: 'cronjobs',
+  cronjob: 'cronjobs',
+  ing: 'ingresses',
+  ingress: 'ingresses',
+  hpa: 'horizontalpodautoscalers',
+  pvc: 'persistentvolumeclaims',
+  pv: 'persistentvolumes',
+  role: 'roles',
+  rolebinding: 'rolebindings',
+  clusterrole: 'clusterroles',
+  clusterrolebinding: 'clusterrolebindings',
+  crd: 'customresourcedefinitions',
+  ep: 'endpoints',
+  netpol: 'networkpolicies',
 };
 
 /** A resource (and maybe object) named on the command line. */
@@ -22,10 +51,19 @@ export interface ResourceRef {
 /** Parses `<resource>[.<group>][/<name>]`, e.g. `pods/web-0`, `deploy/web`, `deployments.apps/web`. */
 export function parseResourceRef(text: string, nameRequired = false): ResourceRef {
   const match = /^([a-z0-9-]+)((?:\.[a-z0-9-]+)*)(?:\/([a-z0-9][a-z0-9.:-]*))?$/.exec(text);
-  if (!match) throw new WatchkeeperError('usage', `expected <resource>[/<name>] such as pods/web-0 or deployments.apps/web, found "${text}"`);
-  if (nameRequired && match[3] === undefined) throw new WatchkeeperError('usage', `expected <resource>/<name> such as deployments/web, found "${text}"`);
+  if (!match)
+    throw new WatchkeeperError(
+      'usage',
+      `expected <resource>[/<name>] such as pods/web-0 or deployments.apps/web, found "${text}"`,
+    );
+  if (nameRequired && match[3] === undefined)
+    throw new WatchkeeperError('usage', `expected <resource>/<name> such as deployments/web, found "${text}"`);
   const resource = aliases[match[1]!] ?? match[1]!;
-  return { resource, ...(match[2] ? { apiGroup: match[2].slice(1) } : {}), ...(match[3] !== undefined ? { name: match[3] } : {}) };
+  return {
+    resource,
+    ...(match[2] ? { apiGroup: match[2].slice(1) } : {}),
+    ...(match[3] !== undefined ? { name: match[3] } : {}),
+  };
 }
 
 /** The questions' verbs: audit verbs, or an action that is a verb on a subresource. */
@@ -57,12 +95,17 @@ export const verbSpecs: Record<string, VerbSpec> = {
 /** The spec of a verb word, or a usage error listing the accepted words. */
 export function verbSpec(word: string): VerbSpec {
   const spec = verbSpecs[word.toLowerCase()];
-  if (!spec) throw new WatchkeeperError('usage', `unknown verb "${word}": expected one of ${Object.keys(verbSpecs).join(', ')}`);
+  if (!spec)
+    throw new WatchkeeperError('usage', `unknown verb "${word}": expected one of ${Object.keys(verbSpecs).join(', ')}`);
   return spec;
 }
 
 /** The selector of a resource reference (all its subresources unless given). */
-export function resourceSelector(ref: ResourceRef, namespace: string | undefined, extra: Partial<Selector> = {}): Selector {
+export function resourceSelector(
+  ref: ResourceRef,
+  namespace: string | undefined,
+  extra: Partial<Selector> = {},
+): Selector {
   return {
     resources: [ref.resource],
     ...(ref.apiGroup !== undefined ? { apiGroups: [ref.apiGroup] } : {}),

@@ -77,93 +77,149 @@ const publicPaths = /^\/(healthz|livez|readyz|version|\.well-known\/openid-confi
 const secrets = ['secrets'];
 const rbac = ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'];
 const admission = [
-  'mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'validatingadmissionpolicies',
-  'validatingadmissionpolicybindings', 'mutatingadmissionpolicies', 'mutatingadmissionpolicybindings',
+  'mutatingwebhookconfigurations',
+  'validatingwebhookconfigurations',
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybindings',
+  'mutatingadmissionpolicies',
+  'mutatingadmissionpolicybindings',
 ];
 const allowed = { maxCode: 299 };
 
 /** The detection rules, in the order findings are shown. */
 export const auditRules: readonly AuditRule[] = [
   {
-    id: 'secrets-listed', title: 'Secrets listed or watched', severity: 'warning',
+    id: 'secrets-listed',
+    title: 'Secrets listed or watched',
+    severity: 'warning',
     select: [{ verbs: ['list', 'watch'], resources: secrets, subresources: [''], ...allowed }],
     test: (e) => !byControlPlane(e),
     why: 'A list or watch of Secrets returns every secret of the namespace (or cluster) at once: credentials in bulk.',
   },
   {
-    id: 'secrets-read-in-bulk', title: 'Many Secrets read one by one', severity: 'warning',
+    id: 'secrets-read-in-bulk',
+    title: 'Many Secrets read one by one',
+    severity: 'warning',
     select: [{ verbs: ['get'], resources: secrets, subresources: [''], ...allowed }],
-    test: (e) => !byControlPlane(e), burst: { count: 10, windowSeconds: 60 },
-    why: 'Ten or more Secret reads by one user within a minute look like harvesting rather than an application reading its own secret.',
+    test: (e) => !byControlPlane(e),
+    burst: { count: 10, windowSeconds: 60 },
+    why: 'Ten or more Secret reads by one user within a minute look like harvesting rather than an ' +
+      'application reading its own secret.',
   },
   {
-    id: 'pod-exec', title: 'exec or attach into a pod', severity: 'warning',
+    id: 'pod-exec',
+    title: 'exec or attach into a pod',
+    severity: 'warning',
     select: [{ resources: ['pods'], subresources: ['exec', 'attach'] }],
-    why: 'A shell in a running container bypasses the image and the deployment process; attempts are shown whether they were allowed or not.',
+    why: 'A shell in a running container bypasses the image and the deployment process; attempts are ' +
+      'shown whether they were allowed or not.',
   },
   {
-    id: 'privileged-pod', title: 'Privileged pod created', severity: 'critical',
+    id: 'privileged-pod',
+    title: 'Privileged pod created',
+    severity: 'critical',
     select: [{ verbs: ['create'], resources: ['pods'], subresources: [''], ...allowed }],
-    test: isPrivilegedPod, needs: 'Request',
+    test: isPrivilegedPod,
+    needs: 'Request',
     why: 'A privileged container or one sharing the host PID, IPC or network namespace can take over its node.',
   },
   {
-    id: 'hostpath-pod', title: 'Pod with a hostPath volume created', severity: 'critical',
+    id: 'hostpath-pod',
+    title: 'Pod with a hostPath volume created',
+    severity: 'critical',
     select: [{ verbs: ['create'], resources: ['pods'], subresources: [''], ...allowed }],
-    test: hasHostPath, needs: 'Request',
+    test: hasHostPath,
+    needs: 'Request',
     why: "A hostPath volume gives the pod the node's files: kubelet credentials, other pods' data, the container runtime socket.",
   },
   {
-    id: 'cluster-admin-binding', title: 'Binding to cluster-admin created or changed', severity: 'critical',
-    select: [{ verbs: ['create', 'update', 'patch'], resources: ['clusterrolebindings', 'rolebindings'], subresources: [''], ...allowed }],
-    test: (e) => !byControlPlane(e) && roleRefName(e) === 'cluster-admin', needs: 'Request',
+    id: 'cluster-admin-binding',
+    title: 'Binding to cluster-admin created or changed',
+    severity: 'critical',
+    select: [
+      {
+        verbs: ['create', 'update', 'patch'],
+        resources: ['clusterrolebindings', 'rolebindings'],
+        subresources: [''],
+        ...allowed,
+      },
+    ],
+    test: (e) => !byControlPlane(e) && roleRefName(e) === 'cluster-admin',
+    needs: 'Request',
     why: 'cluster-admin can do anything; a new binding to it is the classic persistence and escalation step.',
   },
   {
-    id: 'anonymous-allowed', title: 'Anonymous request allowed', severity: 'critical',
-    select: [{ user: 'system:anonymous', maxCode: 399 }, { group: 'system:unauthenticated', maxCode: 399 }],
+    id: 'anonymous-allowed',
+    title: 'Anonymous request allowed',
+    severity: 'critical',
+    select: [
+      { user: 'system:anonymous', maxCode: 399 },
+      { group: 'system:unauthenticated', maxCode: 399 },
+    ],
     test: (e) => !publicPaths.test(e.requestURI ?? ''),
-    why: 'An unauthenticated request that succeeded (beyond health and version endpoints) means RBAC grants something to everyone.',
+    why: 'An unauthenticated request that succeeded (beyond health and version endpoints) means RBAC ' +
+      'grants something to everyone.',
   },
   {
-    id: 'impersonation', title: 'Request with impersonation', severity: 'warning',
+    id: 'impersonation',
+    title: 'Request with impersonation',
+    severity: 'warning',
     select: [{ impersonated: true }],
-    why: 'Impersonation acts with another identity; the audit event names both, later events only the impersonated one.',
+    why: 'Impersonation acts with another identity; the audit event names both, later events only ' +
+      'the impersonated one.',
   },
   {
-    id: 'token-for-other-serviceaccount', title: 'Token requested for another service account', severity: 'warning',
+    id: 'token-for-other-serviceaccount',
+    title: 'Token requested for another service account',
+    severity: 'warning',
     select: [{ verbs: ['create'], resources: ['serviceaccounts'], subresources: ['token'], ...allowed }],
     test: (e) => {
       const ref = e.objectRef ?? {};
       const kind = actorKind(e.user?.username);
-      return kind !== 'node' && kind !== 'controller' && e.user?.username !== `system:serviceaccount:${ref.namespace}:${ref.name}`;
+      return (
+        kind !== 'node' &&
+        kind !== 'controller' &&
+        e.user?.username !== `system:serviceaccount:${ref.namespace}:${ref.name}`
+      );
     },
     why: "A token for a service account other than one's own borrows that account's permissions.",
   },
   {
-    id: 'admission-change', title: 'Admission webhook or policy changed', severity: 'critical',
+    id: 'admission-change',
+    title: 'Admission webhook or policy changed',
+    severity: 'critical',
     select: [{ verbs: writeVerbs, resources: admission, ...allowed }],
-    why: 'Admission webhooks see (and may change) every object written; a new or altered one can leak or tamper with everything.',
+    why: 'Admission webhooks see (and may change) every object written; a new or altered one can ' +
+      'leak or tamper with everything.',
   },
   {
-    id: 'rbac-change', title: 'RBAC changed', severity: 'warning',
+    id: 'rbac-change',
+    title: 'RBAC changed',
+    severity: 'warning',
     select: [{ verbs: writeVerbs, resources: rbac, subresources: [''], ...allowed }],
     test: (e) => !byControlPlane(e),
     why: 'Roles and bindings decide who may do what; changes outside the deployment pipeline deserve a look.',
   },
   {
-    id: 'audit-config-change', title: 'Audit configuration changed', severity: 'critical',
+    id: 'audit-config-change',
+    title: 'Audit configuration changed',
+    severity: 'critical',
     select: [
       { verbs: writeVerbs, resources: ['auditsinks'], ...allowed },
       { verbs: writeVerbs, resources: ['configmaps'], namespace: 'kube-system', ...allowed },
     ],
     test: (e) => e.objectRef?.resource === 'auditsinks' || /audit/.test(e.objectRef?.name ?? ''),
-    why: 'Whoever changes what is audited can hide what they do next. (The policy file itself is not an API object: watch it on the control-plane nodes.)',
+    why: 'Whoever changes what is audited can hide what they do next. (The policy file itself is not ' +
+      'an API object: watch it on the control-plane nodes.)',
   },
   {
-    id: 'denied-burst', title: 'Burst of denied requests', severity: 'warning',
+    id: 'denied-burst',
+    title: 'Burst of denied requests',
+    severity: 'warning',
     select: [{ minCode: 401, maxCode: 403 }],
-    test: (e) => e.responseStatus?.code !== 402 && !byControlPlane(e), burst: { count: 20, windowSeconds: 60 },
-    why: 'Twenty or more 401/403 answers to one user within a minute: a stolen credential being tried, or a tool probing what it may do.',
+    test: (e) => e.responseStatus?.code !== 402 && !byControlPlane(e),
+    burst: { count: 20, windowSeconds: 60 },
+    why: 'Twenty or more 401/403 answers to one user within a minute: a stolen credential being ' +
+      'tried, or a tool probing what it may do.',
   },
 ];

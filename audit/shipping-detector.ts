@@ -14,13 +14,24 @@ export class ShippingDetector {
 
   constructor(metrics: AuditMetrics, logger: Logger) {
     this.metrics = metrics;
-    this.detector = new FindingDetector((finding) => {
-      metrics.findings.inc({ rule: finding.rule });
-      logger.warn({
-        rule: finding.rule, severity: finding.severity, user: finding.user, first: finding.first, last: finding.last,
-        auditIDs: finding.events.map((e) => e.auditID),
-      }, `Audit finding: ${finding.title}.`);
-    }, undefined, (rule) => metrics.notJudged.inc({ rule }));
+    this.detector = new FindingDetector(
+      (finding) => {
+        metrics.findings.inc({ rule: finding.rule });
+        logger.warn(
+          {
+            rule: finding.rule,
+            severity: finding.severity,
+            user: finding.user,
+            first: finding.first,
+            last: finding.last,
+            auditIDs: finding.events.map((e) => e.auditID),
+          },
+          `Audit finding: ${finding.title}.`,
+        );
+      },
+      undefined,
+      (rule) => metrics.notJudged.inc({ rule }),
+    );
   }
 
   /** Feeds one shipped audit document (its JSON text). */

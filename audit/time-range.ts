@@ -11,15 +11,25 @@ export function parseTimeFlag(flag: string, value: string, now: Date): Date {
   }
   const time = Date.parse(value);
   if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(time)) return new Date(time);
-  throw new WatchkeeperError('usage', `${flag}: expected a duration such as 24h or 30m, or a time such as 2026-05-01T10:00:00Z, found "${value}"`);
+  throw new WatchkeeperError(
+    'usage',
+    `${flag}: expected a duration such as 24h or 30m, or a time such as 2026-05-01T10:00:00Z, found "${value}"`,
+  );
 }
 
 /** The range of --since/--until (default: the last 24 hours), checked to be non-empty. */
-export function timeRange(since: string | undefined, until: string | undefined, now = new Date()): { since: Date; until: Date } {
+export function timeRange(
+  since: string | undefined,
+  until: string | undefined,
+  now = new Date(),
+): { since: Date; until: Date } {
   const end = until === undefined ? now : parseTimeFlag('--until', until, now);
   const start = since === undefined ? new Date(end.getTime() - units.d!) : parseTimeFlag('--since', since, now);
   if (start.getTime() >= end.getTime()) {
-    throw new WatchkeeperError('usage', `--since (${start.toISOString()}) must be before --until (${end.toISOString()})`);
+    throw new WatchkeeperError(
+      'usage',
+      `--since (${start.toISOString()}) must be before --until (${end.toISOString()})`,
+    );
   }
   return { since: start, until: end };
 }

@@ -19,13 +19,20 @@ export interface HistoryQuestion {
 export async function history(source: AuditSource, q: HistoryQuestion): Promise<ActionAnswer> {
   const writes = resourceSelector(q.ref, q.namespace, { verbs: writeVerbs });
   // exec, attach and port-forward over websockets are gets; other gets are reads and left out.
-  const streams = resourceSelector(q.ref, q.namespace, { verbs: ['get'], subresources: ['exec', 'attach', 'portforward'] });
+  const streams = resourceSelector(q.ref, q.namespace, {
+    verbs: ['get'],
+    subresources: ['exec', 'attach', 'portforward'],
+  });
   const { events, stats } = await eventsInOrder(source, { since: q.since, until: q.until, any: [writes, streams] });
   const tracker = new ChangeTracker();
   const rows = events.map((event) => actionRow(event, tracker.apply(event)));
   const note = levelNote(rows.filter((r) => r.verb === 'update' || r.verb === 'patch'));
   return {
     question: `history ${q.ref.resource}/${q.ref.name}${q.namespace ? ` -n ${q.namespace}` : ''}`,
-    since: q.since.toISOString(), until: q.until.toISOString(), rows, stats, notes: note ? [note] : [],
+    since: q.since.toISOString(),
+    until: q.until.toISOString(),
+    rows,
+    stats,
+    notes: note ? [note] : [],
   };
 }

@@ -20,10 +20,17 @@ export interface SuspiciousAnswer {
  * findings and the burst windows, never the range. Elasticsearch returns events in time order,
  * the directory sink's files are read oldest first (their order is the order of shipping).
  */
-export async function suspicious(source: AuditSource, since: Date, until: Date, rules: readonly AuditRule[] = auditRules): Promise<SuspiciousAnswer> {
+export async function suspicious(
+  source: AuditSource,
+  since: Date,
+  until: Date,
+  rules: readonly AuditRule[] = auditRules,
+): Promise<SuspiciousAnswer> {
   const findings: Finding[] = [];
   const detector = new FindingDetector((f) => findings.push(f), rules);
-  const stats = await source.search({ since, until, any: rules.flatMap((r) => r.select) }, (event) => detector.observe(event));
+  const stats = await source.search({ since, until, any: rules.flatMap((r) => r.select) }, (event) =>
+    detector.observe(event),
+  );
   const notJudged = Object.fromEntries(detector.notJudged);
   const notes = Object.entries(notJudged).map(([id, n]) => {
     const rule = rules.find((r) => r.id === id)!;
@@ -31,5 +38,13 @@ export async function suspicious(source: AuditSource, since: Date, until: Date, 
   });
   const order = new Map(rules.map((r, i) => [r.id, i]));
   findings.sort((a, b) => order.get(a.rule)! - order.get(b.rule)! || a.first.localeCompare(b.first));
-  return { question: 'suspicious', since: since.toISOString(), until: until.toISOString(), findings, notJudged, stats, notes };
+  return {
+    question: 'suspicious',
+    since: since.toISOString(),
+    until: until.toISOString(),
+    findings,
+    notJudged,
+    stats,
+    notes,
+  };
 }

@@ -47,12 +47,25 @@ export async function userActivity(source: AuditSource, user: string, since: Dat
   const userGroups = new Set<string>();
   const visit = (event: AuditDocument): void => {
     const ref = event.objectRef ?? {};
-    const resource = ref.resource ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}` : (event.requestURI ?? '').split('?')[0]!;
+    const resource = ref.resource
+      ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}`
+      : (event.requestURI ?? '').split('?')[0]!;
     const key = `${event.verb}\u0000${resource}`;
     const time = event['@timestamp'] ?? event.stageTimestamp ?? '';
     let group = groups.get(key);
     if (!group) {
-      group = { verb: event.verb ?? '', resource, count: 0, failed: 0, impersonated: 0, first: time, last: time, examples: [], sourceIPs: [], userAgents: [] };
+      group = {
+        verb: event.verb ?? '',
+        resource,
+        count: 0,
+        failed: 0,
+        impersonated: 0,
+        first: time,
+        last: time,
+        examples: [],
+        sourceIPs: [],
+        userAgents: [],
+      };
       groups.set(key, group);
     }
     group.count++;
@@ -67,9 +80,18 @@ export async function userActivity(source: AuditSource, user: string, since: Dat
     for (const g of acting?.groups ?? []) userGroups.add(g);
   };
   const stats = await source.search({ since, until, any: [{ user }] }, visit);
-  const activity = [...groups.values()].sort((a, b) => b.count - a.count || a.verb.localeCompare(b.verb) || a.resource.localeCompare(b.resource));
+  const activity = [...groups.values()].sort(
+    (a, b) => b.count - a.count || a.verb.localeCompare(b.verb) || a.resource.localeCompare(b.resource),
+  );
   return {
-    question: `user ${user}`, since: since.toISOString(), until: until.toISOString(), user, groups: [...userGroups].sort(),
-    total: activity.reduce((n, g) => n + g.count, 0), activity, stats, notes: [],
+    question: `user ${user}`,
+    since: since.toISOString(),
+    until: until.toISOString(),
+    user,
+    groups: [...userGroups].sort(),
+    total: activity.reduce((n, g) => n + g.count, 0),
+    activity,
+    stats,
+    notes: [],
   };
 }

@@ -21,14 +21,18 @@ export interface WhoQuestion {
 export async function who(source: AuditSource, q: WhoQuestion): Promise<ActionAnswer> {
   const spec = verbSpec(q.verb);
   const asked = resourceSelector(q.ref, q.namespace, { verbs: spec.verbs, subresources: spec.subresources });
-  const followed = spec.changes ? [resourceSelector(q.ref, q.namespace, { verbs: writeVerbs, subresources: ['', 'scale', 'status'] })] : [];
+  const followed = spec.changes
+    ? [resourceSelector(q.ref, q.namespace, { verbs: writeVerbs, subresources: ['', 'scale', 'status'] })]
+    : [];
   const { events, stats } = await eventsInOrder(source, { since: q.since, until: q.until, any: [asked, ...followed] });
   const tracker = new ChangeTracker();
   const rows: ActionRow[] = [];
   for (const event of events) {
     const change = spec.changes ? tracker.apply(event) : undefined;
-    const scaledByWrite = q.verb === 'scale' && (event.objectRef?.subresource ?? '') === ''
-      && (change?.changes.some((c) => c.path === 'spec.replicas') ?? false);
+    const scaledByWrite =
+      q.verb === 'scale' &&
+      (event.objectRef?.subresource ?? '') === '' &&
+      (change?.changes.some((c) => c.path === 'spec.replicas') ?? false);
     if (matchesSelector(event, asked) || scaledByWrite) rows.push(actionRow(event, change));
   }
   const notes: string[] = [];
@@ -36,6 +40,10 @@ export async function who(source: AuditSource, q: WhoQuestion): Promise<ActionAn
   if (note) notes.push(note);
   return {
     question: `who ${q.verb} ${q.ref.resource}${q.ref.name ? `/${q.ref.name}` : ''}${q.namespace ? ` -n ${q.namespace}` : ''}`,
-    since: q.since.toISOString(), until: q.until.toISOString(), rows, stats, notes,
+    since: q.since.toISOString(),
+    until: q.until.toISOString(),
+    rows,
+    stats,
+    notes,
   };
 }

@@ -1,6 +1,11 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { auditTimestampField, directorySinkFiles, isAuditIndex, type AuditDocument } from '../../core/audit-documents.ts';
+import {
+  auditTimestampField,
+  directorySinkFiles,
+  isAuditIndex,
+  type AuditDocument,
+} from '../../core/audit-documents.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { matchesQuery, prefilterOf, type AuditQuery } from '../query.ts';
 import type { AuditSource, SearchStats } from '../source.ts';
@@ -17,7 +22,10 @@ interface SinkLine {
   doc?: AuditDocument;
 }
 
-/** A line's time range check: its @timestamp (found by byte search from the end, where the shipper writes it), or NaN. */
+/**
+ * A line's time range check: its @timestamp (found by byte search from the end, where the shipper writes it),
+ * or NaN.
+ */
 function lineTime(line: Buffer): number {
   const at = line.lastIndexOf(timestampKey);
   if (at < 0) return NaN;
@@ -25,7 +33,10 @@ function lineTime(line: Buffer): number {
   return end > 0 ? Date.parse(line.toString('latin1', at + timestampKey.length, end)) : NaN;
 }
 
-/** True when the line is an audit document line (`{"_index":"<prefix>-audit...`); undefined when it is not a sink line at all. */
+/**
+ * True when the line is an audit document line (`{"_index":"<prefix>-audit...`); undefined when it is not a
+ * sink line at all.
+ */
 function isAuditLine(line: Buffer): boolean | undefined {
   if (line.indexOf(indexKey) !== 0) return undefined;
   const end = line.indexOf(0x22, indexKey.length);
@@ -84,7 +95,9 @@ function bytePrefilter(query: AuditQuery): BytePrefilter | undefined {
 
 /** True when a candidate line passes a selector whose anchor it contains: one string of each of its other groups. */
 function passes(line: Buffer, hits: Set<number>, filter: BytePrefilter): boolean {
-  return filter.selectors.some((s) => s.anchors.some((a) => hits.has(a)) && s.rest.every((group) => group.some((b) => line.includes(b))));
+  return filter.selectors.some(
+    (s) => s.anchors.some((a) => hits.has(a)) && s.rest.every((group) => group.some((b) => line.includes(b))),
+  );
 }
 
 /**
@@ -113,10 +126,16 @@ export class DirectoryAuditSource implements AuditSource {
     const onLine = (line: Buffer, hits?: Set<number>): void => {
       if (filter && hits && !passes(line, hits, filter)) return;
       const audit = isAuditLine(line);
-      if (audit === undefined) { stats.unreadable++; return; }
+      if (audit === undefined) {
+        stats.unreadable++;
+        return;
+      }
       if (!audit) return;
       const time = lineTime(line);
-      if (Number.isNaN(time)) { stats.unreadable++; return; }
+      if (Number.isNaN(time)) {
+        stats.unreadable++;
+        return;
+      }
       if (time < since || time >= until) return;
       let parsed: SinkLine;
       try {
@@ -142,18 +161,32 @@ export class DirectoryAuditSource implements AuditSource {
     return stats;
   }
 
-  /** Audit documents with a timestamp in [since, until) (every line's index and time, none parsed); unreadable lines are counted too. */
-  private async countInRange(files: readonly string[], since: number, until: number, stats: SearchStats, signal?: AbortSignal): Promise<number> {
+  /**
+   * Audit documents with a timestamp in [since, until) (every line's index and time, none parsed); unreadable
+   * lines are counted too.
+   */
+  private async countInRange(
+    files: readonly string[],
+    since: number,
+    until: number,
+    stats: SearchStats,
+    signal?: AbortSignal,
+  ): Promise<number> {
     let count = 0;
     stats.unreadable = 0;
     for (const file of files) {
-      await scanFile(join(this.dir, file), undefined, (line) => {
-        const audit = isAuditLine(line);
-        if (audit === false) return;
-        const time = lineTime(line);
-        if (audit === undefined || Number.isNaN(time)) stats.unreadable++;
-        else if (time >= since && time < until) count++;
-      }, signal);
+      await scanFile(
+        join(this.dir, file),
+        undefined,
+        (line) => {
+          const audit = isAuditLine(line);
+          if (audit === false) return;
+          const time = lineTime(line);
+          if (audit === undefined || Number.isNaN(time)) stats.unreadable++;
+          else if (time >= since && time < until) count++;
+        },
+        signal,
+      );
     }
     return count;
   }
@@ -165,9 +198,13 @@ export class DirectoryAuditSource implements AuditSource {
       names = await readdir(this.dir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new WatchkeeperError('failed', code === 'ENOENT'
-        ? `the directory sink ${this.dir} does not exist: is logs.directory.path right, and has the agent shipped anything yet?`
-        : `cannot read the directory sink ${this.dir}: ${(error as Error).message}`, { cause: error });
+      throw new WatchkeeperError(
+        'failed',
+        code === 'ENOENT'
+          ? `the directory sink ${this.dir} does not exist: is logs.directory.path right, and has the agent shipped anything yet?`
+          : `cannot read the directory sink ${this.dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const { current, rotatedPrefix, suffix } = directorySinkFiles;
     const rotated = names.filter((n) => n.startsWith(rotatedPrefix) && n.endsWith(suffix)).sort();
@@ -194,8 +231,12 @@ const readBytes = 4 << 20;
  * CPU of a read stream's fresh 1 MiB chunks, measured on 185 MiB: 0.18 s against 0.32 s), so a
  * line passed to onLine is valid only until it returns.
  */
-async function scanFile(path: string, anchors: readonly Buffer[] | undefined, onLine: (line: Buffer, hits?: Set<number>) => void,
-  signal?: AbortSignal): Promise<void> {
+async function scanFile(
+  path: string,
+  anchors: readonly Buffer[] | undefined,
+  onLine: (line: Buffer, hits?: Set<number>) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const emit = (buf: Buffer, end: number): void => {
     if (anchors) {
       for (const [start, hits] of candidateLines(buf, end, anchors)) {

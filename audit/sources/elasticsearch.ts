@@ -34,7 +34,8 @@ export function selectorFilter(s: Selector): EsQuery {
     const named = s.subresources.filter((r) => r !== '');
     const either: EsQuery[] = [];
     if (named.length > 0) either.push({ terms: { 'objectRef.subresource': named } });
-    if (s.subresources.includes('')) either.push({ bool: { must_not: [{ exists: { field: 'objectRef.subresource' } }] } });
+    if (s.subresources.includes(''))
+      either.push({ bool: { must_not: [{ exists: { field: 'objectRef.subresource' } }] } });
     filter.push({ bool: { should: either, minimum_should_match: 1 } });
   }
   if (s.apiGroups !== undefined) {
@@ -47,12 +48,24 @@ export function selectorFilter(s: Selector): EsQuery {
   if (s.namespace !== undefined) filter.push({ term: { 'objectRef.namespace': s.namespace } });
   if (s.name !== undefined) filter.push({ term: { 'objectRef.name': s.name } });
   if (s.user !== undefined) {
-    filter.push({ bool: { should: [{ term: { 'user.username': s.user } }, { term: { 'impersonatedUser.username': s.user } }], minimum_should_match: 1 } });
+    filter.push({
+      bool: {
+        should: [{ term: { 'user.username': s.user } }, { term: { 'impersonatedUser.username': s.user } }],
+        minimum_should_match: 1,
+      },
+    });
   }
   if (s.group !== undefined) filter.push({ term: { 'user.groups': s.group } });
   if (s.impersonated === true) filter.push({ exists: { field: 'impersonatedUser.username' } });
   if (s.minCode !== undefined || s.maxCode !== undefined) {
-    filter.push({ range: { 'responseStatus.code': { ...(s.minCode !== undefined ? { gte: s.minCode } : {}), ...(s.maxCode !== undefined ? { lte: s.maxCode } : {}) } } });
+    filter.push({
+      range: {
+        'responseStatus.code': {
+          ...(s.minCode !== undefined ? { gte: s.minCode } : {}),
+          ...(s.maxCode !== undefined ? { lte: s.maxCode } : {}),
+        },
+      },
+    });
   }
   return { bool: { filter } };
 }
@@ -94,7 +107,11 @@ export class ElasticsearchAuditSource implements AuditSource {
       node: options.url,
       maxRetries: 2,
       requestTimeout: options.requestTimeoutSeconds * 1000,
-      ...(options.apiKey ? { auth: { apiKey: options.apiKey } } : options.username ? { auth: { username: options.username, password: options.password ?? '' } } : {}),
+      ...(options.apiKey
+        ? { auth: { apiKey: options.apiKey } }
+        : options.username
+          ? { auth: { username: options.username, password: options.password ?? '' } }
+          : {}),
       ...(options.caFile ? { tls: { ca: readFileSync(options.caFile) } } : {}),
     });
   }
@@ -104,21 +121,38 @@ export class ElasticsearchAuditSource implements AuditSource {
     const esQuery = elasticsearchQuery(query);
     const inRangeQuery = { bool: { filter: [(esQuery.bool as { filter: EsQuery[] }).filter[0]] } };
     try {
-      stats.inRange = (await this.client.count({ index: this.index, query: inRangeQuery, allow_no_indices: true, ignore_unavailable: true }, { signal })).count;
+      stats.inRange = (
+        await this.client.count(
+          { index: this.index, query: inRangeQuery, allow_no_indices: true, ignore_unavailable: true },
+          { signal },
+        )
+      ).count;
       if (stats.inRange === 0) return stats;
-      const pit = await this.client.openPointInTime({ index: this.index, keep_alive: '2m', ignore_unavailable: true }, { signal });
+      const pit = await this.client.openPointInTime(
+        { index: this.index, keep_alive: '2m', ignore_unavailable: true },
+        { signal },
+      );
       try {
         let after: (string | number)[] | undefined;
         for (;;) {
-          const page = await this.client.search<AuditDocument>({
-            pit: { id: pit.id, keep_alive: '2m' }, size: pageSize, query: esQuery, track_total_hits: false,
-            sort: [{ [auditTimestampField]: 'asc' }, { _shard_doc: 'asc' }],
-            ...(after ? { search_after: after } : {}),
-          }, { signal });
+          const page = await this.client.search<AuditDocument>(
+            {
+              pit: { id: pit.id, keep_alive: '2m' },
+              size: pageSize,
+              query: esQuery,
+              track_total_hits: false,
+              sort: [{ [auditTimestampField]: 'asc' }, { _shard_doc: 'asc' }],
+              ...(after ? { search_after: after } : {}),
+            },
+            { signal },
+          );
           const hits = page.hits.hits;
           for (const hit of hits) {
             const doc = hit._source;
-            if (!doc) { stats.unreadable++; continue; }
+            if (!doc) {
+              stats.unreadable++;
+              continue;
+            }
             if (!matchesQuery(doc, query)) continue;
             stats.matched++;
             visit(doc);
@@ -137,17 +171,28 @@ export class ElasticsearchAuditSource implements AuditSource {
 
   private explain(error: unknown): Error {
     if (error instanceof WatchkeeperError) return error;
-    if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || error instanceof errors.NoLivingConnectionsError) {
-      return new WatchkeeperError('failed', `cannot reach ${this.description}: ${error.message}; check logs.elasticsearch.url and that Elasticsearch is up`, { cause: error });
+    if (
+      error instanceof errors.ConnectionError ||
+      error instanceof errors.TimeoutError ||
+      error instanceof errors.NoLivingConnectionsError
+    ) {
+      return new WatchkeeperError(
+        'failed',
+        `cannot reach ${this.description}: ${error.message}; check logs.elasticsearch.url and that Elasticsearch is up`,
+        { cause: error },
+      );
     }
     if (error instanceof errors.ResponseError) {
       const status = error.statusCode ?? 0;
-      const reason = status === 401 || status === 403
-        ? 'the credentials were refused (logs.elasticsearch.username/password or apiKey)'
-        : `HTTP ${status}: ${error.message}`;
+      const reason =
+        status === 401 || status === 403
+          ? 'the credentials were refused (logs.elasticsearch.username/password or apiKey)'
+          : `HTTP ${status}: ${error.message}`;
       return new WatchkeeperError('failed', `${this.description} answered with an error: ${reason}`, { cause: error });
     }
-    return new WatchkeeperError('failed', `reading ${this.description} failed: ${(error as Error).message}`, { cause: error });
+    return new WatchkeeperError('failed', `reading ${this.description} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 
   async close(): Promise<void> {

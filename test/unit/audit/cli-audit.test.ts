@@ -21,10 +21,31 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 function sinkDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'wk-audit-cli-'));
   const now = Date.now();
-  writeFileSync(join(dir, 'current.ndjson'), [
-    auditEvent({ verb: 'create', user: 'alice', resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web-0', code: 403, time: new Date(now - 60_000).toISOString() }),
-    auditEvent({ verb: 'delete', user: 'bob', resource: 'pods', namespace: 'shop', name: 'web-0', time: new Date(now - 30_000).toISOString() }),
-  ].map((e) => sinkLine(e)).join(''));
+  writeFileSync(
+    join(dir, 'current.ndjson'),
+    [
+      auditEvent({
+        verb: 'create',
+        user: 'alice',
+        resource: 'pods',
+        subresource: 'exec',
+        namespace: 'shop',
+        name: 'web-0',
+        code: 403,
+        time: new Date(now - 60_000).toISOString(),
+      }),
+      auditEvent({
+        verb: 'delete',
+        user: 'bob',
+        resource: 'pods',
+        namespace: 'shop',
+        name: 'web-0',
+        time: new Date(now - 30_000).toISOString(),
+      }),
+    ]
+      .map((e) => sinkLine(e))
+      .join(''),
+  );
   return dir;
 }
 
@@ -45,27 +66,53 @@ describe('watchkeeper audit (directory sink)', () => {
 
   it('lists the denied exec attempt as a finding naming its event', async () => {
     const result = await cli(['audit', 'suspicious', '-o', 'json', ...dirFlags(sinkDir())]);
-    const answer = JSON.parse(result.stdout) as { findings: { rule: string; user: string; events: { code: number }[] }[] };
+    const answer = JSON.parse(result.stdout) as {
+      findings: { rule: string; user: string; events: { code: number }[] }[];
+    };
     expect(answer.findings.map((f) => [f.rule, f.user, f.events[0]!.code])).toEqual([['pod-exec', 'alice', 403]]);
   });
 
   it('exits 1 with a clear message when the range holds no audit events', async () => {
-    const result = await cli(['audit', 'user', 'bob', '--since', '2020-01-01T00:00:00Z', '--until', '2020-01-02T00:00:00Z', ...dirFlags(sinkDir())]);
+    const result = await cli([
+      'audit',
+      'user',
+      'bob',
+      '--since',
+      '2020-01-01T00:00:00Z',
+      '--until',
+      '2020-01-02T00:00:00Z',
+      ...dirFlags(sinkDir()),
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('No requests by bob between 2020-01-01T00:00:00.000Z and 2020-01-02T00:00:00.000Z');
-    expect(result.stderr).toContain('holds no audit events between 2020-01-01T00:00:00.000Z and 2020-01-02T00:00:00.000Z');
+    expect(result.stderr).toContain(
+      'holds no audit events between 2020-01-01T00:00:00.000Z and 2020-01-02T00:00:00.000Z',
+    );
   });
 
   it('exits 1 naming the URL (without credentials) when Elasticsearch cannot be reached', async () => {
-    const result = await cli(['audit', 'suspicious', '--set', 'logs.sink=elasticsearch', '--set', 'logs.elasticsearch.url=http://user:secret@127.0.0.1:1',
-      '--set', 'logs.elasticsearch.requestTimeoutSeconds=5']);
+    const result = await cli([
+      'audit',
+      'suspicious',
+      '--set',
+      'logs.sink=elasticsearch',
+      '--set',
+      'logs.elasticsearch.url=http://user:secret@127.0.0.1:1',
+      '--set',
+      'logs.elasticsearch.requestTimeoutSeconds=5',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach Elasticsearch at http://127.0.0.1:1 (watchkeeper-audit-*)');
     expect(result.stderr).not.toContain('secret');
   });
 
   it('exits 2 on a bad verb, resource or time', async () => {
-    for (const args of [['who', 'destroy', 'pods/x'], ['who', 'delete', 'Pods/X'], ['history', 'deployments'], ['user', 'x', '--since', 'yesterday']]) {
+    for (const args of [
+      ['who', 'destroy', 'pods/x'],
+      ['who', 'delete', 'Pods/X'],
+      ['history', 'deployments'],
+      ['user', 'x', '--since', 'yesterday'],
+    ]) {
       const result = await cli(['audit', ...args]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/unknown verb "destroy"|expected <resource>|expected a duration/);

@@ -22,22 +22,38 @@ function run(events: AuditDocument[]): { findings: Finding[]; detector: FindingD
 
 const privileged = { spec: { containers: [{ name: 'c', image: 'x', securityContext: { privileged: true } }] } };
 const plainPod = { spec: { containers: [{ name: 'c', image: 'x' }] } };
-const hostPathPod = { spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'root', hostPath: { path: '/' } }] } };
-const binding = (role: string): unknown => ({ roleRef: { kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', name: 'mallory' }] });
+const hostPathPod = {
+  spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'root', hostPath: { path: '/' } }] },
+};
+const binding = (role: string): unknown => ({
+  roleRef: { kind: 'ClusterRole', name: role },
+  subjects: [{ kind: 'User', name: 'mallory' }],
+});
 const manyGets = (user: string, n: number, step: number): AuditDocument[] =>
-  Array.from({ length: n }, (_, i) => ev({ verb: 'get', user, resource: 'secrets', namespace: 'shop', name: `s${i}`, time: at(i * step) }));
+  Array.from({ length: n }, (_, i) =>
+    ev({ verb: 'get', user, resource: 'secrets', namespace: 'shop', name: `s${i}`, time: at(i * step) }),
+  );
 const denials = (n: number, step: number): AuditDocument[] =>
-  Array.from({ length: n }, (_, i) => ev({ verb: 'list', user: 'eve', resource: 'secrets', code: 403, time: at(i * step) }));
+  Array.from({ length: n }, (_, i) =>
+    ev({ verb: 'list', user: 'eve', resource: 'secrets', code: 403, time: at(i * step) }),
+  );
 
 // Each rule: events that must give exactly one finding of it, and look-alike events that must give none.
 const cases: { rule: string; fires: AuditDocument[]; quiet: AuditDocument[] }[] = [
   {
     rule: 'secrets-listed',
     fires: [ev({ verb: 'list', resource: 'secrets', namespace: 'shop' })],
-    quiet: [ev({ verb: 'list', resource: 'secrets', code: 403 }), ev({ verb: 'watch', resource: 'secrets', user: 'system:kube-controller-manager' }),
-      ev({ verb: 'list', resource: 'configmaps' })],
+    quiet: [
+      ev({ verb: 'list', resource: 'secrets', code: 403 }),
+      ev({ verb: 'watch', resource: 'secrets', user: 'system:kube-controller-manager' }),
+      ev({ verb: 'list', resource: 'configmaps' }),
+    ],
   },
-  { rule: 'secrets-read-in-bulk', fires: manyGets('alice', 10, 5), quiet: [...manyGets('alice', 9, 5), ...manyGets('bob', 10, 10)] },
+  {
+    rule: 'secrets-read-in-bulk',
+    fires: manyGets('alice', 10, 5),
+    quiet: [...manyGets('alice', 9, 5), ...manyGets('bob', 10, 10)],
+  },
   {
     rule: 'pod-exec',
     fires: [ev({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web-0', code: 403 })],
@@ -46,8 +62,10 @@ const cases: { rule: string; fires: AuditDocument[]; quiet: AuditDocument[] }[] 
   {
     rule: 'privileged-pod',
     fires: [ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', request: privileged })],
-    quiet: [ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', request: plainPod }),
-      ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', request: privileged, code: 403 })],
+    quiet: [
+      ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', request: plainPod }),
+      ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', request: privileged, code: 403 }),
+    ],
   },
   {
     rule: 'hostpath-pod',
@@ -56,15 +74,39 @@ const cases: { rule: string; fires: AuditDocument[]; quiet: AuditDocument[] }[] 
   },
   {
     rule: 'cluster-admin-binding',
-    fires: [ev({ verb: 'create', resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'b', request: binding('cluster-admin') })],
-    quiet: [ev({ verb: 'create', resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'b', request: binding('view') }),
-      ev({ verb: 'create', resource: 'clusterrolebindings', name: 'cluster-admin', user: 'system:apiserver', request: binding('cluster-admin') })],
+    fires: [
+      ev({
+        verb: 'create',
+        resource: 'clusterrolebindings',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: 'b',
+        request: binding('cluster-admin'),
+      }),
+    ],
+    quiet: [
+      ev({
+        verb: 'create',
+        resource: 'clusterrolebindings',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: 'b',
+        request: binding('view'),
+      }),
+      ev({
+        verb: 'create',
+        resource: 'clusterrolebindings',
+        name: 'cluster-admin',
+        user: 'system:apiserver',
+        request: binding('cluster-admin'),
+      }),
+    ],
   },
   {
     rule: 'anonymous-allowed',
     fires: [ev({ verb: 'list', user: 'system:anonymous', groups: ['system:unauthenticated'], resource: 'pods' })],
-    quiet: [ev({ verb: 'get', user: 'system:anonymous', groups: ['system:unauthenticated'], uri: '/healthz' }),
-      ev({ verb: 'list', user: 'system:anonymous', groups: ['system:unauthenticated'], resource: 'pods', code: 401 })],
+    quiet: [
+      ev({ verb: 'get', user: 'system:anonymous', groups: ['system:unauthenticated'], uri: '/healthz' }),
+      ev({ verb: 'list', user: 'system:anonymous', groups: ['system:unauthenticated'], resource: 'pods', code: 401 }),
+    ],
   },
   {
     rule: 'impersonation',
@@ -73,19 +115,53 @@ const cases: { rule: string; fires: AuditDocument[]; quiet: AuditDocument[] }[] 
   },
   {
     rule: 'token-for-other-serviceaccount',
-    fires: [ev({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'deployer' })],
-    quiet: [ev({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'deployer', user: 'system:serviceaccount:shop:deployer' }),
-      ev({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'default', user: 'system:node:n1' })],
+    fires: [
+      ev({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'deployer' }),
+    ],
+    quiet: [
+      ev({
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        namespace: 'shop',
+        name: 'deployer',
+        user: 'system:serviceaccount:shop:deployer',
+      }),
+      ev({
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        namespace: 'shop',
+        name: 'default',
+        user: 'system:node:n1',
+      }),
+    ],
   },
   {
     rule: 'admission-change',
-    fires: [ev({ verb: 'patch', resource: 'mutatingwebhookconfigurations', apiGroup: 'admissionregistration.k8s.io', name: 'w' })],
+    fires: [
+      ev({
+        verb: 'patch',
+        resource: 'mutatingwebhookconfigurations',
+        apiGroup: 'admissionregistration.k8s.io',
+        name: 'w',
+      }),
+    ],
     quiet: [ev({ verb: 'get', resource: 'mutatingwebhookconfigurations', name: 'w' })],
   },
   {
     rule: 'rbac-change',
-    fires: [ev({ verb: 'delete', resource: 'roles', apiGroup: 'rbac.authorization.k8s.io', namespace: 'shop', name: 'r' })],
-    quiet: [ev({ verb: 'update', resource: 'clusterroles', name: 'admin', user: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller' })],
+    fires: [
+      ev({ verb: 'delete', resource: 'roles', apiGroup: 'rbac.authorization.k8s.io', namespace: 'shop', name: 'r' }),
+    ],
+    quiet: [
+      ev({
+        verb: 'update',
+        resource: 'clusterroles',
+        name: 'admin',
+        user: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller',
+      }),
+    ],
   },
   {
     rule: 'audit-config-change',
@@ -104,13 +180,17 @@ describe('audit detection rules', () => {
     it(`${c.rule}: fires once on its events, not on look-alikes`, () => {
       const fired = run(c.fires).findings.filter((f) => f.rule === c.rule);
       expect(fired).toHaveLength(1);
-      expect(fired[0]!.events.map((e) => e.auditID)).toEqual(expect.arrayContaining([c.fires[c.fires.length - 1]!.auditID]));
+      expect(fired[0]!.events.map((e) => e.auditID)).toEqual(
+        expect.arrayContaining([c.fires[c.fires.length - 1]!.auditID]),
+      );
       expect(run(c.quiet).findings.filter((f) => f.rule === c.rule)).toEqual([]);
     });
   }
 
   it('counts pod creations recorded at Metadata level as not judged instead of passing them', () => {
-    const { findings, detector } = run([ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', level: 'Metadata' })]);
+    const { findings, detector } = run([
+      ev({ verb: 'create', resource: 'pods', namespace: 'shop', name: 'p', level: 'Metadata' }),
+    ]);
     expect(findings).toEqual([]);
     expect(detector.notJudged.get('privileged-pod')).toBe(1);
     expect(detector.notJudged.get('hostpath-pod')).toBe(1);
