@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       ),
     },
     'user alice': {
-      name: 'grep -F + jq + sort | uniq -c',
+      name: 'grep -F + jq + sort \\| uniq -c',
       run: jq(
         '"alice"',
         'select(.doc.user.username=="alice") | [.doc.verb, .doc.objectRef.resource]',
