@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { createAuditMetrics } from '../audit/metrics.ts';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
@@ -13,6 +14,7 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   createProberMetrics(registry);
   new BackupMetrics(registry);
   createLogsMetrics(registry);
+  createAuditMetrics(registry);
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);

@@ -12,6 +12,7 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   agent: { summary: 'node agent: ship container, component and audit logs', load: async () => (await import('./commands/agent.ts')).agentCommand() },
   logs: { summary: 'debug log parsing: show what the agent would ship for a file', load: async () => (await import('./commands/logs.ts')).logsCommand() },
+  audit: { summary: 'answer audit questions: who did it, an object\'s history, a user\'s actions, suspicious activity', load: async () => (await import('./commands/audit.ts')).auditCommand() },
   prober: { summary: 'run black-box probes against the Kubernetes API (--once: one probe, a report)', load: async () => (await import('./commands/prober.ts')).proberCommand() },
   backup: { summary: 'run scheduled backups (daemon), or one now: backup etcd', load: async () => (await import('./commands/backup.ts')).backupCommand() },
   restore: { summary: 'restore a backup: restore etcd <id|latest>', load: async () => (await import('./commands/restore.ts')).restoreCommand() },
@@ -33,6 +34,7 @@ Examples:
   watchkeeper sandbox                          start a local real cluster and run every component against it
   watchkeeper config check watchkeeper.yaml    print the effective configuration or its errors
   watchkeeper prober --once                    run one black-box probe and print what broke
+  watchkeeper audit who delete pods/web-0 -n shop   who deleted that pod, when, from where
   watchkeeper backup etcd -c watchkeeper.yaml  take one etcd snapshot now
   watchkeeper backups list -o json             list the backups in storage`);
   const words = argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -50,7 +50,7 @@ export async function sandboxPlan(servers: { cluster: Cluster; s3: S3Server; dir
   return {
     config,
     modes: [
-      { name: 'agent', args: ['agent'], port: await freePort(), hint: `shipped logs in ${shipped}` },
+      { name: 'agent', args: ['agent'], port: await freePort(), hint: `shipped logs in ${shipped}; ask them: watchkeeper audit suspicious -c <config>` },
       { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
       { name: 'backup', args: ['backup'], port: await freePort(), hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)' },
     ],

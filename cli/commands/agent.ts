@@ -18,9 +18,11 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
         mode: 'agent', config,
         start: async (ctx) => {
           const { startLogAgent } = await import('../../collectors/logs/agent.ts');
+          const detecting = config.audit.detector.enabled ? (await import('../audit-shipping.ts')).auditDetectingSink(ctx.registry, ctx.logger) : undefined;
           const agent = await startLogAgent({
             config: config.logs, kubernetes: config.kubernetes, logger: ctx.logger, registry: ctx.registry,
             stopTimeoutMs: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 2000),
+            ...(detecting ? { wrapSink: detecting } : {}),
           });
           ctx.lifecycle.add({ name: 'logs', stop: () => agent.stop() });
           ctx.status.addReadiness({

@@ -36,6 +36,8 @@ export interface LogAgentOptions {
   podMetadata?: PodMetadataProvider;
   /** How long stop() may wait for the sink. */
   stopTimeoutMs?: number;
+  /** Wraps the configured sink, e.g. to observe what it acknowledged (wired by cli/). */
+  wrapSink?: (sink: LogSink) => LogSink;
 }
 
 /** A running log shipper. */
@@ -89,7 +91,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
       'The checkpoint file is unusable; it was moved aside and files are read from the configured start positions.');
   }
   const abort = new AbortController();
-  const sink: LogSink = config.sink === 'elasticsearch'
+  const configured: LogSink = config.sink === 'elasticsearch'
     ? new ElasticsearchSink({
       config: config.elasticsearch, metrics, logger,
       ...(config.deadLetter.target === 'file' ? {
@@ -102,6 +104,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
       } : {}),
     })
     : new DirectorySink(config.directory, metrics);
+  const sink = options.wrapSink ? options.wrapSink(configured) : configured;
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
   const names = new IndexNames(config.elasticsearch.indexPrefix, config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream');

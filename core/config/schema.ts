@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditSection } from '../../audit/config.ts';
 import { backupSection } from '../../backup/config.ts';
 import { logsSection } from '../../collectors/logs/config.ts';
 import { proberSection } from '../../prober/config.ts';
@@ -38,6 +39,7 @@ export const configSchema = z.strictObject({
   logs: logsSection.prefault({}),
   prober: proberSection.prefault({}),
   backup: backupSection.prefault({}),
+  audit: auditSection.prefault({}),
 });
 
 /** The effective, validated configuration. */
