@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { WatchkeeperError, describeError } from '../core/errors.ts';
 import { manifestKey, type BackupKind, type LayoutRoot } from './storage/layout.ts';
 import type { ObjectStorage } from './storage/types.ts';
+import { apiInfoSchema } from './api/manifest-info.ts';
 
 /** One stored file of a backup and the hashes that prove it intact. */
 const storedObjectSchema = z.object({
   /** What the file holds. */
-  role: z.enum(['etcd-snapshot', 'control-plane-files', 'api-objects']),
+  role: z.enum(['etcd-snapshot', 'control-plane-files', 'api-objects', 'api-index']),
   /** File name inside the backup folder (see storage/layout.ts). */
   file: z.string(),
   /** Bytes stored (after compression and encryption). */
@@ -56,6 +57,8 @@ export const manifestSchema = z.object({
   etcd: etcdInfoSchema.optional(),
   /** Control-plane files archived with the backup (paths as on the host). */
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative() })).optional(),
+  /** API backups: what was selected and what the archive holds (see backup/api/manifest-info.ts). */
+  api: apiInfoSchema.optional(),
 });
 
 /** A parsed manifest. */

@@ -6,6 +6,7 @@ import { backupContext } from '../../backup/context.ts';
 import { byteProgress } from '../../backup/progress.ts';
 import { restoreEtcd } from '../../backup/restore/etcd.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+import { restoreApiCommand } from './restore-api.ts';
 
 interface RestoreOptions extends ConfigOptions {
   dataDir: string;
@@ -21,7 +22,7 @@ interface RestoreOptions extends ConfigOptions {
 
 /** `watchkeeper restore etcd <id|latest>`: verified download, then etcdutl snapshot restore. */
 export function restoreCommand(): Command {
-  const restore = new Command('restore').description('restore a backup (restore etcd <id|latest>)');
+  const restore = new Command('restore').description('restore a backup (restore etcd <id|latest>, restore api <id|latest>)');
   restore.addCommand(withConfigOptions(new Command('etcd'))
     .description('download an etcd backup, verify every hash, decrypt, decompress and run etcdutl snapshot restore into a new data dir')
     .argument('<backup>', 'backup id, or latest')
@@ -63,5 +64,5 @@ Exit codes: 0 restored, 1 failed (nothing is left in --data-dir), 2 bad usage or
         ctx.storage.close?.();
       }
     }));
-  return restore;
+  return restore.addCommand(restoreApiCommand());
 }
