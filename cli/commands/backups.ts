@@ -13,6 +13,8 @@ import type { RetentionPolicy } from '../../backup/retention.ts';
 import { backupKinds, type BackupKind } from '../../backup/storage/layout.ts';
 import { verifyBackup } from '../../backup/verify.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+import { formatApiManifest } from '../../backup/api/describe.ts';
+import { backupsDiffCommand, backupsShowCommand } from './backups-api.ts';
 
 interface CommonOptions extends ConfigOptions {
   output: string;
@@ -32,7 +34,7 @@ function common(command: Command): Command {
 
 /** `watchkeeper backups list|describe|verify|prune`. */
 export function backupsCommand(): Command {
-  const backups = new Command('backups').description('list, describe, verify and prune the backups in storage');
+  const backups = new Command('backups').description('list, describe, verify, prune the backups in storage; show and diff API backups');
 
   backups.addCommand(common(new Command('list'))
     .description('list the backups in storage (those whose manifest exists), oldest first')
@@ -58,7 +60,7 @@ export function backupsCommand(): Command {
         const kind = kindOf(options.kind);
         const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name);
         const manifest = await readManifest(ctx.storage, ctx.root, kind, entry.id);
-        process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifest(manifest));
+        process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : kind === 'api' ? formatApiManifest(manifest) : formatManifest(manifest));
       });
     }));
 
@@ -132,5 +134,5 @@ The newest backup is never deleted; a policy that keeps nothing is refused.`)
         process.stdout.write(format === 'json' ? `${JSON.stringify(pruneJson(result, options.dryRun === true), null, 2)}\n` : formatPrune(result, options.dryRun === true));
       });
     }));
-  return backups;
+  return backups.addCommand(backupsShowCommand()).addCommand(backupsDiffCommand());
 }
