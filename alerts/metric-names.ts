@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { ApiBackupMetrics } from '../backup/api/metrics.ts';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
@@ -12,6 +13,7 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   const registry = new Registry();
   createProberMetrics(registry);
   new BackupMetrics(registry);
+  new ApiBackupMetrics(registry);
   createLogsMetrics(registry);
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
