@@ -73,10 +73,6 @@ export async function runApiBackup(options: ApiBackupOptions): Promise<Manifest>
   const namespaced = candidates.filter((r) => r.namespaced);
   const clusterWide = candidates.filter((r) => !r.namespaced && !referencedKinds.has(qualifiedName(r)));
   const referencedTargets = candidates.filter((r) => !r.namespaced && referencedKinds.has(qualifiedName(r)));
-  const secretsListed = namespaced.some((r) => r.group === '' && r.resource === 'secrets');
-  if (secretsListed && !options.encryptionKey) {
-    log.warn('SECRETS ARE INCLUDED IN THIS API BACKUP WITHOUT ENCRYPTION: anyone who can read the storage can read them. Enable backup.encryption, or exclude secrets (excludeResources: [secrets]).');
-  }
 
   const writer = new ApiArchiveWriter({ storage: options.storage, root: options.root, id, compression: api.compression, encryptionKey: options.encryptionKey, mtime: startedAt, signal, logger: log });
   const references = new References();
@@ -101,6 +97,12 @@ export async function runApiBackup(options: ApiBackupOptions): Promise<Manifest>
               object.apiVersion = apiVersionOf(resource);
               object.kind = resource.kind;
               await writer.add(path, Buffer.from(JSON.stringify(object)));
+              if (!secretsIncluded && resource.group === '' && resource.resource === 'secrets') {
+                secretsIncluded = true;
+                if (!options.encryptionKey) {
+                  log.warn('SECRETS ARE INCLUDED IN THIS API BACKUP WITHOUT ENCRYPTION: anyone who can read the storage can read them. Enable backup.encryption, or exclude secrets (excludeResources: [secrets]).');
+                }
+              }
               info.count++;
               if (ns !== undefined) info.namespaces[ns] = (info.namespaces[ns] ?? 0) + 1;
               references.collect(resource, object, selection.spec.clusterResources);
@@ -125,7 +127,6 @@ export async function runApiBackup(options: ApiBackupOptions): Promise<Manifest>
         observer?.onError?.(error instanceof KubeApiError ? `list_${error.reason.toLowerCase()}` : 'list_failed');
         throw new WatchkeeperError('failed', `listing ${qualifiedName(resource)} failed: ${describeError(error)}`, { cause: error });
       }
-      if (resource.group === '' && resource.resource === 'secrets' && info.count > 0) secretsIncluded = true;
       observer?.onObjects?.(qualifiedName(resource), info.count);
       infos.push(info);
     };
