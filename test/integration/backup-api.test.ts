@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
+import { listBackups } from '../../backup/catalog.ts';
+import { backupContext } from '../../backup/context.ts';
+import { startBackupDaemon } from '../../backup/daemon.ts';
+import { readManifest } from '../../backup/manifest.ts';
+import { validateConfig } from '../../core/config/load.ts';
+import { Lifecycle } from '../../core/lifecycle.ts';
 import { resolveKubeAccess } from '../../core/kube/access.ts';
 import { KubeClient } from '../../core/kube/client.ts';
 import { isStatus } from '../../core/kube/errors.ts';
@@ -192,6 +200,32 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     expect(described.stdout).toMatch(/deployments\.apps\s+shop-a\s+1/);
     const shown = json<KubeObject>(await cli(config, ['backups', 'show', backupId, 'configmaps/cfg', '-n', 'shop-a']));
     expect(shown.data).toEqual({ color: 'blue' });
+  }, 120_000);
+
+  it('runs kind: api schedules in the leader-elected daemon, with per-resource metrics', async () => {
+    const daemonConfig = validateConfig({
+      cluster: { name: 'api-daemon' },
+      backup: {
+        storage: { type: 'directory', directory: join(dir, 'daemon-store') },
+        // Yearly cron: only the catch-up run at leadership fires within the test.
+        schedules: [{ name: 'api-yearly', kind: 'api', cron: '0 0 1 1 *', catchUp: true, api: { selectors: ['app=shop'], includeResources: ['configmaps', 'deployments.apps'] } }],
+        leaderElection: { namespace: 'default', leaseName: 'wk-api-backup-it', leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
+      },
+    }, 'test');
+    const registry = new Registry();
+    const logger = pino({ level: 'silent' });
+    const context = await backupContext(daemonConfig);
+    const daemon = await startBackupDaemon({ config: daemonConfig, logger, registry, lifecycle: new Lifecycle({ logger, stopTimeoutMs: 10_000 }) }, { context, kubeClient: admin, identity: 'api-it' });
+    try {
+      const [entry] = await eventually(() => listBackups(context.storage, context.root, 'api'), (l) => l.length === 1, 'one scheduled API backup');
+      expect(entry!.name).toBe('api-yearly');
+      const manifest = await readManifest(context.storage, context.root, 'api', entry!.id);
+      expect(manifest.api?.resources.map((r) => [r.resource, r.count])).toEqual([['configmaps', 2], ['deployments', 1]]);
+      const metrics = await eventually(() => registry.metrics(), (m) => m.includes('watchkeeper_backup_runs_total{name="api-yearly",kind="api",result="success"} 1'), 'success counted');
+      expect(metrics).toContain('watchkeeper_backup_api_objects{name="api-yearly",resource="configmaps"} 2');
+    } finally {
+      await daemon.stop();
+    }
   }, 120_000);
 
   it('dry run reports what would happen and writes nothing (checked with a watch)', async () => {
