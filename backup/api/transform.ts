@@ -23,7 +23,7 @@ const jobControllerLabels = ['controller-uid', 'batch.kubernetes.io/controller-u
  * (uid, resourceVersion, generation, creationTimestamp, selfLink, deletion fields, managedFields,
  * status), drops ownerReferences to objects this restore does not recreate (and points the others
  * at the new uids), moves it to its mapped namespace (with the references Kubernetes defines:
- * binding subjects, a PV's claimRef), lets the cluster allocate Service IPs and Job selectors
+ * binding subjects, a PV's claimRef), lets a PVC bind again to its PV, lets the cluster allocate Service IPs and Job selectors
  * again, and labels it with the backup and restore ids. Returns a new object; the input is not changed.
  */
 export function prepareForRestore(ref: { group: string; resource: string }, input: KubeObject, options: TransformOptions): { object: KubeObject; droppedOwners: number } {
@@ -59,6 +59,12 @@ export function prepareForRestore(ref: { group: string; resource: string }, inpu
     delete claimRef.uid;
     delete claimRef.resourceVersion;
     if (typeof claimRef.namespace === 'string') claimRef.namespace = mapNs(claimRef.namespace);
+  }
+  if (kind === 'persistentvolumeclaims' && meta.annotations) {
+    // Without bind-completed the PV controller treats the claim as pre-bound to spec.volumeName and
+    // binds both (setting the PV's claimRef to the new uid); with it, it would find the PV's claimRef
+    // without that uid and mark the claim Lost.
+    delete meta.annotations['pv.kubernetes.io/bind-completed'];
   }
   if (kind === 'services' && spec && spec.clusterIP !== 'None') {
     delete spec.clusterIP;

@@ -62,6 +62,11 @@ describe('prepareForRestore', () => {
     expect(binding.droppedOwners).toBe(1);
     const pv = prepareForRestore({ group: '', resource: 'persistentvolumes' }, { metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'prod', name: 'data', uid: 'old', resourceVersion: '9' } } }, options);
     expect(pv.object.spec).toEqual({ claimRef: { namespace: 'prod-restored', name: 'data' } });
+    const pvc = prepareForRestore({ group: '', resource: 'persistentvolumeclaims' }, {
+      metadata: { name: 'data', namespace: 'prod', annotations: { 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' } }, spec: { volumeName: 'pv1' },
+    }, options);
+    expect(pvc.object.metadata.annotations).toEqual({ 'pv.kubernetes.io/bound-by-controller': 'yes' });
+    expect(pvc.object.spec).toEqual({ volumeName: 'pv1' });
     const ns = prepareForRestore({ group: '', resource: 'namespaces' }, { metadata: { name: 'prod' } }, options);
     expect(ns.object.metadata.name).toBe('prod-restored');
   });
