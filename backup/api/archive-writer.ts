@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
-import tar from 'tar-stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { describeError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { StoredObject } from '../manifest.ts';
@@ -11,7 +10,9 @@ import { compressor, type Compression } from '../stream/compression.ts';
 import { EncryptStream, encryptionAlgorithm, keyId } from '../stream/encryption.ts';
 import { GcPacer } from '../stream/gc-pacer.ts';
 import { HashMeter } from '../stream/meter.ts';
+import { Rechunk } from '../stream/rechunk.ts';
 import { streamToStorage } from '../stream/store.ts';
+import { tarEnd, tarFileHeader, tarPadding } from './tar-format.ts';
 
 /** One line of the index: an archived object, in archive order. */
 export interface IndexLine {
@@ -47,16 +48,16 @@ interface Upload {
  * (`resources.tar[.zst][.enc]`) and the index (`objects-index.jsonl...`: path, sha256 and size of
  * each entry, in the same order, so a restore checks both in one pass with constant memory).
  * Both go compress -> encrypt -> sha256 -> storage (multipart), exactly as part 1's files do.
- * Entries are written one at a time; concurrent callers of {@link add} wait their turn, which is
- * also the backpressure that keeps memory flat.
+ * Each entry is written whole and at once (header, body, padding, index line), so concurrent
+ * callers never interleave; a caller waits when either stream is full, which is the backpressure
+ * that keeps memory flat.
  */
 export class ApiArchiveWriter {
   private readonly options: ArchiveWriterOptions;
-  private readonly pack = tar.pack();
-  private readonly index = new PassThrough();
+  private readonly tar = new PassThrough({ highWaterMark: 256 * 1024 });
+  private readonly index = new PassThrough({ highWaterMark: 64 * 1024 });
   private readonly archive: Upload;
   private readonly indexUpload: Upload;
-  private turn: Promise<void> = Promise.resolve();
   private readonly failure: Promise<never>;
   /** Objects written so far. */
   entries = 0;
@@ -64,25 +65,28 @@ export class ApiArchiveWriter {
   constructor(options: ArchiveWriterOptions) {
     this.options = options;
     const encrypted = options.encryptionKey !== undefined;
-    // tar-stream makes streamx streams; Node's pipeline wants a Node stream.
-    this.archive = this.upload(apiArchiveFile(options.compression, encrypted), Readable.from(this.pack));
+    this.archive = this.upload(apiArchiveFile(options.compression, encrypted), this.tar);
     this.indexUpload = this.upload(apiIndexFile(options.compression, encrypted), this.index);
     this.failure = Promise.race([this.archive.done, this.indexUpload.done]).then(() => new Promise<never>(() => undefined));
     // Either upload failing ends every wait below; the rejection is observed by finish() or abort().
     this.failure.catch(() => undefined);
   }
 
-  /** Adds one object (its JSON bytes) under `path`; resolves once it is in both streams. */
-  add(path: string, body: Buffer): Promise<void> {
-    const write = this.turn.then(() => this.write(path, body));
-    this.turn = write.catch(() => undefined);
-    return write;
+  /** Adds one object (its JSON bytes) under `path`; resolves when both streams can take more. */
+  async add(path: string, body: Buffer): Promise<void> {
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const line: IndexLine = { path, sha256, size: body.length };
+    const tarReady = [this.tar.write(tarFileHeader(path, body.length, this.options.mtime)), this.tar.write(body), this.tar.write(tarPadding(body.length))].every(Boolean);
+    const indexReady = this.index.write(`${JSON.stringify(line)}\n`);
+    this.entries++;
+    if (!tarReady || !indexReady) {
+      await Promise.race([Promise.all([tarReady ? undefined : once(this.tar, 'drain'), indexReady ? undefined : once(this.index, 'drain')]), this.failure]);
+    }
   }
 
   /** Ends both streams and waits for both uploads; returns the manifest records of the two files. */
   async finish(): Promise<StoredObject[]> {
-    await this.turn;
-    this.pack.finalize();
+    this.tar.end(tarEnd());
     this.index.end();
     await Promise.all([this.archive.done, this.indexUpload.done]);
     const encryption = this.options.encryptionKey ? { algorithm: encryptionAlgorithm, keyId: keyId(this.options.encryptionKey) } : null;
@@ -95,7 +99,7 @@ export class ApiArchiveWriter {
 
   /** Stops both uploads and deletes whatever was stored (best effort, logged). */
   async abort(reason: Error): Promise<void> {
-    this.pack.destroy(reason);
+    this.tar.destroy(reason);
     this.index.destroy(reason);
     await Promise.allSettled([this.archive.done, this.indexUpload.done]);
     for (const key of [this.archive.key, this.indexUpload.key]) {
@@ -103,23 +107,14 @@ export class ApiArchiveWriter {
     }
   }
 
-  private async write(path: string, body: Buffer): Promise<void> {
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    const written = new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name: path, size: body.length, mode: 0o644, mtime: this.options.mtime, type: 'file' }, body, (error) => (error ? reject(error) : resolve()));
-    });
-    const line: IndexLine = { path, sha256, size: body.length };
-    const indexReady = this.index.write(`${JSON.stringify(line)}\n`) ? Promise.resolve() : once(this.index, 'drain').then(() => undefined);
-    await Promise.race([Promise.all([written, indexReady]), this.failure]);
-    this.entries++;
-  }
-
   private upload(file: string, source: Readable): Upload {
     const { storage, root, id, compression, encryptionKey, signal } = this.options;
     const key = objectKey(root, 'api', id, file);
     const content = new HashMeter();
     const stored = new HashMeter();
-    const stages = [content, new GcPacer(), compressor(compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), stored];
+    // Tar entries arrive as ~1 KiB chunks: joined first, zstd costs one thread-pool round trip per
+    // 1 MiB instead of per object (564 ms of 6.5 s CPU for 10,000 objects before, measured with --cpu-prof).
+    const stages = [content, new Rechunk(), new GcPacer(), compressor(compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), stored];
     const done = streamToStorage(storage, key, source, stages, { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
     done.catch(() => undefined);
     return { file, key, content, stored, done };

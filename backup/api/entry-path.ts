@@ -34,7 +34,7 @@ export function entryPath(ref: EntryRef): string {
 export function parseEntryPath(path: string): EntryRef {
   const parts = path.split('/');
   const fail = (): never => { throw new WatchkeeperError('integrity', `the archive holds an entry outside the object layout: "${path.slice(0, 200)}"`); };
-  if (parts[0] !== 'resources' || !parts.every(isSafeSegment)) fail();
+  if (parts[0] !== 'resources' || !parts.slice(0, -1).every(isSafeSegment)) fail();
   const last = parts[parts.length - 1]!;
   if (!last.endsWith('.json')) fail();
   const name = last.slice(0, -'.json'.length);

@@ -73,6 +73,27 @@ describe('API backup archive: writer and verifying reader', () => {
     await expect(readVerifiedArchive({ storage, root, manifest, key: randomBytes(32), workDir: dir, onObject: () => undefined })).rejects.toThrow('wrong decryption key');
   });
 
+  it('stores paths of any length Kubernetes allows (ustar prefix, pax records) and tar-stream reads them back', async () => {
+    const writer = new ApiArchiveWriter({ storage, root, id, compression: 'none', mtime: new Date('2026-04-25T10:15:00Z'), logger });
+    const paths = [
+      'resources/core/v1/configmaps/namespaces/a/b.json',
+      `resources/core/v1/configmaps/namespaces/${'n'.repeat(63)}/${'c'.repeat(80)}.json`,
+      `resources/${'g'.repeat(60)}.example.com/v1/${'r'.repeat(63)}/namespaces/${'n'.repeat(63)}/${'x'.repeat(253)}.json`,
+      `resources/rbac.authorization.k8s.io/v1/clusterroles/cluster/system:${'y'.repeat(200)}.json`,
+    ];
+    for (const [i, p] of paths.entries()) await writer.add(p, Buffer.from(`{"i":${i}}`));
+    const manifest = manifestOf(await writer.finish(), paths.length);
+    const read: string[] = [];
+    await readVerifiedArchive({ storage, root, manifest, key: undefined, workDir: dir, onObject: (ref, body) => { read.push(`${ref.name.slice(0, 3)}:${body.toString()}`); } });
+    expect(read).toEqual(['b:{"i":0}', 'ccc:{"i":1}', 'xxx:{"i":2}', 'sys:{"i":3}']);
+    const extract = tar.extract();
+    const names: string[] = [];
+    const done = (async () => { for await (const entry of extract) { names.push(entry.header.name); entry.resume(); } })();
+    extract.end(await readFile(path.join(dir, 'store', objectKey(root, 'api', id, 'resources.tar'))));
+    await done;
+    expect(names).toEqual(paths);
+  });
+
   it('refuses a plaintext backup when a key is configured', async () => {
     const writer = new ApiArchiveWriter({ storage, root, id, compression: 'gzip', mtime: new Date(), logger });
     await writer.add('resources/core/v1/configmaps/namespaces/a/b.json', Buffer.from('{}'));
