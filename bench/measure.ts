@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Wall time and peak resident memory of one child process. */
-export interface Measured { seconds: number; peakRssMiB: number; stdout: string }
+export interface Measured { seconds: number; peakRssMiB: number; stdout: string; cpuSeconds: number }
 
-/** Runs a command, polling /proc/<pid>/status for VmHWM (peak resident set) until it exits. */
+/**
+ * Runs a command, polling /proc/<pid> every 50 ms for VmHWM (peak resident set) and CPU time
+ * (user + system, so at most the last 50 ms are missed) until it exits.
+ */
 export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -13,10 +16,14 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
     let stdout = '';
     let stderr = '';
     let peakKiB = 0;
+    let cpuTicks = 0;
     const sample = (): void => {
       try {
         const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+        // utime and stime (fields 14 and 15, clock ticks of 10 ms), after the parenthesised command name.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
       } catch { /* the process has exited */ }
     };
     const timer = setInterval(sample, 50);
@@ -27,7 +34,7 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
       clearInterval(timer);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) reject(new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve({ seconds, peakRssMiB: peakKiB / 1024, stdout });
+      else resolve({ seconds, peakRssMiB: peakKiB / 1024, stdout, cpuSeconds: cpuTicks / 100 });
     });
   });
 }

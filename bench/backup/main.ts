@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       await rm(snapshotFile, { force: true });
       runs.save.push(save);
       runs.upload.push(upload);
-      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '' });
+      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '', cpuSeconds: save.cpuSeconds + upload.cpuSeconds });
       // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
       runs.slim.push(await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env));
       runs.wk.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env));
