@@ -23,6 +23,13 @@ export interface ReadArchiveOptions {
   manifest: Manifest;
   /** The configured key: required for encrypted backups; when set, a plaintext backup is refused. */
   key: Buffer | undefined;
+  /**
+   * With a key, still read a backup whose objects are plaintext or in the old WKBKENC1 format (the
+   * caller read an unauthenticated manifest on purpose, e.g. `--allow-unauthenticated`).
+   */
+  allowUnauthenticated?: boolean | undefined;
+  /** Aborts the downloads (SIGINT): the call rejects and the index file is removed. */
+  signal?: AbortSignal | undefined;
   /** Private directory for the downloaded index (removed afterwards). */
   workDir: string;
   /** Called with each object, in archive order, after its own sha256 matched the index. */
@@ -42,12 +49,14 @@ export async function readVerifiedArchive(options: ReadArchiveOptions): Promise<
   const { manifest } = options;
   const archive = storedObject(manifest, 'api-objects');
   const index = storedObject(manifest, 'api-index');
-  if (options.key !== undefined && (archive.encryption === null || index.encryption === null)) {
+  const allowUnauthenticated = options.allowUnauthenticated === true;
+  if (options.key !== undefined && !allowUnauthenticated && (archive.encryption === null || index.encryption === null)) {
     throw new WatchkeeperError('integrity', `backup ${manifest.id} is not encrypted but an encryption key is configured: refusing a plaintext backup (it may have been substituted)`);
   }
   const indexFile = path.join(options.workDir, 'objects-index.jsonl');
   try {
-    await fetchVerified({ storage: options.storage, root: options.root, manifest, object: index, key: options.key }, createWriteStream(indexFile, { mode: 0o600 }));
+    const fetchOptions = { storage: options.storage, root: options.root, manifest, key: options.key, allowUnauthenticated, signal: options.signal };
+    await fetchVerified({ ...fetchOptions, object: index }, createWriteStream(indexFile, { flags: 'wx', mode: 0o600 }));
     const lines = createInterface({ input: createReadStream(indexFile), crlfDelay: Infinity })[Symbol.asyncIterator]();
     let objects = 0;
     const sink = new TarEntrySink(async (header, body) => {
@@ -62,7 +71,7 @@ export async function readVerifiedArchive(options: ReadArchiveOptions): Promise<
       objects++;
       await options.onObject(ref, body);
     });
-    await fetchVerified({ storage: options.storage, root: options.root, manifest, object: archive, key: options.key, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, sink);
+    await fetchVerified({ ...fetchOptions, object: archive, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, sink);
     if (!(await lines.next()).done) throw new WatchkeeperError('integrity', `backup ${manifest.id}: the index lists objects the archive does not hold`);
     if (manifest.api && objects !== manifest.api.objectCount) {
       throw new WatchkeeperError('integrity', `backup ${manifest.id}: the archive holds ${objects} objects, the manifest says ${manifest.api.objectCount}`);

@@ -7,7 +7,7 @@ import type { StoredObject } from '../manifest.ts';
 import { apiArchiveFile, apiIndexFile, objectKey, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { compressor, type Compression } from '../stream/compression.ts';
-import { EncryptStream, encryptionAlgorithm, keyId } from '../stream/encryption.ts';
+import { EncryptStream, encryptionAlgorithm, encryptionContext, keyId } from '../stream/encryption.ts';
 import { GcPacer } from '../stream/gc-pacer.ts';
 import { HashMeter } from '../stream/meter.ts';
 import { Rechunk } from '../stream/rechunk.ts';
@@ -47,7 +47,8 @@ interface Upload {
  * Streams objects into the two stored files of an API backup as they arrive: the tar archive
  * (`resources.tar[.zst][.enc]`) and the index (`objects-index.jsonl...`: path, sha256 and size of
  * each entry, in the same order, so a restore checks both in one pass with constant memory).
- * Both go compress -> encrypt -> sha256 -> storage (multipart), exactly as part 1's files do.
+ * Both go compress -> encrypt (bound to cluster, id and role) -> sha256 -> storage (multipart), exactly as
+ * part 1's files do.
  * Each entry is written whole and at once (header, body, padding, index line), so concurrent
  * callers never interleave; a caller waits when either stream is full, which is the backpressure
  * that keeps memory flat.
@@ -65,8 +66,8 @@ export class ApiArchiveWriter {
   constructor(options: ArchiveWriterOptions) {
     this.options = options;
     const encrypted = options.encryptionKey !== undefined;
-    this.archive = this.upload(apiArchiveFile(options.compression, encrypted), this.tar);
-    this.indexUpload = this.upload(apiIndexFile(options.compression, encrypted), this.index);
+    this.archive = this.upload('api-objects', apiArchiveFile(options.compression, encrypted), this.tar);
+    this.indexUpload = this.upload('api-index', apiIndexFile(options.compression, encrypted), this.index);
     this.failure = Promise.race([this.archive.done, this.indexUpload.done]).then(() => new Promise<never>(() => undefined));
     // Either upload failing ends every wait below; the rejection is observed by finish() or abort().
     this.failure.catch(() => undefined);
@@ -107,14 +108,16 @@ export class ApiArchiveWriter {
     }
   }
 
-  private upload(file: string, source: Readable): Upload {
+  private upload(role: 'api-objects' | 'api-index', file: string, source: Readable): Upload {
     const { storage, root, id, compression, encryptionKey, signal } = this.options;
+    // Bound to cluster, backup id and role: a stored file copied into another backup or role does not decrypt.
+    const encrypt = encryptionKey ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'api', id, role))] : [];
     const key = objectKey(root, 'api', id, file);
     const content = new HashMeter();
     const stored = new HashMeter();
     // Tar entries arrive as ~1 KiB chunks: joined first, zstd costs one thread-pool round trip per
     // 1 MiB instead of per object (564 ms of 6.5 s CPU for 10,000 objects before, measured with --cpu-prof).
-    const stages = [content, new Rechunk(), new GcPacer(), compressor(compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), stored];
+    const stages = [content, new Rechunk(), new GcPacer(), compressor(compression), ...encrypt, stored];
     const done = streamToStorage(storage, key, source, stages, { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
     done.catch(() => undefined);
     return { file, key, content, stored, done };

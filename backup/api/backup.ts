@@ -7,7 +7,7 @@ import { resourcePath } from '../../core/kube/paths.ts';
 import type { KubeObject } from '../../core/kube/types.ts';
 import { withRetry } from '../../core/retry.ts';
 import { buildInfo } from '../../core/version.ts';
-import { writeManifest, type Manifest } from '../manifest.ts';
+import { manifestFormatVersion, writeManifest, type Manifest } from '../manifest.ts';
 import { newBackupId, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { ApiArchiveWriter } from './archive-writer.ts';
@@ -143,7 +143,7 @@ export async function runApiBackup(options: ApiBackupOptions): Promise<Manifest>
     const objects = await writer.finish();
     infos.sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource));
     const manifest: Manifest = {
-      formatVersion: 1, id, name: options.name, kind: 'api', cluster: options.root.cluster,
+      formatVersion: manifestFormatVersion, id, name: options.name, kind: 'api', cluster: options.root.cluster,
       startedAt: startedAt.toISOString(), completedAt: now().toISOString(), watchkeeperVersion: buildInfo.version, objects,
       api: {
         clusterVersion, serverTime, selection: selection.spec, objectCount: infos.reduce((n, i) => n + i.count, 0),
@@ -151,9 +151,10 @@ export async function runApiBackup(options: ApiBackupOptions): Promise<Manifest>
       },
     };
     if (signal?.aborted) throw abortedError(signal);
-    await writeManifest(options.storage, options.root, manifest);
+    // With encryption the manifest is authenticated by the same key: restores refuse anything else.
+    const written = await writeManifest(options.storage, options.root, manifest, options.encryptionKey);
     log.info({ objects: manifest.api!.objectCount, bytes: objects.reduce((n, o) => n + o.size, 0), missing: missing.length }, 'API backup stored.');
-    return manifest;
+    return written;
   } catch (error) {
     await writer.abort(error instanceof Error ? error : new Error(String(error)));
     throw signal?.aborted ? abortedError(signal, error) : error;

@@ -10,6 +10,7 @@ import { resourcePath } from '../../core/kube/paths.ts';
 import type { KubeObject } from '../../core/kube/types.ts';
 import { sleep } from '../../core/retry.ts';
 import type { Manifest } from '../manifest.ts';
+import { originOf } from '../origin.ts';
 import { newBackupId, objectKey, restoreReportFile, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { checkAccess, type NeededAccess } from './access-review.ts';
@@ -45,8 +46,13 @@ export interface ApiRestoreOptions {
   storage: ObjectStorage;
   root: LayoutRoot;
   client: KubeClient;
+  /** Read with the key (readManifest): with a key, authenticated unless `allowUnauthenticated`. */
   manifest: Manifest;
   key: Buffer | undefined;
+  /** With a key, still restore a backup whose manifest is not authenticated; said in the warnings. */
+  allowUnauthenticated?: boolean | undefined;
+  /** Aborts the restore (SIGINT/SIGTERM): no further object is written and the work files are removed. */
+  signal?: AbortSignal | undefined;
   filters: RestoreFilters;
   namespaceMap: ReadonlyMap<string, string>;
   existing: ExistingPolicy;
@@ -72,6 +78,10 @@ export interface ApiRestoreResult {
   report: RestoreReport;
   /** Where the report was stored beside the backup. */
   reportKey: string;
+  /** Whether the manifest was authenticated with the configured key (see backup/origin.ts). */
+  originVerified: boolean;
+  /** What the user must know, e.g. that the backup's origin cannot be verified. */
+  warnings: string[];
   /** Removes the local work files. */
   dispose(): Promise<void>;
 }
@@ -96,6 +106,14 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
   const names = options.filters.names.length > 0 ? picomatch(options.filters.names, { dot: true }) : undefined;
   const namespaceFiltered = options.filters.includeNamespaces.length > 0 || options.filters.excludeNamespaces.length > 0 || options.filters.selectors.length > 0;
   const log = logger.child({ restore: restoreId, backup: manifest.id });
+  if (options.key !== undefined && manifest.authentication === undefined && options.allowUnauthenticated !== true) {
+    throw new WatchkeeperError('integrity', `backup ${manifest.id} is not authenticated: refused while a backup key is configured`);
+  }
+  const { originVerified, warnings } = originOf(manifest, options.key, options.storage.location);
+  for (const warning of warnings) log.warn(warning);
+  const { signal } = options;
+  throwIfAborted(signal);
+  // mkdtemp makes the directory 0700; the files in it (index, spool, report) are 0600.
   const work = await mkdtemp(path.join(options.workDir ?? tmpdir(), 'watchkeeper-restore-'));
   const dispose = (): Promise<void> => rm(work, { recursive: true, force: true });
   try {
@@ -110,6 +128,7 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
     // 1. Verify everything; plan while reading (filters, levels), writing only to the private spool.
     await readVerifiedArchive({
       storage: options.storage, root: options.root, manifest, key: options.key, workDir: work,
+      allowUnauthenticated: options.allowUnauthenticated, signal,
       onProgress: (bytes, total) => options.onProgress?.('verify', bytes, total),
       onObject: async (ref, body) => {
         const object = parseObject(ref, body, manifest.id);
@@ -137,6 +156,7 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
     log.info({ objects: total }, 'Backup verified; restore planned.');
 
     // 2. Permissions, before any write.
+    throwIfAborted(signal);
     await checkAccess(client, await neededAccess(spool, options, mapNs, crdNames.size > 0, targetNamespaces));
 
     // 3. Apply level by level.
@@ -151,6 +171,7 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
     for (let level = 0; level < restoreLevels.length; level++) {
       const crdsWritten: string[] = [];
       await inParallel(spool.read(level), options.concurrency, async (item) => {
+        throwIfAborted(signal);
         const row = await restoreOne(item, { ...options, restoreId, uids, newUids, crdNames, namespacesInRestore, mapNs });
         if (row.result !== 'failed' && qualifiedName(item.ref) === 'customresourcedefinitions.apiextensions.k8s.io') crdsWritten.push(item.ref.name);
         await record(row);
@@ -185,11 +206,19 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
     }
     options.metrics?.restoreDuration.set((now().getTime() - startedAt.getTime()) / 1000);
     log.info({ ...summary.counts, dryRun: options.dryRun }, 'Restore finished.');
-    return { summary, report, reportKey, dispose };
+    return { summary, report, reportKey, originVerified, warnings, dispose };
   } catch (error) {
     await dispose();
+    if (signal?.aborted) {
+      throw new WatchkeeperError('failed', `the restore was interrupted; its work files (decrypted objects) in ${work} were removed`
+        + ' (objects written before the interrupt stay, labelled with the restore id)', { cause: error });
+    }
     throw error;
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new WatchkeeperError('failed', 'interrupted');
 }
 
 interface RestoreContext extends ApiRestoreOptions {

@@ -40,8 +40,8 @@ Exit codes: 0 printed, 1 not in the backup (or the backup is corrupted), 2 bad u
       if (slash <= 0 || slash === target.length - 1 || target.indexOf('/', slash + 1) !== -1) throw new WatchkeeperError('usage', `expected <resource>/<name>, e.g. configmaps/app-config, found "${target}"`);
       const config = await configFromOptions(options);
       await withBackupContext(config, async (ctx) => {
-        const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id);
-        const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id);
+        const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id, undefined, { key: ctx.key });
+        const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id, { key: ctx.key });
         const object = await showObject({ storage: ctx.storage, root: ctx.root, manifest, key: ctx.key, workDir: options.workDir }, target.slice(0, slash), target.slice(slash + 1), options.namespace);
         process.stdout.write(`${JSON.stringify(object, null, 2)}\n`);
       });
@@ -67,8 +67,8 @@ Status and server-owned fields are ignored. Exit codes: 0 compared (differences 
       const format = outputFormat(options.output);
       const config = await configFromOptions(options);
       await withBackupContext(config, async (ctx) => {
-        const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id);
-        const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id);
+        const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id, undefined, { key: ctx.key });
+        const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id, { key: ctx.key });
         const before = await backupDigests({ storage: ctx.storage, root: ctx.root, manifest, key: ctx.key, workDir: options.workDir });
         let after;
         if (options.against === 'live') {
@@ -79,8 +79,8 @@ Status and server-owned fields are ignored. Exit codes: 0 compared (differences 
             client.close();
           }
         } else {
-          const other = await resolveBackup(ctx.storage, ctx.root, 'api', options.against);
-          const otherManifest = await readManifest(ctx.storage, ctx.root, 'api', other.id);
+          const other = await resolveBackup(ctx.storage, ctx.root, 'api', options.against, undefined, { key: ctx.key });
+          const otherManifest = await readManifest(ctx.storage, ctx.root, 'api', other.id, { key: ctx.key });
           after = await backupDigests({ storage: ctx.storage, root: ctx.root, manifest: otherManifest, key: ctx.key, workDir: options.workDir });
         }
         const rows = diffDigests(before, after);

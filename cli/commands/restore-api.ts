@@ -9,6 +9,7 @@ import { commandLogger, intFlag, outputFormat } from '../../backup/cli-support.t
 import { withBackupContext } from '../../backup/context.ts';
 import { readManifest } from '../../backup/manifest.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
+import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 interface RestoreApiOptions extends ConfigOptions {
@@ -28,6 +29,7 @@ interface RestoreApiOptions extends ConfigOptions {
   kubeconfig?: string;
   context?: string;
   workDir?: string;
+  allowUnauthenticated?: boolean;
   output: string;
 }
 
@@ -55,6 +57,7 @@ export function restoreApiCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the target cluster, e.g. of the restore identity (default: kubernetes.kubeconfig, $KUBECONFIG)')
     .option('--context <name>', 'kubeconfig context')
     .option('--work-dir <dir>', 'where the verified objects wait for their level (default: the system temp dir)')
+    .option('--allow-unauthenticated', 'with a key configured, still restore a backup (given by id) whose manifest is not authenticated')
     .option('-o, --output <format>', 'table or json', 'table')
     .addHelpText('after', `
 Examples:
@@ -62,6 +65,10 @@ Examples:
   watchkeeper restore api 20260425T101500Z-api-nightly-1a2b -l app=payments --namespace-map prod:prod-restored
   watchkeeper restore api latest --include-resources configmaps --names 'app-config*' --existing update -o json
 The report is stored beside the backup as restore-<restore id>.jsonl.
+With a backup key configured, "latest" is the newest authenticated backup, and a backup whose manifest is not
+authenticated by that key, or whose objects are not encrypted, is refused; without one, the restore says that the
+backup's origin cannot be verified. Ctrl-C (or SIGTERM) stops the restore before its next write and removes the
+work files (the decrypted objects, 0600 in a 0700 directory).
 Exit codes: 0 every object created, updated or skipped, 1 an object failed or the restore could not run
 (unknown backup, hash mismatch, missing permissions: nothing is written), 2 bad usage or configuration.`)
     .action(async (id: string, options: RestoreApiOptions) => {
@@ -78,19 +85,22 @@ Exit codes: 0 every object created, updated or skipped, 1 an object failed or th
       const config = await configFromOptions(options);
       const client = await kubeClientFromConfig(config, { kubeconfig: options.kubeconfig, context: options.context });
       try {
-        await withBackupContext(config, async (ctx) => {
-          const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id, options.backupName);
-          const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id);
+        await withBackupContext(config, (ctx) => withInterrupt(async (signal) => {
+          const allowUnauthenticated = options.allowUnauthenticated === true;
+          const entry = await resolveBackup(ctx.storage, ctx.root, 'api', id, options.backupName, { key: ctx.key });
+          const manifest = await readManifest(ctx.storage, ctx.root, 'api', entry.id, { key: ctx.key, allowUnauthenticated });
           const result = await restoreApiBackup({
-            storage: ctx.storage, root: ctx.root, client, manifest, key: ctx.key, filters, namespaceMap,
+            storage: ctx.storage, root: ctx.root, client, manifest, key: ctx.key, allowUnauthenticated, signal, filters, namespaceMap,
             existing: options.existing as 'skip' | 'update' | 'fail', dryRun: options.dryRun === true, restoreStatus: options.restoreStatus === true,
             keepManagedFields: options.keepManagedFields === true, concurrency, workDir: options.workDir, logger: commandLogger(config),
           });
           try {
+            for (const warning of result.warnings) process.stderr.write(`watchkeeper: warning: ${warning}\n`);
             if (format === 'json') {
               const rows = [];
               for await (const row of result.report.rows()) rows.push(row);
-              process.stdout.write(`${JSON.stringify({ ...result.summary, reportKey: result.reportKey, objects: rows }, null, 2)}\n`);
+              const { originVerified, warnings, reportKey } = result;
+              process.stdout.write(`${JSON.stringify({ ...result.summary, reportKey, originVerified, warnings, objects: rows }, null, 2)}\n`);
             } else {
               process.stdout.write(await formatRestoreReport(result.report, result.summary));
             }
@@ -98,7 +108,7 @@ Exit codes: 0 every object created, updated or skipped, 1 an object failed or th
             await result.dispose();
           }
           if (result.summary.counts.failed > 0) process.exitCode = 1;
-        });
+        }));
       } finally {
         client.close();
       }

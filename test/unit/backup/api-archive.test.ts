@@ -73,6 +73,24 @@ describe('API backup archive: writer and verifying reader', () => {
     await expect(readVerifiedArchive({ storage, root, manifest, key: randomBytes(32), workDir: dir, onObject: () => undefined })).rejects.toThrow('wrong decryption key');
   });
 
+  it('binds each encrypted file to its backup id and role: a copy under another id or role is refused', async () => {
+    const key = randomBytes(32);
+    const writer = new ApiArchiveWriter({ storage, root, id, compression: 'gzip', encryptionKey: key, mtime: new Date(), logger });
+    await writer.add('resources/core/v1/configmaps/namespaces/a/b.json', Buffer.from('{"metadata":{"name":"b","namespace":"a"}}'));
+    const manifest = manifestOf(await writer.finish(), 1);
+    const read = (m: Manifest): Promise<unknown> => readVerifiedArchive({ storage, root, manifest: m, key, workDir: dir, onObject: () => undefined });
+    await expect(read(manifest)).resolves.toEqual({ objects: 1 });
+    // Same bytes and hashes, listed by a manifest of another backup: the hashes match, the decryption does not.
+    const otherId = '20260426T101500Z-manual-cafe';
+    for (const o of manifest.objects) await storage.put(objectKey(root, 'api', otherId, o.file), await storage.get(objectKey(root, 'api', id, o.file)));
+    await expect(read({ ...manifest, id: otherId })).rejects.toThrow(/belongs to another backup or file \(frame 0 fails authentication\)/);
+    // The index stored in the archive's place (and listed so): refused the same way.
+    const [archive, index] = manifest.objects as [StoredObject, StoredObject];
+    await storage.put(objectKey(root, 'api', id, archive.file), await storage.get(objectKey(root, 'api', id, index.file)));
+    await expect(read({ ...manifest, objects: [{ ...index, role: 'api-objects', file: archive.file }, index] }))
+      .rejects.toThrow(/belongs to another backup or file/);
+  });
+
   it('stores paths of any length Kubernetes allows (ustar prefix, pax records) and tar-stream reads them back', async () => {
     const writer = new ApiArchiveWriter({ storage, root, id, compression: 'none', mtime: new Date('2026-04-25T10:15:00Z'), logger });
     const paths = [
@@ -99,6 +117,9 @@ describe('API backup archive: writer and verifying reader', () => {
     await writer.add('resources/core/v1/configmaps/namespaces/a/b.json', Buffer.from('{}'));
     const manifest = manifestOf(await writer.finish(), 1);
     await expect(readVerifiedArchive({ storage, root, manifest, key: randomBytes(32), workDir: dir, onObject: () => undefined })).rejects.toThrow('refusing a plaintext backup');
+    // Asked for explicitly (--allow-unauthenticated), it is read.
+    await expect(readVerifiedArchive({ storage, root, manifest, key: randomBytes(32), allowUnauthenticated: true, workDir: dir, onObject: () => undefined }))
+      .resolves.toEqual({ objects: 1 });
   });
 
   it('refuses a flipped byte in the stored archive', async () => {
