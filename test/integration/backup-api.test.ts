@@ -1,19 +1,21 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
+import { restoreApiBackup } from '../../backup/api/restore.ts';
 import { listBackups } from '../../backup/catalog.ts';
 import { backupContext } from '../../backup/context.ts';
 import { startBackupDaemon } from '../../backup/daemon.ts';
 import { readManifest } from '../../backup/manifest.ts';
+import { manifestKey, objectKey } from '../../backup/storage/layout.ts';
 import { validateConfig } from '../../core/config/load.ts';
 import { Lifecycle } from '../../core/lifecycle.ts';
 import { resolveKubeAccess } from '../../core/kube/access.ts';
@@ -180,11 +182,12 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
   });
 
   it('backs up the selected objects with the cluster-scoped objects they reference, encrypted', async () => {
-    const manifest = json<{ id: string; objects: { encryption: unknown }[]; api: { objectCount: number; secretsIncluded: boolean; resources: { resource: string; group: string; count: number; namespaces: Record<string, number>; resourceVersion: string }[]; missing: unknown[] } }>(
+    const manifest = json<{ id: string; objects: { encryption: unknown }[]; authentication?: unknown; api: { objectCount: number; secretsIncluded: boolean; resources: { resource: string; group: string; count: number; namespaces: Record<string, number>; resourceVersion: string }[]; missing: unknown[] } }>(
       await cli(config, ['backup', 'api', '-l', 'app=shop', '-o', 'json']));
     backupId = manifest.id;
     const count = (resource: string, group = ''): number => manifest.api.resources.find((r) => r.resource === resource && r.group === group)?.count ?? 0;
     expect(manifest.objects.every((o) => o.encryption !== null)).toBe(true);
+    expect(manifest.authentication).toMatchObject({ algorithm: 'HMAC-SHA256' });
     expect(manifest.api.secretsIncluded).toBe(true);
     expect(manifest.api.missing).toEqual([]);
     expect({
@@ -200,6 +203,64 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     expect(described.stdout).toMatch(/deployments\.apps\s+shop-a\s+1/);
     const shown = json<KubeObject>(await cli(config, ['backups', 'show', backupId, 'configmaps/cfg', '-n', 'shop-a']));
     expect(shown.data).toEqual({ color: 'blue' });
+  }, 120_000);
+
+  it('a planted plaintext backup dated far in the future is never latest, is refused by id with a key, and warns without one', async () => {
+    const root = { prefix: 'it', cluster: 'api-it' };
+    const forgedId = '20990101T000000Z-manual-ffff';
+    const client = s3.client();
+    const copy = (from: string, to: string): Promise<unknown> => client.send(new CopyObjectCommand({ Bucket: s3.bucket, CopySource: `${s3.bucket}/${from}`, Key: to }));
+    try {
+      // What someone with PutObject rights alone can plant: a plaintext archive and manifest written by watchkeeper without a key.
+      const planted = json<{ id: string; objects: { file: string }[] } & Record<string, unknown>>(await cli(config, ['backup', 'api', '-l', 'app=shop',
+        '--include-namespaces', 'shop-a', '--set', 'backup.storage.prefix=attacker', '--set', 'backup.encryption.enabled=false', '-o', 'json']));
+      for (const o of planted.objects) await copy(objectKey({ ...root, prefix: 'attacker' }, 'api', planted.id, o.file), objectKey(root, 'api', forgedId, o.file));
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: manifestKey(root, 'api', forgedId), Body: JSON.stringify({ ...planted, id: forgedId }) }));
+
+      const latest = json<RestoreOutput & { backupId: string; originVerified: boolean; warnings: string[] }>(await restoreCli(['latest', '--dry-run', '-o', 'json']));
+      expect(latest).toMatchObject({ backupId, originVerified: true, warnings: [] });
+      const refused = await restoreCli([forgedId, '--dry-run']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(new RegExp(`manifest it/api-it/api/${forgedId}/manifest.json is not authenticated .* refused while a backup key is configured`));
+      const allowed = json<{ backupId: string; originVerified: boolean; warnings: string[] }>(await restoreCli([forgedId, '--dry-run', '--allow-unauthenticated', '-o', 'json']));
+      expect(allowed).toMatchObject({ backupId: forgedId, originVerified: false });
+      expect(allowed.warnings).toEqual([expect.stringMatching(/is not authenticated \(manifest format 2\): its origin cannot be verified/)]);
+      const keyless = await cli(config, ['restore', 'api', forgedId, '--dry-run', '--kubeconfig', restoreKubeconfig, '--set', 'backup.encryption.enabled=false', '-o', 'json'],
+        { WATCHKEEPER_BACKUP_KEY: '' });
+      expect(json<{ originVerified: boolean }>(keyless).originVerified).toBe(false);
+      expect(keyless.stderr).toContain(`no backup key is configured, so the origin of backup ${forgedId} cannot be verified`);
+    } finally {
+      client.destroy();
+    }
+  }, 180_000);
+
+  it('an interrupted restore (SIGINT while verifying or applying) removes its work files, which were 0600 in a 0700 directory', async () => {
+    const ctx = await backupContext(validateConfig(JSON.parse(await readFile(config, 'utf8')), 'test'), { WATCHKEEPER_BACKUP_KEY: key });
+    try {
+      const manifest = await readManifest(ctx.storage, ctx.root, 'api', backupId, { key: ctx.key });
+      for (const phase of ['verify', 'apply'] as const) {
+        const workDir = await mkdtemp(join(dir, `interrupt-${phase}-`));
+        const interrupt = new AbortController();
+        const modes: number[] = [];
+        const onProgress = (at: 'verify' | 'apply'): void => {
+          if (at !== phase || interrupt.signal.aborted) return;
+          const [work] = readdirSync(workDir);
+          modes.push(statSync(join(workDir, work!)).mode & 0o777, ...readdirSync(join(workDir, work!)).map((f) => statSync(join(workDir, work!, f)).mode & 0o777));
+          interrupt.abort(new Error('received SIGINT'));
+        };
+        await expect(restoreApiBackup({
+          storage: ctx.storage, root: ctx.root, client: admin, manifest, key: ctx.key, signal: interrupt.signal, onProgress,
+          filters: { selectors: [], includeNamespaces: [], excludeNamespaces: [], includeResources: [], excludeResources: [], names: [] },
+          namespaceMap: new Map(), existing: 'skip', dryRun: true, restoreStatus: false, keepManagedFields: false, concurrency: 1, workDir, logger: pino({ level: 'silent' }),
+        })).rejects.toThrow(/the restore was interrupted; its work files \(decrypted objects\) in .* were removed/);
+        expect(modes[0], phase).toBe(0o700);
+        expect(modes.length, phase).toBeGreaterThan(1);
+        expect(modes.slice(1).every((m) => m === 0o600), phase).toBe(true);
+        expect(await readdir(workDir), phase).toEqual([]);
+      }
+    } finally {
+      ctx.storage.close?.();
+    }
   }, 120_000);
 
   it('runs kind: api schedules in the leader-elected daemon, with per-resource metrics', async () => {
@@ -331,6 +392,14 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     const small = json<{ id: string; objects: { role: string; file: string }[] }>(await cli(config, ['backup', 'api', '-l', 'app=shop', '--include-resources', 'configmaps', '--include-namespaces', 'shop-b', '-o', 'json']));
     const archiveKey = `it/api-it/api/${small.id}/${small.objects.find((o) => o.role === 'api-objects')!.file}`;
     const original = Buffer.from(await (await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: archiveKey }))).Body!.transformToByteArray());
+    // The first backup's archive (encrypted for its own id) stored in this one's place: refused.
+    const firstManifest = json<{ objects: { role: string; file: string }[] }>(await cli(config, ['backups', 'describe', backupId, '--kind', 'api', '-o', 'json']));
+    const firstArchive = `it/api-it/api/${backupId}/${firstManifest.objects.find((o) => o.role === 'api-objects')!.file}`;
+    await s3.client().send(new CopyObjectCommand({ Bucket: s3.bucket, CopySource: `${s3.bucket}/${firstArchive}`, Key: archiveKey }));
+    const swapped = await restoreCli([small.id]);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toMatch(/is corrupted or truncated|belongs to another backup or file/);
+    expect(await absent('/api/v1/namespaces/shop-b/configmaps/db-cfg')).toBe(true);
     const tampered = Buffer.from(original);
     tampered[tampered.length - 40]! ^= 0x01;
     await s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: archiveKey, Body: tampered }));
@@ -345,7 +414,7 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     const plainId = (JSON.parse(plain.stdout) as { id: string }).id;
     const refusedPlain = await restoreCli([plainId]);
     expect(refusedPlain.code).toBe(1);
-    expect(refusedPlain.stderr).toContain('refusing a plaintext backup');
+    expect(refusedPlain.stderr).toMatch(/is not authenticated .* refused while a backup key is configured/);
     expect(await absent('/api/v1/namespaces/shop-b/configmaps/db-cfg')).toBe(true);
 
     const diff = json<{ differences: { change: string; resource: string; namespace: string; name: string }[] }>(await cli(config, ['backups', 'diff', backupId, '-o', 'json']));
