@@ -69,7 +69,11 @@ Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad u
             process.stderr.write('WARNING: this backup holds Secrets and is NOT encrypted: enable backup.encryption or exclude secrets.\n');
           }
           if (options.prune === true && schedule?.retention) {
-            await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: 'api', name: options.name, policy: schedule.retention, dryRun: false, logger });
+            // With a key, planted or unauthenticated backups neither count for retention nor get deleted by it.
+            await pruneBackups({
+              storage: ctx.storage, root: ctx.root, kind: 'api', name: options.name, policy: schedule.retention,
+              dryRun: false, logger, key: ctx.key,
+            });
           }
           process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : `Stored in ${ctx.storage.location}\n${formatApiManifest(manifest)}`);
         });

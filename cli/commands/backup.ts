@@ -63,7 +63,11 @@ Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad u
         progress.stop();
         const schedule = config.backup.schedules.find((s) => s.name === options.name);
         if (options.prune === true && schedule?.retention) {
-          await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: 'etcd', name: options.name, policy: schedule.retention, dryRun: false, logger });
+          // With a key, planted or unauthenticated backups neither count for retention nor get deleted by it.
+          await pruneBackups({
+            storage: ctx.storage, root: ctx.root, kind: 'etcd', name: options.name, policy: schedule.retention,
+            dryRun: false, logger, key: ctx.key,
+          });
         }
         process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : `Stored in ${ctx.storage.location}\n${formatManifest(manifest)}`);
       } finally {
