@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import { restoreApiBackup } from '../../backup/api/restore.ts';
 import { listBackups } from '../../backup/catalog.ts';
+import { pruneBackups } from '../../backup/prune.ts';
 import { backupContext } from '../../backup/context.ts';
 import { startBackupDaemon } from '../../backup/daemon.ts';
 import { readManifest } from '../../backup/manifest.ts';
@@ -198,6 +199,8 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     expect(manifest.api.resources.find((r) => r.resource === 'configmaps')?.namespaces).toEqual({ 'shop-a': 1, 'shop-b': 1 });
     expect(manifest.api.resources.every((r) => /^\d+$/.test(r.resourceVersion))).toBe(true);
 
+    const verified = await cli(config, ['backups', 'verify', backupId, '--kind', 'api']);
+    expect(verified.code, verified.stderr).toBe(0);
     const described = await cli(config, ['backups', 'describe', backupId, '--kind', 'api']);
     expect(described.code).toBe(0);
     expect(described.stdout).toMatch(/deployments\.apps\s+shop-a\s+1/);
@@ -205,7 +208,7 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
     expect(shown.data).toEqual({ color: 'blue' });
   }, 120_000);
 
-  it('a planted plaintext backup dated far in the future is never latest, is refused by id with a key, and warns without one', async () => {
+  it('a planted plaintext backup dated far in the future is never latest nor counted by retention, is refused by id with a key, and warns without one', async () => {
     const root = { prefix: 'it', cluster: 'api-it' };
     const forgedId = '20990101T000000Z-manual-ffff';
     const client = s3.client();
@@ -229,6 +232,16 @@ describe('API backups and restores (real API server with kwok nodes, MinIO)', ()
         { WATCHKEEPER_BACKUP_KEY: '' });
       expect(json<{ originVerified: boolean }>(keyless).originVerified).toBe(false);
       expect(keyless.stderr).toContain(`no backup key is configured, so the origin of backup ${forgedId} cannot be verified`);
+      // Retention neither counts the planted backup nor deletes it.
+      const ctx = await backupContext(validateConfig(JSON.parse(await readFile(config, 'utf8')), 'test'), { WATCHKEEPER_BACKUP_KEY: key });
+      try {
+        const pruned = await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: 'api', name: 'manual', policy: { keepLast: 1 }, dryRun: true, key: ctx.key, logger: pino({ level: 'silent' }) });
+        expect(pruned.decision.keep.map((b) => b.id)).toEqual([backupId]);
+        expect(pruned.decision.remove).toEqual([]);
+        expect(pruned.untrusted.map((b) => b.id)).toEqual([forgedId]);
+      } finally {
+        ctx.storage.close?.();
+      }
     } finally {
       client.destroy();
     }
