@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { createAuditMetrics } from '../audit/metrics.ts';
+import { ApiBackupMetrics } from '../backup/api/metrics.ts';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
@@ -13,6 +14,7 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   const registry = new Registry();
   createProberMetrics(registry);
   new BackupMetrics(registry);
+  new ApiBackupMetrics(registry);
   createLogsMetrics(registry);
   createAuditMetrics(registry);
   const names = new Set<string>();

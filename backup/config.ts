@@ -1,6 +1,7 @@
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { policyKeepsNothing } from './retention.ts';
+import { apiBackupSection } from './api/config.ts';
 
 /** A DNS-1123 label, used for backup names (they appear in object keys and metric labels). */
 const backupName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'a DNS-1123 label of at most 40 characters such as "etcd-hourly"');
@@ -84,14 +85,16 @@ export const retentionSection = z.strictObject({
 /** One scheduled backup of `watchkeeper backup`. */
 const scheduleSection = z.strictObject({
   name: backupName.describe('Name of this backup; part of backup ids and the `name` metric label.'),
-  kind: z.literal('etcd').default('etcd').describe("What is backed up: 'etcd' (a snapshot plus the configured control-plane files)."),
+  kind: z.enum(['etcd', 'api']).default('etcd')
+    .describe("What is backed up: 'etcd' (a snapshot plus the configured control-plane files) or 'api' (label-selected API objects, see api)."),
+  api: apiBackupSection.optional().describe("With kind 'api': what is selected and how it is stored; unset selects every object with the defaults."),
   cron: z.string().refine((c) => validateCron(c), 'a cron expression such as "0 * * * *" (minute hour day month weekday, optional seconds first)')
     .describe('When to run, as a cron expression (node-cron syntax).'),
   timezone: z.string().min(1).optional().describe('Time zone of the cron expression, e.g. Europe/Paris; default UTC.'),
   catchUp: z.boolean().default(true)
     .describe('At start, run once at once when the newest successful backup of this name is older than the cron period.'),
   retention: retentionSection.optional().describe('Retention applied after each success; unset keeps everything.'),
-});
+}).refine((s) => s.api === undefined || s.kind === 'api', { message: "api settings need kind: 'api'", path: ['api'] });
 
 /** Leader election of the backup scheduler, so that only one replica runs the schedules. */
 const leaderElectionSection = z.strictObject({

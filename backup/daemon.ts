@@ -12,6 +12,9 @@ import { BackupMetrics } from './metrics.ts';
 import { pruneBackups } from './prune.ts';
 import { BackupScheduler } from './schedule.ts';
 import { kindPrefix } from './storage/layout.ts';
+import { runApiBackup } from './api/backup.ts';
+import { apiBackupSection } from './api/config.ts';
+import { ApiBackupMetrics } from './api/metrics.ts';
 
 /** Hooks for tests: a ready-made context or Kubernetes client. */
 export interface DaemonOverrides {
@@ -37,6 +40,12 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
   const backup = overrides.context ?? await backupContext(config);
   const metrics = new BackupMetrics(ctx.registry);
   const schedules = new Map(config.backup.schedules.map((s) => [s.name, s]));
+  const apiMetrics = config.backup.schedules.some((s) => s.kind === 'api') ? new ApiBackupMetrics(ctx.registry) : undefined;
+  let kubeClient = overrides.kubeClient;
+  const kube = async (): Promise<KubeClient> => kubeClient ??= new KubeClient(await resolveKubeAccess({
+    ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+  }));
   if (schedules.size === 0) logger.warn('No backup schedules are configured (backup.schedules): nothing will run.');
 
   const scheduler = new BackupScheduler({
@@ -45,18 +54,27 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
     logger,
     // A planted or future-dated backup must not look like a recent success and suppress catch-up.
     lastSuccess: async (b) => {
-      const listed = (await listBackups(backup.storage, backup.root, 'etcd')).filter((e) => e.name === b.name);
+      const kind = b.kind === 'api' ? 'api' : 'etcd';
+      const listed = (await listBackups(backup.storage, backup.root, kind)).filter((e) => e.name === b.name);
       const { trusted } = await classifyBackups(backup.storage, backup.root, listed.slice(-5), { key: backup.key });
       return trusted.at(-1)?.completedAt;
     },
     run: async (b, signal) => {
       const schedule = schedules.get(b.name) as ScheduleConfig;
       // The signal aborts when the Lease is lost: another replica may be running this backup now.
-      const manifest = await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
+      const manifest = schedule.kind === 'api'
+        ? await runApiBackup({
+          storage: backup.storage, root: backup.root, client: await kube(), name: b.name, api: schedule.api ?? apiBackupSection.parse({}),
+          encryptionKey: backup.encryptionKey, logger, signal, observer: {
+            onObjects: (resource, count) => apiMetrics?.objects.set({ name: b.name, resource }, count),
+            onError: (reason) => apiMetrics?.errors.inc({ name: b.name, reason }),
+          },
+        })
+        : await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
       if (schedule.retention && !signal.aborted) {
         try {
           await pruneBackups({
-            storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention,
+            storage: backup.storage, root: backup.root, kind: schedule.kind, name: b.name, policy: schedule.retention,
             dryRun: false, logger, metrics, key: backup.key,
           });
         } catch (error) {
@@ -71,10 +89,7 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
   let elector: LeaderElector | undefined;
   const election = config.backup.leaderElection;
   if (election.enabled) {
-    const client = overrides.kubeClient ?? new KubeClient(await resolveKubeAccess({
-      ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
-      ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
-    }));
+    const client = await kube();
     const identity = overrides.identity ?? election.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
     elector = new LeaderElector({
       client,
@@ -101,6 +116,7 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
       await elector?.stop();
       await scheduler.deactivate();
       backup.storage.close?.();
+      if (!overrides.kubeClient) kubeClient?.close();
     },
   };
   ctx.lifecycle.add({ name: 'backup-scheduler', stop: () => daemon.stop() });

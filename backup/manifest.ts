@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { WatchkeeperError, describeError } from '../core/errors.ts';
 import { manifestKey, type BackupKind, type LayoutRoot } from './storage/layout.ts';
 import type { ObjectStorage } from './storage/types.ts';
+import { apiInfoSchema } from './api/manifest-info.ts';
 import { keyId } from './stream/encryption.ts';
 
 /** The manifest format written now: 2 adds the authentication and context-bound encryption (WKBKENC2). */
@@ -15,7 +16,7 @@ const maxManifestBytes = 4 * 1024 * 1024;
 /** One stored file of a backup and the hashes that prove it intact. */
 const storedObjectSchema = z.object({
   /** What the file holds. */
-  role: z.enum(['etcd-snapshot', 'control-plane-files', 'api-objects']),
+  role: z.enum(['etcd-snapshot', 'control-plane-files', 'api-objects', 'api-index']),
   /** File name inside the backup folder (see storage/layout.ts). */
   file: z.string(),
   /** Bytes stored (after compression and encryption). */
@@ -73,6 +74,8 @@ export const manifestSchema = z.object({
   etcd: etcdInfoSchema.optional(),
   /** Control-plane files archived with the backup (paths as on the host). */
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative() })).optional(),
+  /** API backups: what was selected and what the archive holds (see backup/api/manifest-info.ts). */
+  api: apiInfoSchema.optional(),
   /** Present when the manifest was written with a key (format 2). */
   authentication: authenticationSchema.optional(),
 });

@@ -7,6 +7,10 @@ export const backupMetricNames = {
   bytes: 'watchkeeper_backup_bytes',
   runs: 'watchkeeper_backup_runs_total',
   retentionDeleted: 'watchkeeper_backup_retention_deleted_total',
+  apiObjects: 'watchkeeper_backup_api_objects',
+  apiErrors: 'watchkeeper_backup_api_errors_total',
+  restoreObjects: 'watchkeeper_restore_api_objects_total',
+  restoreDuration: 'watchkeeper_restore_api_duration_seconds',
 } as const;
 
 /** Outcome label of a run. */

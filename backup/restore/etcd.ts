@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.ts';
 import { resolveBackup } from '../catalog.ts';
 import { extractFiles } from '../files/archive.ts';
 import { readManifest, type Manifest } from '../manifest.ts';
+import { originOf } from '../origin.ts';
 import type { LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { restoreSnapshot } from './etcd-tools.ts';
@@ -71,10 +72,7 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   const entry = await resolveBackup(storage, root, 'etcd', options.backup, options.name, { key });
   const { allowUnauthenticated } = options;
   const manifest = await readManifest(storage, root, 'etcd', entry.id, { key, allowUnauthenticated });
-  const originVerified = key !== undefined && manifest.authentication !== undefined;
-  const warnings = originVerified ? [] : [key
-    ? `backup ${entry.id} is not authenticated (manifest format ${manifest.formatVersion}): its origin cannot be verified; it was restored only because --allow-unauthenticated was given`
-    : `no backup key is configured, so the origin of backup ${entry.id} cannot be verified: anyone with write access to ${storage.location} could have written it`];
+  const { originVerified, warnings } = originOf(manifest, key, storage.location);
   const snapshot = manifest.objects.find((o) => o.role === 'etcd-snapshot');
   if (!snapshot) throw new WatchkeeperError('integrity', `backup ${entry.id} has no etcd snapshot in its manifest`);
   const filesObject = manifest.objects.find((o) => o.role === 'control-plane-files');

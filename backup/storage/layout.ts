@@ -95,6 +95,22 @@ export function controlPlaneFilesFile(compression: 'zstd' | 'gzip' | 'none', enc
   return `control-plane-files.tar${compressionSuffix(compression)}${encrypted ? '.enc' : ''}`;
 }
 
+/** Stored file name of an API backup's object archive. */
+export function apiArchiveFile(compression: 'zstd' | 'gzip' | 'none', encrypted: boolean): string {
+  return `resources.tar${compressionSuffix(compression)}${encrypted ? '.enc' : ''}`;
+}
+
+/** Stored file name of an API backup's index: one line (path, sha256, size) per archived object, in archive order. */
+export function apiIndexFile(compression: 'zstd' | 'gzip' | 'none', encrypted: boolean): string {
+  return `objects-index.jsonl${compressionSuffix(compression)}${encrypted ? '.enc' : ''}`;
+}
+
+/** Stored file name of the report of one restore of an API backup, kept beside the backup. */
+export function restoreReportFile(restoreId: string): string {
+  assertId(restoreId);
+  return `restore-${restoreId}.jsonl`;
+}
+
 function compressionSuffix(compression: 'zstd' | 'gzip' | 'none'): string {
   return compression === 'zstd' ? '.zst' : compression === 'gzip' ? '.gz' : '';
 }

@@ -2,14 +2,13 @@
 // save` to local disk followed by an upload of that file with the same S3 client, in one run on
 // one etcd with >= 500 MiB of data. Each side runs as its own process; peak RSS is that process's
 // VmHWM. Prints the ratios and rewrites the "Backup" section of docs/benchmarks.md.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, startS3 } from '../../test/env/index.ts';
+import { measure, type Measured } from '../measure.ts';
 import { machineLine, writeBenchmarkSection } from '../report.ts';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -17,35 +16,6 @@ const node = process.execPath;
 const targetMiB = Number(process.env.BENCH_BACKUP_MIB ?? 520);
 // The host is shared (2 cores): each method runs this many times, interleaved; times are medians.
 const repeats = Number(process.env.BENCH_BACKUP_REPEATS ?? 3);
-
-interface Measured { seconds: number; peakRssMiB: number; stdout: string }
-
-/** Runs a command, polling /proc/<pid>/status for VmHWM (peak resident set) until it exits. */
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let peakKiB = 0;
-    const sample = (): void => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
-      } catch { /* the process has exited */ }
-    };
-    const timer = setInterval(sample, 50);
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); sample(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) reject(new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve({ seconds, peakRssMiB: peakKiB / 1024, stdout });
-    });
-  });
-}
 
 async function fill(endpoint: string, mib: number): Promise<void> {
   const client = new Etcd3({ hosts: endpoint });
@@ -127,7 +97,7 @@ async function main(): Promise<void> {
       await rm(snapshotFile, { force: true });
       runs.save.push(save);
       runs.upload.push(upload);
-      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '' });
+      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '', cpuSeconds: save.cpuSeconds + upload.cpuSeconds });
       // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
       runs.slim.push(await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env));
       runs.wk.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env));

@@ -8,6 +8,7 @@ import { byteProgress } from '../../backup/progress.ts';
 import { pruneBackups } from '../../backup/prune.ts';
 import { formatManifest } from '../../backup/report.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+import { backupApiCommand } from './backup-api.ts';
 
 interface EtcdOptions extends ConfigOptions {
   name: string;
@@ -18,11 +19,12 @@ interface EtcdOptions extends ConfigOptions {
 /** `watchkeeper backup`: the scheduled backup service; `watchkeeper backup etcd`: one snapshot now. */
 export function backupCommand(): Command {
   const backup = withConfigOptions(new Command('backup'))
-    .description('run the configured backup schedules (leader-elected on a Lease; serves metrics), or one backup now (backup etcd)')
+    .description('run the configured backup schedules (leader-elected on a Lease; serves metrics), or one backup now (backup etcd, backup api)')
     .addHelpText('after', `
 Examples:
   watchkeeper backup -c watchkeeper.yaml         run backup.schedules until SIGTERM; metrics on :9464/metrics
   watchkeeper backup etcd -c watchkeeper.yaml    take one etcd snapshot now
+  watchkeeper backup api -l app=payments         back up the API objects labelled app=payments now
 Exit codes: 0 success, 1 failure, 2 bad usage or configuration.`)
     .action(async (options: ConfigOptions) => {
       const config = await configFromOptions(options);
@@ -61,7 +63,11 @@ Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad u
         progress.stop();
         const schedule = config.backup.schedules.find((s) => s.name === options.name);
         if (options.prune === true && schedule?.retention) {
-          await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: 'etcd', name: options.name, policy: schedule.retention, dryRun: false, logger });
+          // With a key, planted or unauthenticated backups neither count for retention nor get deleted by it.
+          await pruneBackups({
+            storage: ctx.storage, root: ctx.root, kind: 'etcd', name: options.name, policy: schedule.retention,
+            dryRun: false, logger, key: ctx.key,
+          });
         }
         process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : `Stored in ${ctx.storage.location}\n${formatManifest(manifest)}`);
       } finally {
@@ -69,5 +75,5 @@ Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad u
         ctx.storage.close?.();
       }
     });
-  return backup.addCommand(etcd);
+  return backup.addCommand(etcd).addCommand(backupApiCommand());
 }

@@ -14,6 +14,8 @@ import { backupKinds, type BackupKind } from '../../backup/storage/layout.ts';
 import { verifyBackup } from '../../backup/verify.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+import { formatApiManifest } from '../../backup/api/describe.ts';
+import { backupsDiffCommand, backupsShowCommand } from './backups-api.ts';
 
 interface CommonOptions extends ConfigOptions {
   output: string;
@@ -33,7 +35,7 @@ function common(command: Command): Command {
 
 /** `watchkeeper backups list|describe|verify|prune`. */
 export function backupsCommand(): Command {
-  const backups = new Command('backups').description('list, describe, verify and prune the backups in storage');
+  const backups = new Command('backups').description('list, describe, verify, prune the backups in storage; show and diff API backups');
 
   backups.addCommand(common(new Command('list'))
     .description('list the backups in storage (those whose manifest exists), oldest first')
@@ -60,7 +62,8 @@ export function backupsCommand(): Command {
         const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name, { key: ctx.key });
         // Shown even when not authenticated (the Format line says so); a manifest that fails its MAC is refused.
         const manifest = await readManifest(ctx.storage, ctx.root, kind, entry.id, { key: ctx.key, allowUnauthenticated: true });
-        process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifest(manifest));
+        const text = kind === 'api' ? formatApiManifest(manifest) : formatManifest(manifest);
+        process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : text);
       });
     }));
 
@@ -141,5 +144,5 @@ a key configured those whose manifest it does not authenticate, are neither coun
         process.stdout.write(format === 'json' ? `${JSON.stringify(pruneJson(result, options.dryRun === true), null, 2)}\n` : formatPrune(result, options.dryRun === true));
       });
     }));
-  return backups;
+  return backups.addCommand(backupsShowCommand()).addCommand(backupsDiffCommand());
 }

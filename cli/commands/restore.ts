@@ -7,6 +7,7 @@ import { byteProgress } from '../../backup/progress.ts';
 import { restoreEtcd } from '../../backup/restore/etcd.ts';
 import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
+import { restoreApiCommand } from './restore-api.ts';
 
 interface RestoreOptions extends ConfigOptions {
   dataDir: string;
@@ -23,7 +24,7 @@ interface RestoreOptions extends ConfigOptions {
 
 /** `watchkeeper restore etcd <id|latest>`: verified download, then etcdutl snapshot restore. */
 export function restoreCommand(): Command {
-  const restore = new Command('restore').description('restore a backup (restore etcd <id|latest>)');
+  const restore = new Command('restore').description('restore a backup (restore etcd <id|latest>, restore api <id|latest>)');
   restore.addCommand(withConfigOptions(new Command('etcd'))
     .description('download an etcd backup, verify every hash, decrypt, decompress and run etcdutl snapshot restore into a new data dir')
     .argument('<backup>', 'backup id, or latest')
@@ -75,5 +76,5 @@ Exit codes: 0 restored, 1 failed or interrupted (nothing is left in --data-dir),
         ctx.storage.close?.();
       }
     }));
-  return restore;
+  return restore.addCommand(restoreApiCommand());
 }

@@ -198,7 +198,9 @@ describe('deploy/kubernetes manifests', () => {
       ['backup', 'PUT', '/apis/coordination.k8s.io/v1/namespaces/watchkeeper/leases/watchkeeper-collector', { metadata: { name: 'watchkeeper-collector' }, spec: { holderIdentity: 'evil' } }, rbac],
       ['backup', 'POST', '/apis/coordination.k8s.io/v1/namespaces/watchkeeper/leases', { metadata: { name: 'squatted' }, spec: { holderIdentity: 'evil' } }, admission('watchkeeper-backup-lease')],
       ['backup', 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', { metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'evil' } }, rbac],
-      ['backup', 'GET', '/api/v1/namespaces/watchkeeper/secrets', undefined, rbac],
+      // The backup identity reads Secrets (API backups store them) but writes none.
+      ['backup', 'POST', '/api/v1/namespaces/watchkeeper/secrets', { metadata: { name: 'planted' }, stringData: { a: 'b' } }, rbac],
+      ['backup', 'PUT', '/api/v1/namespaces/watchkeeper/secrets/watchkeeper-backup-key', { metadata: { name: 'watchkeeper-backup-key' }, stringData: { a: 'b' } }, rbac],
       ...['agent', 'prober', 'backup'].flatMap((who): [string, string, string, unknown, RegExp][] => [
         [who, 'POST', '/api/v1/namespaces/watchkeeper/pods/any/exec?command=sh', undefined, rbac],
         [who, 'POST', '/api/v1/namespaces/watchkeeper/pods', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } }, rbac],
