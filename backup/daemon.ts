@@ -4,7 +4,7 @@ import { resolveKubeAccess } from '../core/kube/access.ts';
 import { KubeClient } from '../core/kube/client.ts';
 import { LeaderElector } from '../core/kube/lease.ts';
 import type { ServiceContext } from '../core/service.ts';
-import { listBackups } from './catalog.ts';
+import { classifyBackups, listBackups } from './catalog.ts';
 import type { ScheduleConfig } from './config.ts';
 import { backupContext, type BackupContext } from './context.ts';
 import { runEtcdBackup, storedBytes } from './etcd/backup.ts';
@@ -43,14 +43,22 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
     backups: config.backup.schedules,
     metrics,
     logger,
-    lastSuccess: async (b) => (await listBackups(backup.storage, backup.root, 'etcd')).filter((e) => e.name === b.name).at(-1)?.completedAt,
+    // A planted or future-dated backup must not look like a recent success and suppress catch-up.
+    lastSuccess: async (b) => {
+      const listed = (await listBackups(backup.storage, backup.root, 'etcd')).filter((e) => e.name === b.name);
+      const { trusted } = await classifyBackups(backup.storage, backup.root, listed.slice(-5), { key: backup.key });
+      return trusted.at(-1)?.completedAt;
+    },
     run: async (b, signal) => {
       const schedule = schedules.get(b.name) as ScheduleConfig;
       // The signal aborts when the Lease is lost: another replica may be running this backup now.
       const manifest = await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
       if (schedule.retention && !signal.aborted) {
         try {
-          await pruneBackups({ storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention, dryRun: false, logger, metrics });
+          await pruneBackups({
+            storage: backup.storage, root: backup.root, kind: 'etcd', name: b.name, policy: schedule.retention,
+            dryRun: false, logger, metrics, key: backup.key,
+          });
         } catch (error) {
           // The backup itself succeeded; a failed prune is retried after the next success.
           logger.error({ backup: b.name, error: describeError(error) }, 'Retention failed.');

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.ts';
-import { deleteBackup, findIncomplete, listBackups } from './catalog.ts';
+import { classifyBackups, deleteBackup, findIncomplete, listBackups, type UntrustedBackup } from './catalog.ts';
 import type { BackupMetrics } from './metrics.ts';
 import { applyRetention, type RetentionDecision, type RetentionPolicy } from './retention.ts';
 import { parseBackupId, type BackupKind, type LayoutRoot } from './storage/layout.ts';
@@ -20,6 +20,8 @@ export interface PruneOptions {
   dryRun: boolean;
   logger: Logger;
   metrics?: BackupMetrics | undefined;
+  /** The backup key: then only backups whose manifest it authenticates count (see catalog.ts distrust). */
+  key?: Buffer | undefined;
   /** Clock (tests). */
   now?: () => Date;
 }
@@ -31,17 +33,28 @@ export interface PruneResult {
   deleted: string[];
   /** Ids of failed runs (no manifest, over a day old) whose leftover objects were removed or would be. */
   incomplete: string[];
+  /**
+   * Backups retention neither counted nor deleted: dated in the future or, with a key, not
+   * authenticated by it. They never push a trusted backup out of a keep rule.
+   */
+  untrusted: UntrustedBackup[];
 }
 
 /**
- * Applies a retention policy to the backups of one name, then removes objects that failed runs
- * of that name left behind more than a day ago. Deletion stops at the first storage error.
+ * Applies a retention policy to the trusted backups of one name, then removes objects that failed
+ * runs of that name left behind more than a day ago. Backups that cannot be trusted (dated in the
+ * future, or with a key not authenticated by it) are left alone and reported: they neither count
+ * for a keep rule nor get deleted. Deletion stops at the first storage error.
  */
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
   const { storage, root, kind, name, dryRun, logger } = options;
   const now = (options.now ?? (() => new Date()))();
-  const backups = (await listBackups(storage, root, kind)).filter((b) => b.name === name);
-  const decision = applyRetention(backups.map((b) => ({ id: b.id, time: b.startedAt })), options.policy);
+  const listed = (await listBackups(storage, root, kind)).filter((b) => b.name === name);
+  const { trusted, untrusted } = await classifyBackups(storage, root, listed, { key: options.key, now: () => now });
+  for (const backup of untrusted) {
+    logger.warn({ name, kind, backup: backup.id, reason: backup.reason }, 'Retention ignores a backup it cannot trust.');
+  }
+  const decision = applyRetention(trusted.map((b) => ({ id: b.id, time: b.startedAt })), options.policy);
   const deleted: string[] = [];
   if (!dryRun) {
     for (const backup of decision.remove) {
@@ -56,5 +69,5 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   if (deleted.length > 0 || incomplete.length > 0) {
     logger.info({ name, kind, deleted: deleted.length, incomplete: incomplete.length, kept: decision.keep.length, dryRun }, 'Retention applied.');
   }
-  return { decision, deleted, incomplete: incomplete.map((f) => f.id) };
+  return { decision, deleted, incomplete: incomplete.map((f) => f.id), untrusted };
 }

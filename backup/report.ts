@@ -32,6 +32,7 @@ export function formatManifest(manifest: Manifest): string {
     `Cluster:     ${manifest.cluster}`,
     `Started:     ${manifest.startedAt}`,
     `Completed:   ${manifest.completedAt}`,
+    `Format:      ${manifest.formatVersion}, ${manifest.authentication ? `authenticated by key ${manifest.authentication.keyId}` : 'not authenticated (origin cannot be verified)'}`,
   ];
   if (manifest.etcd) {
     const e = manifest.etcd;
@@ -64,6 +65,7 @@ export function formatPrune(result: PruneResult, dryRun: boolean): string {
     ...result.decision.keep.map((b) => [b.id, 'keep', b.reasons.join(', ')]),
     ...result.decision.remove.map((b) => [b.id, dryRun ? 'would delete' : 'deleted', '']),
     ...result.incomplete.map((id) => [id, dryRun ? 'would delete (incomplete)' : 'deleted (incomplete)', 'failed run, no manifest']),
+    ...result.untrusted.map((b) => [b.id, 'ignored (untrusted)', b.reason.split('\n')[0]!.slice(0, 100)]),
   ].sort((a, b) => (a[0]! < b[0]! ? 1 : -1));
   return formatTable(['ID', 'ACTION', 'KEPT BY'], rows)
     + `${result.decision.keep.length} kept, ${dryRun ? `${result.decision.remove.length} would be deleted` : `${result.deleted.length} deleted`}${dryRun ? ' (dry run)' : ''}.\n`;
@@ -77,5 +79,6 @@ export function pruneJson(result: PruneResult, dryRun: boolean): unknown {
     remove: result.decision.remove.map((b) => b.id),
     deleted: result.deleted,
     incomplete: result.incomplete,
+    untrusted: result.untrusted.map((b) => ({ id: b.id, reason: b.reason })),
   };
 }

@@ -16,6 +16,8 @@ export interface VerifyOptions {
   kind: BackupKind;
   id: string;
   key?: Buffer | undefined;
+  /** With a key, still verify a backup whose manifest is not authenticated (its hashes only prove it intact, not its origin). */
+  allowUnauthenticated?: boolean | undefined;
   /** 'auto': restore the snapshot into a temporary data dir when etcd's binaries are found. */
   restoreTest: 'auto' | 'never';
   binDir?: string | undefined;
@@ -23,6 +25,8 @@ export interface VerifyOptions {
   workDir?: string | undefined;
   logger: Logger;
   onProgress?: (file: string, bytes: number, total: number) => void;
+  /** Aborts the verification (SIGINT, SIGTERM): its temporary files are removed, then it rejects. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The outcome for one stored object. */
@@ -50,7 +54,8 @@ export interface VerifyResult {
  */
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
   const { storage, root } = options;
-  const manifest = await readManifest(storage, root, options.kind, options.id);
+  const { key, allowUnauthenticated, signal } = options;
+  const manifest = await readManifest(storage, root, options.kind, options.id, { key, allowUnauthenticated });
   const objects: ObjectCheck[] = [];
   let restore: VerifyResult['restore'] = { skipped: 'not an etcd backup' };
   const work = await mkdtemp(path.join(options.workDir ?? tmpdir(), 'watchkeeper-verify-'));
@@ -62,13 +67,13 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       const tools = wantRestore ? { etcdutl: await findTool('etcdutl', options.binDir), etcd: await findTool('etcd', options.binDir) } : undefined;
       if (tools?.etcdutl && tools.etcd) {
         const snapshotFile = path.join(work, 'snapshot.db');
-        await fetchVerified({ storage, root, manifest, object, key: options.key, onProgress }, createWriteStream(snapshotFile, { mode: 0o600 }));
+        await fetchVerified({ storage, root, manifest, object, key, allowUnauthenticated, onProgress, signal }, createWriteStream(snapshotFile, { flags: 'wx', mode: 0o600 }));
         const dataDir = path.join(work, 'data');
-        await restoreSnapshot({ snapshotFile, dataDir, name: 'verify', initialCluster: 'verify=http://127.0.0.1:2380', initialAdvertisePeerUrls: 'http://127.0.0.1:2380', initialClusterToken: 'watchkeeper-verify', binDir: options.binDir });
+        await restoreSnapshot({ snapshotFile, dataDir, name: 'verify', initialCluster: 'verify=http://127.0.0.1:2380', initialAdvertisePeerUrls: 'http://127.0.0.1:2380', initialClusterToken: 'watchkeeper-verify', binDir: options.binDir, signal });
         await rm(snapshotFile, { force: true });
         restore = await countKeysInDataDir(dataDir, 'verify', options.binDir);
       } else {
-        await fetchVerified({ storage, root, manifest, object, key: options.key, storedOnly, onProgress }, discard());
+        await fetchVerified({ storage, root, manifest, object, key, allowUnauthenticated, storedOnly, onProgress, signal }, discard());
         if (object.role === 'etcd-snapshot') {
           restore = { skipped: storedOnly ? 'no decryption key: only the stored bytes were checked'
             : options.restoreTest === 'never' ? 'restore test not requested' : 'etcdutl or etcd not found' };

@@ -3,11 +3,11 @@ import { WatchkeeperError, describeError } from '../../core/errors.ts';
 import { buildInfo } from '../../core/version.ts';
 import type { EtcdConfig } from '../config.ts';
 import { archiveFiles } from '../files/archive.ts';
-import { writeManifest, type Manifest, type StoredObject } from '../manifest.ts';
+import { manifestFormatVersion, writeManifest, type Manifest, type StoredObject } from '../manifest.ts';
 import { controlPlaneFilesFile, newBackupId, objectKey, snapshotFile, type LayoutRoot } from '../storage/layout.ts';
 import type { ObjectStorage } from '../storage/types.ts';
 import { compressor } from '../stream/compression.ts';
-import { EncryptStream, encryptionAlgorithm, keyId } from '../stream/encryption.ts';
+import { EncryptStream, encryptionAlgorithm, encryptionContext, keyId } from '../stream/encryption.ts';
 import { HashMeter } from '../stream/meter.ts';
 import { Rechunk } from '../stream/rechunk.ts';
 import { GcPacer } from '../stream/gc-pacer.ts';
@@ -45,7 +45,8 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   const { storage, root, etcd, encryptionKey, logger } = options;
   const now = options.now ?? (() => new Date());
   if (etcd.files.length > 0 && !encryptionKey && !etcd.allowUnencryptedFiles) {
-    throw new WatchkeeperError('usage', 'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
+    throw new WatchkeeperError('usage',
+      'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
   }
   const { signal } = options;
   throwIfAborted(signal);
@@ -60,6 +61,10 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   log.info({ endpoint: status.endpoint, member: member.name || toHexId(status.memberId), dbSize: status.dbSize }, 'Taking an etcd snapshot.');
   const stored: string[] = [];
   const encryption = encryptionKey ? { algorithm: encryptionAlgorithm, keyId: keyId(encryptionKey) } : null;
+  // Each object is encrypted for its backup id and role: it cannot be swapped into another backup or role.
+  const encrypt = (role: StoredObject['role']): EncryptStream[] =>
+    (encryptionKey ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'etcd', id, role))]
+      : []);
   try {
     const objects: StoredObject[] = [];
     const file = snapshotFile(etcd.compression, encryptionKey !== undefined);
@@ -69,7 +74,7 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     const storedMeter = new HashMeter();
     const source = await openSnapshotStream(member.client, status.endpoint);
     stored.push(key);
-    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), storedMeter], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
+    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...encrypt('etcd-snapshot'), storedMeter], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
     objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: check.contentBytes, contentSha256: check.contentSha256(), compression: etcd.compression, encryption });
     log.debug({ key, bytes: storedMeter.bytes }, 'Snapshot stored.');
 
@@ -80,12 +85,12 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
       const filesStored = new HashMeter();
       stored.push(filesKey);
       throwIfAborted(signal);
-      await streamToStorage(storage, filesKey, archive.stream, [filesContent, compressor(etcd.compression), ...(encryptionKey ? [new EncryptStream(encryptionKey)] : []), filesStored], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
+      await streamToStorage(storage, filesKey, archive.stream, [filesContent, compressor(etcd.compression), ...encrypt('control-plane-files'), filesStored], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
       objects.push({ role: 'control-plane-files', file: filesFile, size: filesStored.bytes, sha256: filesStored.sha256(), contentSize: filesContent.bytes, contentSha256: filesContent.sha256(), compression: etcd.compression, encryption });
     }
 
     const manifest: Manifest = {
-      formatVersion: 1,
+      formatVersion: manifestFormatVersion,
       id,
       name: options.name,
       kind: 'etcd',
@@ -109,9 +114,10 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     };
     // Last chance to stop: once the manifest is written, the backup exists.
     throwIfAborted(signal);
-    await writeManifest(storage, root, manifest);
+    // With encryption the manifest is authenticated by the same key: restores refuse anything else.
+    const written = await writeManifest(storage, root, manifest, encryptionKey);
     log.info({ bytes: objects.reduce((n, o) => n + o.size, 0), dbSize: check.dbBytes }, 'etcd backup stored.');
-    return manifest;
+    return written;
   } catch (error) {
     archive?.stream.destroy();
     for (const key of stored) {
@@ -129,7 +135,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 function abortedError(signal: AbortSignal, cause?: unknown): WatchkeeperError {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
-  return new WatchkeeperError('failed', `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
+  return new WatchkeeperError('failed',
+    `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
 }
 
 /** Sum of the stored sizes of a backup's objects. */

@@ -3,6 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { childEnv } from '../../core/child-env.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { sleep } from '../../core/retry.ts';
 
@@ -28,10 +29,13 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command to completion and captures its output. */
-export function runCommand(file: string, args: readonly string[]): Promise<CommandResult> {
+/**
+ * Runs a command to completion and captures its output. The child gets only a minimal environment
+ * (core/child-env.ts), never watchkeeper's credentials; `signal` kills it.
+ */
+export function runCommand(file: string, args: readonly string[], signal?: AbortSignal): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), ...(signal ? { signal, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -52,6 +56,8 @@ export interface SnapshotRestoreOptions {
   /** When set, the revision is raised by this much and marked compacted (see etcd's disaster recovery guide). */
   bumpRevision?: number | undefined;
   binDir?: string | undefined;
+  /** Kills etcdutl (the caller then removes the half-written data dir). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -62,15 +68,17 @@ export async function restoreSnapshot(options: SnapshotRestoreOptions): Promise<
   const etcdutl = await findTool('etcdutl', options.binDir);
   const tool = etcdutl ?? await findTool('etcdctl', options.binDir);
   if (!tool) {
-    throw new WatchkeeperError('usage', `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`);
+    throw new WatchkeeperError('usage',
+      `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`);
   }
   const args = ['snapshot', 'restore', options.snapshotFile, '--data-dir', options.dataDir, '--name', options.name,
     '--initial-cluster', options.initialCluster, '--initial-advertise-peer-urls', options.initialAdvertisePeerUrls,
     '--initial-cluster-token', options.initialClusterToken];
   if (options.bumpRevision !== undefined && options.bumpRevision > 0) args.push('--bump-revision', String(options.bumpRevision), '--mark-compacted');
-  const result = await runCommand(tool, args);
+  const result = await runCommand(tool, args, options.signal);
   if (result.code !== 0) {
-    throw new WatchkeeperError('failed', `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+    throw new WatchkeeperError('failed',
+      `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
   }
   return tool;
 }
@@ -86,7 +94,8 @@ export async function countKeysInDataDir(dataDir: string, name: string, binDir?:
   const peerPort = await freePort();
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const child = spawn(etcd, ['--name', name, '--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--listen-metrics-urls', '', '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--listen-metrics-urls', '', '--log-level', 'error'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
@@ -99,7 +108,8 @@ export async function countKeysInDataDir(dataDir: string, name: string, binDir?:
         return { keys, revision: status.header.revision };
       } catch (error) {
         if (child.exitCode !== null || attempt >= 60) {
-          throw new WatchkeeperError('failed', `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`);
+          throw new WatchkeeperError('failed',
+            `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`);
         }
         await sleep(500);
       }

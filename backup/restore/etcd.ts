@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { WatchkeeperError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { resolveBackup } from '../catalog.ts';
@@ -29,10 +28,15 @@ export interface RestoreEtcdOptions {
   bumpRevision?: number | undefined;
   /** Also extract the control-plane files archive into this directory. */
   filesDir?: string | undefined;
+  /** The backup key: the manifest must then be authenticated by it and every object encrypted. */
   key?: Buffer | undefined;
+  /** With a key, still restore a backup whose manifest is not authenticated (format 1); said in the warnings. */
+  allowUnauthenticated?: boolean | undefined;
   binDir?: string | undefined;
   logger: Logger;
   onProgress?: (phase: 'download' | 'files', bytes: number, total: number) => void;
+  /** Aborts the restore (SIGINT, SIGTERM): everything it wrote is removed, then it rejects. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What a restore did. */
@@ -41,68 +45,105 @@ export interface RestoreEtcdResult {
   dataDir: string;
   tool: string;
   filesWritten: string[];
+  /** True when the manifest was authenticated by the configured key. */
+  originVerified: boolean;
+  /** What the operator must know, e.g. that the backup's origin could not be verified. */
+  warnings: string[];
   /** The steps left to the operator, for a kubeadm control plane. */
   nextSteps: string;
 }
 
 /**
- * Restores an etcd backup into a new data dir: checks the target is empty, downloads the
- * snapshot while checking every hash (stored bytes, encryption, content, etcd's trailer) into a
- * temporary file beside the data dir, then runs `etcdutl snapshot restore`. Nothing is left
- * behind when any step fails.
+ * Restores an etcd backup into a new data dir: checks the target is empty, resolves the backup
+ * (`latest` is the newest trusted one), checks its manifest (with a key: authenticated, every
+ * object encrypted for this backup and role), downloads the snapshot while checking every hash
+ * (stored bytes, encryption, content, etcd's trailer) into a temporary file (mode 0600) beside the
+ * data dir, then runs `etcdutl snapshot restore`. The control-plane files archive is downloaded
+ * and verified whole into a temporary file beside --files-dir before anything is extracted.
+ * Nothing is left behind when any step fails or the signal aborts.
  */
 export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreEtcdResult> {
   const { storage, root, logger } = options;
   const dataDir = path.resolve(options.dataDir);
   await assertEmptyOrAbsent(dataDir, '--data-dir');
   if (options.filesDir !== undefined) await assertEmptyOrAbsent(path.resolve(options.filesDir), '--files-dir');
-  const entry = await resolveBackup(storage, root, 'etcd', options.backup, options.name);
-  const manifest = await readManifest(storage, root, 'etcd', entry.id);
+  const { key, signal } = options;
+  const entry = await resolveBackup(storage, root, 'etcd', options.backup, options.name, { key });
+  const { allowUnauthenticated } = options;
+  const manifest = await readManifest(storage, root, 'etcd', entry.id, { key, allowUnauthenticated });
+  const originVerified = key !== undefined && manifest.authentication !== undefined;
+  const warnings = originVerified ? [] : [key
+    ? `backup ${entry.id} is not authenticated (manifest format ${manifest.formatVersion}): its origin cannot be verified; it was restored only because --allow-unauthenticated was given`
+    : `no backup key is configured, so the origin of backup ${entry.id} cannot be verified: anyone with write access to ${storage.location} could have written it`];
   const snapshot = manifest.objects.find((o) => o.role === 'etcd-snapshot');
   if (!snapshot) throw new WatchkeeperError('integrity', `backup ${entry.id} has no etcd snapshot in its manifest`);
   const filesObject = manifest.objects.find((o) => o.role === 'control-plane-files');
-  if (options.filesDir !== undefined && !filesObject) throw new WatchkeeperError('usage', `backup ${entry.id} holds no control-plane files; drop --files-dir`);
+  if (options.filesDir !== undefined && !filesObject) {
+    throw new WatchkeeperError('usage',
+      `backup ${entry.id} holds no control-plane files; drop --files-dir`);
+  }
 
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
-  const tempFile = path.join(parent, `.watchkeeper-restore-${entry.id}-${randomBytes(3).toString('hex')}.db`);
+  const suffix = `${entry.id}-${randomBytes(3).toString('hex')}`;
+  // Decrypted content (every Secret of the cluster) is written only here, 0600, and always removed.
+  const tempFile = path.join(parent, `.watchkeeper-restore-${suffix}.db`);
+  const filesDir = options.filesDir === undefined ? undefined : path.resolve(options.filesDir);
+  const tempArchive = filesDir === undefined ? undefined
+    : path.join(path.dirname(filesDir), `.watchkeeper-files-${suffix}.tar`);
   const log = logger.child({ backup: entry.id });
+  for (const warning of warnings) log.warn(warning);
+  const fetchOptions = { storage, root, manifest, key, allowUnauthenticated, signal };
   let createdDataDir = false;
   let createdFilesDir = false;
   try {
+    throwIfAborted(signal);
     log.info({ tempFile }, 'Downloading and verifying the snapshot.');
-    await fetchVerified({ storage, root, manifest, object: snapshot, key: options.key, onProgress: (b, t) => options.onProgress?.('download', b, t) },
+    const progress = (phase: 'download' | 'files') => (b: number, t: number): void => options.onProgress?.(phase, b, t);
+    await fetchVerified({ ...fetchOptions, object: snapshot, onProgress: progress('download') },
       createWriteStream(tempFile, { flags: 'wx', mode: 0o600 }));
+    if (filesDir !== undefined && tempArchive !== undefined && filesObject) {
+      // The whole archive is verified (every hash, every frame) before a single entry is extracted.
+      await mkdir(path.dirname(filesDir), { recursive: true });
+      await fetchVerified({ ...fetchOptions, object: filesObject, onProgress: progress('files') },
+        createWriteStream(tempArchive, { flags: 'wx', mode: 0o600 }));
+    }
+    throwIfAborted(signal);
     createdDataDir = !(await exists(dataDir));
     const tool = await restoreSnapshot({
       snapshotFile: tempFile, dataDir, name: options.memberName, initialCluster: options.initialCluster,
       initialAdvertisePeerUrls: options.initialAdvertisePeerUrls, initialClusterToken: options.initialClusterToken,
-      bumpRevision: options.bumpRevision, binDir: options.binDir,
+      bumpRevision: options.bumpRevision, binDir: options.binDir, signal,
     });
     let filesWritten: string[] = [];
-    if (options.filesDir !== undefined && filesObject) {
-      const filesDir = path.resolve(options.filesDir);
+    if (filesDir !== undefined && tempArchive !== undefined) {
+      throwIfAborted(signal);
       createdFilesDir = !(await exists(filesDir));
-      await mkdir(filesDir, { recursive: true, mode: 0o700 });
-      const archive = new PassThrough();
-      // The archive is extracted while it downloads; a failed check afterwards removes what was written.
-      const extracting = extractFiles(archive, filesDir);
-      extracting.catch(() => undefined);
-      await fetchVerified({ storage, root, manifest, object: filesObject, key: options.key, onProgress: (b, t) => options.onProgress?.('files', b, t) }, archive);
-      filesWritten = await extracting;
+      filesWritten = await extractFiles(createReadStream(tempArchive), filesDir);
     }
-    return { manifest, dataDir, tool, filesWritten, nextSteps: kubeadmNextSteps(manifest, dataDir, options) };
+    throwIfAborted(signal);
+    const nextSteps = kubeadmNextSteps(manifest, dataDir, options);
+    return { manifest, dataDir, tool, filesWritten, originVerified, warnings, nextSteps };
   } catch (error) {
     if (createdDataDir) await rm(dataDir, { recursive: true, force: true });
     else await emptyDir(dataDir);
-    if (options.filesDir !== undefined) {
-      if (createdFilesDir) await rm(path.resolve(options.filesDir), { recursive: true, force: true });
-      else await emptyDir(path.resolve(options.filesDir));
+    if (filesDir !== undefined) {
+      if (createdFilesDir) await rm(filesDir, { recursive: true, force: true });
+      else await emptyDir(filesDir);
+    }
+    if (signal?.aborted) {
+      throw new WatchkeeperError('failed',
+        `the restore was interrupted; what it had written (temporary files, ${dataDir}) was removed`, { cause: error });
     }
     throw error;
   } finally {
     await rm(tempFile, { force: true });
+    if (tempArchive !== undefined) await rm(tempArchive, { force: true });
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new WatchkeeperError('failed', 'interrupted');
 }
 
 /** The manual steps after a restore on a kubeadm control-plane node. */
@@ -152,7 +193,10 @@ async function assertEmptyOrAbsent(dir: string, flag: string): Promise<void> {
     return;
   }
   if (!info.isDirectory()) throw new WatchkeeperError('usage', `${flag} ${dir} exists and is not a directory`);
-  if ((await readdir(dir)).length > 0) throw new WatchkeeperError('usage', `${flag} ${dir} is not empty; restore into a new or empty directory`);
+  if ((await readdir(dir)).length > 0) {
+    throw new WatchkeeperError('usage',
+      `${flag} ${dir} is not empty; restore into a new or empty directory`);
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

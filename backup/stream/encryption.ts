@@ -3,36 +3,66 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { WatchkeeperError } from '../../core/errors.ts';
 
 /**
- * watchkeeper's streamed encryption format, "WKBKENC1" (documented in docs/backup.md):
+ * watchkeeper's streamed encryption format, "WKBKENC2" (documented in docs/backup.md):
  *
- *   header: magic "WKBKENC1" (8) | key id (8) | salt (32) | chunk size, uint32 BE (4)
+ *   header: magic "WKBKENC2" (8) | key id (8) | salt (32) | chunk size, uint32 BE (4)
  *   frames: flag (1: 0 = more follow, 1 = final) | plaintext length, uint32 BE (4) | ciphertext | GCM tag (16)
  *
- * Each stream gets its own AES-256-GCM key, HKDF-SHA256(master key, salt, "watchkeeper backup encryption v1").
- * Frame i uses the nonce 0x000000 | i as uint64 BE | flag, and the header plus the frame's
- * first 5 bytes as additional data. So a changed, dropped, reordered or appended frame fails
- * its tag, and a stream cut after any frame lacks the final flag: tampering and truncation are
- * both detected. Every frame but the last holds exactly `chunk size` plaintext bytes.
+ * Each stream gets its own AES-256-GCM key, HKDF-SHA256(master key, salt, "watchkeeper backup
+ * encryption v2" | 0x00 | context), where the context names what the stream is (cluster, kind,
+ * backup id and object role, see {@link encryptionContext}): a stream copied to another backup
+ * or another role derives another key and fails its first frame. Frame i uses the nonce
+ * 0x000000 | i as uint64 BE | flag, and the header plus the frame's first 5 bytes as additional
+ * data. So a changed, dropped, reordered or appended frame fails its tag, and a stream cut after
+ * any frame lacks the final flag: tampering and truncation are both detected. Every frame but
+ * the last holds exactly `chunk size` plaintext bytes.
+ *
+ * "WKBKENC1" (watchkeeper 0.1) is the same without the context (info "watchkeeper backup
+ * encryption v1"); it is read only when the caller allows legacy streams.
  */
 
 /** Name of the format, recorded in manifests. */
-export const encryptionAlgorithm = 'WKBKENC1-AES-256-GCM';
+export const encryptionAlgorithm = 'WKBKENC2-AES-256-GCM';
 
-const magic = Buffer.from('WKBKENC1', 'ascii');
+/** Name of the previous format (no context bound), as recorded in format 1 manifests. */
+export const legacyEncryptionAlgorithm = 'WKBKENC1-AES-256-GCM';
+
+const magic = Buffer.from('WKBKENC2', 'ascii');
+const legacyMagic = Buffer.from('WKBKENC1', 'ascii');
 const headerSize = 8 + 8 + 32 + 4;
 const frameHeaderSize = 5;
 const tagSize = 16;
 const defaultChunkSize = 64 * 1024;
 const maxChunkSize = 4 * 1024 * 1024;
-const info = Buffer.from('watchkeeper backup encryption v1', 'ascii');
+const info = Buffer.from('watchkeeper backup encryption v2', 'ascii');
+const legacyInfo = Buffer.from('watchkeeper backup encryption v1', 'ascii');
+
+/**
+ * The context a stored object is bound to: the same bytes under another cluster, kind, backup id
+ * or role do not decrypt. Built from the manifest's own fields on both sides.
+ */
+export function encryptionContext(cluster: string, kind: string, backupId: string, role: string): string {
+  return JSON.stringify(['watchkeeper object', cluster, kind, backupId, role]);
+}
+
+/** Options of {@link DecryptStream}. */
+export interface DecryptOptions {
+  /** What the stream must have been encrypted for (see {@link encryptionContext}); default: none (''). */
+  context?: string;
+  /** Also read WKBKENC1 streams, which bind no context (backups of watchkeeper 0.1). */
+  allowLegacy?: boolean;
+}
 
 /** Short public fingerprint of a key (16 hex characters), stored to tell which key a backup needs. */
 export function keyId(key: Buffer): string {
   return createHmac('sha256', key).update('watchkeeper key id').digest().subarray(0, 8).toString('hex');
 }
 
-function streamKey(key: Buffer, salt: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', key, salt, info, 32));
+function streamKey(key: Buffer, salt: Buffer, context: string | undefined): Buffer {
+  const streamInfo = context === undefined ? legacyInfo : Buffer.concat([info, Buffer.from([0]), Buffer.from(context, 'utf8')]);
+  // HKDF's info is limited to 1024 bytes; a context is a few ids, far below that.
+  if (streamInfo.length > 1024) throw new WatchkeeperError('usage', 'the encryption context is too long');
+  return Buffer.from(hkdfSync('sha256', key, salt, streamInfo, 32));
 }
 
 function nonce(counter: bigint, final: boolean): Buffer {
@@ -46,7 +76,7 @@ function assertKey(key: Buffer): void {
   if (key.length !== 32) throw new WatchkeeperError('usage', `an encryption key must be 32 bytes, found ${key.length}`);
 }
 
-/** Encrypts a byte stream into the WKBKENC1 format. */
+/** Encrypts a byte stream into the WKBKENC2 format, bound to `context` (see {@link encryptionContext}). */
 export class EncryptStream extends Transform {
   private readonly key: Buffer;
   private readonly header: Buffer;
@@ -55,12 +85,12 @@ export class EncryptStream extends Transform {
   private pendingBytes = 0;
   private counter = 0n;
 
-  constructor(masterKey: Buffer, chunkSize = defaultChunkSize) {
+  constructor(masterKey: Buffer, chunkSize = defaultChunkSize, context = '') {
     super();
     assertKey(masterKey);
     const salt = randomBytes(32);
     this.chunkSize = chunkSize;
-    this.key = streamKey(masterKey, salt);
+    this.key = streamKey(masterKey, salt, context);
     this.header = Buffer.alloc(headerSize);
     magic.copy(this.header, 0);
     Buffer.from(keyId(masterKey), 'hex').copy(this.header, 8);
@@ -102,9 +132,14 @@ export class EncryptStream extends Transform {
   }
 }
 
-/** Decrypts a WKBKENC1 stream; fails on a wrong key, any tampering, truncation or trailing data. */
+/**
+ * Decrypts a WKBKENC2 stream encrypted for `options.context`; fails on a wrong key, another
+ * context, any tampering, truncation or trailing data, and on WKBKENC1 unless allowed.
+ */
 export class DecryptStream extends Transform {
   private readonly masterKey: Buffer;
+  private readonly context: string;
+  private readonly allowLegacy: boolean;
   private key: Buffer | undefined;
   private header: Buffer | undefined;
   private chunkSize = 0;
@@ -112,10 +147,12 @@ export class DecryptStream extends Transform {
   private counter = 0n;
   private finished = false;
 
-  constructor(masterKey: Buffer) {
+  constructor(masterKey: Buffer, options: DecryptOptions = {}) {
     super();
     assertKey(masterKey);
     this.masterKey = masterKey;
+    this.context = options.context ?? '';
+    this.allowLegacy = options.allowLegacy === true;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -139,16 +176,21 @@ export class DecryptStream extends Transform {
     if (!this.header) {
       if (this.buffer.length < headerSize) return;
       const header = this.buffer.subarray(0, headerSize);
-      if (!header.subarray(0, 8).equals(magic)) throw integrity('the data is not in watchkeeper\'s encrypted format (bad magic)');
+      const legacy = header.subarray(0, 8).equals(legacyMagic);
+      if (legacy && !this.allowLegacy) {
+        throw integrity('the data is in the old WKBKENC1 format, which binds no backup id or role: refused where WKBKENC2 is expected');
+      }
+      if (!legacy && !header.subarray(0, 8).equals(magic)) throw integrity('the data is not in watchkeeper\'s encrypted format (bad magic)');
       const id = header.subarray(8, 16).toString('hex');
       const expected = keyId(this.masterKey);
       if (id !== expected) {
-        throw new WatchkeeperError('integrity', `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`);
+        throw new WatchkeeperError('integrity',
+          `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`);
       }
       this.chunkSize = header.readUInt32BE(48);
       if (this.chunkSize === 0 || this.chunkSize > maxChunkSize) throw integrity(`the encrypted data has an invalid chunk size ${this.chunkSize}`);
       this.header = Buffer.from(header);
-      this.key = streamKey(this.masterKey, header.subarray(16, 48));
+      this.key = streamKey(this.masterKey, header.subarray(16, 48), legacy ? undefined : this.context);
       this.buffer = this.buffer.subarray(headerSize);
     }
     while (this.buffer.length >= frameHeaderSize) {
@@ -168,7 +210,7 @@ export class DecryptStream extends Transform {
       try {
         plain = Buffer.concat([decipher.update(this.buffer.subarray(frameHeaderSize, frameHeaderSize + length)), decipher.final()]);
       } catch {
-        throw integrity(`the encrypted data was modified or is corrupted (frame ${this.counter} fails authentication)`);
+        throw integrity(`the encrypted data was modified, is corrupted or belongs to another backup or file (frame ${this.counter} fails authentication)`);
       }
       this.counter++;
       this.buffer = this.buffer.subarray(frameSize);

@@ -12,6 +12,7 @@ import { backupListJson, formatBackupList, formatManifest, formatPrune, formatVe
 import type { RetentionPolicy } from '../../backup/retention.ts';
 import { backupKinds, type BackupKind } from '../../backup/storage/layout.ts';
 import { verifyBackup } from '../../backup/verify.ts';
+import { withInterrupt } from '../interrupt.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 interface CommonOptions extends ConfigOptions {
@@ -56,8 +57,9 @@ export function backupsCommand(): Command {
       const config = await configFromOptions(options);
       await withBackupContext(config, async (ctx) => {
         const kind = kindOf(options.kind);
-        const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name);
-        const manifest = await readManifest(ctx.storage, ctx.root, kind, entry.id);
+        const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name, { key: ctx.key });
+        // Shown even when not authenticated (the Format line says so); a manifest that fails its MAC is refused.
+        const manifest = await readManifest(ctx.storage, ctx.root, kind, entry.id, { key: ctx.key, allowUnauthenticated: true });
         process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifest(manifest));
       });
     }));
@@ -68,26 +70,31 @@ export function backupsCommand(): Command {
     .option('--name <name>', 'with latest: the latest backup of this name')
     .option('--no-restore-test', 'only check hashes; do not restore into a temporary data dir')
     .option('--work-dir <dir>', 'where the temporary snapshot and data dir go (default: the system temp dir)')
+    .option('--allow-unauthenticated', 'with a key configured, still verify a backup whose manifest is not authenticated (watchkeeper 0.1)')
     .addHelpText('after', `
 Examples:
   watchkeeper backups verify latest
   watchkeeper backups verify 20260425T101500Z-etcd-hourly-1a2b -o json
 Exit codes: 0 intact, 1 corrupted, missing or not restorable, 2 bad usage or configuration.`)
-    .action(async (id: string, options: CommonOptions & { name?: string; restoreTest: boolean; workDir?: string }) => {
+    .action(async (id: string, options: CommonOptions & { name?: string; restoreTest: boolean; workDir?: string; allowUnauthenticated?: boolean }) => {
       const format = outputFormat(options.output);
       const config = await configFromOptions(options);
       const ctx = await backupContext(config);
       const progress = byteProgress('verify');
+      // Interrupted, the verification removes its decrypted snapshot and temporary data dir before exiting.
       try {
-        const kind = kindOf(options.kind);
-        const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name);
-        const result = await verifyBackup({
-          storage: ctx.storage, root: ctx.root, kind, id: entry.id, key: ctx.key, restoreTest: options.restoreTest ? 'auto' : 'never',
-          binDir: config.backup.tools.binDir, workDir: options.workDir, logger: commandLogger(config),
-          onProgress: (_file, bytes, total) => progress.update(bytes, total),
+        await withInterrupt(async (signal) => {
+          const kind = kindOf(options.kind);
+          const entry = await resolveBackup(ctx.storage, ctx.root, kind, id, options.name, { key: ctx.key });
+          const result = await verifyBackup({
+            storage: ctx.storage, root: ctx.root, kind, id: entry.id, key: ctx.key, allowUnauthenticated: options.allowUnauthenticated === true,
+            restoreTest: options.restoreTest ? 'auto' : 'never', signal,
+            binDir: config.backup.tools.binDir, workDir: options.workDir, logger: commandLogger(config),
+            onProgress: (_file, bytes, total) => progress.update(bytes, total),
+          });
+          progress.stop();
+          process.stdout.write(format === 'json' ? `${JSON.stringify(verifyJson(result), null, 2)}\n` : formatVerify(result));
         });
-        progress.stop();
-        process.stdout.write(format === 'json' ? `${JSON.stringify(verifyJson(result), null, 2)}\n` : formatVerify(result));
       } finally {
         progress.stop();
         ctx.storage.close?.();
@@ -109,7 +116,8 @@ Exit codes: 0 intact, 1 corrupted, missing or not restorable, 2 bad usage or con
 Examples:
   watchkeeper backups prune --name etcd-hourly --dry-run
   watchkeeper backups prune --name manual --keep-last 3 --keep-daily 7
-The newest backup is never deleted; a policy that keeps nothing is refused.`)
+The newest backup is never deleted; a policy that keeps nothing is refused. Backups dated in the future, and with
+a key configured those whose manifest it does not authenticate, are neither counted nor deleted (listed as untrusted).`)
     .action(async (options: CommonOptions & { name: string; dryRun?: boolean; keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; keepYearly?: string; keepWithin?: string }) => {
       const format = outputFormat(options.output);
       const config = await configFromOptions(options);
@@ -128,7 +136,8 @@ The newest backup is never deleted; a policy that keeps nothing is refused.`)
         throw new WatchkeeperError('usage', `no retention for "${options.name}": give --keep-* flags or configure backup.schedules[].retention for that name`);
       }
       await withBackupContext(config, async (ctx) => {
-        const result = await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: kindOf(options.kind), name: options.name, policy, dryRun: options.dryRun === true, logger: commandLogger(config) });
+        const result = await pruneBackups({ storage: ctx.storage, root: ctx.root, kind: kindOf(options.kind), name: options.name, policy,
+          dryRun: options.dryRun === true, logger: commandLogger(config), key: ctx.key });
         process.stdout.write(format === 'json' ? `${JSON.stringify(pruneJson(result, options.dryRun === true), null, 2)}\n` : formatPrune(result, options.dryRun === true));
       });
     }));

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { WatchkeeperError } from '../errors.ts';
+import { isCredentialKey } from './mask.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Environment variables of the form WATCHKEEPER_CFG__log__level=debug override `log.level`. */
@@ -25,19 +26,25 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
     try {
       text = await readFile(sources.file, 'utf8');
     } catch (error) {
-      throw new WatchkeeperError('config_invalid', `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new WatchkeeperError('config_invalid',
+        `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
     raw = parseConfigText(text, sources.file);
   }
   const root = isPlainObject(raw) ? raw : {};
   for (const [name, value] of Object.entries(sources.env ?? {})) {
     if (!name.startsWith(envOverridePrefix) || value === undefined) continue;
-    setPath(root, name.slice(envOverridePrefix.length).split('__'), parseScalar(value), `environment variable ${name}`);
+    const path = name.slice(envOverridePrefix.length).split('__');
+    setPath(root, path, overrideValue(path, value), `environment variable ${name}`);
   }
   for (const assignment of sources.sets ?? []) {
     const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new WatchkeeperError('config_invalid', `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
-    setPath(root, assignment.slice(0, eq).split('.'), parseScalar(assignment.slice(eq + 1)), `--set ${assignment}`);
+    if (eq <= 0) {
+      throw new WatchkeeperError('config_invalid',
+        `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
+    }
+    const path = assignment.slice(0, eq).split('.');
+    setPath(root, path, overrideValue(path, assignment.slice(eq + 1)), `--set ${assignment}`);
   }
   return validateConfig(raw === null || raw === undefined ? root : raw, sources.file ?? 'embedded defaults');
 }
@@ -47,7 +54,8 @@ export function validateConfig(raw: unknown, origin: string): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map(formatIssue);
-  throw new WatchkeeperError('config_invalid', `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  throw new WatchkeeperError('config_invalid',
+    `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
 }
 
 function parseConfigText(text: string, file: string): unknown {
@@ -55,19 +63,23 @@ function parseConfigText(text: string, file: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new WatchkeeperError('config_invalid', `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
+    throw new WatchkeeperError('config_invalid',
+      `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
   }
   const value: unknown = doc.toJS();
   if (value !== null && value !== undefined && !isPlainObject(value)) {
-    throw new WatchkeeperError('config_invalid', `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
+    throw new WatchkeeperError('config_invalid',
+      `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
   }
   return value;
 }
 
-/** Formats one schema issue as "path: expected ..., found ...". */
+/** Formats one schema issue as "path: expected ..., found ..."; the value of a credential field is never shown. */
 function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
-  const found = 'input' in issue && issue.input !== undefined ? `, found ${describeValue(issue.input)}` : '';
+  const credential = issue.path.some((p) => typeof p === 'string' && isCredentialKey(p));
+  const shown = credential ? '[masked]' : describeValue('input' in issue ? issue.input : undefined);
+  const found = 'input' in issue && issue.input !== undefined ? `, found ${shown}` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -105,8 +117,40 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseScalar(text: string): unknown {
+/**
+ * The value of an override: the text itself for a field that takes a string (a password
+ * "123456" stays a string, "abc #x" is not cut at "#"), else the text read as a YAML scalar
+ * ("9500" a number, "[a, b]" a list).
+ */
+function overrideValue(path: readonly string[], text: string): unknown {
+  if (takesString(configSchema, path)) return text;
   try { return parseYaml(text) as unknown; } catch { return text; }
+}
+
+/** Whether the field at `path` of a schema accepts a string (through optional, default, unions and records). */
+function takesString(schema: z.core.$ZodType, path: readonly string[]): boolean {
+  const def = schema._zod.def as unknown as {
+    type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType;
+    options?: z.core.$ZodType[]; in?: z.core.$ZodType;
+  };
+  switch (def.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch':
+      return takesString(def.innerType!, path);
+    case 'pipe':
+      return takesString(def.in!, path);
+    case 'union':
+      return def.options!.some((o) => takesString(o, path));
+    case 'object': {
+      const child = path.length > 0 ? def.shape?.[path[0]!] : undefined;
+      return child !== undefined && takesString(child, path.slice(1));
+    }
+    case 'record':
+      return path.length > 0 && takesString(def.valueType!, path.slice(1));
+    case 'string':
+      return path.length === 0;
+    default:
+      return false;
+  }
 }
 
 function setPath(root: Record<string, unknown>, path: string[], value: unknown, origin: string): void {

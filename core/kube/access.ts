@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import { WatchkeeperError } from '../errors.ts';
 import { loadKubeconfigs, resolveContext, runExecPlugin, type ExecCredential, type MergedKubeconfig } from './kubeconfig.ts';
+import { RotatingClientCert, type CertPair } from './rotating-cert.ts';
 
 /** Where the credentials of a {@link KubeAccess} came from. */
 export type AccessSource = 'kubeconfig' | 'KUBECONFIG' | 'in-cluster' | 'home-kubeconfig' | 'explicit';
@@ -32,6 +33,12 @@ export interface KubeAccess {
   /** Human-readable origin for logs, e.g. "kubeconfig /etc/kube/admin.conf, context admin". Never holds secrets. */
   description: string;
   tls: TlsMaterial;
+  /**
+   * The TLS material to use now, when it can change: client certificate files named in a
+   * kubeconfig and certificates returned by exec plugins rotate. The same object while nothing
+   * changed; absent means `tls` never changes.
+   */
+  currentTls?(): TlsMaterial;
   /** Headers that authenticate one request (Authorization); refreshed as tokens rotate. */
   authHeaders(): Promise<Record<string, string>>;
   /** Forgets cached credentials, e.g. after a 401, so the next request reads them again. */
@@ -71,7 +78,8 @@ export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<K
   if (listed.length > 0) {
     const present = listed.filter((p) => existsSync(p));
     if (present.length === 0) {
-      throw new WatchkeeperError('config_invalid', `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
+      throw new WatchkeeperError('config_invalid',
+        `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
     }
     return fromKubeConfig(loadKubeconfigs(present), 'KUBECONFIG', present.join(delimiter), options.context);
   }
@@ -101,6 +109,10 @@ export interface ExplicitAccessOptions {
 
 /** Builds access from explicit values (tests, tools); no kubeconfig involved. */
 export function explicitKubeAccess(options: ExplicitAccessOptions): KubeAccess {
+  if (options.insecureSkipTlsVerify === true && (options.ca !== undefined || options.caFile !== undefined)) {
+    throw new WatchkeeperError('config_invalid',
+      'specifying a root certificates file with the insecure flag is not allowed');
+  }
   const ca = options.ca !== undefined ? Buffer.from(options.ca) : options.caFile !== undefined ? readFileSync(options.caFile) : undefined;
   const tls: TlsMaterial = { rejectUnauthorized: options.insecureSkipTlsVerify !== true };
   if (ca) tls.ca = ca;
@@ -124,7 +136,8 @@ function inClusterAccess(saDir: string, env: NodeJS.ProcessEnv): KubeAccess {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
-    throw new WatchkeeperError('config_invalid', `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
+    throw new WatchkeeperError('config_invalid',
+      `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
   }
   const nsFile = join(saDir, 'namespace');
   const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : 'default';
@@ -157,11 +170,24 @@ async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, wh
   if (ctx.cert) tls.cert = ctx.cert;
   if (ctx.key) tls.key = ctx.key;
   let auth: { headers: () => Promise<Record<string, string>>; invalidate: () => void };
+  /** Where the client certificate comes from now, when it can rotate. */
+  let certSource: (() => CertPair | undefined) | undefined;
+  if (ctx.certFile !== undefined && ctx.keyFile !== undefined && ctx.cert && ctx.key) {
+    const files = new RotatingClientCert(ctx.certFile, ctx.keyFile, { cert: ctx.cert, key: ctx.key });
+    certSource = () => files.current();
+  }
   if (ctx.exec) {
     const plugin = ctx.exec;
     let cached: ExecCredential | undefined = await runExecPlugin(plugin, ctx.server);
     if (cached.cert) tls.cert = cached.cert;
     if (cached.key) tls.key = cached.key;
+    let lastPair: CertPair | undefined;
+    // The plugin runs again when its credential expires; a new certificate then replaces the old one.
+    certSource = () => {
+      if (!cached?.cert || !cached.key) return lastPair;
+      if (lastPair?.cert !== cached.cert) lastPair = { cert: cached.cert, key: cached.key };
+      return lastPair;
+    };
     const fetchedAt = { at: Date.now() };
     auth = {
       headers: async (): Promise<Record<string, string>> => {
@@ -178,12 +204,23 @@ async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, wh
       : ctx.username !== undefined ? { authorization: `Basic ${Buffer.from(`${ctx.username}:${ctx.password ?? ''}`).toString('base64')}` } : {};
     auth = { headers: () => Promise.resolve(headers), invalidate: () => undefined };
   }
+  let tlsNow = tls;
+  const rotating = certSource;
   return {
     server: ctx.server,
     namespace: ctx.namespace ?? 'default',
     source,
     description: `kubeconfig ${where}, context ${ctx.contextName}`,
     tls,
+    ...(rotating ? {
+      currentTls: (): TlsMaterial => {
+        const pair = rotating();
+        if (pair && (pair.cert !== tlsNow.cert || pair.key !== tlsNow.key)) {
+          tlsNow = { ...tlsNow, cert: pair.cert, key: pair.key };
+        }
+        return tlsNow;
+      },
+    } : {}),
     authHeaders: auth.headers,
     invalidate: auth.invalidate,
   };

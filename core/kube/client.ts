@@ -49,7 +49,8 @@ export const mergePatch = 'application/merge-patch+json';
 export class KubeClient {
   /** Credentials and server this client uses. */
   readonly access: KubeAccess;
-  private readonly agent: Agent;
+  private agent: Agent;
+  private tlsInUse: KubeAccess['tls'];
   private readonly timeoutMs: number;
   private readonly userAgent: string;
   private readonly base: URL;
@@ -59,7 +60,8 @@ export class KubeClient {
     this.base = new URL(access.server);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? `watchkeeper/${buildInfo.version}`;
-    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 8, ...access.tls });
+    this.tlsInUse = access.currentTls?.() ?? access.tls;
+    this.agent = newAgent(this.tlsInUse);
   }
 
   /** Sends a request and reads the whole response. */
@@ -131,11 +133,25 @@ export class KubeClient {
     this.agent.destroy();
   }
 
+  /**
+   * Switches to a new connection pool when the client certificate rotated. As client-go does on
+   * rotation, the old connections are closed: open watches end and their owners reconnect.
+   */
+  private followTlsRotation(): void {
+    const tls = this.access.currentTls?.();
+    if (!tls || tls === this.tlsInUse) return;
+    const old = this.agent;
+    this.tlsInUse = tls;
+    this.agent = newAgent(tls);
+    old.destroy();
+  }
+
   private async send(
     method: string, path: string, options: RequestOptions, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number,
     streamSignal?: AbortSignal,
   ): Promise<IncomingMessage> {
     const auth = await this.access.authHeaders();
+    this.followTlsRotation();
     try {
       return await this.sendOnce(method, path, options, signal, auth, streamSignal);
     } catch (error) {
@@ -219,6 +235,10 @@ export class KubeClient {
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }
+}
+
+function newAgent(tls: KubeAccess['tls']): Agent {
+  return new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 8, ...tls });
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { childEnv } from '../child-env.ts';
 import { WatchkeeperError } from '../errors.ts';
 
 const run = promisify(execFile);
@@ -27,6 +28,9 @@ export interface ResolvedContext {
   tokenFile?: string;
   cert?: Buffer;
   key?: Buffer;
+  /** Paths of the client certificate and key when the kubeconfig names files (re-read as they rotate). */
+  certFile?: string;
+  keyFile?: string;
   username?: string;
   password?: string;
   exec?: ExecPlugin;
@@ -71,7 +75,8 @@ export function loadKubeconfigs(files: readonly string[]): MergedKubeconfig {
     try {
       raw = (parse(readFileSync(file, 'utf8')) ?? {}) as RawConfig;
     } catch (error) {
-      throw new WatchkeeperError('config_invalid', `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`, { cause: error });
+      throw new WatchkeeperError('config_invalid',
+        `kubeconfig ${file}: cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`, { cause: error });
     }
     const dir = dirname(resolve(file));
     merged.currentContext ??= raw['current-context'] || undefined;
@@ -84,7 +89,8 @@ export function loadKubeconfigs(files: readonly string[]): MergedKubeconfig {
 
 /** Resolves one context (default: current-context) to server, TLS material and credentials. */
 export function resolveContext(config: MergedKubeconfig, contextName?: string): ResolvedContext {
-  const fail = (message: string): never => { throw new WatchkeeperError('config_invalid', `kubeconfig ${config.where}: ${message}`); };
+  const fail = (message: string): never => { throw new WatchkeeperError('config_invalid',
+    `kubeconfig ${config.where}: ${message}`); };
   const name = contextName ?? config.currentContext ?? fail('no current-context (set one, or kubernetes.context)');
   const context = config.contexts.get(name) ?? fail(`context "${name}" not found (has: ${[...config.contexts.keys()].join(', ') || 'none'})`);
   const cluster = config.clusters.get(context.cluster ?? '') ?? fail(`context "${name}" names cluster "${context.cluster ?? ''}", which is not defined`);
@@ -92,7 +98,16 @@ export function resolveContext(config: MergedKubeconfig, contextName?: string): 
   const server = cluster.value.server ?? fail(`cluster "${context.cluster ?? ''}" has no server`);
   const u = user.value;
   if (u['auth-provider']) fail(`user "${context.user ?? ''}" uses the auth-provider "${u['auth-provider'].name ?? ''}", which watchkeeper does not support: use an exec plugin or a token`);
-  const file = (path: string | undefined, dir: string): Buffer | undefined => (path === undefined ? undefined : readFileSync(isAbsolute(path) ? path : resolve(dir, path)));
+  const located = (path: string | undefined, dir: string): string | undefined => (path === undefined ? undefined : isAbsolute(path) ? path : resolve(dir, path));
+  const file = (path: string | undefined, dir: string): Buffer | undefined => {
+    const where = located(path, dir);
+    return where === undefined ? undefined : readFileSync(where);
+  };
+  const hasCa = cluster.value['certificate-authority-data'] !== undefined || cluster.value['certificate-authority'] !== undefined;
+  if (cluster.value['insecure-skip-tls-verify'] === true && hasCa) {
+    // As client-go: a CA and insecure-skip-tls-verify contradict each other; which one was meant is unknown.
+    fail(`cluster "${context.cluster ?? ''}": specifying a root certificates file with the insecure flag is not allowed (remove insecure-skip-tls-verify or the certificate authority)`);
+  }
   const data = (b64: string | undefined): Buffer | undefined => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
   return {
     contextName: name,
@@ -105,6 +120,8 @@ export function resolveContext(config: MergedKubeconfig, contextName?: string): 
     tokenFile: u.tokenFile === undefined ? undefined : isAbsolute(u.tokenFile) ? u.tokenFile : resolve(user.dir, u.tokenFile),
     cert: data(u['client-certificate-data']) ?? file(u['client-certificate'], user.dir),
     key: data(u['client-key-data']) ?? file(u['client-key'], user.dir),
+    certFile: u['client-certificate-data'] === undefined ? located(u['client-certificate'], user.dir) : undefined,
+    keyFile: u['client-key-data'] === undefined ? located(u['client-key'], user.dir) : undefined,
     username: u.username,
     password: u.password,
     exec: u.exec,
@@ -117,20 +134,24 @@ export async function runExecPlugin(plugin: ExecPlugin, server: string): Promise
   let stdout: string;
   try {
     ({ stdout } = await run(plugin.command, plugin.args ?? [], {
-      env: { ...process.env, ...Object.fromEntries((plugin.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) },
+      // Only a minimal environment plus what the kubeconfig names: never watchkeeper's own credentials.
+      env: childEnv({ ...Object.fromEntries((plugin.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) }),
       timeout: 60_000,
     }));
   } catch (error) {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
   }
   let status: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } | undefined;
   try {
     status = (JSON.parse(stdout) as { status?: typeof status }).status;
   } catch {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} printed no ExecCredential JSON`);
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} printed no ExecCredential JSON`);
   }
   if (!status?.token && !status?.clientCertificateData) {
-    throw new WatchkeeperError('kube_unreachable', `kubeconfig exec plugin ${plugin.command} returned neither a token nor a client certificate`);
+    throw new WatchkeeperError('kube_unreachable',
+      `kubeconfig exec plugin ${plugin.command} returned neither a token nor a client certificate`);
   }
   return {
     token: status.token,

@@ -7,7 +7,8 @@ import type { Namespace } from './teardown.ts';
 
 /**
  * Step "leftovers": deletes prober namespaces left behind by crashed runs: labelled as the
- * prober's, older than `leftoverMinAgeSeconds`, not this run's and not already being deleted.
+ * prober's and named with its prefix (both: a label alone can be put on any namespace by whoever
+ * may label it), older than `leftoverMinAgeSeconds`, not this run's and not already being deleted.
  */
 export const leftoversStep = (timeoutMs: number): ProbeStep => ({
   name: 'leftovers',
@@ -22,7 +23,9 @@ export const leftoversStep = (timeoutMs: number): ProbeStep => ({
     const { items } = await listAll<Namespace>(client, resourcePath(resources.namespaces), { labelSelector: `${proberLabel}=true`, signal });
     const minAgeMs = ctx.config.leftoverMinAgeSeconds * 1000;
     const now = Date.now();
-    const stale = items.filter((ns) => ns.metadata.name !== ctx.namespace && ns.metadata.deletionTimestamp === undefined
+    const prefix = `${ctx.config.namespacePrefix}-`;
+    const stale = items.filter((ns) => ns.metadata.name !== ctx.namespace && ns.metadata.name?.startsWith(prefix) === true
+      && ns.metadata.deletionTimestamp === undefined
       && now - Date.parse(ns.metadata.creationTimestamp ?? '') >= minAgeMs);
     const collected: string[] = [];
     for (const ns of stale) {
@@ -35,7 +38,8 @@ export const leftoversStep = (timeoutMs: number): ProbeStep => ({
         if (!isStatus(error, 404)) throw error;
       }
     }
-    const terminating = items.filter((ns) => ns.metadata.deletionTimestamp !== undefined && ns.metadata.name !== ctx.namespace).length;
+    const terminating = items.filter((ns) => ns.metadata.deletionTimestamp !== undefined && ns.metadata.name !== ctx.namespace
+      && ns.metadata.name?.startsWith(prefix) === true).length;
     const parts = [collected.length > 0 ? `deleted ${collected.join(', ')}` : 'none to delete'];
     if (terminating > 0) parts.push(`${terminating} still terminating`);
     return parts.join('; ');

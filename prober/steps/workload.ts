@@ -27,6 +27,8 @@ export function probeDeployment(config: ProberConfig, replicas: number): KubeObj
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 1,
+          // Pod Security "restricted" (the namespace enforces it): an unprivileged user, no capability, no escalation.
+          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
           nodeSelector: config.nodeSelector,
           tolerations: config.tolerations,
           containers: [{
@@ -34,6 +36,7 @@ export function probeDeployment(config: ProberConfig, replicas: number): KubeObj
             ports: [{ name: 'http', containerPort: config.port }],
             readinessProbe: { httpGet: { path: config.httpPath, port: config.port }, periodSeconds: 2 },
             resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
           }],
         },
       },

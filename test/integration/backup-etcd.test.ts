@@ -132,7 +132,7 @@ describe('etcd backups to S3 (real etcd, real MinIO)', () => {
     const root: LayoutRoot = { prefix: 'watchkeeper', cluster: 'it' };
     const manifest = await runEtcdBackup({ storage, root, name: 'manual', etcd: config.backup.etcd, encryptionKey: key, logger });
     expect(manifest.etcd!.revision).toBe(String(plainKeys.size + 1));
-    expect(manifest.objects[0]!.encryption).toEqual({ algorithm: 'WKBKENC1-AES-256-GCM', keyId: keyId(key) });
+    expect(manifest.objects[0]!.encryption).toEqual({ algorithm: 'WKBKENC2-AES-256-GCM', keyId: keyId(key) });
     expect((await listBackups(storage, root, 'etcd')).map((b) => b.id)).toEqual([manifest.id]);
     expect(await readManifest(storage, root, 'etcd', manifest.id)).toEqual(manifest);
 
@@ -243,7 +243,8 @@ describe('etcd backups to S3 (real etcd, real MinIO)', () => {
     await expect(restore(target)).rejects.toThrow(/truncated/);
 
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: objectName, Body: original }));
-    await expect(restore(target, randomBytes(32))).rejects.toThrow(`backup ${manifest.id} was encrypted with key id ${keyId(key)}`);
+    // The manifest is authenticated by the key: a wrong key is named before anything is downloaded.
+    await expect(restore(target, randomBytes(32))).rejects.toThrow(new RegExp(`manifest .*${manifest.id}/manifest.json is authenticated with key id ${keyId(key)}, the configured key has id [0-9a-f]{16}`));
     const nonEmpty = path.join(work, 'non-empty');
     await mkdir(nonEmpty);
     await writeFile(path.join(nonEmpty, 'member'), 'x');

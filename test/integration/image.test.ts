@@ -54,12 +54,12 @@ describe('the container image', () => {
     const config = JSON.parse((await buildah(['inspect', '--type', 'image', image])).stdout) as {
       OCIv1: { config: { User: string; Entrypoint: string[]; Labels: Record<string, string> } };
     };
-    expect(config.OCIv1.config.User).toBe('65532:65532');
+    expect(config.OCIv1.config.User).toBe('1000:1000');
     expect(config.OCIv1.config.Entrypoint).toEqual(entrypoint);
     expect(config.OCIv1.config.Labels).toMatchObject({
       'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.licenses': 'Apache-2.0',
     });
-    expect((await buildah(['run', '--isolation', 'chroot', container, '--', 'id', '-u'])).stdout.trim()).toBe('65532');
+    expect((await buildah(['run', '--isolation', 'chroot', container, '--', 'id', '-u'])).stdout.trim()).toBe('1000');
     expect((await watchkeeper(['version'])).stdout).toMatch(/^watchkeeper 0\.1\.0 \(node v24\./);
   });
 

@@ -1,3 +1,7 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { until } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../env/index.ts';
@@ -226,5 +230,50 @@ describe('core/kube against a real kube-apiserver', () => {
     expect(lease.spec.holderIdentity).toBe('b');
     expect(lease.spec.leaseTransitions).toBe(1);
     expect(events).toEqual(['start a', 'stop a', 'start b', 'stop b']);
+  });
+
+  it('follows a rotated client certificate, from kubeconfig files and from an exec plugin', async () => {
+    const [first, second] = await Promise.all([
+      cluster.pki.issue({ name: 'rotate-first', commonName: 'rotate-first', usage: 'client' }),
+      cluster.pki.issue({ name: 'rotate-second', commonName: 'rotate-second', usage: 'client' }),
+    ]);
+    const work = await mkdtemp(join(tmpdir(), 'wk-rotate-'));
+    const live = { certFile: join(work, 'client.crt'), keyFile: join(work, 'client.key') };
+    const install = async (pair: { certFile: string; keyFile: string }): Promise<void> => {
+      await copyFile(pair.certFile, live.certFile);
+      await copyFile(pair.keyFile, live.keyFile);
+    };
+    const plugin = join(work, 'plugin.mjs');
+    // The credential it prints has already expired, so the client runs it again before each request.
+    await writeFile(plugin, `#!${process.execPath}
+import { readFileSync } from 'node:fs';
+process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: {
+  clientCertificateData: readFileSync(${JSON.stringify(live.certFile)}, 'utf8'), clientKeyData: readFileSync(${JSON.stringify(live.keyFile)}, 'utf8'),
+  expirationTimestamp: new Date(0).toISOString() } }));
+`, { mode: 0o755 });
+    const kubeconfig = async (name: string, user: Record<string, unknown>): Promise<string> => {
+      const file = join(work, name);
+      await writeFile(file, stringify({
+        clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }], users: [{ name: 'u', user }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x',
+      }));
+      return file;
+    };
+    const files = await kubeconfig('files.yaml', { 'client-certificate': live.certFile, 'client-key': live.keyFile });
+    const exec = await kubeconfig('exec.yaml', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } });
+    for (const file of [files, exec]) {
+      await install(first);
+      const client = new KubeClient(await resolveKubeAccess({ kubeconfig: file }));
+      const whoami = async (): Promise<string> => (await client.postJson<{ status: { userInfo: { username: string } } }>(
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).status.userInfo.username;
+      try {
+        expect(await whoami()).toBe('rotate-first');
+        await install(second);
+        expect(await whoami()).toBe('rotate-second');
+      } finally {
+        client.close();
+      }
+    }
+    await rm(work, { recursive: true, force: true });
   });
 });

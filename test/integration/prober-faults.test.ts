@@ -71,6 +71,8 @@ describe('prober against a real control plane with kwok nodes', () => {
   it('passes every step on a healthy cluster, measuring pod startup and watch latency, and collects a crashed run\'s namespace', async () => {
     // A namespace left by a "crashed" earlier run.
     await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: 'watchkeeper-probe-crashed', labels: { [proberLabel]: 'true' } } });
+    // Someone labelled a namespace that is not the prober's: the label alone must not get it deleted.
+    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: 'payments', labels: { [proberLabel]: 'true' } } });
     const result = await probe();
     expect(statusOf(result)).toEqual({
       api: 'passed', namespace: 'passed', write: 'passed', workload: 'passed', service: 'passed', 'in-cluster': 'skipped', teardown: 'passed', leftovers: 'passed',
@@ -81,6 +83,8 @@ describe('prober against a real control plane with kwok nodes', () => {
     expect(messageOf(result, 'workload')).toMatch(/^3\/3 pods Ready; startup p50 .* \(SLO p99 <= 5s: (met|MISSED)\)$/);
     expect(messageOf(result, 'leftovers')).toBe('deleted watchkeeper-probe-crashed');
     expect(result.measurements.leftoversCollected).toBe(1);
+    const payments = await admin.getJson<{ metadata: { deletionTimestamp?: string } }>(resourcePath(resources.namespaces, undefined, 'payments'));
+    expect(payments.metadata.deletionTimestamp).toBeUndefined();
     // The run's own namespace is gone.
     const gone = await admin.getJson(resourcePath(resources.namespaces, undefined, result.namespace)).catch((e: unknown) => e);
     expect(isStatus(gone, 404)).toBe(true);

@@ -22,12 +22,12 @@ async function decrypt(data: Buffer, withKey = key): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-describe('WKBKENC1 encryption', () => {
+describe('WKBKENC2 encryption', () => {
   it('round-trips empty, exact-multiple and ragged inputs', async () => {
     for (const size of [0, 1, 1024, 4096, 10_000]) {
       const data = randomBytes(size);
       const sealed = await encrypt(data);
-      expect(sealed.subarray(0, 8).toString()).toBe('WKBKENC1');
+      expect(sealed.subarray(0, 8).toString()).toBe('WKBKENC2');
       expect((await decrypt(sealed)).equals(data)).toBe(true);
     }
   });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../core/config/load.ts';
+import { loadConfig, validateConfig } from '../../../core/config/load.ts';
 import { maskSecrets } from '../../../core/config/mask.ts';
 import { WatchkeeperError } from '../../../core/errors.ts';
 
@@ -51,6 +51,26 @@ describe('config loading', () => {
     await expect(loadConfig({ sets: ['log.level=loud'] })).rejects.toThrow('log.level: expected one of');
     await expect(loadConfig({ sets: ['nonsense'] })).rejects.toThrow('--set nonsense: expected path=value');
     await expect(loadConfig({ env: { WATCHKEEPER_CFG__server__bogus: '1' } })).rejects.toThrow('server: unknown key "bogus"');
+  });
+
+  it('takes overrides of string fields as plain strings: digits stay a string, "#" is not a comment', async () => {
+    const config = await loadConfig({
+      env: { WATCHKEEPER_CFG__backup__etcd__password: '123456', WATCHKEEPER_CFG__backup__etcd__username: 'abc #x', WATCHKEEPER_CFG__server__port: '9600' },
+      sets: ['prober.nodeSelector.pool=007', 'backup.etcd.endpoints=[https://10.0.0.1:2379, https://10.0.0.2:2379]'],
+    });
+    expect(config.backup.etcd.password).toBe('123456');
+    expect(config.backup.etcd.username).toBe('abc #x');
+    expect(config.server.port).toBe(9600);
+    expect(config.prober.nodeSelector).toEqual({ pool: '007' });
+    expect(config.backup.etcd.endpoints).toEqual(['https://10.0.0.1:2379', 'https://10.0.0.2:2379']);
+  });
+
+  it('never prints the value of a credential field in an error', () => {
+    const bad = { backup: { etcd: { password: 918273645 }, storage: { s3: { bucket: 'b', secretAccessKey: ['hunter2'] } } } };
+    const error = (() => { try { validateConfig(bad, 'test'); } catch (e) { return e as Error; } return undefined; })();
+    expect(error?.message).toContain('backup.etcd.password: expected a string, found [masked]');
+    expect(error?.message).toContain('backup.storage.s3.secretAccessKey: expected a string, found [masked]');
+    expect(error?.message).not.toMatch(/918273645|hunter2/);
   });
 
   it('names a missing file', async () => {
