@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisions the real servers of the test environment: installs missing Debian packages, builds
-# the Go-based servers (Kubernetes control plane, kwok, etcd, MinIO) and fetches Elasticsearch from
+# the Go-based servers and tools (Kubernetes control plane, kwok, etcd, MinIO, helm) and fetches Elasticsearch from
 # Maven Central into a cache outside the repository. A second run with a warm cache does nothing and takes seconds.
 #
 #   bash test/env/provision.sh            # everything
@@ -120,7 +120,7 @@ build_image_base() {
 }
 
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio elasticsearch node22 image-base)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio helm elasticsearch node22 image-base)
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
@@ -129,9 +129,10 @@ for t in "${targets[@]}"; do
       k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
     kwok) build_tool kwok v0.7.0 '' sigs.k8s.io/kwok/cmd/kwok ;;
     minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
+    helm) build_tool helm v3.22.0 '' helm.sh/helm/v3/cmd/helm ;;
     elasticsearch) fetch_elasticsearch 9.2.0 ;;
     node22) fetch_node 22.23.5 ;;
     image-base) build_image_base 24.21.0 11.21.2 ;;
-    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, helm, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
   esac
 done
