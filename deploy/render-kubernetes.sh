@@ -10,9 +10,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${1:-$here/kubernetes}
 helm=${HELM:-helm}
 for t in rbac admission agent prober backup service poddisruptionbudget networkpolicy; do
-  {
-    echo "# Rendered from deploy/helm/watchkeeper/templates/$t.yaml by deploy/render-kubernetes.sh: edit the chart, not this file."
-    "$helm" template watchkeeper "$here/helm/watchkeeper" --namespace watchkeeper \
-      --set grafanaDashboards.enabled=false --show-only "templates/$t.yaml"
-  } > "$out/$t.yaml"
+  # The note goes after helm's leading "---": a comment before it would be an empty YAML document.
+  "$helm" template watchkeeper "$here/helm/watchkeeper" --namespace watchkeeper \
+    --set grafanaDashboards.enabled=false --show-only "templates/$t.yaml" 2> >(grep -v 'found symbolic link' >&2) |
+    sed "1a # Rendered from deploy/helm/watchkeeper/templates/$t.yaml by deploy/render-kubernetes.sh: edit the chart, not this file." \
+    > "$out/$t.yaml"
 done
