@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments, parse, stringify } from 'yaml';
-import { validateConfig } from '../core/config/load.ts';
+import { loadConfig } from '../core/config/load.ts';
 import { WatchkeeperError } from '../core/errors.ts';
 
 /**
@@ -23,8 +23,10 @@ interface Manifest { kind: string; metadata: { name: string }; data?: Record<str
  * Helm value that changes them.
  */
 export async function renderManifests(configFile: string): Promise<string> {
+  // loadConfig reports an unreadable, unparsable or invalid file as a config error (exit 2); the file
+  // is embedded as written, so that defaults stay defaults in the cluster.
+  const config = await loadConfig({ file: configFile });
   const raw: unknown = parse(await readFile(configFile, 'utf8')) ?? {};
-  const config = validateConfig(raw, configFile);
   if (config.prober.namespacePrefix !== rendered.proberPrefix) {
     throw new WatchkeeperError('config_invalid', `${configFile}: prober.namespacePrefix "${config.prober.namespacePrefix}" differs from the `
       + `manifests' admission policy ("${rendered.proberPrefix}"); install with Helm (docs/install.md) to change it`);

@@ -125,6 +125,8 @@ describe('watchkeeper render manifests', () => {
     const failed = await run(process.execPath, [cli, 'render', 'manifests', '-c', join(work, 'bad.yaml')]).then(() => null, (e: { code: number; stdout: string; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 2, stdout: '' });
     expect(failed!.stderr).toMatch(/prober\.intervalSeconds/);
+    const missing = await run(process.execPath, [cli, 'render', 'manifests', '-c', join(work, 'absent.yaml')]).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/absent\.yaml: cannot be read \(ENOENT\)/) as unknown });
   });
 });
 
