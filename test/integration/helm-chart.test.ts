@@ -77,6 +77,14 @@ describe('helm chart', () => {
     await expect(template('agent.priorityClass=high')).rejects.toThrow(/priorityClass/);
   });
 
+  it('admits only the metrics port into the pods, and the audit webhook port into the agent only when it is enabled', async () => {
+    type Policy = Manifest & { spec: { ingress: { ports: { port: string | number }[] }[] } };
+    const ports = async (...set: string[]): Promise<Record<string, (string | number)[]>> => Object.fromEntries((await template(...set))
+      .filter((m): m is Policy => m.kind === 'NetworkPolicy').map((m) => [m.metadata.name, m.spec.ingress.flatMap((r) => r.ports.map((p) => p.port))]));
+    expect(await ports()).toEqual({ 'watchkeeper-agent': ['metrics'], 'watchkeeper-prober': ['metrics'], 'watchkeeper-backup': ['metrics'] });
+    expect((await ports('agent.config.logs.auditWebhook.enabled=true', 'agent.config.logs.auditWebhook.port=8443'))['watchkeeper-agent']).toEqual(['metrics', 8443]);
+  });
+
   it('ships values.schema.json as generated from the config schema (watchkeeper render --values-schema)', () => {
     expect(JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'))).toEqual(helmValuesSchema());
   });
