@@ -13,7 +13,7 @@ const anyMap: JsonSchema = { type: 'object' };
 
 /** The watchkeeper config file's JSON Schema (input form: fields with defaults are optional). */
 function configFileSchema(): JsonSchema {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as JsonSchema;
   return { ...schema, description: 'A watchkeeper configuration file (docs/configuration.md); server is set by the chart.' };
 }
 
@@ -39,10 +39,10 @@ const disruptionBudget = obj({ enabled: bool, maxUnavailable: { type: ['integer'
  * `helm install` refuses a bad config value before anything reaches the cluster.
  */
 export function helmValuesSchema(): JsonSchema {
-  const config = { $ref: '#/$defs/config' };
+  const config = { $ref: '#/definitions/config' };
   return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $defs: { config: configFileSchema() },
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    definitions: { config: configFileSchema() },
     title: 'Values of the watchkeeper Helm chart',
     type: 'object',
     additionalProperties: false,
