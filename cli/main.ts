@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// The compiled package ships source maps: stack traces then name the TypeScript lines.
+process.setSourceMapsEnabled(true);
+
 import { buildProgram } from './program.ts';
 import { runCli } from './run.ts';
 

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
+import { WatchkeeperError } from '../core/errors.ts';
 import { buildInfo } from '../core/version.ts';
 
 /** A subcommand: its one-line summary for the top-level help, and how to load it. */
@@ -18,10 +20,29 @@ const commands: Record<string, CommandEntry> = {
   restore: { summary: 'restore a backup: restore etcd|api <id|latest>', load: async () => (await import('./commands/restore.ts')).restoreCommand() },
   backups: { summary: 'list, describe, verify and prune stored backups; show and diff API backups', load: async () => (await import('./commands/backups.ts')).backupsCommand() },
   render: { summary: 'write the Grafana dashboards and Prometheus rules to files', load: async () => (await import('./commands/render.ts')).renderCommand() },
-  sandbox: { summary: 'start a local real cluster and run every component against it', load: async () => (await import('./commands/sandbox.ts')).sandboxCommand() },
+  sandbox: { summary: 'start a local real cluster and run every component against it (from a source checkout)', load: loadSandbox },
   config: { summary: 'work with the configuration file: config check', load: async () => (await import('./commands/config.ts')).configCommand() },
   version: { summary: 'print version information', load: async () => (await import('./commands/version.ts')).versionCommand() },
 };
+
+/**
+ * The sandbox runs the test environment's real servers, which exist only in a source checkout: the
+ * compiled package and the image leave both out. A computed specifier keeps the compiler from
+ * following (and so compiling) the import; where the module is absent, the command says where it runs.
+ */
+async function loadSandbox(): Promise<Command> {
+  const source = new URL('./commands/sandbox.ts', import.meta.url);
+  if (source.pathname.endsWith('.ts') && existsSync(source)) {
+    return ((await import(source.href)) as { sandboxCommand(): Command }).sandboxCommand();
+  }
+  return new Command('sandbox')
+    .description('start a local real cluster and run every component against it (needs a source checkout)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new WatchkeeperError('usage', 'the sandbox runs from a source checkout, not from the installed package or the image: '
+        + 'git clone the watchkeeper repository, then run `npm ci && npm run sandbox` in it');
+    });
+}
 
 /** Builds the `watchkeeper` command tree, loading in full only the command that `argv` names. */
 export async function buildProgram(argv: readonly string[]): Promise<Command> {

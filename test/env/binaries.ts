@@ -11,6 +11,7 @@ const tools = {
   kubernetes: { version: 'v1.35.4', binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] },
   kwok: { version: 'v0.7.0', binaries: ['kwok'] },
   minio: { version: 'v2026-02-12', binaries: ['minio'] },
+  helm: { version: 'v3.22.0', binaries: ['helm'] },
 } as const;
 
 /** A Go-built tool of the test environment. */

