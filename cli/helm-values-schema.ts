@@ -65,11 +65,13 @@ export function helmValuesSchema(): JsonSchema {
       backup: obj({
         ...podValues(config),
         replicas: { type: 'integer', minimum: 0 },
+        apiBackups: bool,
         etcd: obj({ enabled: bool, clientSecret: str, hostNetwork: bool, nodeSelector: stringMap, tolerations: anyList }),
         encryptionKey: obj({ existingSecret: str }),
         s3: obj({ existingSecret: str, accessKeyIdKey: str, secretAccessKeyKey: str }),
         podDisruptionBudget: disruptionBudget,
       }),
+      restoreIdentity: obj({ enabled: bool }),
       service: obj({ enabled: bool }),
       networkPolicy: obj({ enabled: bool, metricsFrom: anyList }),
       serviceMonitor: obj({ enabled: bool, interval: str, labels: stringMap }),
