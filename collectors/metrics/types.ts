@@ -1,0 +1,87 @@
+/**
+ * The data model shared by the metrics collectors: what the exposition parser produces, what the
+ * scrape engine hands to every sink. Owned by the scrape engine; the parser and sinks code against it.
+ */
+
+/** Label name to value, without `__name__`. Values are already unescaped. */
+export type Labels = Record<string, string>;
+
+/** The metric types of the Prometheus text format 0.0.4 and OpenMetrics 1.0. */
+export type MetricType =
+  | 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped'
+  | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
+
+/** What the `# TYPE`, `# HELP` and `# UNIT` lines say about one metric family. */
+export interface FamilyMeta {
+  /** Family name as declared, e.g. `http_requests` (OpenMetrics) or `http_requests_total` (text). */
+  name: string;
+  type: MetricType;
+  help?: string;
+  unit?: string;
+}
+
+/** One sample of one series as exposed by a target. */
+export interface Sample {
+  /** Series name as written on the sample line, e.g. `http_request_duration_seconds_bucket`. */
+  name: string;
+  labels: Labels;
+  /** NaN and ±Infinity are legal values. */
+  value: number;
+  /** Timestamp in milliseconds when the exposition carried one. */
+  timestampMs?: number;
+}
+
+/** Receives the parser's output as it streams; called synchronously, in exposition order. */
+export interface ExpositionHandler {
+  /** A sample; `family` is the family it belongs to (an `untyped` placeholder when undeclared). */
+  sample(sample: Sample, family: FamilyMeta): void;
+}
+
+/** The exposition formats the parser understands. */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/** A parse failure: the 1-based line where the input stopped making sense and why. */
+export class ExpositionParseError extends Error {
+  /** Stable error code for logs and metrics. */
+  readonly code = 'EXPOSITION_PARSE';
+  constructor(readonly line: number, readonly reason: string) {
+    super(`line ${line}: ${reason}`);
+    this.name = 'ExpositionParseError';
+  }
+}
+
+/** Identity of a scrape target as the sinks see it. */
+export interface TargetRef {
+  /** Job name, e.g. `kube-apiserver`. */
+  job: string;
+  /** `host:port` of the target. */
+  instance: string;
+  /** The target labels attached to every sample (job and instance included). */
+  labels: Labels;
+}
+
+/** Everything one scrape produced, handed to every sink at once. */
+export interface ScrapeBatch {
+  target: TargetRef;
+  /** When the scrape started, ms since the epoch; the timestamp of samples that carry none. */
+  timestampMs: number;
+  /** Samples with the target labels already merged in (target labels win on conflict, as `honor_labels: false`). */
+  samples: readonly Sample[];
+  /** Families by name, for sinks that map types (InfluxDB). */
+  families: ReadonlyMap<string, FamilyMeta>;
+  /** Series (name + labels) present in the previous scrape and gone now: remote_write marks them stale. */
+  stale: readonly Sample[];
+}
+
+/**
+ * An output of the collectors. `push` never blocks and never throws: each sink has its own bounded
+ * queue, drops the oldest with a counter when full, and retries in the background, so a slow sink
+ * never delays a scrape.
+ */
+export interface MetricsSink {
+  /** Short name for logs and metric labels: `influxdb`, `remote_write`... */
+  readonly name: string;
+  push(batch: ScrapeBatch): void;
+  /** Flushes what it can within the signal's time, then stops. */
+  close(signal?: AbortSignal): Promise<void>;
+}
