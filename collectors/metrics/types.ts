@@ -85,3 +85,19 @@ export interface MetricsSink {
   /** Flushes what it can within the signal's time, then stops. */
   close(signal?: AbortSignal): Promise<void>;
 }
+
+/**
+ * A target as discovery or static config describes it, before relabeling: Prometheus-style labels,
+ * `__address__` (host:port) always, optionally `__scheme__`, `__metrics_path__`, `__param_<name>`,
+ * `job`, and `__meta_*` labels from discovery. Relabeling turns it into a scrape target or drops it.
+ */
+export type TargetLabels = Labels;
+
+/** Something that knows a job's targets and tells when they change (static lists, Kubernetes discovery). */
+export interface TargetSource {
+  /** Job name the targets belong to. */
+  readonly job: string;
+  /** Starts watching; `onChange` gets the full, current set each time it changes. */
+  start(onChange: (targets: readonly TargetLabels[]) => void): Promise<void>;
+  stop(): Promise<void>;
+}
