@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { metricsParseCommand } from './metrics-parse.ts';
+
+/**
+ * `watchkeeper metrics ...`: tools for people debugging metrics targets. Each subcommand lives in its
+ * own file (`metrics-<name>.ts`); this file only assembles them.
+ */
+export function metricsCommand(): Command {
+  return new Command('metrics')
+    .description('debug metrics targets: parse an exposition body')
+    .addHelpText('after', `
+Examples:
+  curl -s http://localhost:9100/metrics | watchkeeper metrics parse - -o json
+  watchkeeper metrics parse body.txt --format openmetrics -o json | jq -r .name | sort | uniq -c`)
+    .addCommand(metricsParseCommand());
+}
