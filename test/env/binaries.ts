@@ -11,6 +11,8 @@ const tools = {
   kubernetes: { version: 'v1.35.4', binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] },
   kwok: { version: 'v0.7.0', binaries: ['kwok'] },
   minio: { version: 'v2026-02-12', binaries: ['minio'] },
+  influxdb: { version: 'v1.8.10', binaries: ['influxd'] },
+  vmagent: { version: 'v1.151.0', binaries: ['vmagent'] },
 } as const;
 
 /** A Go-built tool of the test environment. */

@@ -12,3 +12,4 @@ export { Pki, type CertFiles } from './pki.ts';
 export { freePort } from './ports.ts';
 export { toolBinary, toolDir } from './binaries.ts';
 export { startElasticsearch, type ElasticsearchServer } from './elasticsearch.ts';
+export { startInfluxDB, type InfluxDBServer, type InfluxSeries } from './influxdb.ts';

@@ -5,11 +5,14 @@ import { freePort } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { makeWorkDir, removeWorkDir } from './workdir.ts';
 
-/** A running VictoriaMetrics: an InfluxDB v2 write endpoint with PromQL read-back. */
+/** A running VictoriaMetrics: InfluxDB v2 line protocol and remote_write endpoints with PromQL read-back. */
 export interface VictoriaMetricsServer {
   url: string;
   /** InfluxDB v2 line-protocol write URL (/api/v2/write). */
   influxWriteUrl: string;
+  /** Prometheus remote_write endpoint (/api/v1/write). */
+  remoteWriteUrl: string;
+  process: ManagedProcess;
   /** Instant PromQL query; returns the `data.result` vector. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   stop(): Promise<void>;
@@ -29,6 +32,8 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetricsServer> {
   return {
     url,
     influxWriteUrl: `${url}/api/v2/write`,
+    remoteWriteUrl: `${url}/api/v1/write`,
+    process,
     query: async (promql) => {
       const { status, body } = await httpGet(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (status !== 200) throw new Error(`victoria-metrics query ${promql}: HTTP ${status}: ${body}`);
