@@ -44,9 +44,15 @@ export type ExpositionFormat = 'text' | 'openmetrics';
 export class ExpositionParseError extends Error {
   /** Stable error code for logs and metrics. */
   readonly code = 'EXPOSITION_PARSE';
-  constructor(readonly line: number, readonly reason: string) {
+  /** 1-based line number of the malformed line. */
+  readonly line: number;
+  /** What was wrong with it. */
+  readonly reason: string;
+  constructor(line: number, reason: string) {
     super(`line ${line}: ${reason}`);
     this.name = 'ExpositionParseError';
+    this.line = line;
+    this.reason = reason;
   }
 }
 
