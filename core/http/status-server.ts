@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
+import { acceptsOpenMetrics, exposition } from './exposition.ts';
 
 /** A named readiness condition; /readyz answers 200 only when every check returns true. */
 export interface ReadinessCheck {
@@ -31,15 +32,18 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** Serves /metrics (Prometheus exposition), /healthz (process alive) and /readyz (components ready). */
+/**
+ * Serves /metrics (Prometheus text format, or OpenMetrics when the Accept header asks for it),
+ * /healthz (process alive) and /readyz (components ready).
+ */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const readiness = [...(options.readiness ?? [])];
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const respond = async (): Promise<void> => {
       if (path === '/metrics') {
-        const body = await options.registry.metrics();
-        res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+        const { contentType, body } = await exposition(options.registry, acceptsOpenMetrics(req.headers.accept));
+        res.writeHead(200, { 'content-type': contentType }).end(body);
       } else if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {

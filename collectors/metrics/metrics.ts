@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Metric names of the scrape engine; alerts and dashboards import them from here. */
+export const scrapeMetricNames = {
+  targets: 'watchkeeper_metrics_targets',
+  scrapes: 'watchkeeper_metrics_scrapes_total',
+  scrapeErrors: 'watchkeeper_metrics_scrape_errors_total',
+  samplesScraped: 'watchkeeper_metrics_samples_scraped_total',
+  seriesActive: 'watchkeeper_metrics_series_active',
+  seriesDropped: 'watchkeeper_metrics_series_dropped_total',
+  scrapeDuration: 'watchkeeper_metrics_scrape_duration_seconds',
+} as const;
+
+/** Why a scrape failed; the `reason` label of {@link ScrapeMetrics.scrapeErrors}. */
+export type ScrapeErrorReason =
+  | 'timeout' | 'connection' | 'tls' | 'http_status' | 'body_too_large' | 'parse' | 'sample_limit' | 'auth_file' | 'other';
+
+/** Why new series were not kept; the `reason` label of {@link ScrapeMetrics.seriesDropped}. */
+export type SeriesDropReason = 'target_limit' | 'total_limit';
+
+/** Every self-metric of the scrape engine. */
+export interface ScrapeMetrics {
+  /** Targets by job and state (`up` or `down`). */
+  targets: Gauge<'job' | 'state'>;
+  scrapes: Counter<'job'>;
+  scrapeErrors: Counter<'job' | 'reason'>;
+  samplesScraped: Counter<'job'>;
+  seriesActive: Gauge<'job'>;
+  seriesDropped: Counter<'job' | 'reason'>;
+  scrapeDuration: Histogram<'job'>;
+}
+
+/** Creates the scrape engine's metrics in the given registry. */
+export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
+  const registers = [registry];
+  const n = scrapeMetricNames;
+  return {
+    targets: new Gauge({ name: n.targets, help: 'Scrape targets by job and state (up: last scrape succeeded).', labelNames: ['job', 'state'], registers }),
+    scrapes: new Counter({ name: n.scrapes, help: 'Scrapes attempted, by job.', labelNames: ['job'], registers }),
+    scrapeErrors: new Counter({
+      name: n.scrapeErrors, help: 'Scrapes that failed, by job and reason (timeout, connection, tls, http_status, body_too_large, parse, sample_limit...).',
+      labelNames: ['job', 'reason'], registers,
+    }),
+    samplesScraped: new Counter({ name: n.samplesScraped, help: 'Samples read from successful scrapes, by job.', labelNames: ['job'], registers }),
+    seriesActive: new Gauge({ name: n.seriesActive, help: 'Series held for exposition and staleness, by job.', labelNames: ['job'], registers }),
+    seriesDropped: new Counter({
+      name: n.seriesDropped, help: 'New series not kept because a cardinality limit was reached, by job and reason (target_limit, total_limit).',
+      labelNames: ['job', 'reason'], registers,
+    }),
+    scrapeDuration: new Histogram({
+      name: n.scrapeDuration, help: 'Duration of one scrape (request, body and parse), by job.', labelNames: ['job'], registers,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    }),
+  };
+}

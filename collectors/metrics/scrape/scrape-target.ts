@@ -1,0 +1,194 @@
+import type { ScrapedExposition } from '../exposition/scraped-exposition.ts';
+import type { ScrapeMetrics } from '../metrics.ts';
+import type { FamilyMeta, Labels, Sample, ScrapeBatch, TargetLabels } from '../types.ts';
+import { ExpositionParseError } from '../types.ts';
+import type { ScrapeClient } from './client.ts';
+import { formatFromContentType, parseExposition } from './parse/index.ts';
+import { ScrapeError } from './scrape-error.ts';
+import type { ScrapeSettings } from './scrape-settings.ts';
+import { syntheticFamilies } from './synthetic-series.ts';
+import { mergeTargetLabels, renameConflicts, TargetSeries, type SeriesBudget } from './target-series.ts';
+import type { ResolvedTarget } from './target-url.ts';
+
+/** State of a target as `metrics targets` and /metrics tell it. */
+export type TargetHealth = 'unknown' | 'up' | 'down';
+
+/** What one target's scrape loop needs from the engine. */
+export interface ScrapeTargetDeps {
+  client: ScrapeClient;
+  metrics: ScrapeMetrics;
+  budget: SeriesBudget;
+  perTargetLimit: number;
+  exposition?: ScrapedExposition;
+  /** Receives each scrape's batch; absent when no sink is configured (samples are then not copied). */
+  publish?: (batch: ScrapeBatch) => void;
+  /** Metric relabeling hook (issue 12): returns the sample to keep, or undefined to drop it. */
+  relabelSample?: (sample: Sample) => Sample | undefined;
+}
+
+const syntheticMeta = new Map<string, FamilyMeta>(Object.values(syntheticFamilies).map((f) => [f.name, f]));
+
+/**
+ * One scrape target: its URL, labels, series and health. {@link ScrapeTarget.scrape} runs one scrape:
+ * GET, stream-parse into the series store (sample limit and cardinality guard applied), synthetic
+ * series, staleness, self-metrics, and one batch to the sinks.
+ */
+export class ScrapeTarget {
+  health: TargetHealth = 'unknown';
+  lastError: string | undefined;
+  lastScrapeMs: number | undefined;
+  lastDurationSeconds = 0;
+  /** Completed scrapes, successful or not. */
+  scrapes = 0;
+  /** The samples of the last successful scrape. */
+  lastSamples = 0;
+  private readonly series: TargetSeries;
+  private readonly synthetic: TargetSeries;
+  /** Labels before relabeling, as the source gave them. */
+  readonly discovered: TargetLabels;
+  readonly resolved: ResolvedTarget;
+  readonly settings: ScrapeSettings;
+  private readonly deps: ScrapeTargetDeps;
+
+  constructor(discovered: TargetLabels, resolved: ResolvedTarget, settings: ScrapeSettings, deps: ScrapeTargetDeps) {
+    this.discovered = discovered;
+    this.resolved = resolved;
+    this.settings = settings;
+    this.deps = deps;
+    this.series = new TargetSeries(resolved.labels, settings.honorLabels, deps.perTargetLimit, deps.budget, deps.exposition);
+    // Synthetic series never count against the limits: up must be exposed even for a target over them.
+    this.synthetic = new TargetSeries(resolved.labels, true, Number.MAX_SAFE_INTEGER, { total: 0, limit: Number.MAX_SAFE_INTEGER },
+      deps.exposition);
+  }
+
+  /** The engine's key of this target: job and URL. */
+  get key(): string {
+    return `${this.settings.job} ${this.resolved.url.href}`;
+  }
+
+  /** Series held for this target (synthetic ones excluded). */
+  get seriesCount(): number {
+    return this.series.size;
+  }
+
+  /** Runs one scrape; never throws (a failure is counted, logged by the caller from lastError, and stored as up=0). */
+  async scrape(parent: AbortSignal): Promise<void> {
+    const { metrics, publish } = this.deps;
+    const job = this.settings.job;
+    const started = Date.now();
+    const startedHr = process.hrtime.bigint();
+    const samples: Sample[] | undefined = publish ? [] : undefined;
+    const families = new Map<string, FamilyMeta>();
+    const stale: Sample[] = [];
+    const onStale = publish ? (s: Sample): void => { stale.push(s); } : undefined;
+    const signal = AbortSignal.any([parent, AbortSignal.timeout(this.settings.timeoutMs)]);
+    metrics.scrapes.inc({ job });
+    const before = this.series.size;
+    let scraped = 0;
+    let kept = 0;
+    this.series.begin();
+    try {
+      const response = await this.deps.client.get(this.resolved.url, signal);
+      const format = formatFromContentType(response.contentType);
+      if (format === undefined) throw new ScrapeError('parse', `${this.resolved.url.host}: cannot read Content-Type "${response.contentType}"`);
+      const limit = this.settings.sampleLimit;
+      const { labels: targetLabels } = this.resolved;
+      const honor = this.settings.honorLabels;
+      await parseExposition(response.body, format, {
+        sample: (raw, family) => {
+          scraped++;
+          if (limit > 0 && scraped > limit) throw new ScrapeError('sample_limit', `${this.resolved.url.host}: more than sampleLimit (${limit}) samples`);
+          let sample: Sample | undefined = { ...raw, labels: renameConflicts(raw.labels, targetLabels, honor) };
+          if (this.deps.relabelSample) sample = this.deps.relabelSample(sample);
+          if (!sample) return;
+          if (!this.series.sample(sample, family)) return;
+          kept++;
+          if (samples) {
+            samples.push({ ...sample, labels: mergeTargetLabels(sample.labels, targetLabels, honor) });
+            families.set(family.name, family);
+          }
+        },
+      });
+      const result = this.series.commit(onStale);
+      this.health = 'up';
+      this.lastError = undefined;
+      this.lastSamples = scraped;
+      metrics.samplesScraped.inc({ job }, scraped);
+      if (result.droppedTargetLimit > 0) metrics.seriesDropped.inc({ job, reason: 'target_limit' }, result.droppedTargetLimit);
+      if (result.droppedTotalLimit > 0) metrics.seriesDropped.inc({ job, reason: 'total_limit' }, result.droppedTotalLimit);
+      this.finish(started, startedHr, { up: 1, scraped, kept, added: result.added }, samples, families, stale);
+    } catch (error) {
+      const failure = this.failure(error, signal);
+      this.series.clear(onStale);
+      this.health = 'down';
+      this.lastError = failure.message;
+      metrics.scrapeErrors.inc({ job, reason: failure.reason });
+      this.finish(started, startedHr, { up: 0, scraped: 0, kept: 0, added: 0 }, samples ? [] : undefined, families, stale);
+    } finally {
+      metrics.seriesActive.inc({ job }, this.series.size - before);
+    }
+  }
+
+  /** Forgets every series (target removed): they leave /metrics and go to the sinks as stale. */
+  remove(): void {
+    const stale: Sample[] = [];
+    const onStale = this.deps.publish ? (s: Sample): void => { stale.push(s); } : undefined;
+    const before = this.series.size;
+    this.series.clear(onStale);
+    this.synthetic.clear(onStale);
+    this.deps.metrics.seriesActive.dec({ job: this.settings.job }, before);
+    if (this.deps.publish && stale.length > 0) {
+      this.deps.publish({ target: this.ref(), timestampMs: Date.now(), samples: [], families: new Map(), stale });
+    }
+  }
+
+  /** The stored series with target labels (CLI, tests). */
+  *samples(): Generator<Sample> {
+    yield* this.synthetic.samples();
+    yield* this.series.samples();
+  }
+
+  private finish(
+    started: number, startedHr: bigint, counts: { up: number; scraped: number; kept: number; added: number },
+    samples: Sample[] | undefined, families: Map<string, FamilyMeta>, stale: Sample[],
+  ): void {
+    const seconds = Number(process.hrtime.bigint() - startedHr) / 1e9;
+    this.lastDurationSeconds = seconds;
+    this.lastScrapeMs = started;
+    this.scrapes++;
+    this.deps.metrics.scrapeDuration.observe({ job: this.settings.job }, seconds);
+    const values: [string, number][] = [
+      [syntheticFamilies.up.name, counts.up], [syntheticFamilies.duration.name, seconds],
+      [syntheticFamilies.samplesScraped.name, counts.scraped], [syntheticFamilies.samplesPostRelabeling.name, counts.kept],
+      [syntheticFamilies.seriesAdded.name, counts.added],
+    ];
+    this.synthetic.begin();
+    for (const [name, value] of values) {
+      const meta = syntheticMeta.get(name)!;
+      this.synthetic.sample({ name, labels: {}, value }, meta);
+      if (samples) {
+        samples.push({ name, labels: { ...this.resolved.labels }, value });
+        families.set(name, meta);
+      }
+    }
+    this.synthetic.commit();
+    if (samples) this.deps.publish?.({ target: this.ref(), timestampMs: started, samples, families, stale });
+  }
+
+  private failure(error: unknown, signal: AbortSignal): ScrapeError {
+    if (error instanceof ScrapeError) return error;
+    const host = this.resolved.url.host;
+    if (error instanceof ExpositionParseError) return new ScrapeError('parse', `${host}: ${error.message}`, { cause: error });
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+      return new ScrapeError(timedOut ? 'timeout' : 'other', timedOut ? `${host}: no complete answer within the timeout` : `${host}: scrape cancelled`);
+    }
+    return new ScrapeError('other', `${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+
+  private ref(): ScrapeBatch['target'] {
+    const labels: Labels = this.resolved.labels;
+    return { job: this.settings.job, instance: labels.instance ?? this.resolved.url.host, labels };
+  }
+}
