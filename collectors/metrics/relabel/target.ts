@@ -34,7 +34,10 @@ export interface RelabeledTarget {
 export interface DroppedTarget {
   kept: false;
   discoveredLabels: Labels;
-  /** `relabel` when a rule dropped it (or left no labels); otherwise the target is broken and `error` says why. */
+  /**
+   * `relabel` when a keep/drop rule dropped it; otherwise relabeling left it unusable (an empty label set has no
+   * address) and `error` says why: Prometheus lists such targets neither as active nor as dropped.
+   */
   reason: 'relabel' | 'no_address' | 'invalid_address' | 'invalid_interval' | 'invalid_timeout';
   error?: string;
 }
@@ -59,7 +62,7 @@ export function relabelTarget(discovered: TargetLabels, rules: readonly Compiled
   for (const [name, value] of Object.entries(defaults.params ?? {})) fill(`__param_${name}`, value);
 
   const relabeled = applyRelabel(initial, rules);
-  if (!relabeled || Object.keys(relabeled).length === 0) return { kept: false, discoveredLabels: initial, reason: 'relabel' };
+  if (!relabeled) return { kept: false, discoveredLabels: initial, reason: 'relabel' };
   const drop = (reason: DroppedTarget['reason'], error: string): DroppedTarget => ({ kept: false, discoveredLabels: initial, reason, error });
 
   const address = relabeled.__address__ ?? '';
