@@ -1,15 +1,17 @@
 import { Command } from 'commander';
 import { runService } from '../../core/service.ts';
+import { startMetricsInService } from '../metrics-service.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 /** `watchkeeper agent`: the node agent, shipping container, component and audit logs until SIGTERM. */
 export function agentCommand(): Command {
   return withConfigOptions(new Command('agent'))
-    .description('node agent: ship container, component and audit logs')
+    .description('node agent: ship container, component and audit logs; with metrics.enabled, run the metrics collectors')
     .addHelpText('after', `
 Examples:
   watchkeeper agent -c watchkeeper.yaml
   watchkeeper agent -c watchkeeper.yaml --set logs.sink=elasticsearch --set logs.elasticsearch.url=http://es:9200
+  watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true    also scrape metrics.jobs, expose them at /metrics
 Runs until SIGTERM or SIGINT; then sends what is buffered (within shutdownTimeoutSeconds) and persists checkpoints.
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
     .action(async (options: ConfigOptions) => {
@@ -24,6 +26,7 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
           });
           ctx.lifecycle.add({ name: 'logs', stop: () => agent.stop() });
           ctx.status.addReadiness({ name: 'logs', check: () => agent.sources.length > 0 || agent.webhook !== undefined });
+          if (config.metrics.enabled) await startMetricsInService(ctx);
         },
       });
     });

@@ -1,4 +1,4 @@
-import { Registry, type Metric } from 'prom-client';
+import { Registry, type Metric, type OpenMetricsContentType } from 'prom-client';
 
 /** A registered metric as prom-client's registry uses it. */
 interface RegisteredMetric {
@@ -27,7 +27,8 @@ export function acceptsOpenMetrics(accept: string | undefined): boolean {
  */
 export async function exposition(registry: Registry, openMetrics: boolean): Promise<{ contentType: string; body: string }> {
   if (!openMetrics) return { contentType: registry.contentType, body: await registry.metrics() };
-  const om = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+  const om = new Registry<OpenMetricsContentType>();
+  om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   for (const metric of registry.getMetricsAsArray() as unknown as RegisteredMetric[]) {
     const wrapper = {
       name: metric.name,

@@ -1,0 +1,13 @@
+import type { ServiceContext } from '../core/service.ts';
+
+/**
+ * Starts the metrics collectors inside a long-running mode (agent, collector): registered with the
+ * lifecycle (stopped and flushed on SIGTERM) and with /readyz. Loaded only when used.
+ */
+export async function startMetricsInService(ctx: ServiceContext): Promise<void> {
+  const { startMetricsCollectors } = await import('../collectors/metrics/collectors.ts');
+  const collectors = await startMetricsCollectors({ config: ctx.config.metrics, logger: ctx.logger, registry: ctx.registry });
+  const stopTimeoutMs = Math.max(1000, ctx.config.shutdownTimeoutSeconds * 1000 - 2000);
+  ctx.lifecycle.add({ name: 'metrics', stop: () => collectors.stop(AbortSignal.timeout(stopTimeoutMs)) });
+  ctx.status.addReadiness({ name: 'metrics', check: () => collectors.engine.ready });
+}
