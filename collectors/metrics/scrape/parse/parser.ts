@@ -213,7 +213,7 @@ function checkRole(sample: Sample, { role, family }: Resolution): void {
   }
   const label = role === 'bucket' ? 'le' : 'quantile';
   const value = Object.hasOwn(sample.labels, label) ? sample.labels[label] : undefined;
-  if (value === undefined) throw new LineError(`${describe(family)} sample "${sample.name}" without an "${label}" label`);
+  if (value === undefined) throw new LineError(`${describe(family)} sample "${sample.name}" without a "${label}" label`);
   try {
     parseValue(value, 0, value.length);
   } catch {

@@ -155,7 +155,9 @@ export class SampleLineParser {
   /** Checks an OpenMetrics exemplar at `pos` (`# {labels} value [timestamp]`) and drops it. */
   private skipExemplar(s: string, pos: number, end: number): void {
     if (this.text) {
-      throw new LineError(`unexpected ${quote(s.slice(pos, end))} after the sample (exemplars exist only in OpenMetrics)`);
+      throw new LineError(s.charCodeAt(pos) === hash
+        ? `unexpected ${quote(s.slice(pos, end))} after the sample (exemplars exist only in OpenMetrics)`
+        : `unexpected ${quote(s.slice(pos, end))} at the end of the line`);
     }
     if (s.charCodeAt(pos) !== hash || s.charCodeAt(pos + 1) !== space || s.charCodeAt(pos + 2) !== openBrace) {
       throw new LineError(`unexpected ${quote(s.slice(pos, end))} after the sample (expected an exemplar " # {...} value")`);
