@@ -46,7 +46,7 @@ const staticJob = z.strictObject({
     .describe('A body larger than this (after gunzip) is cut off and the scrape fails, counted as body_too_large.'),
   honorLabels: z.boolean().default(false)
     .describe('On a label conflict keep the target\'s value instead of the configured one (conflicts otherwise become exported_<name>).'),
-}).refine((j) => durationMs(j.timeout) <= durationMs(j.interval), { message: 'timeout must not exceed interval', path: ['timeout'] })
+}).refine((j) => !durationPattern.test(j.timeout) || !durationPattern.test(j.interval) || durationMs(j.timeout) <= durationMs(j.interval), { message: 'timeout must not exceed interval', path: ['timeout'] })
   .refine((j) => !(j.bearerTokenFile !== undefined && j.basicAuth !== undefined), {
     message: 'bearerTokenFile and basicAuth are two ways to authenticate: choose one',
   });
