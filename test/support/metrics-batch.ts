@@ -1,0 +1,57 @@
+import type { FamilyMeta, Labels, MetricType, Sample, ScrapeBatch } from '../../collectors/metrics/types.ts';
+
+/** A family and its samples, for building scrape batches in tests. */
+export interface TestFamily {
+  name: string;
+  type: MetricType;
+  samples: { name?: string; labels?: Labels; value: number; timestampMs?: number }[];
+}
+
+/**
+ * Builds a ScrapeBatch as the scrape engine hands it to sinks: target labels (job, instance)
+ * merged into every sample, families by name, stale series listed apart.
+ */
+export function scrapeBatch(options: {
+  job?: string; instance?: string; timestampMs: number; families: TestFamily[]; stale?: Sample[];
+}): ScrapeBatch {
+  const job = options.job ?? 'test';
+  const instance = options.instance ?? '127.0.0.1:9100';
+  const targetLabels = { job, instance };
+  const families = new Map<string, FamilyMeta>();
+  const samples: Sample[] = [];
+  for (const family of options.families) {
+    families.set(family.name, { name: family.name, type: family.type });
+    for (const s of family.samples) {
+      samples.push({
+        name: s.name ?? family.name, labels: { ...s.labels, ...targetLabels }, value: s.value,
+        ...(s.timestampMs === undefined ? {} : { timestampMs: s.timestampMs }),
+      });
+    }
+  }
+  return {
+    target: { job, instance, labels: targetLabels }, timestampMs: options.timestampMs, samples, families,
+    stale: (options.stale ?? []).map((s) => ({ ...s, labels: { ...s.labels, ...targetLabels } })),
+  };
+}
+
+/** A histogram family with cumulative buckets, sum and count, as text format 0.0.4 exposes it. */
+export function histogramFamily(name: string, labels: Labels, buckets: [string, number][], sum: number, count: number): TestFamily {
+  return {
+    name, type: 'histogram', samples: [
+      ...buckets.map(([le, value]) => ({ name: `${name}_bucket`, labels: { ...labels, le }, value })),
+      { name: `${name}_sum`, labels, value: sum },
+      { name: `${name}_count`, labels, value: count },
+    ],
+  };
+}
+
+/** A summary family with quantiles, sum and count. */
+export function summaryFamily(name: string, labels: Labels, quantiles: [string, number][], sum: number, count: number): TestFamily {
+  return {
+    name, type: 'summary', samples: [
+      ...quantiles.map(([quantile, value]) => ({ name, labels: { ...labels, quantile }, value })),
+      { name: `${name}_sum`, labels, value: sum },
+      { name: `${name}_count`, labels, value: count },
+    ],
+  };
+}
