@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/log.ts';
 import type { MetricsConfig } from './config.ts';
 import { ScrapeEngine } from './scrape/engine.ts';
+import { createSinks } from './sinks/factory.ts';
 import { settingsOfStaticJob } from './scrape/scrape-settings.ts';
 import { StaticTargetSource } from './static-source.ts';
 import type { MetricsSink } from './types.ts';
@@ -11,7 +12,7 @@ export interface MetricsCollectorsOptions {
   config: MetricsConfig;
   logger: Logger;
   registry: Registry;
-  /** The outputs, built by the caller from `metrics.sinks` (cli/ wires them). */
+  /** Replaces the outputs built from `metrics.sinks` (tests). */
   sinks?: readonly MetricsSink[];
 }
 
@@ -22,10 +23,10 @@ export interface MetricsCollectors {
   stop(signal?: AbortSignal): Promise<void>;
 }
 
-/** Builds the scrape engine from the `metrics:` configuration and starts every job. */
+/** Builds the outputs and the scrape engine from the `metrics:` configuration and starts every job. */
 export async function startMetricsCollectors(options: MetricsCollectorsOptions): Promise<MetricsCollectors> {
   const { config } = options;
-  const sinks = options.sinks ?? [];
+  const sinks = options.sinks ?? createSinks(config.sinks, { registry: options.registry, logger: options.logger });
   const engine = new ScrapeEngine({ registry: options.registry, logger: options.logger, limits: config.limits, sinks });
   for (const job of config.jobs) engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job));
   await engine.start();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, durationPattern } from './duration.ts';
+import { sinksSection } from './sinks/config.ts';
 
 const duration = z.string().regex(durationPattern, 'a duration such as 15s, 500ms or 1m30s');
 
@@ -64,7 +65,7 @@ export const metricsSection = z.strictObject({
   enabled: z.boolean().default(false).describe('Run the metrics collectors in `agent` and `collector` modes.'),
   jobs: z.array(staticJob).default([]).describe('Static scrape jobs.'),
   limits,
-  // TODO(sinks): the sinks engineer's section (collectors/metrics/sinks/config.ts) goes here as `sinks`.
+  sinks: sinksSection.prefault({}).describe('Outputs besides /metrics: InfluxDB and Prometheus remote_write.'),
 }).refine((m) => new Set(m.jobs.map((j) => j.job)).size === m.jobs.length, { message: 'job names must be unique', path: ['jobs'] });
 
 /** The validated `metrics:` configuration. */
