@@ -1,0 +1,276 @@
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exposition } from '../../core/http/exposition.ts';
+import { createLogger } from '../../core/log.ts';
+import { metricsSection, type StaticJobConfig } from '../../collectors/metrics/config.ts';
+import { scrapeMetricNames } from '../../collectors/metrics/metrics.ts';
+import { ScrapeEngine } from '../../collectors/metrics/scrape/engine.ts';
+import { settingsOfStaticJob } from '../../collectors/metrics/scrape/scrape-settings.ts';
+import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
+import type { MetricsSink, ScrapeBatch, TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
+import { startCluster, startEtcd, startNodeExporter, type Cluster, type EtcdServer, type NodeExporter } from '../env/index.ts';
+import { eventually, until } from '../support/eventually.ts';
+
+const main = join(import.meta.dirname, '../../cli/main.ts');
+const logger = createLogger({ level: 'silent', format: 'json' });
+
+/** One static job as a user writes it, with the schema's defaults. */
+function job(raw: Record<string, unknown>): StaticJobConfig {
+  return metricsSection.parse({ jobs: [{ interval: '1s', timeout: '1s', ...raw }] }).jobs[0]!;
+}
+
+/** A target source whose targets the test changes (what Kubernetes discovery does). */
+class ListSource implements TargetSource {
+  readonly job: string;
+  private onChange: ((targets: readonly TargetLabels[]) => void) | undefined;
+  private targets: TargetLabels[];
+  constructor(job: string, targets: TargetLabels[]) {
+    this.job = job;
+    this.targets = targets;
+  }
+  set(targets: TargetLabels[]): void {
+    this.targets = targets;
+    this.onChange?.(targets);
+  }
+  start(onChange: (targets: readonly TargetLabels[]) => void): Promise<void> {
+    this.onChange = onChange;
+    onChange(this.targets);
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Keeps every batch the engine pushes: what a sink receives. */
+class KeepingSink implements MetricsSink {
+  readonly name = 'keeping';
+  readonly batches: ScrapeBatch[] = [];
+  push(batch: ScrapeBatch): void {
+    this.batches.push(batch);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Starts a loopback HTTP server for fault injection (what no real exporter does on purpose). */
+async function faultServer(handler: (res: ServerResponse) => void): Promise<{ server: Server; target: string }> {
+  const server = createServer((_req, res) => handler(res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, target: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('scrape engine against the real servers of test/env', () => {
+  let cluster: Cluster;
+  let etcd: EtcdServer;
+  let exporter: NodeExporter;
+  let dir: string;
+  let serviceAccountToken: string;
+
+  beforeAll(async () => {
+    [cluster, etcd, exporter, dir] = await Promise.all([
+      startCluster({ nodes: 1 }), startEtcd({ tls: true }), startNodeExporter(), mkdtemp(join(tmpdir(), 'wk-scrape-')),
+    ]);
+    // A service account allowed to read /metrics, as a collector in a cluster runs.
+    const created = await Promise.all([
+      cluster.request('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'metrics-reader' } }),
+      cluster.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+        metadata: { name: 'metrics-reader' }, rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+      }),
+      cluster.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+        metadata: { name: 'metrics-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'metrics-reader', namespace: 'default' }],
+      }),
+    ]);
+    expect(created.map((r) => r.status)).toEqual([201, 201, 201]);
+    const token = await cluster.request('POST', '/api/v1/namespaces/default/serviceaccounts/metrics-reader/token', {
+      apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 },
+    });
+    serviceAccountToken = (JSON.parse(token.body) as { status: { token: string } }).status.token;
+  });
+
+  afterAll(async () => {
+    await Promise.all([cluster?.stop(), etcd?.stop(), exporter?.stop()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('scrapes node_exporter, etcd with client certificates, kube-apiserver with a rotated service-account token, scheduler and controller-manager', async () => {
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${cluster.restrictedToken}\n`);
+    const apiserver = new URL(cluster.server);
+    const registry = new Registry();
+    const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 200_000, seriesTotal: 1_000_000 } });
+    const jobs = [
+      job({ job: 'node', targets: [exporter.target] }),
+      job({ job: 'etcd', targets: [etcd.endpoints[0]!.replace('https://', '')], scheme: 'https', tls: etcd.tls }),
+      job({ job: 'kube-apiserver', targets: [apiserver.host], scheme: 'https', tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile }),
+      job({ job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: { insecureSkipVerify: true } }),
+      job({ job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true } }),
+    ];
+    for (const j of jobs) engine.addJob(settingsOfStaticJob(j), new StaticTargetSource(j));
+    await engine.start();
+    try {
+      const health = (name: string) => engine.targets().find((t) => t.job === name);
+      // The restricted user is authenticated but may not read /metrics: refused.
+      const refused = await eventually(() => health('kube-apiserver'), (t) => t?.health === 'down', 'API server refusing the restricted token');
+      expect(refused?.lastError).toContain('HTTP 403');
+      // The token file is rotated to the service account's token: the next scrape uses it.
+      await writeFile(tokenFile, serviceAccountToken);
+      await until(() => engine.targets().every((t) => t.health === 'up'), 'every target up', 30_000);
+
+      const text = (await exposition(registry, false)).body;
+      const etcdInstance = etcd.endpoints[0]!.replace('https://', '');
+      expect(text).toMatch(new RegExp(`^etcd_server_has_leader\\{job="etcd",instance="${etcdInstance}"\\} 1$`, 'm'));
+      expect(text).toMatch(new RegExp(`^up\\{job="kube-apiserver",instance="${apiserver.host}"\\} 1$`, 'm'));
+      expect(text).toMatch(/^apiserver_request_total\{.*job="kube-apiserver".*\} \d+/m);
+      expect(text).toMatch(/^scheduler_[a-z_]+(\{.*job="kube-scheduler".*\})? /m);
+      expect(text).toMatch(/^workqueue_adds_total\{.*job="kube-controller-manager".*\} \d+/m);
+      expect(text).toMatch(new RegExp(`^node_cpu_seconds_total\\{cpu="0",mode="idle",job="node",instance="${exporter.target}"\\} \\d`, 'm'));
+      expect(await metricValue(registry, scrapeMetricNames.targets, { state: 'up' })).toBe(5);
+      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { job: 'kube-apiserver', reason: 'http_status' })).toBeGreaterThan(0);
+      const om = await exposition(registry, true);
+      expect(om.body).toMatch(/^# TYPE apiserver_request counter$/m);
+      expect(om.body.endsWith('# EOF\n')).toBe(true);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('is refused by etcd without a client certificate and by the API server without a token (metrics scrape exits 1 with the reason)', () => {
+    const noCert = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${etcd.endpoints[0]!}/metrics`, '--ca-file', etcd.tls!.caFile], { encoding: 'utf8' });
+    expect(noCert.status).toBe(1);
+    expect(noCert.stderr).toMatch(/scrape failed \((tls|connection)\)/);
+    const noToken = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${cluster.server}/metrics`, '--ca-file', cluster.caFile], { encoding: 'utf8' });
+    expect(noToken.status).toBe(1);
+    expect(noToken.stderr).toMatch(/scrape failed \(http_status\): .*HTTP 40[13]/);
+    const withCert = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${etcd.endpoints[0]!}/metrics`, '-o', 'json',
+      '--ca-file', etcd.tls!.caFile, '--cert-file', etcd.tls!.certFile, '--key-file', etcd.tls!.keyFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(withCert.status).toBe(0);
+    const samples = withCert.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; value: unknown });
+    expect(samples.find((s) => s.name === 'etcd_server_has_leader')?.value).toBe(1);
+  });
+
+});
+
+describe('scrape engine under faults, with node_exporter as the healthy target', () => {
+  let exporter: NodeExporter;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    exporter = await startNodeExporter();
+  });
+
+  afterAll(async () => {
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await exporter?.stop();
+  });
+
+  it('counts and bounds a hanging target, a garbage body, a 100 MB body and a label explosion while a healthy target keeps its schedule', async () => {
+    const hanging = await faultServer(() => { /* never answers */ });
+    const garbage = await faultServer((res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('this is {not an exposition\n\u0000\u0001'));
+    let hugeBytesSent = 0;
+    const huge = await faultServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      const line = Buffer.from(`huge_metric{padding="${'x'.repeat(100)}"} 1\n`);
+      const chunk = Buffer.concat(Array.from({ length: 512 }, () => line));
+      const write = (): void => {
+        while (hugeBytesSent < 100 * 1024 * 1024 && !res.destroyed) {
+          hugeBytesSent += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', write); return; }
+        }
+        res.end();
+      };
+      write();
+    });
+    let explosion = 0;
+    const exploding = await faultServer((res) => {
+      const lines = Array.from({ length: 2000 }, () => `exploding{id="${explosion++}"} 1`);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${lines.join('\n')}\n`);
+    });
+    servers.push(hanging.server, garbage.server, huge.server, exploding.server);
+
+    const registry = new Registry();
+    const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 1000, seriesTotal: 1_000_000 } });
+    const jobs = [
+      job({ job: 'node', targets: [exporter.target] }),
+      job({ job: 'hanging', targets: [hanging.target], timeout: '800ms' }),
+      job({ job: 'garbage', targets: [garbage.target] }),
+      job({ job: 'huge', targets: [huge.target], bodySizeLimitBytes: 1024 * 1024 }),
+      job({ job: 'exploding', targets: [exploding.target] }),
+    ];
+    for (const j of jobs) engine.addJob(settingsOfStaticJob(j), new StaticTargetSource(j));
+    await engine.start();
+    try {
+      const target = (name: string) => engine.scrapeTargets(name)[0]!;
+      await until(() => target('hanging').scrapes >= 4 && target('huge').scrapes >= 3 && target('exploding').scrapes >= 3, 'faulty targets scraped 3-4 times');
+      // Every hanging scrape ended at its timeout and the healthy target was never held up by it.
+      expect(target('node').scrapes).toBeGreaterThanOrEqual(target('hanging').scrapes - 1);
+      expect(target('node').health).toBe('up');
+      const errors = (j: string, reason: string) => metricValue(registry, scrapeMetricNames.scrapeErrors, { job: j, reason });
+      expect(await errors('hanging', 'timeout')).toBeGreaterThanOrEqual(4);
+      expect(await errors('garbage', 'parse')).toBeGreaterThanOrEqual(1);
+      expect(target('garbage').lastError).toMatch(/line 1/);
+      expect(await errors('huge', 'body_too_large')).toBeGreaterThanOrEqual(3);
+      // The body was cut off while streaming: far less than 3 x 100 MB left the server.
+      expect(hugeBytesSent).toBeLessThan(3 * 20 * 1024 * 1024);
+      // The label explosion: the target stays up, holds at most its limit, and the rest is counted.
+      expect(target('exploding').health).toBe('up');
+      expect(target('exploding').seriesCount).toBeLessThanOrEqual(1000);
+      expect(await metricValue(registry, scrapeMetricNames.seriesDropped, { job: 'exploding', reason: 'target_limit' })).toBeGreaterThanOrEqual(1000);
+      const text = (await exposition(registry, false)).body;
+      expect(text).toMatch(new RegExp(`^up\\{job="hanging",instance="${hanging.target}"\\} 0$`, 'm'));
+      expect(text).not.toContain('huge_metric');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('fails a scrape over sampleLimit as a whole, and removes a target\'s series from /metrics and marks them stale when it goes away', async () => {
+    const registry = new Registry();
+    const sink = new KeepingSink();
+    const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 200_000, seriesTotal: 1_000_000 }, sinks: [sink] });
+    const node = job({ job: 'node', targets: [exporter.target] });
+    const limited = job({ job: 'limited', targets: [exporter.target], sampleLimit: 10 });
+    const source = new ListSource('node', new StaticTargetSource(node).targets());
+    engine.addJob(settingsOfStaticJob(node), source);
+    engine.addJob(settingsOfStaticJob(limited), new StaticTargetSource(limited));
+    await engine.start();
+    try {
+      await until(() => engine.scrapeTargets('node')[0]!.scrapes >= 1 && engine.scrapeTargets('limited')[0]!.scrapes >= 1, 'first scrapes');
+      const limitedTarget = engine.scrapeTargets('limited')[0]!;
+      expect(limitedTarget.health).toBe('down');
+      expect(limitedTarget.lastError).toContain('sampleLimit');
+      expect(limitedTarget.seriesCount).toBe(0);
+      const before = (await exposition(registry, false)).body;
+      expect(before).toMatch(/^node_load1\{job="node",/m);
+      const seriesBefore = engine.scrapeTargets('node')[0]!.seriesCount;
+      expect(seriesBefore).toBeGreaterThan(100);
+
+      source.set([]);
+      // Scraped series carry job and instance; the engine's own metrics (job only) stay.
+      await until(async () => !(await exposition(registry, false)).body.includes('job="node",instance='), 'node series gone from /metrics');
+      const stale = sink.batches.flatMap((b) => b.stale).filter((s) => s.labels.job === 'node');
+      expect(stale.some((s) => s.name === 'node_load1' && s.labels.instance === exporter.target)).toBe(true);
+      expect(stale.some((s) => s.name === 'up')).toBe(true);
+      expect(stale.length).toBe(seriesBefore + 5);
+      expect(await metricValue(registry, scrapeMetricNames.seriesActive, { job: 'node' })).toBe(0);
+    } finally {
+      await engine.stop();
+    }
+  });
+});
