@@ -25,12 +25,12 @@ export function resolveTarget(target: TargetLabels, job: string): ResolvedTarget
   } catch {
     throw new Error(`target ${address}: "${scheme}://${address}${path}" is not a valid URL`);
   }
-  const labels: Labels = {};
-  for (const [name, value] of Object.entries(target)) {
+  // job and instance first, then the rest by name: the same order on every sample, whatever the source's order.
+  const labels: Labels = { job: target.job ?? job, instance: target.instance ?? address };
+  for (const name of Object.keys(target).sort()) {
+    const value = target[name]!;
     if (name.startsWith('__param_')) url.searchParams.append(name.slice('__param_'.length), value);
-    else if (!name.startsWith('__')) labels[name] = value;
+    else if (!name.startsWith('__') && name !== 'job' && name !== 'instance') labels[name] = value;
   }
-  labels.job ??= job;
-  labels.instance ??= address;
   return { url, labels };
 }

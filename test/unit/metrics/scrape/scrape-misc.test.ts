@@ -50,7 +50,7 @@ describe('static targets', () => {
     expect(url).toMatchObject({ __address__: '10.0.0.2:8080', __scheme__: 'http', __metrics_path__: '/custom', __param_a: '1' });
     const resolved = resolveTarget(plain!, 'etcd');
     expect(resolved.url.href).toBe('https://10.0.0.1:2379/metrics?format=x');
-    expect(resolved.labels).toEqual({ team: 'db', job: 'etcd', instance: '10.0.0.1:2379' });
+    expect(Object.entries(resolved.labels)).toEqual([['job', 'etcd'], ['instance', '10.0.0.1:2379'], ['team', 'db']]);
   });
 
   it('names a target that is neither host:port nor a URL, and refuses credentials in URLs', () => {
