@@ -18,16 +18,19 @@ export type ScrapeErrorReason =
 /** Why new series were not kept; the `reason` label of {@link ScrapeMetrics.seriesDropped}. */
 export type SeriesDropReason = 'target_limit' | 'total_limit';
 
-/** Every self-metric of the scrape engine. */
+/**
+ * Every self-metric of the scrape engine. The job label is `scrape_job` (as Prometheus names it):
+ * a `job` label would collide with the one Prometheus gives the agent's own series.
+ */
 export interface ScrapeMetrics {
-  /** Targets by job and state (`up` or `down`). */
-  targets: Gauge<'job' | 'state'>;
-  scrapes: Counter<'job'>;
-  scrapeErrors: Counter<'job' | 'reason'>;
-  samplesScraped: Counter<'job'>;
-  seriesActive: Gauge<'job'>;
-  seriesDropped: Counter<'job' | 'reason'>;
-  scrapeDuration: Histogram<'job'>;
+  /** Targets by scrape job and state (`up` or `down`). */
+  targets: Gauge<'scrape_job' | 'state'>;
+  scrapes: Counter<'scrape_job'>;
+  scrapeErrors: Counter<'scrape_job' | 'reason'>;
+  samplesScraped: Counter<'scrape_job'>;
+  seriesActive: Gauge<'scrape_job'>;
+  seriesDropped: Counter<'scrape_job' | 'reason'>;
+  scrapeDuration: Histogram<'scrape_job'>;
 }
 
 /** Creates the scrape engine's metrics in the given registry. */
@@ -35,20 +38,20 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
   const registers = [registry];
   const n = scrapeMetricNames;
   return {
-    targets: new Gauge({ name: n.targets, help: 'Scrape targets by job and state (up: last scrape succeeded).', labelNames: ['job', 'state'], registers }),
-    scrapes: new Counter({ name: n.scrapes, help: 'Scrapes attempted, by job.', labelNames: ['job'], registers }),
+    targets: new Gauge({ name: n.targets, help: 'Scrape targets by scrape job and state (up: last scrape succeeded).', labelNames: ['scrape_job', 'state'], registers }),
+    scrapes: new Counter({ name: n.scrapes, help: 'Scrapes attempted, by scrape job.', labelNames: ['scrape_job'], registers }),
     scrapeErrors: new Counter({
-      name: n.scrapeErrors, help: 'Scrapes that failed, by job and reason (timeout, connection, tls, http_status, body_too_large, parse, sample_limit...).',
-      labelNames: ['job', 'reason'], registers,
+      name: n.scrapeErrors, help: 'Scrapes that failed, by scrape job and reason (timeout, connection, tls, http_status, body_too_large, parse, sample_limit...).',
+      labelNames: ['scrape_job', 'reason'], registers,
     }),
-    samplesScraped: new Counter({ name: n.samplesScraped, help: 'Samples read from successful scrapes, by job.', labelNames: ['job'], registers }),
-    seriesActive: new Gauge({ name: n.seriesActive, help: 'Series held for exposition and staleness, by job.', labelNames: ['job'], registers }),
+    samplesScraped: new Counter({ name: n.samplesScraped, help: 'Samples read from successful scrapes, by scrape job.', labelNames: ['scrape_job'], registers }),
+    seriesActive: new Gauge({ name: n.seriesActive, help: 'Series held for exposition and staleness, by scrape job.', labelNames: ['scrape_job'], registers }),
     seriesDropped: new Counter({
-      name: n.seriesDropped, help: 'New series not kept because a cardinality limit was reached, by job and reason (target_limit, total_limit).',
-      labelNames: ['job', 'reason'], registers,
+      name: n.seriesDropped, help: 'New series not kept because a cardinality limit was reached, by scrape job and reason (target_limit, total_limit).',
+      labelNames: ['scrape_job', 'reason'], registers,
     }),
     scrapeDuration: new Histogram({
-      name: n.scrapeDuration, help: 'Duration of one scrape (request, body and parse), by job.', labelNames: ['job'], registers,
+      name: n.scrapeDuration, help: 'Duration of one scrape (request, body and parse), by scrape job.', labelNames: ['scrape_job'], registers,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     }),
   };

@@ -71,7 +71,7 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
       const memTotal = exposedValue(text, series);
       expect(memTotal).toBeGreaterThan(0);
       expect(text).toMatch(new RegExp(`^up\\{job="node",instance="${exporter.target}",env="test"\\} 1$`, 'm'));
-      expect(text).toMatch(/^watchkeeper_metrics_targets\{job="node",state="up"\} 1$/m);
+      expect(text).toMatch(/^watchkeeper_metrics_targets\{scrape_job="node",state="up"\} 1$/m);
       const om = await fetch(`${agent.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } });
       expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
       expect(await om.text()).toMatch(/^# TYPE node_cpu_seconds counter$/m);

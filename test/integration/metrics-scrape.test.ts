@@ -141,7 +141,7 @@ describe('scrape engine against the real servers of test/env', () => {
       expect(text).toMatch(/^workqueue_adds_total\{.*job="kube-controller-manager".*\} \d+/m);
       expect(text).toMatch(new RegExp(`^node_cpu_seconds_total\\{cpu="0",mode="idle",job="node",instance="${exporter.target}"\\} \\d`, 'm'));
       expect(await metricValue(registry, scrapeMetricNames.targets, { state: 'up' })).toBe(5);
-      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { job: 'kube-apiserver', reason: 'http_status' })).toBeGreaterThan(0);
+      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: 'kube-apiserver', reason: 'http_status' })).toBeGreaterThan(0);
       const om = await exposition(registry, true);
       expect(om.body).toMatch(/^# TYPE apiserver_request counter$/m);
       expect(om.body.endsWith('# EOF\n')).toBe(true);
@@ -221,7 +221,7 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       // Every hanging scrape ended at its timeout and the healthy target was never held up by it.
       expect(target('node').scrapes).toBeGreaterThanOrEqual(target('hanging').scrapes - 1);
       expect(target('node').health).toBe('up');
-      const errors = (j: string, reason: string) => metricValue(registry, scrapeMetricNames.scrapeErrors, { job: j, reason });
+      const errors = (j: string, reason: string) => metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: j, reason });
       expect(await errors('hanging', 'timeout')).toBeGreaterThanOrEqual(4);
       expect(await errors('garbage', 'parse')).toBeGreaterThanOrEqual(1);
       expect(target('garbage').lastError).toMatch(/line 1/);
@@ -231,7 +231,7 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       // The label explosion: the target stays up, holds at most its limit, and the rest is counted.
       expect(target('exploding').health).toBe('up');
       expect(target('exploding').seriesCount).toBeLessThanOrEqual(1000);
-      expect(await metricValue(registry, scrapeMetricNames.seriesDropped, { job: 'exploding', reason: 'target_limit' })).toBeGreaterThanOrEqual(1000);
+      expect(await metricValue(registry, scrapeMetricNames.seriesDropped, { scrape_job: 'exploding', reason: 'target_limit' })).toBeGreaterThanOrEqual(1000);
       const text = (await exposition(registry, false)).body;
       expect(text).toMatch(new RegExp(`^up\\{job="hanging",instance="${hanging.target}"\\} 0$`, 'm'));
       expect(text).not.toContain('huge_metric');
@@ -268,7 +268,7 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       expect(stale.some((s) => s.name === 'node_load1' && s.labels.instance === exporter.target)).toBe(true);
       expect(stale.some((s) => s.name === 'up')).toBe(true);
       expect(stale.length).toBe(seriesBefore + 5);
-      expect(await metricValue(registry, scrapeMetricNames.seriesActive, { job: 'node' })).toBe(0);
+      expect(await metricValue(registry, scrapeMetricNames.seriesActive, { scrape_job: 'node' })).toBe(0);
     } finally {
       await engine.stop();
     }

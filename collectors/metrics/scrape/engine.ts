@@ -192,7 +192,7 @@ export class ScrapeEngine {
   private async removeTarget(job: Job, entry: { target: ScrapeTarget; loop?: ScrapeLoop }): Promise<void> {
     await entry.loop?.stop();
     const { target } = entry;
-    if (target.health !== 'unknown') this.metrics.targets.dec({ job: job.settings.job, state: target.health });
+    if (target.health !== 'unknown') this.metrics.targets.dec({ scrape_job: job.settings.job, state: target.health });
     target.remove();
   }
 
@@ -202,8 +202,8 @@ export class ScrapeEngine {
       return;
     }
     const name = job.settings.job;
-    if (previous !== 'unknown') this.metrics.targets.dec({ job: name, state: previous });
-    this.metrics.targets.inc({ job: name, state: target.health });
+    if (previous !== 'unknown') this.metrics.targets.dec({ scrape_job: name, state: previous });
+    this.metrics.targets.inc({ scrape_job: name, state: target.health });
     if (target.health === 'down') {
       this.logger.warn({ job: name, url: target.resolved.url.href, error: target.lastError }, 'Target down.');
     } else if (previous === 'down') {

@@ -82,7 +82,7 @@ export class ScrapeTarget {
     const stale: Sample[] = [];
     const onStale = publish ? (s: Sample): void => { stale.push(s); } : undefined;
     const signal = AbortSignal.any([parent, AbortSignal.timeout(this.settings.timeoutMs)]);
-    metrics.scrapes.inc({ job });
+    metrics.scrapes.inc({ scrape_job: job });
     const before = this.series.size;
     let scraped = 0;
     let kept = 0;
@@ -113,19 +113,19 @@ export class ScrapeTarget {
       this.health = 'up';
       this.lastError = undefined;
       this.lastSamples = scraped;
-      metrics.samplesScraped.inc({ job }, scraped);
-      if (result.droppedTargetLimit > 0) metrics.seriesDropped.inc({ job, reason: 'target_limit' }, result.droppedTargetLimit);
-      if (result.droppedTotalLimit > 0) metrics.seriesDropped.inc({ job, reason: 'total_limit' }, result.droppedTotalLimit);
+      metrics.samplesScraped.inc({ scrape_job: job }, scraped);
+      if (result.droppedTargetLimit > 0) metrics.seriesDropped.inc({ scrape_job: job, reason: 'target_limit' }, result.droppedTargetLimit);
+      if (result.droppedTotalLimit > 0) metrics.seriesDropped.inc({ scrape_job: job, reason: 'total_limit' }, result.droppedTotalLimit);
       this.finish(started, startedHr, { up: 1, scraped, kept, added: result.added }, samples, families, stale);
     } catch (error) {
       const failure = this.failure(error, signal);
       this.series.clear(onStale);
       this.health = 'down';
       this.lastError = failure.message;
-      metrics.scrapeErrors.inc({ job, reason: failure.reason });
+      metrics.scrapeErrors.inc({ scrape_job: job, reason: failure.reason });
       this.finish(started, startedHr, { up: 0, scraped: 0, kept: 0, added: 0 }, samples ? [] : undefined, families, stale);
     } finally {
-      metrics.seriesActive.inc({ job }, this.series.size - before);
+      metrics.seriesActive.inc({ scrape_job: job }, this.series.size - before);
     }
   }
 
@@ -136,7 +136,7 @@ export class ScrapeTarget {
     const before = this.series.size;
     this.series.clear(onStale);
     this.synthetic.clear(onStale);
-    this.deps.metrics.seriesActive.dec({ job: this.settings.job }, before);
+    this.deps.metrics.seriesActive.dec({ scrape_job: this.settings.job }, before);
     if (this.deps.publish && stale.length > 0) {
       this.deps.publish({ target: this.ref(), timestampMs: Date.now(), samples: [], families: new Map(), stale });
     }
@@ -156,7 +156,7 @@ export class ScrapeTarget {
     this.lastDurationSeconds = seconds;
     this.lastScrapeMs = started;
     this.scrapes++;
-    this.deps.metrics.scrapeDuration.observe({ job: this.settings.job }, seconds);
+    this.deps.metrics.scrapeDuration.observe({ scrape_job: this.settings.job }, seconds);
     const values: [string, number][] = [
       [syntheticFamilies.up.name, counts.up], [syntheticFamilies.duration.name, seconds],
       [syntheticFamilies.samplesScraped.name, counts.scraped], [syntheticFamilies.samplesPostRelabeling.name, counts.kept],
