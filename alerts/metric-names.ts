@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
+import { createScrapeMetrics } from '../collectors/metrics/metrics.ts';
+import { createSinkMetrics } from '../collectors/metrics/sinks/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
 
 /**
@@ -13,6 +15,8 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   createProberMetrics(registry);
   new BackupMetrics(registry);
   createLogsMetrics(registry);
+  createScrapeMetrics(registry);
+  createSinkMetrics(registry);
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);

@@ -1,6 +1,7 @@
 import { backupDashboard } from './backup.ts';
 import type { GrafanaDashboard } from './grafana.ts';
 import { logsDashboard } from './logs.ts';
+import { metricsDashboard } from './metrics.ts';
 import { proberDashboard } from './prober.ts';
 
 /** Every dashboard watchkeeper ships, by file name. */
@@ -9,5 +10,6 @@ export function allDashboards(): Record<string, GrafanaDashboard> {
     'watchkeeper-prober.json': proberDashboard(),
     'watchkeeper-backup.json': backupDashboard(),
     'watchkeeper-logs.json': logsDashboard(),
+    'watchkeeper-metrics.json': metricsDashboard(),
   };
 }
