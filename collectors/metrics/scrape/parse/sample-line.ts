@@ -31,6 +31,7 @@ export class SampleLineParser {
   private readonly unescaped: Unescaped = { value: '', end: 0 };
   private previousName = '';
   private previousLabelNames: string[] = [];
+  private previousLabelCount = 0;
   private labelNames: string[] = [];
 
   constructor(format: ExpositionFormat) {
@@ -40,15 +41,22 @@ export class SampleLineParser {
 
   /** Parses `s[start, end)`, which starts with the metric name and holds no line feed. */
   parse(s: string, start: number, end: number): Sample {
-    let pos = start;
-    if (!isMetricNameStart(s.charCodeAt(pos))) {
-      throw new LineError(`invalid metric name: unexpected character ${quote(s.charAt(pos))} at its start`);
-    }
-    pos++;
-    while (pos < end && isMetricNameChar(s.charCodeAt(pos))) pos++;
+    // Names usually repeat from the line before: comparing with it also validates, in one pass.
     const previous = this.previousName;
-    const name = pos - start === previous.length && s.startsWith(previous, start) ? previous : s.slice(start, pos);
-    this.previousName = name;
+    let pos = start + previous.length;
+    let name: string;
+    if (previous !== '' && pos <= end && sameChars(s, start, previous) && !(pos < end && isMetricNameChar(s.charCodeAt(pos)))) {
+      name = previous;
+    } else {
+      pos = start;
+      if (!isMetricNameStart(s.charCodeAt(pos))) {
+        throw new LineError(`invalid metric name: unexpected character ${quote(s.charAt(pos))} at its start`);
+      }
+      pos++;
+      while (pos < end && isMetricNameChar(s.charCodeAt(pos))) pos++;
+      name = s.slice(start, pos);
+      this.previousName = name;
+    }
 
     const labels: Labels = {};
     const brace = this.text ? this.skipBlanks(s, pos, end) : pos;
@@ -82,21 +90,31 @@ export class SampleLineParser {
     const text = this.text;
     if (text) pos = this.skipBlanks(s, pos, end);
     let count = 0;
+    // While this line's label names are the previous line's, in order, they cannot repeat (that line
+    // was checked), so the duplicate check is needed only from the first name that differs.
+    let samePrefix = true;
     if (pos < end && s.charCodeAt(pos) === closeBrace) {
       if (labels !== null) this.swapLabelNames(0);
       return pos + 1;
     }
     for (;;) {
       const nameStart = pos;
-      if (pos >= end || !isLabelNameStart(s.charCodeAt(pos))) {
-        if (pos >= end) throw new LineError('unterminated label set: no closing brace');
-        throw new LineError(`invalid label name: unexpected character ${quote(s.charAt(pos))} at its start`);
+      const known = samePrefix && count < this.previousLabelCount ? this.previousLabelNames[count] : undefined;
+      let labelName: string;
+      if (known !== undefined && nameStart + known.length <= end && sameChars(s, nameStart, known)
+        && !isLabelNameChar(s.charCodeAt(nameStart + known.length))) {
+        labelName = known;
+        pos = nameStart + known.length;
+      } else {
+        if (pos >= end || !isLabelNameStart(s.charCodeAt(pos))) {
+          if (pos >= end) throw new LineError('unterminated label set: no closing brace');
+          throw new LineError(`invalid label name: unexpected character ${quote(s.charAt(pos))} at its start`);
+        }
+        pos++;
+        while (pos < end && isLabelNameChar(s.charCodeAt(pos))) pos++;
+        labelName = s.slice(nameStart, pos);
+        samePrefix = false;
       }
-      pos++;
-      while (pos < end && isLabelNameChar(s.charCodeAt(pos))) pos++;
-      const known = this.previousLabelNames[count];
-      const labelName = known !== undefined && pos - nameStart === known.length && s.startsWith(known, nameStart)
-        ? known : s.slice(nameStart, pos);
       if (text) pos = this.skipBlanks(s, pos, end);
       if (s.charCodeAt(pos) !== equals || pos >= end) {
         throw new LineError(`expected "=" after label name "${labelName}", found ${pos >= end ? 'end of line' : quote(s.charAt(pos))}`);
@@ -122,7 +140,7 @@ export class SampleLineParser {
       }
       pos++;
       if (labels !== null) {
-        if (Object.hasOwn(labels, labelName)) throw new LineError(`duplicate label name "${labelName}"`);
+        if (!samePrefix && Object.hasOwn(labels, labelName)) throw new LineError(`duplicate label name "${labelName}"`);
         if (labelName === '__proto__') Object.defineProperty(labels, labelName, { value, enumerable: true, writable: true, configurable: true });
         else labels[labelName] = value;
         this.labelNames[count] = labelName;
@@ -147,9 +165,9 @@ export class SampleLineParser {
   /** Makes this line's label names the ones the next line is compared with. */
   private swapLabelNames(count: number): void {
     const names = this.labelNames;
-    names.length = count;
     this.labelNames = this.previousLabelNames;
     this.previousLabelNames = names;
+    this.previousLabelCount = count;
   }
 
   /** Checks an OpenMetrics exemplar at `pos` (`# {labels} value [timestamp]`) and drops it. */
@@ -201,4 +219,10 @@ export class SampleLineParser {
     while (pos < end && ((c = s.charCodeAt(pos)) === space || c === tab)) pos++;
     return pos;
   }
+}
+
+/** Whether `s` holds `expected` at `pos` (a loop beats startsWith's builtin call for these short names). */
+function sameChars(s: string, pos: number, expected: string): boolean {
+  for (let i = expected.length - 1; i >= 0; i--) if (s.charCodeAt(pos + i) !== expected.charCodeAt(i)) return false;
+  return true;
 }
