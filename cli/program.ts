@@ -12,7 +12,7 @@ interface CommandEntry {
 const commands: Record<string, CommandEntry> = {
   agent: { summary: 'node agent: ship container, component and audit logs', load: async () => (await import('./commands/agent.ts')).agentCommand() },
   collector: { summary: 'cluster-level metrics collectors: scrape targets, expose and push their metrics', load: async () => (await import('./commands/collector.ts')).collectorCommand() },
-  metrics: { summary: 'debug metrics targets: metrics parse FILE', load: async () => (await import('./commands/metrics.ts')).metricsCommand() },
+  metrics: { summary: 'debug metrics targets: metrics parse FILE, metrics scrape URL, metrics targets', load: async () => (await import('./commands/metrics.ts')).metricsCommand() },
   logs: { summary: 'debug log parsing: show what the agent would ship for a file', load: async () => (await import('./commands/logs.ts')).logsCommand() },
   prober: { summary: 'run black-box probes against the Kubernetes API (--once: one probe, a report)', load: async () => (await import('./commands/prober.ts')).proberCommand() },
   backup: { summary: 'run scheduled backups (daemon), or one now: backup etcd', load: async () => (await import('./commands/backup.ts')).backupCommand() },

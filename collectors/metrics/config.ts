@@ -56,8 +56,8 @@ const staticJob = z.strictObject({
 const limits = z.strictObject({
   seriesPerTarget: z.number().int().min(1).default(250_000)
     .describe('New series of one target beyond this are dropped and counted (cardinality guard); known series keep updating.'),
-  seriesTotal: z.number().int().min(1).default(2_000_000)
-    .describe('New series beyond this many across all targets are dropped and counted (about 350 bytes each in memory).'),
+  seriesTotal: z.number().int().min(1).default(1_000_000)
+    .describe('New series beyond this many across all targets are dropped and counted (about 370 bytes of memory each).'),
 }).prefault({});
 
 /** The metrics collectors: scrape jobs, limits and outputs. */

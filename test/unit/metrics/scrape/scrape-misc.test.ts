@@ -18,7 +18,7 @@ describe('metrics config', () => {
     const config = metricsSection.parse({ jobs: [{ job: 'node', targets: ['127.0.0.1:9100'] }] });
     expect(config.enabled).toBe(false);
     expect(config.jobs[0]).toMatchObject({ interval: '30s', timeout: '10s', scheme: 'http', metricsPath: '/metrics', sampleLimit: 0 });
-    expect(config.limits).toEqual({ seriesPerTarget: 250_000, seriesTotal: 2_000_000 });
+    expect(config.limits).toEqual({ seriesPerTarget: 250_000, seriesTotal: 1_000_000 });
   });
 
   it('refuses contradictions and unknown keys, naming the field', () => {
