@@ -46,7 +46,7 @@ export interface ProtoWriteRequest {
   timeseries: ProtoTimeSeries[];
 }
 
-/** The reflected WriteRequest type (encode for the sink, decode for tests and tools). */
+/** The reflected WriteRequest type: decoding for tests and tools, the reference encoding the sink's encoder is checked against. */
 export const WriteRequestType = root.lookupType('prometheus.WriteRequest');
 
 /** Serialises a WriteRequest to protobuf bytes. */
@@ -61,8 +61,8 @@ export function decodeWriteRequest(bytes: Uint8Array): ProtoWriteRequest {
 
 /**
  * Prometheus's staleness marker: a NaN with this exact bit pattern ends a series at the receiver;
- * an ordinary NaN is just a value. V8 keeps NaN payloads in heap numbers and protobufjs writes the
- * double's bytes as they are, which the unit tests check.
+ * an ordinary NaN is just a value. (The sink's encoder writes these bits itself; this value serves
+ * the protobufjs reference encoding in tests and bench/metrics/encode.ts.)
  */
 export const staleNaN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
 

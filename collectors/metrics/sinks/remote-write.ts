@@ -7,8 +7,7 @@ import { Credential } from './credential.ts';
 import { HttpPoster } from './http-post.ts';
 import type { SinkMetrics } from './metrics.ts';
 import { QueuedSink, type OutputWriter, type PreparedRequest } from './queued-sink.ts';
-import { toTimeSeries } from './remote-write-mapping.ts';
-import { encodeWriteRequest } from './remote-write-proto.ts';
+import { RemoteWriteEncoder } from './remote-write-encoder.ts';
 import { sliceEntries, type QueuedSlice } from './sample-queue.ts';
 
 /** The headers the remote_write 1.0 specification requires on every request. */
@@ -19,9 +18,9 @@ export const remoteWriteHeaders = {
   'user-agent': `watchkeeper/${buildInfo.version}`,
 } as const;
 
-/** Encodes slices as a snappy-compressed (block format) protobuf WriteRequest. */
-export function encodeRemoteWrite(slices: readonly QueuedSlice[]): Buffer {
-  return compressSync(Buffer.from(encodeWriteRequest({ timeseries: toTimeSeries(slices) })));
+/** Encodes slices as a snappy-compressed (block format) protobuf WriteRequest, reusing the encoder's buffer. */
+export function encodeRemoteWrite(slices: readonly QueuedSlice[], encoder = new RemoteWriteEncoder()): Buffer {
+  return compressSync(encoder.encode(slices));
 }
 
 /** Sends WriteRequests to one receiver with bearer-token or basic authentication and any extra headers. */
@@ -30,6 +29,7 @@ export class RemoteWriteWriter implements OutputWriter<Buffer> {
   private readonly poster: HttpPoster;
   private readonly bearer: Credential;
   private readonly password: Credential;
+  private readonly encoder = new RemoteWriteEncoder();
 
   constructor(output: string, config: RemoteWriteOutputConfig) {
     this.config = config;
@@ -39,7 +39,7 @@ export class RemoteWriteWriter implements OutputWriter<Buffer> {
   }
 
   prepare(slices: readonly QueuedSlice[]): PreparedRequest<Buffer> {
-    return { payload: encodeRemoteWrite(slices), samples: sliceEntries(slices) };
+    return { payload: encodeRemoteWrite(slices, this.encoder), samples: sliceEntries(slices) };
   }
 
   async send(body: Buffer, signal: AbortSignal): Promise<void> {

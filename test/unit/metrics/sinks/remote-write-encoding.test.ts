@@ -1,7 +1,8 @@
 import { uncompressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { encodeRemoteWrite, remoteWriteHeaders } from '../../../../collectors/metrics/sinks/remote-write.ts';
-import { decodeWriteRequest, isStaleNaN } from '../../../../collectors/metrics/sinks/remote-write-proto.ts';
+import { RemoteWriteEncoder } from '../../../../collectors/metrics/sinks/remote-write-encoder.ts';
+import { decodeWriteRequest, encodeWriteRequest, isStaleNaN, staleNaN } from '../../../../collectors/metrics/sinks/remote-write-proto.ts';
 import { scrapeBatch } from '../../../support/metrics-batch.ts';
 
 const t = 1_700_000_000_000;
@@ -62,6 +63,55 @@ describe('remote_write encoding', () => {
     });
     const request = decodeWriteRequest(uncompressSync(encodeRemoteWrite([{ batch, start: 1, end: 3 }])) as Buffer);
     expect(request.timeseries.map((s) => s.samples[0]!.value)).toEqual([2, 3]);
+  });
+
+  it('writes exactly the bytes protobufjs writes for the same WriteRequest (unicode, long values, odd timestamps)', () => {
+    const long = 'x'.repeat(300);
+    const batch = scrapeBatch({
+      timestampMs: t, families: [{
+        name: 'g', type: 'gauge', samples: [
+          { labels: { city: 'Zürich', emoji: '📈', long }, value: 0.1 },
+          { labels: { a: '' }, value: Number.NaN, timestampMs: -5000 },
+          { labels: { b: '1' }, value: -0, timestampMs: 1_700_000_000_123.75 },
+          { labels: { c: '2' }, value: Number.POSITIVE_INFINITY, timestampMs: 0 },
+          { labels: { d: '3' }, value: 0 },
+        ],
+      }],
+      stale: [{ name: 'gone', labels: { Z: 'upper', _: 'under' }, value: 1 }],
+    });
+    const expected = encodeWriteRequest({
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'g' }, { name: 'city', value: 'Zürich' }, { name: 'emoji', value: '📈' }, { name: 'instance', value: '127.0.0.1:9100' },
+          { name: 'job', value: 'test' }, { name: 'long', value: long }], samples: [{ value: 0.1, timestamp: t }] },
+        { labels: [{ name: '__name__', value: 'g' }, { name: 'instance', value: '127.0.0.1:9100' }, { name: 'job', value: 'test' }],
+          samples: [{ value: Number.NaN, timestamp: -5000 }] },
+        { labels: [{ name: '__name__', value: 'g' }, { name: 'b', value: '1' }, { name: 'instance', value: '127.0.0.1:9100' }, { name: 'job', value: 'test' }],
+          samples: [{ value: -0, timestamp: 1_700_000_000_123 }] },
+        { labels: [{ name: '__name__', value: 'g' }, { name: 'c', value: '2' }, { name: 'instance', value: '127.0.0.1:9100' }, { name: 'job', value: 'test' }],
+          samples: [{ value: Number.POSITIVE_INFINITY, timestamp: 0 }] },
+        { labels: [{ name: '__name__', value: 'g' }, { name: 'd', value: '3' }, { name: 'instance', value: '127.0.0.1:9100' }, { name: 'job', value: 'test' }],
+          samples: [{ value: 0, timestamp: t }] },
+        { labels: [{ name: 'Z', value: 'upper' }, { name: '_', value: 'under' }, { name: '__name__', value: 'gone' }, { name: 'instance', value: '127.0.0.1:9100' },
+          { name: 'job', value: 'test' }], samples: [{ value: staleNaN, timestamp: t }] },
+      ],
+    });
+    const encoder = new RemoteWriteEncoder();
+    const actual = encoder.encode([{ batch, start: 0, end: 6 }]);
+    // '_' sorts before '__name__' (a prefix comes first), 'Z' before both.
+    expect(Buffer.from(actual).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+    // The encoder reuses its buffer: a second, smaller request is not polluted by the first.
+    const second = encoder.encode([{ batch, start: 3, end: 4 }]);
+    expect(decodeWriteRequest(second).timeseries.map((s) => s.samples[0]!.value)).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
+  it('grows its buffer for a request larger than it', () => {
+    const big = 'v'.repeat(1000);
+    const batch = scrapeBatch({
+      timestampMs: t, families: [{ name: 'g', type: 'gauge', samples: Array.from({ length: 3000 }, (_, i) => ({ labels: { i: String(i), big }, value: i })) }],
+    });
+    const decoded = decodeWriteRequest(new RemoteWriteEncoder().encode([{ batch, start: 0, end: 3000 }]));
+    expect(decoded.timeseries).toHaveLength(3000);
+    expect(decoded.timeseries[2999]!.samples[0]!.value).toBe(2999);
   });
 
   it('declares the headers of remote_write 1.0', () => {
