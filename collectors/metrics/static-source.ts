@@ -16,7 +16,8 @@ export class StaticTargetSource implements TargetSource {
 
   /** The target labels of every configured target; throws naming a target that is not valid. */
   targets(): TargetLabels[] {
-    return this.config.targets.map((target) => ({ ...this.baseLabels(target), ...this.config.labels, job: this.config.job }));
+    const { targets, labels, job } = this.config;
+    return targets.map((target) => ({ ...this.baseLabels(target), ...labels, job }));
   }
 
   start(onChange: (targets: readonly TargetLabels[]) => void): Promise<void> {
@@ -29,19 +30,23 @@ export class StaticTargetSource implements TargetSource {
   }
 
   private baseLabels(target: string): TargetLabels {
+    const { job, scheme, metricsPath } = this.config;
     const params = Object.fromEntries(Object.entries(this.config.params).map(([k, v]) => [`__param_${k}`, v]));
+    const where = `job ${job}: target "${target}"`;
     if (!/^[a-z]+:\/\//i.test(target)) {
-      if (/[/?#@\s]/.test(target) || !/:\d+$/.test(target)) {
-        throw new Error(`job ${this.config.job}: target "${target}" is neither host:port nor an http(s) URL`);
-      }
-      return { __address__: target, __scheme__: this.config.scheme, __metrics_path__: this.config.metricsPath, ...params };
+      const hostPort = !/[/?#@\s]/.test(target) && /:\d+$/.test(target);
+      if (!hostPort) throw new Error(`${where} is neither host:port nor an http(s) URL`);
+      return { __address__: target, __scheme__: scheme, __metrics_path__: metricsPath, ...params };
     }
     let url: URL;
-    try { url = new URL(target); } catch { throw new Error(`job ${this.config.job}: target "${target}" is not a valid URL`); }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`job ${this.config.job}: target "${target}": scheme must be http or https`);
-    if (url.username || url.password) throw new Error(`job ${this.config.job}: target "${target}": put credentials in basicAuth, not in the URL`);
+    try { url = new URL(target); } catch { throw new Error(`${where} is not a valid URL`); }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(`${where}: scheme must be http or https`);
+    }
+    if (url.username || url.password) throw new Error(`${where}: put credentials in basicAuth, not in the URL`);
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
     for (const [k, v] of url.searchParams) params[`__param_${k}`] = v;
-    return { __address__: `${url.hostname}:${port}`, __scheme__: url.protocol.slice(0, -1), __metrics_path__: url.pathname, ...params };
+    const address = `${url.hostname}:${port}`;
+    return { __address__: address, __scheme__: url.protocol.slice(0, -1), __metrics_path__: url.pathname, ...params };
   }
 }

@@ -25,7 +25,9 @@ export function acceptsOpenMetrics(accept: string | undefined): boolean {
  * place (`x_total` becomes `x` for good), so the OpenMetrics answer goes through a throw-away registry
  * of wrappers: the real metrics keep their names, and `untyped` becomes OpenMetrics' `unknown`.
  */
-export async function exposition(registry: Registry, openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+export async function exposition(
+  registry: Registry, openMetrics: boolean,
+): Promise<{ contentType: string; body: string }> {
   if (!openMetrics) return { contentType: registry.contentType, body: await registry.metrics() };
   const om = new Registry<OpenMetricsContentType>();
   om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

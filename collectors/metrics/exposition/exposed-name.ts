@@ -27,7 +27,9 @@ export function exposedName(sampleName: string, family: FamilyMeta): ExposedName
     case 'gauge':
       return { family: sampleName, type: 'gauge' };
     case 'histogram':
-      if (histogramSuffixes.some((s) => sampleName === family.name + s)) return { family: family.name, type: 'histogram' };
+      if (histogramSuffixes.some((s) => sampleName === family.name + s)) {
+        return { family: family.name, type: 'histogram' };
+      }
       break;
     case 'summary':
       if (summarySuffixes.some((s) => sampleName === family.name + s)) return { family: family.name, type: 'summary' };

@@ -37,11 +37,15 @@ function classify(error: unknown, url: URL, signal: AbortSignal): ScrapeError {
   if (signal.aborted) {
     const reason: unknown = signal.reason;
     const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
-    return new ScrapeError(timedOut ? 'timeout' : 'other', timedOut ? `${url.host}: no complete answer within the timeout` : `${url.host}: scrape cancelled`);
+    return timedOut
+      ? new ScrapeError('timeout', `${url.host}: no complete answer within the timeout`)
+      : new ScrapeError('other', `${url.host}: scrape cancelled`);
   }
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const message = error instanceof Error ? error.message : String(error);
-  if (tlsErrorCodes.test(code) || /SSL|TLS|certificate/i.test(message)) return new ScrapeError('tls', `${url.host}: TLS: ${message}`, { cause: error });
+  if (tlsErrorCodes.test(code) || /SSL|TLS|certificate/i.test(message)) {
+    return new ScrapeError('tls', `${url.host}: TLS: ${message}`, { cause: error });
+  }
   return new ScrapeError('connection', `${url.host}: ${code || message}`, { cause: error });
 }
 
@@ -79,7 +83,8 @@ export class ScrapeClient {
     };
     if (this.token) headers.authorization = `Bearer ${await this.token.text()}`;
     if (this.password && this.options.basicAuth) {
-      headers.authorization = `Basic ${Buffer.from(`${this.options.basicAuth.username}:${await this.password.text()}`).toString('base64')}`;
+      const credentials = `${this.options.basicAuth.username}:${await this.password.text()}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
     const https = url.protocol === 'https:';
     const agent = https ? await this.currentHttpsAgent() : this.httpAgent;
@@ -111,7 +116,9 @@ export class ScrapeClient {
     this.httpsAgent?.agent.destroy();
   }
 
-  private async *limitedBody(response: IncomingMessage, gzip: boolean, url: URL, signal: AbortSignal): AsyncGenerator<Buffer> {
+  private async *limitedBody(
+    response: IncomingMessage, gzip: boolean, url: URL, signal: AbortSignal,
+  ): AsyncGenerator<Buffer> {
     const limit = this.options.bodySizeLimitBytes;
     const stream = gzip ? response.pipe(createGunzip()) : response;
     if (gzip) response.once('error', (error) => stream.destroy(error));
@@ -127,7 +134,8 @@ export class ScrapeClient {
     } catch (error) {
       if (error instanceof ScrapeError) throw error;
       if (!signal.aborted && (error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
-        throw new ScrapeError('other', `${url.host}: gzip body is corrupt: ${(error as Error).message}`, { cause: error });
+        const message = `${url.host}: gzip body is corrupt: ${(error as Error).message}`;
+        throw new ScrapeError('other', message, { cause: error });
       }
       throw classify(error, url, signal);
     } finally {
@@ -137,7 +145,8 @@ export class ScrapeClient {
   }
 
   private async currentHttpsAgent(): Promise<HttpsAgent> {
-    const [ca, cert, key] = await Promise.all([this.tlsFiles.ca?.read(), this.tlsFiles.cert?.read(), this.tlsFiles.key?.read()]);
+    const { ca: caFile, cert: certFile, key: keyFile } = this.tlsFiles;
+    const [ca, cert, key] = await Promise.all([caFile?.read(), certFile?.read(), keyFile?.read()]);
     const files = [ca, cert, key];
     // A new agent only when a file changed (FileSecret returns the same Buffer otherwise): rotated
     // client certificates are picked up without dropping keep-alive connections on every scrape.

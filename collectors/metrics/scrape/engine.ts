@@ -158,7 +158,8 @@ export class ScrapeEngine {
       try {
         const resolved = resolveTarget(relabeled, job.settings.job);
         const target = new ScrapeTarget(labels, resolved, job.settings, {
-          client: job.client, metrics: this.metrics, budget: this.budget, perTargetLimit: this.options.limits.seriesPerTarget,
+          client: job.client, metrics: this.metrics, budget: this.budget,
+          perTargetLimit: this.options.limits.seriesPerTarget,
           ...(this.exposition ? { exposition: this.exposition } : {}),
           ...(this.options.sinks?.length ? { publish: (batch: ScrapeBatch) => { this.publish(batch); } } : {}),
           ...(job.relabeling.sample ? { relabelSample: job.relabeling.sample } : {}),
@@ -198,7 +199,10 @@ export class ScrapeEngine {
 
   private afterScrape(job: Job, target: ScrapeTarget, previous: TargetHealth): void {
     if (target.health === previous) {
-      if (target.health === 'down') this.logger.debug({ job: job.settings.job, url: target.resolved.url.href, error: target.lastError }, 'Scrape failed.');
+      if (target.health === 'down') {
+        const url = target.resolved.url.href;
+        this.logger.debug({ job: job.settings.job, url, error: target.lastError }, 'Scrape failed.');
+      }
       return;
     }
     const name = job.settings.job;

@@ -24,7 +24,8 @@ export class FileSecret {
       if (this.cached?.stamp !== stamp) this.cached = { stamp, value: await readFile(this.path) };
       return this.cached.value;
     } catch (error) {
-      throw new ScrapeError('auth_file', `cannot read ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      const why = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new ScrapeError('auth_file', `cannot read ${this.path}: ${why}`, { cause: error });
     }
   }
 

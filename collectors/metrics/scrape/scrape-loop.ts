@@ -58,7 +58,8 @@ export class ScrapeLoop {
   private schedule(): void {
     if (this.abort.signal.aborted) return;
     const now = this.now();
-    this.timer = setTimeout(() => { this.run(); }, nextScrapeTime(now, this.target.settings.intervalMs, this.offsetMs) - now);
+    const next = nextScrapeTime(now, this.target.settings.intervalMs, this.offsetMs);
+    this.timer = setTimeout(() => { this.run(); }, next - now);
   }
 
   private run(): void {

@@ -55,10 +55,11 @@ export class ScrapeTarget {
     this.resolved = resolved;
     this.settings = settings;
     this.deps = deps;
-    this.series = new TargetSeries(resolved.labels, settings.honorLabels, deps.perTargetLimit, deps.budget, deps.exposition);
+    const { perTargetLimit, budget, exposition } = deps;
+    this.series = new TargetSeries(resolved.labels, settings.honorLabels, perTargetLimit, budget, exposition);
     // Synthetic series never count against the limits: up must be exposed even for a target over them.
-    this.synthetic = new TargetSeries(resolved.labels, true, Number.MAX_SAFE_INTEGER, { total: 0, limit: Number.MAX_SAFE_INTEGER },
-      deps.exposition);
+    const unlimited = Number.MAX_SAFE_INTEGER;
+    this.synthetic = new TargetSeries(resolved.labels, true, unlimited, { total: 0, limit: unlimited }, exposition);
   }
 
   /** The engine's key of this target: job and URL. */
@@ -90,14 +91,19 @@ export class ScrapeTarget {
     try {
       const response = await this.deps.client.get(this.resolved.url, signal);
       const format = formatFromContentType(response.contentType);
-      if (format === undefined) throw new ScrapeError('parse', `${this.resolved.url.host}: cannot read Content-Type "${response.contentType}"`);
+      if (format === undefined) {
+        throw new ScrapeError('parse', `${this.resolved.url.host}: cannot read Content-Type "${response.contentType}"`);
+      }
       const limit = this.settings.sampleLimit;
       const { labels: targetLabels } = this.resolved;
       const honor = this.settings.honorLabels;
       await parseExposition(response.body, format, {
         sample: (raw, family) => {
           scraped++;
-          if (limit > 0 && scraped > limit) throw new ScrapeError('sample_limit', `${this.resolved.url.host}: more than sampleLimit (${limit}) samples`);
+          if (limit > 0 && scraped > limit) {
+            const message = `${this.resolved.url.host}: more than sampleLimit (${limit}) samples`;
+            throw new ScrapeError('sample_limit', message);
+          }
           let sample: Sample | undefined = { ...raw, labels: renameConflicts(raw.labels, targetLabels, honor) };
           if (this.deps.relabelSample) sample = this.deps.relabelSample(sample);
           if (!sample) return;
@@ -114,8 +120,10 @@ export class ScrapeTarget {
       this.lastError = undefined;
       this.lastSamples = scraped;
       metrics.samplesScraped.inc({ scrape_job: job }, scraped);
-      if (result.droppedTargetLimit > 0) metrics.seriesDropped.inc({ scrape_job: job, reason: 'target_limit' }, result.droppedTargetLimit);
-      if (result.droppedTotalLimit > 0) metrics.seriesDropped.inc({ scrape_job: job, reason: 'total_limit' }, result.droppedTotalLimit);
+      const { droppedTargetLimit, droppedTotalLimit } = result;
+      const dropped = metrics.seriesDropped;
+      if (droppedTargetLimit > 0) dropped.inc({ scrape_job: job, reason: 'target_limit' }, droppedTargetLimit);
+      if (droppedTotalLimit > 0) dropped.inc({ scrape_job: job, reason: 'total_limit' }, droppedTotalLimit);
       this.finish(started, startedHr, { up: 1, scraped, kept, added: result.added }, samples, families, stale);
     } catch (error) {
       const failure = this.failure(error, signal);
@@ -123,7 +131,8 @@ export class ScrapeTarget {
       this.health = 'down';
       this.lastError = failure.message;
       metrics.scrapeErrors.inc({ scrape_job: job, reason: failure.reason });
-      this.finish(started, startedHr, { up: 0, scraped: 0, kept: 0, added: 0 }, samples ? [] : undefined, families, stale);
+      const nothing = { up: 0, scraped: 0, kept: 0, added: 0 };
+      this.finish(started, startedHr, nothing, samples ? [] : undefined, families, stale);
     } finally {
       metrics.seriesActive.inc({ scrape_job: job }, this.series.size - before);
     }
@@ -159,7 +168,8 @@ export class ScrapeTarget {
     this.deps.metrics.scrapeDuration.observe({ scrape_job: this.settings.job }, seconds);
     const values: [string, number][] = [
       [syntheticFamilies.up.name, counts.up], [syntheticFamilies.duration.name, seconds],
-      [syntheticFamilies.samplesScraped.name, counts.scraped], [syntheticFamilies.samplesPostRelabeling.name, counts.kept],
+      [syntheticFamilies.samplesScraped.name, counts.scraped],
+      [syntheticFamilies.samplesPostRelabeling.name, counts.kept],
       [syntheticFamilies.seriesAdded.name, counts.added],
     ];
     this.synthetic.begin();
@@ -178,13 +188,18 @@ export class ScrapeTarget {
   private failure(error: unknown, signal: AbortSignal): ScrapeError {
     if (error instanceof ScrapeError) return error;
     const host = this.resolved.url.host;
-    if (error instanceof ExpositionParseError) return new ScrapeError('parse', `${host}: ${error.message}`, { cause: error });
+    if (error instanceof ExpositionParseError) {
+      return new ScrapeError('parse', `${host}: ${error.message}`, { cause: error });
+    }
     if (signal.aborted) {
       const reason: unknown = signal.reason;
       const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
-      return new ScrapeError(timedOut ? 'timeout' : 'other', timedOut ? `${host}: no complete answer within the timeout` : `${host}: scrape cancelled`);
+      return timedOut
+        ? new ScrapeError('timeout', `${host}: no complete answer within the timeout`)
+        : new ScrapeError('other', `${host}: scrape cancelled`);
     }
-    return new ScrapeError('other', `${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    return new ScrapeError('other', `${host}: ${message}`, { cause: error });
   }
 
   private ref(): ScrapeBatch['target'] {

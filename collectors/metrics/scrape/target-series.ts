@@ -50,8 +50,9 @@ export interface IngestResult {
  * bench/metrics-store (100,000 series of bench/metrics' mix, pod-like labels, keys of ~130
  * characters): 369 bytes of heap per series, against the 1 KiB goal. What bounds it is the length of
  * the series' labels, and the number of series by `limits.seriesPerTarget` and `limits.seriesTotal`
- * (the cardinality guard). Answering /metrics builds label objects and the body for the time of one
- * request (1.7 s and 16 MB of text for those 100,000 series).
+ * (the cardinality guard); the keys of one target never add up to more than its last body, so
+ * long labels are bounded by `bodySizeLimitBytes`. Answering /metrics builds label objects and the
+ * body for the time of one request (1.7 s and 16 MB of text for those 100,000 series).
  */
 export class TargetSeries {
   private readonly routes = new Map<string, Route>();
@@ -66,7 +67,10 @@ export class TargetSeries {
   private readonly budget: SeriesBudget;
   private readonly exposition: ScrapedExposition | undefined;
 
-  constructor(targetLabels: Labels, honorLabels: boolean, perTargetLimit: number, budget: SeriesBudget, exposition: ScrapedExposition | undefined) {
+  constructor(
+    targetLabels: Labels, honorLabels: boolean, perTargetLimit: number, budget: SeriesBudget,
+    exposition: ScrapedExposition | undefined,
+  ) {
     this.targetLabels = targetLabels;
     this.honorLabels = honorLabels;
     this.perTargetLimit = perTargetLimit;
@@ -91,7 +95,12 @@ export class TargetSeries {
    */
   sample(sample: Sample, family: FamilyMeta): boolean {
     let route = this.routes.get(sample.name);
-    if (route?.familyType !== family.type) route = this.route(sample.name, family);
+    if (route?.familyType !== family.type) {
+      // A name not seen yet cannot be a known series: refuse it before it costs a route and a family.
+      if (this.count >= this.perTargetLimit) { this.result.droppedTargetLimit++; return false; }
+      if (this.budget.total >= this.budget.limit) { this.result.droppedTotalLimit++; return false; }
+      route = this.route(sample.name, family);
+    }
     const key = seriesKey(sample.name, sample.labels);
     const stored = route.group.series.get(key);
     if (stored) {
@@ -142,7 +151,7 @@ export class TargetSeries {
   /** The labels a sink sees: target labels merged as {@link mergeTargetLabels} does. */
   private staleSample(key: string): Sample {
     const { name, labels } = parseSeriesKey(key);
-    return { name, labels: this.honorLabels ? { ...this.targetLabels, ...labels } : { ...labels, ...this.targetLabels }, value: Number.NaN };
+    return { name, labels: mergeTargetLabels(labels, this.targetLabels, this.honorLabels), value: Number.NaN };
   }
 
   private forget(n: number): void {

@@ -16,7 +16,9 @@ export function resolveTarget(target: TargetLabels, job: string): ResolvedTarget
   const address = target.__address__;
   if (!address) throw new Error('target has no __address__ label');
   const scheme = target.__scheme__ ?? 'http';
-  if (scheme !== 'http' && scheme !== 'https') throw new Error(`target ${address}: __scheme__ "${scheme}" is not http or https`);
+  if (scheme !== 'http' && scheme !== 'https') {
+    throw new Error(`target ${address}: __scheme__ "${scheme}" is not http or https`);
+  }
   if (/[/?#@\s]/.test(address)) throw new Error(`target ${address}: __address__ must be host:port`);
   const path = target.__metrics_path__ ?? '/metrics';
   let url: URL;

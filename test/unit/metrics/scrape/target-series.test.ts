@@ -120,3 +120,15 @@ describe('scraped series at /metrics', () => {
     expect(own).not.toContain('instance="host:9100"');
   });
 });
+
+describe('cardinality guard against new names', () => {
+  it('refuses a new family name at the limit without exposing an empty family', async () => {
+    const registry = new Registry();
+    const store = new TargetSeries(target, false, 2, new SeriesBudget(100), new ScrapedExposition(registry));
+    store.begin();
+    for (let i = 0; i < 50; i++) store.sample({ name: `name_${i}`, labels: {}, value: i }, { name: `name_${i}`, type: 'gauge' });
+    expect(store.commit()).toEqual({ added: 2, droppedTargetLimit: 48, droppedTotalLimit: 0 });
+    const text = (await exposition(registry, false)).body;
+    expect(text.match(/^# TYPE /gm)).toHaveLength(2);
+  });
+});
