@@ -48,10 +48,16 @@ async function metricsJobs(servers: SandboxServers): Promise<Record<string, unkn
     ? { targets: [cluster.etcd.endpoints[0]!], tls: cluster.etcd.tls }
     : { targets: [`${cluster.etcd.metricsUrl}/metrics`] };
   return [
-    { job: 'kube-apiserver', targets: [`${cluster.server}/metrics`], tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile, ...common },
+    {
+      job: 'kube-apiserver', targets: [`${cluster.server}/metrics`], tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile,
+      ...common,
+    },
     { job: 'etcd', ...etcd, ...common },
     { job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: { insecureSkipVerify: true }, ...common },
-    { job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true }, ...common },
+    {
+      job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true },
+      ...common,
+    },
     { job: 'node', targets: [nodeExporter.target], ...common },
   ];
 }
@@ -103,7 +109,8 @@ export async function sandboxModes(dir: string): Promise<SandboxMode[]> {
   return [
     {
       name: 'agent', args: ['agent'], port: await freePort(),
-      hint: `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, in InfluxDB and in Prometheus`,
+      hint: `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, `
+        + 'in InfluxDB and in Prometheus',
     },
     { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
     { name: 'backup', args: ['backup'], port: await freePort(), hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)' },

@@ -6,7 +6,8 @@ import { configFromOptions, withConfigOptions, type ConfigOptions } from '../opt
 /** `watchkeeper collector`: the cluster-level metrics collectors (a Deployment), running the agent's scrape engine. */
 export function collectorCommand(): Command {
   return withConfigOptions(new Command('collector'))
-    .description('cluster-level metrics collectors: scrape the metrics.jobs targets, expose them at /metrics, push to the sinks')
+    .description('cluster-level metrics collectors: scrape the metrics.jobs targets, expose them at /metrics, '
+      + 'push to the sinks')
     .addHelpText('after', `
 Examples:
   watchkeeper collector -c watchkeeper.yaml

@@ -19,7 +19,8 @@ function labelText(labels: Record<string, string>): string {
 /** `watchkeeper metrics targets`: scrapes every configured target once and lists its state. */
 export function metricsTargetsCommand(): Command {
   return withConfigOptions(new Command('targets'))
-    .description('scrape every configured target once and list its state: up, last error, labels before and after relabeling')
+    .description('scrape every configured target once and list its state: up, last error, labels before and after '
+      + 'relabeling')
     .option('-o, --output <output>', 'table or json', 'table')
     .addHelpText('after', `
 Examples:
@@ -34,7 +35,8 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       const config = await configFromOptions(options);
       // Logs go to stderr so that stdout holds only the report.
       const logger = createLogger({ level: 'warn', format: 'json', destination: process.stderr });
-      const engine = new ScrapeEngine({ registry: new Registry(), logger, limits: config.metrics.limits, expose: false, loops: false });
+      const { limits } = config.metrics;
+      const engine = new ScrapeEngine({ registry: new Registry(), logger, limits, expose: false, loops: false });
       try {
         for (const job of config.metrics.jobs) engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job));
         await engine.start();
@@ -45,7 +47,8 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       const targets = engine.targets();
       const invalid = engine.invalidTargets();
       await engine.stop();
-      process.stdout.write(options.output === 'json' ? `${JSON.stringify({ targets: targets.map(targetJson), invalid }, null, 2)}\n` : table(targets, invalid));
+      const json = (): string => `${JSON.stringify({ targets: targets.map(targetJson), invalid }, null, 2)}\n`;
+      process.stdout.write(options.output === 'json' ? json() : table(targets, invalid));
       if (targets.some((t) => t.health !== 'up') || invalid.length > 0) process.exitCode = 1;
     });
 }

@@ -21,7 +21,8 @@ function provision(): Promise<void> {
 /** `watchkeeper sandbox`: a local real cluster with every built component running against it. */
 export function sandboxCommand(): Command {
   return new Command('sandbox')
-    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO, Prometheus, InfluxDB and node_exporter, and run every watchkeeper component against it')
+    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO, '
+      + 'Prometheus, InfluxDB and node_exporter, and run every watchkeeper component against it')
     .option('--dir <dir>', 'where the sandbox writes its configuration and component logs', '.sandbox')
     .option('--nodes <n>', 'simulated nodes', '3')
     .addHelpText('after', `
@@ -58,7 +59,8 @@ Examples:
           remoteWriteReceiver: true,
         });
         stops.push(() => prometheus.stop());
-        const plan = await sandboxPlan({ cluster, s3, nodeExporter, influx, remoteWriteUrl: prometheus.remoteWriteUrl, dir }, modes);
+        const servers = { cluster, s3, nodeExporter, influx, remoteWriteUrl: prometheus.remoteWriteUrl, dir };
+        const plan = await sandboxPlan(servers, modes);
         const configFile = join(dir, 'watchkeeper.yaml');
         await writeFile(configFile, stringify(plan.config));
         for (const mode of plan.modes) {
@@ -69,6 +71,7 @@ Examples:
           child.stderr.pipe(log);
           stops.push(() => new Promise<void>((done) => { if (child.exitCode !== null) { done(); return; } child.once('exit', () => done()); child.kill('SIGTERM'); }));
         }
+        const upQuery = 'up{job=~"kube.*|etcd|node"}';
         process.stdout.write([
           '',
           'watchkeeper sandbox is running. Where to look:',
@@ -80,8 +83,9 @@ Examples:
           `  audit log:      ${cluster.auditLogPath}`,
           `  metrics:        control plane and node_exporter (${nodeExporter.target}) scraped every 15 s by the agent:`,
           `                  watchkeeper metrics targets -c ${configFile}`,
-          `                  Prometheus (remote_write): ${prometheus.url}/graph?g0.expr=${encodeURIComponent('up{job=~"kube.*|etcd|node"}')}`,
-          `                  InfluxDB ${influx.url}, database ${influx.database}, user ${influx.username}, password in ${join(dir, 'influxdb-token')}`,
+          `                  Prometheus (remote_write): ${prometheus.url}/graph?g0.expr=${encodeURIComponent(upQuery)}`,
+          `                  InfluxDB ${influx.url}, database ${influx.database}, user ${influx.username}, `
+            + `password in ${join(dir, 'influxdb-token')}`,
           ...plan.modes.map((m) => `  ${m.name.padEnd(15)} http://127.0.0.1:${m.port}/metrics, log ${join(dir, `${m.name}.log`)}; ${m.hint}`),
           'Press Ctrl-C to stop everything.',
           '',
