@@ -56,6 +56,14 @@ async function waitForFirstScrapes(target: BenchTarget, contenders: Contender[])
   }
 }
 
+/** Series of a job in the receiver; counting 100,000 series takes VictoriaMetrics longer than test/env's 2 s query bound. */
+async function seriesIn(receiverUrl: string, job: string): Promise<number> {
+  const url = `${receiverUrl}/api/v1/query?query=${encodeURIComponent(`count({job="${job}"})`)}`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  const answer = await response.json() as { data?: { result?: { value: [number, string] }[] } };
+  return Number(answer.data?.result?.[0]?.value[1] ?? 0);
+}
+
 function row(r: Result, series: number): string {
   const perMillion = r.cpuSeconds / (r.samples / 1e6);
   const perThousand = r.end.peakRssMiB / (series / 1000);
@@ -93,10 +101,7 @@ async function main(): Promise<void> {
     }
     await fetch(`${receiver.url}/internal/force_flush`);
     await delay(2000);
-    for (const r of results) {
-      const answer = await receiver.query(`count({job="${r.name}"})`);
-      r.seriesReceived = Number(answer[0]?.value[1] ?? 0);
-    }
+    for (const r of results) r.seriesReceived = await seriesIn(receiver.url, r.name);
     const byName = new Map(results.map((r) => [r.name, r]));
     const cpu = (name: string): number => { const r = byName.get(name)!; return r.cpuSeconds / r.samples; };
     const mem = (name: string): number => byName.get(name)!.end.peakRssMiB;
