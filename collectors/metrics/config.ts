@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, durationPattern } from './duration.ts';
 import { sinksSection } from './sinks/config.ts';
+import { staticTargetProblem } from './static-source.ts';
 
 const duration = z.string().regex(durationPattern, 'a duration such as 15s, 500ms or 1m30s');
 
@@ -40,7 +41,9 @@ const basicAuth = z.strictObject({
 /** One statically configured scrape job. */
 const staticJob = z.strictObject({
   job: z.string().min(1).describe('Job name, the `job` label of every sample of these targets.'),
-  targets: z.array(z.string().min(1)).min(1)
+  targets: z.array(z.string().min(1).refine((t) => staticTargetProblem(t) === undefined, {
+    error: (issue) => `a target as host:port or an http(s) URL; this one ${staticTargetProblem(String(issue.input))}`,
+  })).min(1)
     .describe('Targets as host:port, or as URLs (http[s]://host:port/path?param=value) that set scheme, path and '
       + 'params.'),
   scheme: z.enum(['http', 'https']).default('http').describe('Scheme of host:port targets.'),

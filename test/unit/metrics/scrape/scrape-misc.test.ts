@@ -54,8 +54,9 @@ describe('static targets', () => {
   });
 
   it('names a target that is neither host:port nor a URL, and refuses credentials in URLs', () => {
-    expect(() => new StaticTargetSource(job(['just-a-host'])).targets()).toThrow('"just-a-host" is neither host:port nor an http(s) URL');
-    expect(() => new StaticTargetSource(job(['http://u:p@h:1/m'])).targets()).toThrow('put credentials in basicAuth');
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1', 'just-a-host'] }] }))
+      .toEqual(['jobs.0.targets.1: a target as host:port or an http(s) URL; this one is neither host:port nor an http(s) URL']);
+    expect(problems({ jobs: [{ job: 'a', targets: ['http://u:p@h:1/m'] }] })).toEqual([expect.stringContaining('put them in basicAuth')]);
   });
 });
 
