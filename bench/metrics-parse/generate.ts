@@ -21,7 +21,8 @@ export function generateBody(format: BodyFormat): { body: string; samples: numbe
     out.push(`# HELP ${om ? family : `${family}_total`} Requests handled by component ${f}.`);
     out.push(`# TYPE ${om ? family : `${family}_total`} counter`);
     for (let s = 0; s < 300; s++) {
-      out.push(`${family}_total{method="${methods[s % 10]}",code="${200 + (s % 30)}",resource="resource_${s % 47}"} ${s * 1013 + f}`);
+      const labels = `method="${methods[s % 10]}",code="${200 + (s % 30)}",resource="resource_${s % 47}"`;
+      out.push(`${family}_total{${labels}} ${s * 1013 + f}`);
       samples++;
     }
   }
@@ -43,7 +44,8 @@ export function generateBody(format: BodyFormat): { body: string; samples: numbe
         cumulative += s + 3;
         out.push(`${family}_bucket{${labels},le="${le}"} ${cumulative}`);
       }
-      out.push(`${family}_sum{${labels}} ${(cumulative * 0.0421).toFixed(4)}`, `${family}_count{${labels}} ${cumulative}`);
+      out.push(`${family}_sum{${labels}} ${(cumulative * 0.0421).toFixed(4)}`);
+      out.push(`${family}_count{${labels}} ${cumulative}`);
       samples += 12;
     }
   }

@@ -5,6 +5,7 @@
 // BENCH_PARSE_ROUNDS (default 7, median reported).
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { ExpositionParser } from '../../collectors/metrics/scrape/parse/parser.ts';
 import type { ExpositionFormat } from '../../collectors/metrics/types.ts';
 import { machineLine, writeBenchmarkSection } from '../report.ts';
@@ -12,8 +13,11 @@ import { generateBody } from './generate.ts';
 
 const rounds = Number(process.env.BENCH_PARSE_ROUNDS ?? 7);
 const chunkBytes = 64 * 1024;
-interface PeerMetric { value?: string; buckets?: Record<string, string>; quantiles?: Record<string, string>; count?: string; sum?: string }
-const peer = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => { metrics: PeerMetric[] }[];
+interface PeerMetric {
+  value?: string; buckets?: Record<string, string>; quantiles?: Record<string, string>; count?: string; sum?: string;
+}
+type PeerParse = (text: string) => { metrics: PeerMetric[] }[];
+const peer = createRequire(import.meta.url)('parse-prometheus-text-format') as PeerParse;
 
 interface Measure { cpuMs: number; wallMs: number; samples: number }
 
@@ -97,12 +101,16 @@ process.stdout.write(`${table.join('\n')}\nCPU ratio watchkeeper/peer (text): ${
 await writeBenchmarkSection('## Metrics: exposition parsing, watchkeeper vs parse-prometheus-text-format', [
   `Run by \`npm run bench -- metrics-parse\` (bench/metrics-parse/main.ts) on ${machineLine()}.`,
   `Body: ${text.samples.toLocaleString('en')} samples (counters, gauges, histograms with 10 buckets, summaries), ` +
-  `${(text.body.length / 2 ** 20).toFixed(1)} MiB as text, ${(openMetrics.body.length / 2 ** 20).toFixed(1)} MiB as OpenMetrics; ` +
-  `median of ${rounds} rounds after a warm-up, both parsers in the same process, rounds interleaved.`,
+  `${(text.body.length / 2 ** 20).toFixed(1)} MiB as text, ` +
+  `${(openMetrics.body.length / 2 ** 20).toFixed(1)} MiB as OpenMetrics; ` +
+  `median of ${rounds} rounds after a warm-up, both parsers in the same process, rounds interleaved ` +
+  `(load average ${loadavg()[0]!.toFixed(1)} on the machine while it ran: ` +
+  'absolute numbers vary with it, the ratio much less).',
   '',
   ...table,
   '',
-  `**CPU ratio watchkeeper / parse-prometheus-text-format: ${ratio.toFixed(2)}** (below 1 is faster). The peer needs the ` +
+  `**CPU ratio watchkeeper / parse-prometheus-text-format: ${ratio.toFixed(2)}** (below 1 is faster). ` +
+  'The peer needs the ' +
   'whole body as one string and returns it all at once; watchkeeper streams from byte chunks (UTF-8 validation and ' +
   'decoding included) and keeps only the current line. The peer also does less: it returns values as strings ' +
   `(no number parsing) and on this body returned ${peerText.samples.toLocaleString('en')} of the ` +

@@ -52,7 +52,8 @@ samples of the lines before it), 2 bad usage.`)
       try {
         const summary = await previewExposition(input, { format, output, lastLine, write: writeStdout });
         if (output === 'text') {
-          process.stderr.write(`${source}: ${summary.samples} samples in ${summary.families} families (${summary.format} format)\n`);
+          const { samples, families } = summary;
+          process.stderr.write(`${source}: ${samples} samples in ${families} families (${summary.format} format)\n`);
         }
       } catch (error) {
         if (error instanceof ExpositionParseError) {

@@ -14,20 +14,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFromContentType, scrapeAcceptHeader } from '../../collectors/metrics/scrape/parse/content-type.ts';
 import { ExpositionParser } from '../../collectors/metrics/scrape/parse/parser.ts';
 import type { ExpositionFormat, FamilyMeta, Sample } from '../../collectors/metrics/types.ts';
-import { startCluster, startNodeExporter, startPrometheus, type Cluster, type NodeExporter, type PrometheusServer } from '../env/index.ts';
+import {
+  startCluster, startNodeExporter, startPrometheus, type Cluster, type NodeExporter, type PrometheusServer,
+} from '../env/index.ts';
 import { eventually } from '../support/eventually.ts';
 
 const openMetricsAccept = 'application/openmetrics-text;version=1.0.0';
 const textAccept = 'text/plain;version=0.0.4';
 const referenceDir = join(import.meta.dirname, '../fixtures/metrics/reference');
 /** Series Prometheus adds to every scrape, not part of a body. */
-const synthetic = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']);
+const synthetic = new Set([
+  'up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+]);
 
 interface Body { name: string; contentType: string; bytes: Buffer }
 interface Parsed { samples: Sample[]; families: Map<string, FamilyMeta> }
 
 /** GET with an Accept header (and a client certificate for the API server); the body as bytes. */
-function fetchBody(url: string, accept: string, tls: { ca?: string; cert?: string; key?: string; insecure?: boolean } = {}): Promise<{ contentType: string; bytes: Buffer }> {
+interface Tls { ca?: string; cert?: string; key?: string; insecure?: boolean }
+
+function fetchBody(url: string, accept: string, tls: Tls = {}): Promise<{ contentType: string; bytes: Buffer }> {
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, {
@@ -71,23 +78,36 @@ function formatOf(body: Body): ExpositionFormat {
  * which Prometheus's data model treats as absent (the parser reports what the line says).
  */
 function seriesKey(name: string, labels: Record<string, string>): string {
-  const pairs = Object.entries(labels).filter(([k, v]) => k !== 'job' && k !== 'instance' && k !== '__name__' && v !== '')
+  const pairs = Object.entries(labels)
+    .filter(([k, v]) => k !== 'job' && k !== 'instance' && k !== '__name__' && v !== '')
     .sort(([a], [b]) => (a < b ? -1 : 1));
   return `${name}${JSON.stringify(pairs)}`;
 }
 
 /** A prom-client registry with every metric type, labels that need escaping, observations made. */
-async function promClientRegistry(contentType: typeof Registry.PROMETHEUS_CONTENT_TYPE | typeof Registry.OPENMETRICS_CONTENT_TYPE): Promise<Registry> {
-  const registry = new Registry(contentType);
-  const counter = new Counter({ name: 'pc_jobs_total', help: 'Jobs done, "quoted" and \\ escaped.', labelNames: ['queue', 'note'], registers: [registry] });
+async function promClientRegistry(
+  contentType: typeof Registry.PROMETHEUS_CONTENT_TYPE | typeof Registry.OPENMETRICS_CONTENT_TYPE,
+): Promise<Registry<typeof contentType>> {
+  const registry = new Registry<typeof contentType>();
+  registry.setContentType(contentType);
+  const counter = new Counter({
+    name: 'pc_jobs_total', help: 'Jobs done, "quoted" and \\ escaped.', labelNames: ['queue', 'note'],
+    registers: [registry],
+  });
   counter.inc({ queue: 'a\\b', note: 'line\nbreak "q"' }, 3);
   counter.inc({ queue: 'ü ☃', note: '' }, 1.5);
-  const gauge = new Gauge({ name: 'pc_temperature_celsius', help: 'Temperature.', labelNames: ['room'], registers: [registry] });
+  const gauge = new Gauge({
+    name: 'pc_temperature_celsius', help: 'Temperature.', labelNames: ['room'], registers: [registry],
+  });
   gauge.set({ room: 'a' }, -4.25);
   gauge.set({ room: 'b' }, Infinity);
-  const histogram = new Histogram({ name: 'pc_latency_seconds', help: 'Latency.', labelNames: ['path'], buckets: [0.1, 1, 10], registers: [registry] });
+  const histogram = new Histogram({
+    name: 'pc_latency_seconds', help: 'Latency.', labelNames: ['path'], buckets: [0.1, 1, 10], registers: [registry],
+  });
   for (const v of [0.05, 0.5, 5, 50]) histogram.observe({ path: '/x' }, v);
-  const summary = new Summary({ name: 'pc_size_bytes', help: 'Sizes.', percentiles: [0.5, 0.9], registers: [registry] });
+  const summary = new Summary({
+    name: 'pc_size_bytes', help: 'Sizes.', percentiles: [0.5, 0.9], registers: [registry],
+  });
   for (const v of [10, 20, 30]) summary.observe(v);
   await Promise.resolve();
   return registry;
@@ -103,7 +123,10 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
   let prometheus: PrometheusServer;
   let bodyServer: Server;
   const bodies = new Map<string, Body>();
-  const jobs = ['node-exporter', 'etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'prometheus', 'prom-client', 'reference'];
+  const jobs = [
+    'node-exporter', 'etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'prometheus',
+    'prom-client', 'reference',
+  ];
   const names = jobs.flatMap((job) => [`${job}-text`, `${job}-openmetrics`]);
 
   beforeAll(async () => {
@@ -119,7 +142,8 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       startNodeExporter(),
       startPrometheus({
         scrapeConfigs: names.map((name) => ({
-          job_name: `ref-${name}`, metrics_path: `/body/${name}`, honor_labels: true, static_configs: [{ targets: [target] }],
+          job_name: `ref-${name}`, metrics_path: `/body/${name}`, honor_labels: true,
+          static_configs: [{ targets: [target] }],
         })),
       }),
     ]);
@@ -141,18 +165,27 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
         bodies.set(`${job}-${format}`, { name: `${job}-${format}`, contentType, bytes });
       }
     }
-    for (const [format, contentType] of [['text', Registry.PROMETHEUS_CONTENT_TYPE], ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE]] as const) {
-      const registry = await promClientRegistry(contentType);
-      bodies.set(`prom-client-${format}`, { name: `prom-client-${format}`, contentType, bytes: Buffer.from(await registry.metrics()) });
+    const promClientTypes = [
+      ['text', Registry.PROMETHEUS_CONTENT_TYPE], ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+    ] as const;
+    for (const [format, contentType] of promClientTypes) {
+      const bytes = Buffer.from(await (await promClientRegistry(contentType)).metrics());
+      bodies.set(`prom-client-${format}`, { name: `prom-client-${format}`, contentType, bytes });
     }
-    bodies.set('reference-text', { name: 'reference-text', contentType: 'text/plain; version=0.0.4; charset=utf-8', bytes: readFileSync(join(referenceDir, 'reference.txt')) });
+    bodies.set('reference-text', {
+      name: 'reference-text', contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      bytes: readFileSync(join(referenceDir, 'reference.txt')),
+    });
     bodies.set('reference-openmetrics', {
-      name: 'reference-openmetrics', contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8', bytes: readFileSync(join(referenceDir, 'reference.om')),
+      name: 'reference-openmetrics', contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+      bytes: readFileSync(join(referenceDir, 'reference.om')),
     });
   });
 
   afterAll(async () => {
-    await Promise.all([cluster?.stop(), exporter?.stop(), prometheus?.stop(), new Promise((resolve) => bodyServer?.close(resolve))]);
+    await Promise.all([
+      cluster?.stop(), exporter?.stop(), prometheus?.stop(), new Promise((resolve) => bodyServer?.close(resolve)),
+    ]);
   });
 
   it('captured a body from every server, and OpenMetrics from prom-client and the reference fixture', () => {
@@ -169,7 +202,9 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       const whole = parse(format, [body.bytes]);
       expect(whole.samples.length, body.name).toBeGreaterThan(10);
       const chunks: Buffer[] = [];
-      for (let i = 0, size = 1; i < body.bytes.length; i += size, size = (size * 7) % 13 + 1) chunks.push(body.bytes.subarray(i, i + size));
+      for (let i = 0, size = 1; i < body.bytes.length; i += size, size = (size * 7) % 13 + 1) {
+        chunks.push(body.bytes.subarray(i, i + size));
+      }
       expect(parse(format, chunks).samples, `${body.name} in chunks of 1-13 bytes`).toEqual(whole.samples);
     }
     const apiserver = parse('text', [bodies.get('kube-apiserver-text')!.bytes]);
@@ -191,9 +226,13 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
     for (const body of bodies.values()) {
       const job = `ref-${body.name}`;
       const { samples, families } = parse(formatOf(body), [body.bytes]);
-      await eventually(() => prometheus.query(`up{job="${job}"}`), (r) => r[0]?.value[1] === '1', `${job} scraped by Prometheus`);
+      const up = (r: { value: [number, string] }[]): boolean => r[0]?.value[1] === '1';
+      await eventually(() => prometheus.query(`up{job="${job}"}`), up, `${job} scraped by Prometheus`);
       const ours = new Map<string, number>();
-      for (const s of samples) if (!ours.has(seriesKey(s.name, s.labels))) ours.set(seriesKey(s.name, s.labels), s.value);
+      for (const s of samples) {
+        const key = seriesKey(s.name, s.labels);
+        if (!ours.has(key)) ours.set(key, s.value);
+      }
       const stored = await prometheus.query(`{job="${job}"}`);
       const theirs = new Map<string, number>();
       for (const r of stored) {

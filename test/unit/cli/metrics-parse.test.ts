@@ -45,14 +45,17 @@ describe('watchkeeper metrics parse', () => {
       { name: 't_total', labels: { a: '2' }, value: '-Inf', timestampMs: null },
     ]);
     const asText = await cli(['metrics', 'parse', '--format', 'text', '-o', 'json'], 'x{a="b"} +Inf 1700000000000\n');
-    expect(jsonLines(asText.stdout)).toEqual([{ name: 'x', labels: { a: 'b' }, value: '+Inf', timestampMs: 1700000000000 }]);
+    expect(jsonLines(asText.stdout)).toEqual([
+      { name: 'x', labels: { a: 'b' }, value: '+Inf', timestampMs: 1700000000000 },
+    ]);
   });
 
   it('prints text-format lines by default and a summary on stderr', async () => {
     const result = await cli(['metrics', 'parse', join(fixtures, 'text-escapes.txt')]);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(
-      'esc_help{path="C:\\\\dir\\\\file.txt",msg="line one\\nline two",quote="say \\"hi\\"",other="keep \\\\t this"} 1');
+      'esc_help{path="C:\\\\dir\\\\file.txt",msg="line one\\nline two",'
+      + 'quote="say \\"hi\\"",other="keep \\\\t this"} 1');
     expect(result.stderr).toContain('3 samples in 1 families (text format)');
   });
 
@@ -85,7 +88,9 @@ describe('watchkeeper metrics parse', () => {
     expect(result.code).toBe(0);
     const samples = jsonLines(result.stdout) as { timestampMs: number }[];
     expect(samples).toHaveLength(5000);
-    expect(samples[4999]).toEqual({ name: 'g', labels: { i: '4999', pad: 'p'.repeat(20) }, value: 4999, timestampMs: 10500 });
+    expect(samples[4999]).toEqual({
+      name: 'g', labels: { i: '4999', pad: 'p'.repeat(20) }, value: 4999, timestampMs: 10500,
+    });
   });
 
   it('exits 2 on a bad --format or -o, and has help with examples', async () => {

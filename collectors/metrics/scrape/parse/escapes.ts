@@ -21,7 +21,9 @@ export interface Unescaped {
  * Reads an escaped string from `s[start, end)` up to an unescaped `"` when `quoted`, else to `end`.
  * Throws LineError for an unterminated quoted string or, under OpenMetrics rules, a bad escape.
  */
-export function unescape(s: string, start: number, end: number, quoted: boolean, rules: EscapeRules, out: Unescaped): void {
+export function unescape(
+  s: string, start: number, end: number, quoted: boolean, rules: EscapeRules, out: Unescaped,
+): void {
   let value = '';
   let run = start;
   let i = start;

@@ -125,7 +125,8 @@ export class FamilyTracker {
       const role = this.roleOf(exact.meta.type, '');
       if (role === undefined) {
         const expected = (this.suffixes[exact.meta.type] ?? []).map(([suffix]) => sampleName + suffix).join(', ');
-        throw new LineError(`${exact.meta.type} "${sampleName}" has no sample named "${sampleName}" (expected ${expected})`);
+        throw new LineError(
+          `${exact.meta.type} "${sampleName}" has no sample named "${sampleName}" (expected ${expected})`);
       }
       return { family: exact.meta, role, record: exact };
     }
@@ -167,7 +168,8 @@ export class FamilyTracker {
 
   private newRecord(name: string): FamilyRecord {
     const record: FamilyRecord = {
-      meta: { name, type: this.placeholderType }, sampled: false, closed: false, typed: false, helped: false, united: false,
+      meta: { name, type: this.placeholderType },
+      sampled: false, closed: false, typed: false, helped: false, united: false,
     };
     this.families.set(name, record);
     return record;

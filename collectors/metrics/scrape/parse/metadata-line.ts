@@ -65,7 +65,8 @@ export class MetadataLineParser {
     if (end - start === 5 && s.startsWith('# EOF', start)) return 'eof';
     const kind = s.slice(start, start + 7);
     if (kind !== '# HELP ' && kind !== '# TYPE ' && kind !== '# UNIT ') {
-      throw new LineError(`unexpected ${quote(s.slice(start, end))}: OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF lines`);
+      throw new LineError(
+        `unexpected ${quote(s.slice(start, end))}: OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF lines`);
     }
     const word = kind.slice(2, 6);
     let pos = start + 7;

@@ -1,5 +1,7 @@
 import { Buffer } from 'node:buffer';
-import { ExpositionParseError, type ExpositionFormat, type ExpositionHandler, type FamilyMeta, type Sample } from '../../types.ts';
+import {
+  ExpositionParseError, type ExpositionFormat, type ExpositionHandler, type FamilyMeta, type Sample,
+} from '../../types.ts';
 import { FamilyTracker, type Resolution } from './families.ts';
 import { LineError, quote } from './line-error.ts';
 import { MetadataLineParser } from './metadata-line.ts';
@@ -125,7 +127,8 @@ export class ExpositionParser {
     if (lastLineEnd >= 0) this.consumeText(decodeUtf8(bytes.subarray(0, lastLineEnd + 1)));
     this.lineNumber++;
     const byteInLine = bad - (lastLineEnd + 1) + (lastLineEnd >= 0 ? 0 : Buffer.byteLength(this.pending));
-    throw new LineError(`invalid UTF-8 byte 0x${bytes[bad]?.toString(16) ?? '??'} at byte ${byteInLine + 1} of the line`);
+    const hex = bytes[bad]?.toString(16) ?? '??';
+    throw new LineError(`invalid UTF-8 byte 0x${hex} at byte ${byteInLine + 1} of the line`);
   }
 
   private consumeText(text: string): void {
@@ -213,11 +216,14 @@ function checkRole(sample: Sample, { role, family }: Resolution): void {
   }
   const label = role === 'bucket' ? 'le' : 'quantile';
   const value = Object.hasOwn(sample.labels, label) ? sample.labels[label] : undefined;
-  if (value === undefined) throw new LineError(`${describe(family)} sample "${sample.name}" without a "${label}" label`);
+  if (value === undefined) {
+    throw new LineError(`${describe(family)} sample "${sample.name}" without a "${label}" label`);
+  }
   try {
     parseValue(value, 0, value.length);
   } catch {
-    throw new LineError(`${describe(family)} sample "${sample.name}": "${label}" label ${quote(value)} is not a number`);
+    throw new LineError(
+      `${describe(family)} sample "${sample.name}": "${label}" label ${quote(value)} is not a number`);
   }
 }
 
@@ -230,7 +236,8 @@ function describe(family: FamilyMeta): string {
  * done; rejects with ExpositionParseError at the first malformed line.
  */
 export async function parseExposition(
-  body: AsyncIterable<Uint8Array>, format: ExpositionFormat, handler: ExpositionHandler, options?: ExpositionParserOptions,
+  body: AsyncIterable<Uint8Array>, format: ExpositionFormat, handler: ExpositionHandler,
+  options?: ExpositionParserOptions,
 ): Promise<void> {
   const parser = new ExpositionParser(format, handler, options);
   for await (const chunk of body) parser.write(chunk);

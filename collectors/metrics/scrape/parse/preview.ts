@@ -30,7 +30,9 @@ export interface PreviewSummary {
  * decide (see detectFormat), never the whole body. Rejects with ExpositionParseError at the first
  * malformed line, after the lines before it were written.
  */
-export async function previewExposition(body: AsyncIterable<Uint8Array>, options: PreviewOptions): Promise<PreviewSummary> {
+export async function previewExposition(
+  body: AsyncIterable<Uint8Array>, options: PreviewOptions,
+): Promise<PreviewSummary> {
   const chunks = body[Symbol.asyncIterator]();
   const held: Uint8Array[] = [];
   let finished = false;

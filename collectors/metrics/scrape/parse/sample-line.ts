@@ -45,7 +45,8 @@ export class SampleLineParser {
     const previous = this.previousName;
     let pos = start + previous.length;
     let name: string;
-    if (previous !== '' && pos <= end && sameChars(s, start, previous) && !(pos < end && isMetricNameChar(s.charCodeAt(pos)))) {
+    if (previous !== '' && pos <= end && sameChars(s, start, previous)
+      && !(pos < end && isMetricNameChar(s.charCodeAt(pos)))) {
       name = previous;
     } else {
       pos = start;
@@ -84,7 +85,10 @@ export class SampleLineParser {
     return { name, labels, value, timestampMs };
   }
 
-  /** Parses `{...}` at `pos` into `labels` (or only checks it when `labels` is null); returns the position after `}`. */
+  /**
+   * Parses `{...}` at `pos` into `labels` (or only checks it when `labels` is null); returns the
+   * position after `}`.
+   */
   private parseLabels(s: string, pos: number, end: number, labels: Labels | null): number {
     pos++;
     const text = this.text;
@@ -117,7 +121,8 @@ export class SampleLineParser {
       }
       if (text) pos = this.skipBlanks(s, pos, end);
       if (s.charCodeAt(pos) !== equals || pos >= end) {
-        throw new LineError(`expected "=" after label name "${labelName}", found ${pos >= end ? 'end of line' : quote(s.charAt(pos))}`);
+        const found = pos >= end ? 'end of line' : quote(s.charAt(pos));
+        throw new LineError(`expected "=" after label name "${labelName}", found ${found}`);
       }
       pos++;
       if (text) pos = this.skipBlanks(s, pos, end);
@@ -141,8 +146,11 @@ export class SampleLineParser {
       pos++;
       if (labels !== null) {
         if (!samePrefix && Object.hasOwn(labels, labelName)) throw new LineError(`duplicate label name "${labelName}"`);
-        if (labelName === '__proto__') Object.defineProperty(labels, labelName, { value, enumerable: true, writable: true, configurable: true });
-        else labels[labelName] = value;
+        if (labelName === '__proto__') {
+          Object.defineProperty(labels, labelName, { value, enumerable: true, writable: true, configurable: true });
+        } else {
+          labels[labelName] = value;
+        }
         this.labelNames[count] = labelName;
       }
       count++;
@@ -150,7 +158,8 @@ export class SampleLineParser {
       const next = pos < end ? s.charCodeAt(pos) : -1;
       if (next === closeBrace) break;
       if (next !== comma) {
-        throw new LineError(`expected "," or "}" after the value of label "${labelName}", found ${next === -1 ? 'end of line' : quote(s.charAt(pos))}`);
+        const found = next === -1 ? 'end of line' : quote(s.charAt(pos));
+        throw new LineError(`expected "," or "}" after the value of label "${labelName}", found ${found}`);
       }
       pos++;
       if (text) {
@@ -178,7 +187,8 @@ export class SampleLineParser {
         : `unexpected ${quote(s.slice(pos, end))} at the end of the line`);
     }
     if (s.charCodeAt(pos) !== hash || s.charCodeAt(pos + 1) !== space || s.charCodeAt(pos + 2) !== openBrace) {
-      throw new LineError(`unexpected ${quote(s.slice(pos, end))} after the sample (expected an exemplar " # {...} value")`);
+      throw new LineError(
+        `unexpected ${quote(s.slice(pos, end))} after the sample (expected an exemplar " # {...} value")`);
     }
     pos = this.parseLabels(s, pos + 2, end, null);
     pos = this.separator(s, pos, end, 'before the exemplar value');

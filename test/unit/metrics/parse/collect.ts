@@ -12,9 +12,13 @@ export interface CollectedSample {
 }
 
 /** Parses `chunks` in order and returns every sample, or the error thrown. */
-export function collect(format: ExpositionFormat, chunks: Uint8Array[]): { samples: CollectedSample[]; error?: unknown } {
+export function collect(
+  format: ExpositionFormat, chunks: Uint8Array[],
+): { samples: CollectedSample[]; error?: unknown } {
   const samples: CollectedSample[] = [];
-  const parser = new ExpositionParser(format, { sample: (s: Sample, family: FamilyMeta) => samples.push(toCollected(s, family)) });
+  const parser = new ExpositionParser(format, {
+    sample: (s: Sample, family: FamilyMeta) => samples.push(toCollected(s, family)),
+  });
   try {
     for (const chunk of chunks) parser.write(chunk);
     parser.end();
@@ -26,6 +30,10 @@ export function collect(format: ExpositionFormat, chunks: Uint8Array[]): { sampl
 
 function toCollected(sample: Sample, family: FamilyMeta): CollectedSample {
   const v = sample.value;
-  const value = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : Object.is(v, -0) ? '-0' : v;
-  return { name: sample.name, labels: { ...sample.labels }, value, timestampMs: sample.timestampMs ?? null, family: { ...family } };
+  const value = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf'
+    : Object.is(v, -0) ? '-0' : v;
+  return {
+    name: sample.name, labels: { ...sample.labels }, value, timestampMs: sample.timestampMs ?? null,
+    family: { ...family },
+  };
 }
