@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +10,7 @@ import { sinksSection } from '../../collectors/metrics/sinks/config.ts';
 import { createSinks } from '../../collectors/metrics/sinks/factory.ts';
 import { sinkMetricNames } from '../../collectors/metrics/sinks/metrics.ts';
 import type { MetricsSink } from '../../collectors/metrics/types.ts';
-import { startPrometheus, startVictoriaMetrics, type PrometheusServer, type VictoriaMetricsServer } from '../env/index.ts';
+import { Pki, startPrometheus, startVictoriaMetrics, type PrometheusServer, type VictoriaMetricsServer } from '../env/index.ts';
 import { eventually, until } from '../support/eventually.ts';
 import { histogramFamily, scrapeBatch, summaryFamily } from '../support/metrics-batch.ts';
 import { registryValue } from '../support/registry-value.ts';
@@ -54,7 +58,7 @@ describe('remote_write output against real Prometheus and VictoriaMetrics', () =
     await out.close();
     expect(await out.value('prometheus', sinkMetricNames.samplesSent)).toBe(12);
     expect(await out.value('vm', sinkMetricNames.samplesSent)).toBe(12);
-    await fetch(`${vm.url}/internal/force_flush`);
+    await vm.flush();
 
     for (const server of [prometheus, vm]) {
       const q = (promql: string) => eventually(() => server.query(promql), (r) => r.length > 0, `${promql} on ${server.url}`);
@@ -119,9 +123,59 @@ describe('remote_write output against real Prometheus and VictoriaMetrics', () =
     expect(await out.value('vm', sinkMetricNames.samplesDropped, { reason: 'queue_full' })).toBe(45);
     await vm.process.start();
     await until(async () => (await out.value('vm', sinkMetricNames.samplesSent)) === 15, 'delivery resumed', 30_000);
-    await fetch(`${vm.url}/internal/force_flush`);
+    await vm.flush();
     const values = await eventually(() => vm.query('count_over_time(rw_seq{i="0"}[1m])'), (r) => r.length > 0, 'rw_seq stored');
     expect(values[0]?.value[1]).toBe('3');
+    await out.close();
+  });
+});
+
+describe('remote_write output over TLS with basic authentication (real VictoriaMetrics with -tls and -httpAuth)', () => {
+  let vm: VictoriaMetricsServer;
+  let dir: string;
+  let caFile: string;
+  let passwordFile: string;
+  const username = 'writer';
+  const password = randomBytes(12).toString('hex');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'watchkeeper-rw-tls-'));
+    const pki = await Pki.create(dir);
+    const serving = await pki.issue({ name: 'vm', commonName: 'victoria-metrics', altNames: ['IP:127.0.0.1'], usage: 'server' });
+    caFile = pki.caFile;
+    passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, `${password}\n`);
+    vm = await startVictoriaMetrics({ tls: { ...serving, caFile }, basicAuth: { username, password } });
+  });
+  afterAll(async () => { await vm?.stop(); if (dir) await rm(dir, { recursive: true, force: true }); });
+
+  it('delivers with the CA and the password file, and never logs the password', async () => {
+    const out = remoteWriteSinks([{ url: vm.remoteWriteUrl, name: 'vm', tls: { caFile }, basicAuth: { username, passwordFile } }]);
+    out.push(scrapeBatch({ job: 'secure', timestampMs: Date.now() - 1000, families: [{ name: 'secure_gauge', type: 'gauge', samples: [{ value: 42 }] }] }));
+    await out.close();
+    expect(await out.value('vm', sinkMetricNames.samplesSent)).toBe(1);
+    await vm.flush();
+    const stored = await eventually(() => vm.query('secure_gauge{job="secure"}'), (r) => r.length > 0, 'secure_gauge stored');
+    expect(stored[0]?.value[1]).toBe('42');
+    expect(JSON.stringify(out.records)).not.toContain(password);
+  });
+
+  it('counts a server certificate it cannot verify as a tls error and gives up after the configured attempts', async () => {
+    const out = remoteWriteSinks([{
+      url: vm.remoteWriteUrl, name: 'vm', basicAuth: { username, passwordFile }, retry: { attempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+    }]);
+    out.push(scrapeBatch({ job: 'untrusted', timestampMs: Date.now(), families: [{ name: 'g', type: 'gauge', samples: [{ value: 1 }] }] }));
+    await until(async () => (await out.value('vm', sinkMetricNames.samplesDropped, { reason: 'retries_exhausted' })) === 1, 'given up');
+    expect(await out.value('vm', sinkMetricNames.writeErrors, { reason: 'tls' })).toBe(2);
+    await out.close();
+  });
+
+  it('counts a wrong password as refused (401) after one attempt', async () => {
+    const out = remoteWriteSinks([{ url: vm.remoteWriteUrl, name: 'vm', tls: { caFile }, basicAuth: { username, password: 'wrong-password' } }]);
+    out.push(scrapeBatch({ job: 'denied', timestampMs: Date.now(), families: [{ name: 'g', type: 'gauge', samples: [{ value: 1 }] }] }));
+    await until(async () => (await out.value('vm', sinkMetricNames.samplesDropped, { reason: 'rejected' })) === 1, 'refused');
+    expect(await out.value('vm', sinkMetricNames.writeErrors, { reason: 'status_401' })).toBe(1);
+    expect(JSON.stringify(out.records)).not.toContain('wrong-password');
     await out.close();
   });
 });
