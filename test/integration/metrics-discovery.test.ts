@@ -6,6 +6,8 @@ import { kubernetesDiscoverySchema } from '../../collectors/metrics/discovery/co
 import { createKubernetesSource } from '../../collectors/metrics/discovery/factory.ts';
 import { RelabelingTargetSource } from '../../collectors/metrics/discovery/relabeling-source.ts';
 import { SharedWatches } from '../../collectors/metrics/discovery/shared-watches.ts';
+import { ShardAssignment } from '../../collectors/metrics/discovery/shard/assignment.ts';
+import { LeaseShardGroup } from '../../collectors/metrics/discovery/shard/lease-group.ts';
 import { relabelConfigSchema } from '../../collectors/metrics/relabel/config.ts';
 import { compileRelabelRules } from '../../collectors/metrics/relabel/relabel.ts';
 import type { TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
@@ -176,5 +178,53 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
       await watches.release(kind);
       return lists;
     }))).toEqual([1, 1, 1, 1]);
+  });
+
+  it('sharding on real Leases: scale 2 → 3 → 2 with no target owned twice and none unowned at any moment', async () => {
+    const client = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.adminKubeconfig }));
+    const errors: unknown[] = [];
+    const replica = (identity: string) => {
+      const assignment = new ShardAssignment({ identity });
+      const group = new LeaseShardGroup({
+        client, namespace: 'default', group: 'wk-scrapers', identity, assignment,
+        leaseDurationMs: 3_000, renewMs: 300, graceMs: 2_500, onError: (e) => errors.push(e),
+      });
+      return { identity, assignment, group };
+    };
+    const keys = Array.from({ length: 300 }, (_, i) => ({ __address__: `10.9.${i >> 8}.${i & 255}:9100` }));
+    const a = replica('wk-a');
+    const b = replica('wk-b');
+    const c = replica('wk-c');
+    const active = new Set([a, b]);
+    await Promise.all([a.group.start(), b.group.start()]);
+    await eventually(() => [a.group.members(), b.group.members()], (m) => m.every((x) => x.join() === 'wk-a,wk-b'), 'two replicas share the targets');
+
+    // Every 50 ms, at one instant, count the owners of each target among the replicas running then.
+    const violations: string[] = [];
+    let rounds = 0;
+    const sampler = setInterval(() => {
+      const t = Date.now();
+      rounds++;
+      for (const key of keys) {
+        const owners = [...active].filter((r) => r.assignment.ownsAt(key, t)).map((r) => r.identity);
+        if (owners.length !== 1) violations.push(`${key.__address__} at ${t}: owned by [${owners.join(', ')}]`);
+      }
+    }, 50);
+    try {
+      await c.group.start();
+      active.add(c);
+      await eventually(() => [a, b, c].map((r) => r.group.members().join()), (m) => m.every((x) => x === 'wk-a,wk-b,wk-c'), 'three replicas share the targets');
+      const shares = [a, b, c].map((r) => keys.filter((k) => r.assignment.owns(k)).length);
+      expect(shares.every((n) => n > 50)).toBe(true);
+      await c.group.stop();
+      active.delete(c);
+      expect(a.group.members()).toEqual(['wk-a', 'wk-b']);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(violations.slice(0, 5)).toEqual([]);
+    expect(rounds).toBeGreaterThan(50);
+    await Promise.all([a.group.stop(0), b.group.stop(0)]);
   });
 });

@@ -44,8 +44,13 @@ export class ShardAssignment implements TargetOwnership {
   }
 
   owns(target: TargetLabels): boolean {
+    return this.ownsAt(target, this.now());
+  }
+
+  /** Whether this replica owns the target at `timeMs` under the plan it knows. */
+  ownsAt(target: TargetLabels, timeMs: number): boolean {
     const key = target[this.options.keyLabel ?? '__address__'] ?? '';
-    return ownerOf(key, this.members(), this.options.strategy) === this.options.identity;
+    return ownerOf(key, membersAt(this.plan, timeMs), this.options.strategy) === this.options.identity;
   }
 
   onChange(listener: () => void): () => void {
