@@ -27,7 +27,8 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 const registry = new Registry();
-const engine = new ScrapeEngine({ registry, logger: createLogger({ level: 'silent', format: 'json' }), limits: { seriesPerTarget: 1e7, seriesTotal: 1e7 }, loops: false });
+const logger = createLogger({ level: 'silent', format: 'json' });
+const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 1e7, seriesTotal: 1e7 }, loops: false });
 const job = metricsSection.parse({ jobs: [{ job: 'bench', targets: [target] }] }).jobs[0]!;
 engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job));
 await engine.start();

@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNodeExporter, startPrometheus, type NodeExporter, type PrometheusServer } from '../env/index.ts';
+import {
+  freePort, startNodeExporter, startPrometheus, type NodeExporter, type PrometheusServer,
+} from '../env/index.ts';
 import { startInfluxDB, type InfluxDBServer } from '../env/influxdb.ts';
 import { eventually, until } from '../support/eventually.ts';
 
@@ -15,8 +17,8 @@ interface Running { child: ChildProcess; url: string; output: () => string; exit
 /** Starts a long-running mode as a real child process with its own status port. */
 async function startMode(args: string[]): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main, ...args, '--set', `server.port=${port}`, '--set', 'server.host=127.0.0.1', '--set', 'log.format=json'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sets = ['--set', `server.port=${port}`, '--set', 'server.host=127.0.0.1', '--set', 'log.format=json'];
+  const child = spawn(process.execPath, [main, ...args, ...sets], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
@@ -38,7 +40,8 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
 
   beforeAll(async () => {
     [exporter, influx, prometheus, dir] = await Promise.all([
-      startNodeExporter(), startInfluxDB(), startPrometheus({ remoteWriteReceiver: true }), mkdtemp(join(tmpdir(), 'wk-metrics-agent-')),
+      startNodeExporter(), startInfluxDB(), startPrometheus({ remoteWriteReceiver: true }),
+      mkdtemp(join(tmpdir(), 'wk-metrics-agent-')),
     ]);
   });
   afterAll(async () => {
@@ -46,12 +49,16 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('agent: scrapes a target, exposes its samples at /metrics (text and OpenMetrics) and writes them to InfluxDB and Prometheus remote_write', async () => {
+  it('agent: scrapes a target, exposes its samples at /metrics (text and OpenMetrics) and writes them to InfluxDB '
+    + 'and Prometheus remote_write', async () => {
     const tokenFile = join(dir, 'influx-token');
     await writeFile(tokenFile, influx.token, { mode: 0o600 });
     const config = join(dir, 'agent.yaml');
     await writeFile(config, stringify({
-      logs: { dataDir: join(dir, 'logs'), directory: { path: join(dir, 'logs-out') }, containers: { paths: [join(dir, 'pods/*/*/*.log')] }, enrichFromApi: false },
+      logs: {
+        dataDir: join(dir, 'logs'), directory: { path: join(dir, 'logs-out') },
+        containers: { paths: [join(dir, 'pods/*/*/*.log')] }, enrichFromApi: false,
+      },
       metrics: {
         enabled: true,
         jobs: [{ job: 'node', targets: [exporter.target], interval: '1s', timeout: '1s', labels: { env: 'test' } }],
@@ -65,19 +72,22 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     try {
       await until(async () => (await fetch(`${agent.url}/readyz`)).status === 200, 'agent ready', 30_000)
         .catch((error: unknown) => { throw new Error(`${String(error)}\n${agent.output()}`); });
-      const series = new RegExp(`^node_memory_MemTotal_bytes\\{job="node",instance="${exporter.target}",env="test"\\} `);
-      const text = await eventually(async () => (await fetch(`${agent.url}/metrics`)).text(), (t) => series.test(t.split('\n').find((l) => series.test(l)) ?? ''),
+      const labels = `job="node",instance="${exporter.target}",env="test"`;
+      const series = new RegExp(`^node_memory_MemTotal_bytes\\{${labels}\\} `, 'm');
+      const text = await eventually(async () => (await fetch(`${agent.url}/metrics`)).text(), (t) => series.test(t),
         'MemTotal at the agent\'s /metrics');
       const memTotal = exposedValue(text, series);
       expect(memTotal).toBeGreaterThan(0);
       expect(text).toMatch(new RegExp(`^up\\{job="node",instance="${exporter.target}",env="test"\\} 1$`, 'm'));
       expect(text).toMatch(/^watchkeeper_metrics_targets\{scrape_job="node",state="up"\} 1$/m);
-      const om = await fetch(`${agent.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } });
+      const accept = 'application/openmetrics-text;version=1.0.0';
+      const om = await fetch(`${agent.url}/metrics`, { headers: { accept } });
       expect(om.headers.get('content-type')).toContain('application/openmetrics-text');
       expect(await om.text()).toMatch(/^# TYPE node_cpu_seconds counter$/m);
 
       const fromInflux = await eventually(
-        () => influx.query(`SELECT last("gauge") FROM "node_memory_MemTotal_bytes" WHERE "instance" = '${exporter.target}' AND "env" = 'test'`),
+        () => influx.query('SELECT last("gauge") FROM "node_memory_MemTotal_bytes" '
+          + `WHERE "instance" = '${exporter.target}' AND "env" = 'test'`),
         (r) => r.length > 0, 'MemTotal in InfluxDB');
       expect(fromInflux[0]!.values[0]![1]).toBe(memTotal);
       const fromPrometheus = await eventually(
@@ -97,12 +107,14 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     const collector = await startMode(['collector', '--set', 'metrics.jobs[0].job=x']);
     expect(await collector.exit).toBe(2);
     const config = join(dir, 'collector.yaml');
-    await writeFile(config, stringify({ metrics: { jobs: [{ job: 'node', targets: [exporter.target], interval: '1s', timeout: '1s' }] } }));
+    const jobs = [{ job: 'node', targets: [exporter.target], interval: '1s', timeout: '1s' }];
+    await writeFile(config, stringify({ metrics: { jobs } }));
     const running = await startMode(['collector', '-c', config]);
     try {
       await until(async () => (await fetch(`${running.url}/readyz`)).status === 200, 'collector ready');
       expect(await (await fetch(`${running.url}/readyz`)).text()).toContain('[+]metrics');
-      await until(async () => (await (await fetch(`${running.url}/metrics`)).text()).includes(`up{job="node",instance="${exporter.target}"} 1`), 'target up');
+      const up = `up{job="node",instance="${exporter.target}"} 1`;
+      await until(async () => (await (await fetch(`${running.url}/metrics`)).text()).includes(up), 'target up');
       const metrics = await (await fetch(`${running.url}/metrics`)).text();
       expect(metrics).toContain('watchkeeper_build_info{version=');
       expect(metrics).toContain('mode="collector"');
@@ -112,5 +124,38 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     } finally {
       running.child.kill('SIGKILL');
     }
+  });
+
+  it('metrics targets: scrapes each configured target once and lists its state, exit 1 when one is down', async () => {
+    const config = join(dir, 'targets.yaml');
+    const down = `127.0.0.1:${await freePort()}`;
+    await writeFile(config, stringify({
+      metrics: {
+        jobs: [
+          { job: 'node', targets: [exporter.target], labels: { team: 'infra' } },
+          { job: 'gone', targets: [down] },
+        ],
+      },
+    }));
+    const targetsCli = (...args: string[]) =>
+      spawnSync(process.execPath, [main, 'metrics', 'targets', '-c', config, ...args], { encoding: 'utf8' });
+    const listed = targetsCli('-o', 'json');
+    expect(listed.status).toBe(1);
+    interface Listed {
+      job: string; health: string; lastError: string | null; samples: number;
+      discoveredLabels: Record<string, string>; labels: Record<string, string>;
+    }
+    const { targets } = JSON.parse(listed.stdout) as { targets: Listed[] };
+    const [node, gone] = targets;
+    expect(node).toMatchObject({ job: 'node', health: 'up', lastError: null });
+    expect(node!.labels).toEqual({ job: 'node', instance: exporter.target, team: 'infra' });
+    expect(node!.discoveredLabels).toMatchObject({
+      __address__: exporter.target, __scheme__: 'http', __metrics_path__: '/metrics',
+    });
+    expect(node!.samples).toBeGreaterThan(100);
+    expect(gone).toMatchObject({ job: 'gone', health: 'down' });
+    expect(gone!.lastError).toContain('ECONNREFUSED');
+    const table = targetsCli();
+    expect(table.stdout).toMatch(new RegExp(`^node\\s+http://${exporter.target}/metrics\\s+up\\s+\\d+`, 'm'));
   });
 });

@@ -14,7 +14,9 @@ import { ScrapeEngine } from '../../collectors/metrics/scrape/engine.ts';
 import { settingsOfStaticJob } from '../../collectors/metrics/scrape/scrape-settings.ts';
 import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
 import type { MetricsSink, ScrapeBatch, TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
-import { startCluster, startEtcd, startNodeExporter, type Cluster, type EtcdServer, type NodeExporter } from '../env/index.ts';
+import {
+  startCluster, startEtcd, startNodeExporter, type Cluster, type EtcdServer, type NodeExporter,
+} from '../env/index.ts';
 import { eventually, until } from '../support/eventually.ts';
 
 const main = join(import.meta.dirname, '../../cli/main.ts');
@@ -64,7 +66,8 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+  const matching = values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return matching.reduce((sum, v) => sum + v.value, 0);
 }
 
 /** Starts a loopback HTTP server for fault injection (what no real exporter does on purpose). */
@@ -92,7 +95,8 @@ describe('scrape engine against the real servers of test/env', () => {
         metadata: { name: 'metrics-reader' }, rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
       }),
       cluster.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-        metadata: { name: 'metrics-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-reader' },
+        metadata: { name: 'metrics-reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-reader' },
         subjects: [{ kind: 'ServiceAccount', name: 'metrics-reader', namespace: 'default' }],
       }),
     ]);
@@ -108,25 +112,32 @@ describe('scrape engine against the real servers of test/env', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('scrapes node_exporter, etcd with client certificates, kube-apiserver with a rotated service-account token, scheduler and controller-manager', async () => {
+  it('scrapes node_exporter, etcd with client certificates, kube-apiserver with a rotated service-account token, '
+    + 'scheduler and controller-manager', async () => {
     const tokenFile = join(dir, 'token');
     await writeFile(tokenFile, `${cluster.restrictedToken}\n`);
     const apiserver = new URL(cluster.server);
+    const selfSigned = { insecureSkipVerify: true };
     const registry = new Registry();
     const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 200_000, seriesTotal: 1_000_000 } });
     const jobs = [
       job({ job: 'node', targets: [exporter.target] }),
       job({ job: 'etcd', targets: [etcd.endpoints[0]!.replace('https://', '')], scheme: 'https', tls: etcd.tls }),
-      job({ job: 'kube-apiserver', targets: [apiserver.host], scheme: 'https', tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile }),
-      job({ job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: { insecureSkipVerify: true } }),
-      job({ job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true } }),
+      job({
+        job: 'kube-apiserver', targets: [apiserver.host], scheme: 'https', tls: { caFile: cluster.caFile },
+        bearerTokenFile: tokenFile,
+      }),
+      job({ job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: selfSigned }),
+      job({ job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']],
+        tls: selfSigned }),
     ];
     for (const j of jobs) engine.addJob(settingsOfStaticJob(j), new StaticTargetSource(j));
     await engine.start();
     try {
       const health = (name: string) => engine.targets().find((t) => t.job === name);
       // The restricted user is authenticated but may not read /metrics: refused.
-      const refused = await eventually(() => health('kube-apiserver'), (t) => t?.health === 'down', 'API server refusing the restricted token');
+      const refused = await eventually(() => health('kube-apiserver'), (t) => t?.health === 'down',
+        'API server refusing the restricted token');
       expect(refused?.lastError).toContain('HTTP 403');
       // The token file is rotated to the service account's token: the next scrape uses it.
       await writeFile(tokenFile, serviceAccountToken);
@@ -139,9 +150,12 @@ describe('scrape engine against the real servers of test/env', () => {
       expect(text).toMatch(/^apiserver_request_total\{.*job="kube-apiserver".*\} \d+/m);
       expect(text).toMatch(/^scheduler_[a-z_]+(\{.*job="kube-scheduler".*\})? /m);
       expect(text).toMatch(/^workqueue_adds_total\{.*job="kube-controller-manager".*\} \d+/m);
-      expect(text).toMatch(new RegExp(`^node_cpu_seconds_total\\{cpu="0",mode="idle",job="node",instance="${exporter.target}"\\} \\d`, 'm'));
+      const idle = `node_cpu_seconds_total\\{cpu="0",mode="idle",job="node",instance="${exporter.target}"\\}`;
+      expect(text).toMatch(new RegExp(`^${idle} \\d`, 'm'));
       expect(await metricValue(registry, scrapeMetricNames.targets, { state: 'up' })).toBe(5);
-      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: 'kube-apiserver', reason: 'http_status' })).toBeGreaterThan(0);
+      const refusals = await metricValue(registry, scrapeMetricNames.scrapeErrors,
+        { scrape_job: 'kube-apiserver', reason: 'http_status' });
+      expect(refusals).toBeGreaterThan(0);
       const om = await exposition(registry, true);
       expect(om.body).toMatch(/^# TYPE apiserver_request counter$/m);
       expect(om.body.endsWith('# EOF\n')).toBe(true);
@@ -150,17 +164,22 @@ describe('scrape engine against the real servers of test/env', () => {
     }
   });
 
-  it('is refused by etcd without a client certificate and by the API server without a token (metrics scrape exits 1 with the reason)', () => {
-    const noCert = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${etcd.endpoints[0]!}/metrics`, '--ca-file', etcd.tls!.caFile], { encoding: 'utf8' });
+  it('is refused by etcd without a client certificate and by the API server without a token '
+    + '(metrics scrape exits 1 with the reason)', () => {
+    const scrape = (...args: string[]) => spawnSync(process.execPath, [main, 'metrics', 'scrape', ...args],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const etcdUrl = `${etcd.endpoints[0]!}/metrics`;
+    const noCert = scrape(etcdUrl, '--ca-file', etcd.tls!.caFile);
     expect(noCert.status).toBe(1);
     expect(noCert.stderr).toMatch(/scrape failed \((tls|connection)\)/);
-    const noToken = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${cluster.server}/metrics`, '--ca-file', cluster.caFile], { encoding: 'utf8' });
+    const noToken = scrape(`${cluster.server}/metrics`, '--ca-file', cluster.caFile);
     expect(noToken.status).toBe(1);
     expect(noToken.stderr).toMatch(/scrape failed \(http_status\): .*HTTP 40[13]/);
-    const withCert = spawnSync(process.execPath, [main, 'metrics', 'scrape', `${etcd.endpoints[0]!}/metrics`, '-o', 'json',
-      '--ca-file', etcd.tls!.caFile, '--cert-file', etcd.tls!.certFile, '--key-file', etcd.tls!.keyFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const withCert = scrape(etcdUrl, '-o', 'json', '--ca-file', etcd.tls!.caFile, '--cert-file', etcd.tls!.certFile,
+      '--key-file', etcd.tls!.keyFile);
     expect(withCert.status).toBe(0);
-    const samples = withCert.stdout.trim().split('\n').map((line) => JSON.parse(line) as { name: string; value: unknown });
+    const samples = withCert.stdout.trim().split('\n')
+      .map((line) => JSON.parse(line) as { name: string; value: unknown });
     expect(samples.find((s) => s.name === 'etcd_server_has_leader')?.value).toBe(1);
   });
 
@@ -180,9 +199,12 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     await exporter?.stop();
   });
 
-  it('counts and bounds a hanging target, a garbage body, a 100 MB body and a label explosion while a healthy target keeps its schedule', async () => {
+  it('counts and bounds a hanging target, a garbage body, a 100 MB body and a label explosion while a healthy target '
+    + 'keeps its schedule', async () => {
     const hanging = await faultServer(() => { /* never answers */ });
-    const garbage = await faultServer((res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('this is {not an exposition\n\u0000\u0001'));
+    const garbage = await faultServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('this is {not an exposition\n\u0000\u0001');
+    });
     let hugeBytesSent = 0;
     const huge = await faultServer((res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -217,11 +239,14 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     await engine.start();
     try {
       const target = (name: string) => engine.scrapeTargets(name)[0]!;
-      await until(() => target('hanging').scrapes >= 4 && target('huge').scrapes >= 3 && target('exploding').scrapes >= 3, 'faulty targets scraped 3-4 times');
+      const scrapes = (name: string) => target(name).scrapes;
+      await until(() => scrapes('hanging') >= 4 && scrapes('huge') >= 3 && scrapes('exploding') >= 3,
+        'faulty targets scraped 3-4 times');
       // Every hanging scrape ended at its timeout and the healthy target was never held up by it.
       expect(target('node').scrapes).toBeGreaterThanOrEqual(target('hanging').scrapes - 1);
       expect(target('node').health).toBe('up');
-      const errors = (j: string, reason: string) => metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: j, reason });
+      const errors = (j: string, reason: string) =>
+        metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: j, reason });
       expect(await errors('hanging', 'timeout')).toBeGreaterThanOrEqual(4);
       expect(await errors('garbage', 'parse')).toBeGreaterThanOrEqual(1);
       expect(target('garbage').lastError).toMatch(/line 1/);
@@ -231,7 +256,9 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       // The label explosion: the target stays up, holds at most its limit, and the rest is counted.
       expect(target('exploding').health).toBe('up');
       expect(target('exploding').seriesCount).toBeLessThanOrEqual(1000);
-      expect(await metricValue(registry, scrapeMetricNames.seriesDropped, { scrape_job: 'exploding', reason: 'target_limit' })).toBeGreaterThanOrEqual(1000);
+      const dropped = await metricValue(registry, scrapeMetricNames.seriesDropped,
+        { scrape_job: 'exploding', reason: 'target_limit' });
+      expect(dropped).toBeGreaterThanOrEqual(1000);
       const text = (await exposition(registry, false)).body;
       expect(text).toMatch(new RegExp(`^up\\{job="hanging",instance="${hanging.target}"\\} 0$`, 'm'));
       expect(text).not.toContain('huge_metric');
@@ -240,10 +267,12 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     }
   });
 
-  it('fails a scrape over sampleLimit as a whole, and removes a target\'s series from /metrics and marks them stale when it goes away', async () => {
+  it('fails a scrape over sampleLimit as a whole, and removes a target\'s series from /metrics and marks them stale '
+    + 'when it goes away', async () => {
     const registry = new Registry();
     const sink = new KeepingSink();
-    const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 200_000, seriesTotal: 1_000_000 }, sinks: [sink] });
+    const limits = { seriesPerTarget: 200_000, seriesTotal: 1_000_000 };
+    const engine = new ScrapeEngine({ registry, logger, limits, sinks: [sink] });
     const node = job({ job: 'node', targets: [exporter.target] });
     const limited = job({ job: 'limited', targets: [exporter.target], sampleLimit: 10 });
     const source = new ListSource('node', new StaticTargetSource(node).targets());
@@ -251,7 +280,8 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     engine.addJob(settingsOfStaticJob(limited), new StaticTargetSource(limited));
     await engine.start();
     try {
-      await until(() => engine.scrapeTargets('node')[0]!.scrapes >= 1 && engine.scrapeTargets('limited')[0]!.scrapes >= 1, 'first scrapes');
+      const scrapes = (name: string) => engine.scrapeTargets(name)[0]!.scrapes;
+      await until(() => scrapes('node') >= 1 && scrapes('limited') >= 1, 'first scrapes');
       const limitedTarget = engine.scrapeTargets('limited')[0]!;
       expect(limitedTarget.health).toBe('down');
       expect(limitedTarget.lastError).toContain('sampleLimit');
@@ -263,7 +293,8 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
 
       source.set([]);
       // Scraped series carry job and instance; the engine's own metrics (job only) stay.
-      await until(async () => !(await exposition(registry, false)).body.includes('job="node",instance='), 'node series gone from /metrics');
+      await until(async () => !(await exposition(registry, false)).body.includes('job="node",instance='),
+        'node series gone from /metrics');
       const stale = sink.batches.flatMap((b) => b.stale).filter((s) => s.labels.job === 'node');
       expect(stale.some((s) => s.name === 'node_load1' && s.labels.instance === exporter.target)).toBe(true);
       expect(stale.some((s) => s.name === 'up')).toBe(true);

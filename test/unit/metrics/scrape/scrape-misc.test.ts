@@ -17,7 +17,9 @@ describe('metrics config', () => {
   it('has defaults for every field of a job', () => {
     const config = metricsSection.parse({ jobs: [{ job: 'node', targets: ['127.0.0.1:9100'] }] });
     expect(config.enabled).toBe(false);
-    expect(config.jobs[0]).toMatchObject({ interval: '30s', timeout: '10s', scheme: 'http', metricsPath: '/metrics', sampleLimit: 0 });
+    expect(config.jobs[0]).toMatchObject({
+      interval: '30s', timeout: '10s', scheme: 'http', metricsPath: '/metrics', sampleLimit: 0,
+    });
     expect(config.limits).toEqual({ seriesPerTarget: 250_000, seriesTotal: 1_000_000 });
   });
 
@@ -26,9 +28,12 @@ describe('metrics config', () => {
       .toEqual([expect.stringContaining('insecureSkipVerify and caFile contradict each other')]);
     expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: '5s', timeout: '10s' }] }))
       .toEqual(['jobs.0.timeout: timeout must not exceed interval']);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: 'soon' }] })).toEqual([expect.stringContaining('jobs.0.interval')]);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { certFile: '/c' } }] })).toEqual([expect.stringContaining('certFile and keyFile')]);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'] }, { job: 'a', targets: ['h:2'] }] })).toEqual(['jobs: job names must be unique']);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: 'soon' }] }))
+      .toEqual([expect.stringContaining('jobs.0.interval')]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { certFile: '/c' } }] }))
+      .toEqual([expect.stringContaining('certFile and keyFile')]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'] }, { job: 'a', targets: ['h:2'] }] }))
+      .toEqual(['jobs: job names must be unique']);
     expect(problems({ jobz: [] })).toHaveLength(1);
   });
 
@@ -46,8 +51,13 @@ describe('static targets', () => {
 
   it('turns host:port and URL targets into target labels and URLs', () => {
     const [plain, url] = new StaticTargetSource(job(['10.0.0.1:2379', 'http://10.0.0.2:8080/custom?a=1'])).targets();
-    expect(plain).toEqual({ __address__: '10.0.0.1:2379', __scheme__: 'https', __metrics_path__: '/metrics', __param_format: 'x', team: 'db', job: 'etcd' });
-    expect(url).toMatchObject({ __address__: '10.0.0.2:8080', __scheme__: 'http', __metrics_path__: '/custom', __param_a: '1' });
+    expect(plain).toEqual({
+      __address__: '10.0.0.1:2379', __scheme__: 'https', __metrics_path__: '/metrics', __param_format: 'x',
+      team: 'db', job: 'etcd',
+    });
+    expect(url).toMatchObject({
+      __address__: '10.0.0.2:8080', __scheme__: 'http', __metrics_path__: '/custom', __param_a: '1',
+    });
     const resolved = resolveTarget(plain!, 'etcd');
     expect(resolved.url.href).toBe('https://10.0.0.1:2379/metrics?format=x');
     expect(Object.entries(resolved.labels)).toEqual([['job', 'etcd'], ['instance', '10.0.0.1:2379'], ['team', 'db']]);
@@ -55,8 +65,10 @@ describe('static targets', () => {
 
   it('names a target that is neither host:port nor a URL, and refuses credentials in URLs', () => {
     expect(problems({ jobs: [{ job: 'a', targets: ['h:1', 'just-a-host'] }] }))
-      .toEqual(['jobs.0.targets.1: a target as host:port or an http(s) URL; this one is neither host:port nor an http(s) URL']);
-    expect(problems({ jobs: [{ job: 'a', targets: ['http://u:p@h:1/m'] }] })).toEqual([expect.stringContaining('put them in basicAuth')]);
+      .toEqual(['jobs.0.targets.1: a target as host:port or an http(s) URL; this one is neither host:port nor an '
+        + 'http(s) URL']);
+    expect(problems({ jobs: [{ job: 'a', targets: ['http://u:p@h:1/m'] }] }))
+      .toEqual([expect.stringContaining('put them in basicAuth')]);
   });
 });
 

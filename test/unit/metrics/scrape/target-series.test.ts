@@ -36,7 +36,10 @@ describe('TargetSeries', () => {
   it('clear() makes every series stale (a failed scrape or a removed target)', () => {
     const budget = new SeriesBudget(100);
     const store = new TargetSeries(target, false, 100, budget, undefined);
-    scrape(store, [[{ name: 'temperature', labels: { room: 'a' }, value: 20 }, gauge], [{ name: 'requests_total', labels: {}, value: 3 }, counter]]);
+    scrape(store, [
+      [{ name: 'temperature', labels: { room: 'a' }, value: 20 }, gauge],
+      [{ name: 'requests_total', labels: {}, value: 3 }, counter],
+    ]);
     const stale: Sample[] = [];
     store.clear((s) => stale.push(s));
     expect(stale.map((s) => s.name).sort()).toEqual(['requests_total', 'temperature']);
@@ -44,7 +47,8 @@ describe('TargetSeries', () => {
     expect(budget.total).toBe(0);
   });
 
-  it('refuses new series beyond the per-target and the global limit and counts them; known series keep updating', () => {
+  it('refuses new series beyond the per-target and the global limit and counts them; known series keep updating',
+    () => {
     const budget = new SeriesBudget(3);
     const a = new TargetSeries({ job: 'a', instance: 'a:1' }, false, 2, budget, undefined);
     const b = new TargetSeries({ job: 'b', instance: 'b:1' }, false, 10, budget, undefined);
@@ -84,8 +88,9 @@ describe('scraped series at /metrics', () => {
       [{ name: 'odd', labels: { a: 'x"y\\z' }, value: Number.POSITIVE_INFINITY }, { name: 'odd', type: 'untyped' }],
     ]);
     const text = (await exposition(registry, false)).body;
-    expect(text).toContain('# TYPE requests_total counter\nrequests_total{code="200",job="node",instance="host:9100"} 7');
-    expect(text).toContain('# TYPE requests_created gauge\nrequests_created{code="200",job="node",instance="host:9100"} 1700000000');
+    const where = 'code="200",job="node",instance="host:9100"';
+    expect(text).toContain(`# TYPE requests_total counter\nrequests_total{${where}} 7`);
+    expect(text).toContain(`# TYPE requests_created gauge\nrequests_created{${where}} 1700000000`);
     expect(text).toContain('latency_seconds_bucket{le="+Inf",job="node",instance="host:9100"} 3');
     expect(text).toContain('# TYPE odd untyped\nodd{a="x\\"y\\\\z",job="node",instance="host:9100"} +Inf');
     const om = await exposition(registry, true);
@@ -126,7 +131,9 @@ describe('cardinality guard against new names', () => {
     const registry = new Registry();
     const store = new TargetSeries(target, false, 2, new SeriesBudget(100), new ScrapedExposition(registry));
     store.begin();
-    for (let i = 0; i < 50; i++) store.sample({ name: `name_${i}`, labels: {}, value: i }, { name: `name_${i}`, type: 'gauge' });
+    for (let i = 0; i < 50; i++) {
+      store.sample({ name: `name_${i}`, labels: {}, value: i }, { name: `name_${i}`, type: 'gauge' });
+    }
     expect(store.commit()).toEqual({ added: 2, droppedTargetLimit: 48, droppedTotalLimit: 0 });
     const text = (await exposition(registry, false)).body;
     expect(text.match(/^# TYPE /gm)).toHaveLength(2);
