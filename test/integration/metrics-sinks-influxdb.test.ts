@@ -107,6 +107,29 @@ describe('InfluxDB output against a real InfluxDB 1.8', () => {
     await sink.close(AbortSignal.timeout(5000));
   });
 
+  it('writes a label named time as the tag time_, and when InfluxDB refuses some lines (field type conflict) stores the rest', async () => {
+    const t = Date.UTC(2026, 0, 3);
+    // Someone else wrote a string field `value` to the measurement `clash` first: our float for it will conflict.
+    const seed = await fetch(`${influx.url}/api/v2/write?bucket=${encodeURIComponent(influx.bucket)}&precision=ms`, {
+      method: 'POST', headers: { authorization: `Token ${influx.token}` }, body: `clash value="text" ${t}`,
+    });
+    expect(seed.status).toBe(204);
+    const { sink, value } = influxSink(influx, {}, tokenFile);
+    sink.push(scrapeBatch({
+      job: 'partial', timestampMs: t + 1000, families: [
+        { name: 'clash', type: 'untyped', samples: [{ value: 1 }] },
+        { name: 'fine', type: 'gauge', samples: [{ labels: { time: 'noon' }, value: 2 }, { labels: { time: 'midnight' }, value: 3 }] },
+      ],
+    }));
+    await sink.close(AbortSignal.timeout(10_000));
+    expect(await influx.query('SELECT "gauge" FROM "fine" GROUP BY "time_"')).toEqual([
+      { name: 'fine', tags: { time_: 'midnight' }, columns: ['time', 'gauge'], values: [[t + 1000, 3]] },
+      { name: 'fine', tags: { time_: 'noon' }, columns: ['time', 'gauge'], values: [[t + 1000, 2]] },
+    ]);
+    expect(await value(sinkMetricNames.samplesSent, {})).toBe(2);
+    expect(await value(sinkMetricNames.samplesDropped, { reason: 'rejected' })).toBe(1);
+  });
+
   it('counts a wrong token as a refused write and never logs the token', async () => {
     const badTokenFile = `${tokenFile}-bad`;
     await writeFile(badTokenFile, 'admin:not-the-password');

@@ -37,6 +37,9 @@ export function boundFieldName(value: string): string {
   return String(number);
 }
 
+/** InfluxDB refuses a tag named `time` (its timestamp column): such a label is written as the tag `time_`. */
+export const renamedTimeTag = 'time_';
+
 /** Labels without one name (le, quantile). */
 function without(labels: Labels, name: string): Labels {
   if (!(name in labels)) return labels;
@@ -114,7 +117,7 @@ export function toInfluxLines(slices: readonly QueuedSlice[]): InfluxLines {
       let point = points.get(key);
       if (point === undefined) {
         point = new Point(target.measurement).timestamp(timestampMs);
-        for (const name in target.tags) point.tag(name, target.tags[name]!);
+        for (const name in target.tags) point.tag(name === 'time' ? renamedTimeTag : name, target.tags[name]!);
         points.set(key, point);
       }
       point.floatField(target.field, sample.value);

@@ -7,7 +7,7 @@ import { Credential } from './credential.ts';
 import { toInfluxLines } from './influx-mapping.ts';
 import type { SinkMetrics } from './metrics.ts';
 import { statusError, transportError } from './output-error.ts';
-import { QueuedSink, type OutputWriter, type PreparedRequest } from './queued-sink.ts';
+import { QueuedSink, type OutputWriter, type PartialWrite, type PreparedRequest } from './queued-sink.ts';
 import type { QueuedSlice } from './sample-queue.ts';
 
 /** Bodies larger than this are gzipped (InfluxDB accepts Content-Encoding: gzip on writes). */
@@ -53,17 +53,24 @@ export class InfluxdbWriter implements OutputWriter<string> {
     return { payload: mapped.lines.join('\n'), samples: mapped.samples };
   }
 
-  async send(body: string, signal: AbortSignal): Promise<void> {
+  async send(body: string, signal: AbortSignal): Promise<PartialWrite | undefined> {
     const token = await this.token.read();
     try {
       await this.client.transport.request(this.path, body, {
         method: 'POST', signal, gzipThreshold: gzipThresholdBytes,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...(token ? { authorization: `Token ${token}` } : {}) },
       });
+      return undefined;
     } catch (error) {
       if (error instanceof HttpError) {
+        const detail = error.body ?? error.message;
         const retryAfter = error.headers?.['retry-after'];
-        throw statusError(this.output, error.statusCode, error.body ?? error.message, typeof retryAfter === 'string' ? retryAfter : undefined);
+        const failure = statusError(this.output, error.statusCode, detail, typeof retryAfter === 'string' ? retryAfter : undefined);
+        // InfluxDB stores the valid lines of a request and names how many it refused (field type
+        // conflict, point beyond the retention policy...): those count as refused, one sample per line.
+        const partial = /partial write.*dropped=(\d+)/.exec(detail);
+        if (partial !== null && !failure.retryable) return { refused: Number(partial[1]), error: failure };
+        throw failure;
       }
       throw transportError(this.output, error);
     }

@@ -12,12 +12,21 @@ export interface PreparedRequest<P> {
   samples: number;
 }
 
+/** A write the receiver took only in part: how many samples it refused, and its answer. */
+export interface PartialWrite {
+  refused: number;
+  error: OutputError;
+}
+
 /** What an output does with queued samples: build a request once, send it (maybe several times). */
 export interface OutputWriter<P> {
   /** Builds one request from slices; undefined when nothing in them can be sent. Counts skipped samples itself. */
   prepare(slices: readonly QueuedSlice[]): PreparedRequest<P> | undefined;
-  /** One attempt; throws an {@link OutputError} that says whether another attempt may succeed. */
-  send(payload: P, signal: AbortSignal): Promise<void>;
+  /**
+   * One attempt; throws an {@link OutputError} that says whether another attempt may succeed, or
+   * returns a {@link PartialWrite} when the receiver stored the request except for some samples.
+   */
+  send(payload: P, signal: AbortSignal): Promise<PartialWrite | undefined>;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -139,10 +148,10 @@ export class QueuedSink<P> implements MetricsSink {
     const signal = this.abort.signal;
     const prepared = request;
     try {
-      await withRetry(async () => {
+      const partial = await withRetry(async () => {
         const end = metrics.requestDuration.startTimer({ output });
         try {
-          await writer.send(prepared.payload, signal);
+          return await writer.send(prepared.payload, signal);
         } catch (error) {
           if (!signal.aborted) metrics.writeErrors.inc({ output, reason: error instanceof OutputError ? error.reason : 'connection' });
           throw error;
@@ -161,7 +170,13 @@ export class QueuedSink<P> implements MetricsSink {
           if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt, retryInMs: delayMs, samples: prepared.samples }, 'Write failed; retrying.');
         },
       });
-      metrics.samplesSent.inc({ output }, prepared.samples);
+      const refused = Math.min(prepared.samples, partial?.refused ?? 0);
+      metrics.samplesSent.inc({ output }, prepared.samples - refused);
+      if (partial !== undefined) {
+        metrics.writeErrors.inc({ output, reason: partial.error.reason });
+        this.drop('rejected', refused);
+        logger.warn({ err: partial.error, reason: 'rejected', samples: refused }, 'The output refused part of the samples for good; dropped.');
+      }
     } catch (error) {
       const reason: DropReason = signal.aborted ? 'shutdown'
         : error instanceof OutputError && !error.retryable ? 'rejected' : 'retries_exhausted';

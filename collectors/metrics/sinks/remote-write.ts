@@ -42,7 +42,7 @@ export class RemoteWriteWriter implements OutputWriter<Buffer> {
     return { payload: encodeRemoteWrite(slices, this.encoder), samples: sliceEntries(slices) };
   }
 
-  async send(body: Buffer, signal: AbortSignal): Promise<void> {
+  async send(body: Buffer, signal: AbortSignal): Promise<undefined> {
     const headers: OutgoingHttpHeaders = { ...this.config.headers, ...remoteWriteHeaders };
     if (this.bearer.present) headers.authorization = `Bearer ${await this.bearer.read()}`;
     const { basicAuth } = this.config;
@@ -50,6 +50,7 @@ export class RemoteWriteWriter implements OutputWriter<Buffer> {
       headers.authorization = `Basic ${Buffer.from(`${basicAuth.username}:${await this.password.read()}`).toString('base64')}`;
     }
     await this.poster.post(body, headers, signal);
+    return undefined;
   }
 
   close(): Promise<void> {

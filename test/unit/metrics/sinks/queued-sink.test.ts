@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../core/log.ts';
 import { createSinkMetrics, sinkMetricNames } from '../../../../collectors/metrics/sinks/metrics.ts';
 import { OutputError } from '../../../../collectors/metrics/sinks/output-error.ts';
-import { QueuedSink, type OutputWriter } from '../../../../collectors/metrics/sinks/queued-sink.ts';
+import { QueuedSink, type OutputWriter, type PartialWrite } from '../../../../collectors/metrics/sinks/queued-sink.ts';
 import { sliceEntries, type QueuedSlice } from '../../../../collectors/metrics/sinks/sample-queue.ts';
 import { until } from '../../../support/eventually.ts';
 import { scrapeBatch } from '../../../support/metrics-batch.ts';
@@ -21,17 +21,17 @@ function batch(count: number) {
 class ScriptedWriter implements OutputWriter<number> {
   sent: number[] = [];
   attempts = 0;
-  private readonly outcomes: (Error | 'ok')[];
-  constructor(outcomes: (Error | 'ok')[]) { this.outcomes = outcomes; }
+  private readonly outcomes: (Error | 'ok' | PartialWrite)[];
+  constructor(outcomes: (Error | 'ok' | PartialWrite)[]) { this.outcomes = outcomes; }
   prepare(slices: readonly QueuedSlice[]) {
     return { payload: sliceEntries(slices), samples: sliceEntries(slices) };
   }
-  send(payload: number): Promise<void> {
+  send(payload: number): Promise<PartialWrite | undefined> {
     const outcome = this.outcomes[Math.min(this.attempts, this.outcomes.length - 1)]!;
     this.attempts++;
-    if (outcome !== 'ok') return Promise.reject(outcome);
+    if (outcome instanceof Error) return Promise.reject(outcome);
     this.sent.push(payload);
-    return Promise.resolve();
+    return Promise.resolve(outcome === 'ok' ? undefined : outcome);
   }
   close(): Promise<void> { return Promise.resolve(); }
 }
@@ -95,6 +95,17 @@ describe('QueuedSink', () => {
     await until(async () => (await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'rejected' })) === 7, 'rejected samples counted');
     expect(writer.attempts).toBe(1);
     expect(records.find((r) => r.reason === 'rejected')?.msg).toMatch(/refused/);
+    await sink.close();
+  });
+
+  it('counts the refused part of a partial write as rejected and the rest as sent, without retrying', async () => {
+    const writer = new ScriptedWriter([{ refused: 2, error: new OutputError('status_400', false, 'partial write: dropped=2') }]);
+    const { sink, value } = setup(writer);
+    sink.push(batch(10));
+    await until(async () => (await value(sinkMetricNames.samplesSent, { output: 'test' })) === 8, 'rest counted as sent');
+    expect(await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'rejected' })).toBe(2);
+    expect(await value(sinkMetricNames.writeErrors, { output: 'test', reason: 'status_400' })).toBe(1);
+    expect(writer.attempts).toBe(1);
     await sink.close();
   });
 
