@@ -11,14 +11,14 @@ function problems(input: unknown): string[] {
 describe('sinks config', () => {
   it('has working defaults: InfluxDB off, no remote_write', () => {
     const config = sinksSection.parse({});
-    expect(config.influxdb).toMatchObject({ enabled: false, bucket: 'watchkeeper/autogen', batchSize: 5000, queueCapacity: 500_000 });
+    expect(config.influxdb).toMatchObject({ enabled: false, bucket: 'watchkeeper/autogen', batchSize: 5000, queueCapacity: 200_000 });
     expect(config.influxdb.retry).toEqual({ attempts: 10, initialBackoffMs: 500, maxBackoffMs: 30_000 });
     expect(config.remoteWrite).toEqual([]);
   });
 
   it('fills in every remote_write default and names the output after its host', () => {
     const config = sinksSection.parse({ remoteWrite: [{ url: 'http://vm:8428/api/v1/write' }] });
-    expect(config.remoteWrite[0]).toMatchObject({ maxSamplesPerRequest: 5000, queueCapacity: 500_000, headers: {}, tls: { insecureSkipVerify: false } });
+    expect(config.remoteWrite[0]).toMatchObject({ maxSamplesPerRequest: 5000, queueCapacity: 200_000, headers: {}, tls: { insecureSkipVerify: false } });
     expect(remoteWriteOutputName(config.remoteWrite[0]!)).toBe('remote_write:vm:8428');
   });
 
