@@ -5,6 +5,7 @@ import { WatchkeeperError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { ScrapeEngine, type TargetStatus } from '../../collectors/metrics/scrape/engine.ts';
 import { settingsOfStaticJob } from '../../collectors/metrics/scrape/scrape-settings.ts';
+import { staticJobRelabeling } from '../../collectors/metrics/job-relabeling.ts';
 import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
@@ -38,7 +39,9 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       const { limits } = config.metrics;
       const engine = new ScrapeEngine({ registry: new Registry(), logger, limits, expose: false, loops: false });
       try {
-        for (const job of config.metrics.jobs) engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job));
+        for (const job of config.metrics.jobs) {
+          engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job), staticJobRelabeling(job));
+        }
         await engine.start();
       } catch (error) {
         throw new WatchkeeperError('config_invalid', `metrics.jobs: ${(error as Error).message}`, { cause: error });
@@ -46,9 +49,10 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       await engine.scrapeAllOnce();
       const targets = engine.targets();
       const invalid = engine.invalidTargets();
+      const dropped = engine.droppedTargets();
       await engine.stop();
-      const json = (): string => `${JSON.stringify({ targets: targets.map(targetJson), invalid }, null, 2)}\n`;
-      process.stdout.write(options.output === 'json' ? json() : table(targets, invalid));
+      const json = (): string => `${JSON.stringify({ targets: targets.map(targetJson), dropped, invalid }, null, 2)}\n`;
+      process.stdout.write(options.output === 'json' ? json() : table(targets, dropped, invalid));
       if (targets.some((t) => t.health !== 'up') || invalid.length > 0) process.exitCode = 1;
     });
 }
@@ -60,13 +64,17 @@ function targetJson(t: TargetStatus): unknown {
   };
 }
 
-function table(targets: readonly TargetStatus[], invalid: readonly { job: string; reason: string }[]): string {
+function table(
+  targets: readonly TargetStatus[], dropped: readonly { job: string; discoveredLabels: Record<string, string> }[],
+  invalid: readonly { job: string; reason: string }[],
+): string {
   if (targets.length === 0 && invalid.length === 0) return 'No targets configured (metrics.jobs is empty).\n';
   let text = formatTable(['JOB', 'URL', 'HEALTH', 'SAMPLES', 'DURATION', 'LAST ERROR'], targets.map((t) => [
     t.job, t.url, t.health, String(t.samples), `${t.lastDurationSeconds.toFixed(3)}s`, t.lastError ?? '',
   ]));
   text += '\nLabels (before relabeling -> after):\n';
   for (const t of targets) text += `  ${t.url}: {${labelText(t.discoveredLabels)}} -> {${labelText(t.labels)}}\n`;
+  for (const d of dropped) text += `  dropped by relabeling in job ${d.job}: {${labelText(d.discoveredLabels)}}\n`;
   for (const i of invalid) text += `invalid target in job ${i.job}: ${i.reason}\n`;
   return text;
 }

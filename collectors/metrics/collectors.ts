@@ -3,6 +3,7 @@ import type { Logger } from '../../core/log.ts';
 import type { MetricsConfig } from './config.ts';
 import { ScrapeEngine } from './scrape/engine.ts';
 import { createSinks } from './sinks/factory.ts';
+import { staticJobRelabeling } from './job-relabeling.ts';
 import { settingsOfStaticJob } from './scrape/scrape-settings.ts';
 import { StaticTargetSource } from './static-source.ts';
 import type { MetricsSink } from './types.ts';
@@ -28,7 +29,9 @@ export async function startMetricsCollectors(options: MetricsCollectorsOptions):
   const { config } = options;
   const sinks = options.sinks ?? createSinks(config.sinks, { registry: options.registry, logger: options.logger });
   const engine = new ScrapeEngine({ registry: options.registry, logger: options.logger, limits: config.limits, sinks });
-  for (const job of config.jobs) engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job));
+  for (const job of config.jobs) {
+    engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job), staticJobRelabeling(job));
+  }
   await engine.start();
   return {
     engine,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, durationPattern } from './duration.ts';
+import { relabelConfigsSchema } from './relabel/config.ts';
 import { sinksSection } from './sinks/config.ts';
 import { staticTargetProblem } from './static-source.ts';
 
@@ -60,6 +61,10 @@ const staticJob = z.strictObject({
     .describe('A scrape with more samples than this fails as a whole (up=0), as in Prometheus; 0: no limit.'),
   bodySizeLimitBytes: z.number().int().min(1024).default(64 * 1024 * 1024)
     .describe('A body larger than this (after gunzip) is cut off and the scrape fails, counted as body_too_large.'),
+  relabelConfigs: relabelConfigsSchema
+    .describe('Target relabeling (Prometheus relabel_configs, snake_case keys) before the scrape: may drop targets.'),
+  metricRelabelConfigs: relabelConfigsSchema
+    .describe('Sample relabeling (Prometheus metric_relabel_configs) on every scraped sample, target labels included.'),
   honorLabels: z.boolean().default(false)
     .describe('On a label conflict keep the target\'s value instead of the configured one '
       + '(conflicts otherwise become exported_<name>).'),

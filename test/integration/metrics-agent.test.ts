@@ -132,7 +132,13 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     await writeFile(config, stringify({
       metrics: {
         jobs: [
-          { job: 'node', targets: [exporter.target], labels: { team: 'infra' } },
+          {
+            job: 'node', targets: [exporter.target, '127.0.0.1:1'], labels: { team: 'infra' },
+            relabelConfigs: [
+              { source_labels: ['__address__'], regex: '127\\.0\\.0\\.1:1', action: 'drop' },
+              { source_labels: ['team'], target_label: 'owner', replacement: 'team-$1' },
+            ],
+          },
           { job: 'gone', targets: [down] },
         ],
       },
@@ -145,10 +151,12 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
       job: string; health: string; lastError: string | null; samples: number;
       discoveredLabels: Record<string, string>; labels: Record<string, string>;
     }
-    const { targets } = JSON.parse(listed.stdout) as { targets: Listed[] };
+    const { targets, dropped } = JSON.parse(listed.stdout) as { targets: Listed[]; dropped: { job: string }[] };
     const [node, gone] = targets;
     expect(node).toMatchObject({ job: 'node', health: 'up', lastError: null });
-    expect(node!.labels).toEqual({ job: 'node', instance: exporter.target, team: 'infra' });
+    expect(node!.labels).toEqual({ job: 'node', instance: exporter.target, owner: 'team-infra', team: 'infra' });
+    expect(targets).toHaveLength(2);
+    expect(dropped).toEqual([{ job: 'node', discoveredLabels: expect.objectContaining({ __address__: '127.0.0.1:1' }) }]);
     expect(node!.discoveredLabels).toMatchObject({
       __address__: exporter.target, __scheme__: 'http', __metrics_path__: '/metrics',
     });

@@ -12,6 +12,7 @@ import { metricsSection, type StaticJobConfig } from '../../collectors/metrics/c
 import { scrapeMetricNames } from '../../collectors/metrics/metrics.ts';
 import { ScrapeEngine } from '../../collectors/metrics/scrape/engine.ts';
 import { settingsOfStaticJob } from '../../collectors/metrics/scrape/scrape-settings.ts';
+import { staticJobRelabeling } from '../../collectors/metrics/job-relabeling.ts';
 import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
 import type { MetricsSink, ScrapeBatch, TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
 import {
@@ -275,19 +276,32 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     const engine = new ScrapeEngine({ registry, logger, limits, sinks: [sink] });
     const node = job({ job: 'node', targets: [exporter.target] });
     const limited = job({ job: 'limited', targets: [exporter.target], sampleLimit: 10 });
+    const relabeled = job({
+      job: 'relabeled', targets: [exporter.target],
+      metricRelabelConfigs: [
+        { source_labels: ['__name__'], regex: 'node_cpu_.*', action: 'drop' },
+        { source_labels: ['job'], target_label: 'origin', replacement: 'from-$1' },
+      ],
+    });
     const source = new ListSource('node', new StaticTargetSource(node).targets());
     engine.addJob(settingsOfStaticJob(node), source);
     engine.addJob(settingsOfStaticJob(limited), new StaticTargetSource(limited));
+    engine.addJob(settingsOfStaticJob(relabeled), new StaticTargetSource(relabeled), staticJobRelabeling(relabeled));
     await engine.start();
     try {
       const scrapes = (name: string) => engine.scrapeTargets(name)[0]!.scrapes;
-      await until(() => scrapes('node') >= 1 && scrapes('limited') >= 1, 'first scrapes');
+      await until(() => scrapes('node') >= 1 && scrapes('limited') >= 1 && scrapes('relabeled') >= 1, 'first scrapes');
       const limitedTarget = engine.scrapeTargets('limited')[0]!;
       expect(limitedTarget.health).toBe('down');
       expect(limitedTarget.lastError).toContain('sampleLimit');
       expect(limitedTarget.seriesCount).toBe(0);
       const before = (await exposition(registry, false)).body;
       expect(before).toMatch(/^node_load1\{job="node",/m);
+      // Metric relabeling saw the target labels (job) and dropped node_cpu_* before they were stored.
+      expect(before).toMatch(/^node_load1\{origin="from-relabeled",job="relabeled",/m);
+      expect(before).toMatch(/^node_cpu_seconds_total\{.*job="node"/m);
+      expect(before).not.toMatch(/^node_cpu_seconds_total\{.*job="relabeled"/m);
+      expect(before).toMatch(/^scrape_samples_post_metric_relabeling\{job="relabeled",.*\} \d+$/m);
       const seriesBefore = engine.scrapeTargets('node')[0]!.seriesCount;
       expect(seriesBefore).toBeGreaterThan(100);
 

@@ -29,7 +29,7 @@ export interface ScrapeEngineOptions {
 export interface JobRelabeling {
   /** Target relabeling (issue 12): the labels to scrape with, or undefined to drop the target. */
   target?: (labels: TargetLabels) => TargetLabels | undefined;
-  /** Metric relabeling: the sample to keep, or undefined to drop it. */
+  /** Metric relabeling on a sample whose labels include the target labels: the sample to keep, or undefined. */
   sample?: (sample: Sample) => Sample | undefined;
 }
 
@@ -58,6 +58,8 @@ interface Job {
   targets: Map<string, { target: ScrapeTarget; loop?: ScrapeLoop }>;
   /** Targets that could not be turned into a URL, by reason (shown once per change). */
   invalid: string[];
+  /** Targets target relabeling dropped, with their labels before relabeling. */
+  dropped: TargetLabels[];
 }
 
 /**
@@ -85,7 +87,8 @@ export class ScrapeEngine {
   addJob(settings: ScrapeSettings, source: TargetSource, relabeling: JobRelabeling = {}): void {
     if (this.jobs.has(settings.job)) throw new Error(`job ${settings.job} is configured twice`);
     this.jobs.set(settings.job, {
-      settings, source, relabeling, client: new ScrapeClient(settings.client), targets: new Map(), invalid: [],
+      settings, source, relabeling, client: new ScrapeClient(settings.client),
+      targets: new Map(), invalid: [], dropped: [],
     });
   }
 
@@ -133,6 +136,12 @@ export class ScrapeEngine {
     return [...this.jobs.values()].flatMap((job) => job.invalid.map((reason) => ({ job: job.settings.job, reason })));
   }
 
+  /** Targets dropped by target relabeling, with their labels before relabeling. */
+  droppedTargets(): { job: string; discoveredLabels: TargetLabels }[] {
+    return [...this.jobs.values()]
+      .flatMap((job) => job.dropped.map((labels) => ({ job: job.settings.job, discoveredLabels: labels })));
+  }
+
   /** The scrape target objects of a job (tests). */
   scrapeTargets(job: string): ScrapeTarget[] {
     return [...(this.jobs.get(job)?.targets.values() ?? [])].map((t) => t.target);
@@ -152,9 +161,10 @@ export class ScrapeEngine {
   private setTargets(job: Job, discovered: readonly TargetLabels[]): void {
     const wanted = new Map<string, { discovered: TargetLabels; target: ScrapeTarget }>();
     const invalid: string[] = [];
+    const dropped: TargetLabels[] = [];
     for (const labels of discovered) {
       const relabeled = job.relabeling.target ? job.relabeling.target(labels) : labels;
-      if (!relabeled) continue;
+      if (!relabeled) { dropped.push(labels); continue; }
       try {
         const resolved = resolveTarget(relabeled, job.settings.job);
         const target = new ScrapeTarget(labels, resolved, job.settings, {
@@ -173,6 +183,7 @@ export class ScrapeEngine {
       this.logger.warn({ job: job.settings.job, invalid }, 'Some targets cannot be scraped and are left out.');
     }
     job.invalid = invalid;
+    job.dropped = dropped;
     for (const [key, entry] of job.targets) {
       if (wanted.has(key)) continue;
       job.targets.delete(key);

@@ -22,7 +22,7 @@ export interface ScrapeTargetDeps {
   exposition?: ScrapedExposition;
   /** Receives each scrape's batch; absent when no sink is configured (samples are then not copied). */
   publish?: (batch: ScrapeBatch) => void;
-  /** Metric relabeling hook (issue 12): returns the sample to keep, or undefined to drop it. */
+  /** Metric relabeling on a sample with the target labels merged: the sample to keep, or undefined to drop it. */
   relabelSample?: (sample: Sample) => Sample | undefined;
 }
 
@@ -105,7 +105,7 @@ export class ScrapeTarget {
             throw new ScrapeError('sample_limit', message);
           }
           let sample: Sample | undefined = { ...raw, labels: renameConflicts(raw.labels, targetLabels, honor) };
-          if (this.deps.relabelSample) sample = this.deps.relabelSample(sample);
+          if (this.deps.relabelSample) sample = this.relabel(sample, this.deps.relabelSample);
           if (!sample) return;
           if (!this.series.sample(sample, family)) return;
           kept++;
@@ -200,6 +200,19 @@ export class ScrapeTarget {
     }
     const message = error instanceof Error ? error.message : String(error);
     return new ScrapeError('other', `${host}: ${message}`, { cause: error });
+  }
+
+  /**
+   * Runs metric relabeling on the sample with its target labels, as Prometheus does, then takes back out
+   * the target labels the rules left as they were: they are stored once per target, not per series.
+   */
+  private relabel(sample: Sample, hook: (sample: Sample) => Sample | undefined): Sample | undefined {
+    const targetLabels = this.resolved.labels;
+    const out = hook({ ...sample, labels: mergeTargetLabels(sample.labels, targetLabels, this.settings.honorLabels) });
+    if (!out) return undefined;
+    const labels = { ...out.labels };
+    for (const name in targetLabels) if (labels[name] === targetLabels[name]) delete labels[name];
+    return { ...out, labels };
   }
 
   private ref(): ScrapeBatch['target'] {
