@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
+import { createDiscoveryMetrics } from '../collectors/metrics/discovery/metrics.ts';
 import { createScrapeMetrics } from '../collectors/metrics/metrics.ts';
 import { createSinkMetrics } from '../collectors/metrics/sinks/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
@@ -17,6 +18,7 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   createLogsMetrics(registry);
   createScrapeMetrics(registry);
   createSinkMetrics(registry);
+  createDiscoveryMetrics(registry);
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);

@@ -1,3 +1,4 @@
+import { discoveryMetricNames as discovery } from '../collectors/metrics/discovery/metrics.ts';
 import { scrapeMetricNames as scrape } from '../collectors/metrics/metrics.ts';
 import { sinkMetricNames as sink } from '../collectors/metrics/sinks/metrics.ts';
 import { dashboard, type GrafanaDashboard, type PanelSpec } from './grafana.ts';
@@ -21,7 +22,7 @@ export function metricsDashboard(): GrafanaDashboard {
     uid: 'watchkeeper-metrics',
     title: 'watchkeeper / Metrics collectors',
     description: 'Scrape targets up and down, scrape errors by reason, samples and series, the cardinality guard, '
-      + 'and the InfluxDB and remote_write outputs.',
+      + 'the InfluxDB and remote_write outputs, discovery, relabeling and shard ownership.',
     panels: [
       stat('Targets down', `sum(${scrape.targets}{state="down"}) or vector(0)`, [{ value: 1, color: 'red' }]),
       stat('Targets up', `sum(${scrape.targets}{state="up"}) or vector(0)`),
@@ -46,6 +47,13 @@ export function metricsDashboard(): GrafanaDashboard {
         '{{output}} {{reason}}'),
       series('Output samples dropped per second', 'short', `sum by (output, reason) (rate(${sink.samplesDropped}[5m]))`,
         '{{output}} {{reason}}'),
+      series('Discovered targets by job', 'short', `sum by (scrape_job) (${discovery.targetsDiscovered})`, byJob),
+      series('Targets after relabeling by job and result', 'short',
+        `sum by (scrape_job, result) (${discovery.targetsRelabeled})`, `${byJob} {{result}}`),
+      series('Discovery watch errors per second', 'short', `sum by (kind, action) (rate(${discovery.watchErrors}[5m]))`,
+        '{{kind}} {{action}}'),
+      series('Sharded targets owned per replica', 'short',
+        `sum by (instance) (${discovery.shardTargets}{owner="owned"})`, '{{instance}}', [{ value: 0, color: 'red' }]),
     ],
   });
 }

@@ -61,12 +61,12 @@ export class RelabelingTargetSource implements TargetSource {
     const { rules, defaults, metrics } = this.options;
     this.results = targets.map((t) => relabelTarget(t, rules, defaults));
     if (metrics) {
-      metrics.updates.inc({ job: this.job });
-      metrics.targetsDiscovered.set({ job: this.job }, targets.length);
+      metrics.updates.inc({ scrape_job: this.job });
+      metrics.targetsDiscovered.set({ scrape_job: this.job }, targets.length);
       const count = (test: (r: TargetRelabelResult) => boolean) => this.results.filter(test).length;
-      metrics.targetsRelabeled.set({ job: this.job, result: 'kept' }, count((r) => r.kept));
-      metrics.targetsRelabeled.set({ job: this.job, result: 'dropped' }, count((r) => !r.kept && r.reason === 'relabel'));
-      metrics.targetsRelabeled.set({ job: this.job, result: 'invalid' }, count((r) => !r.kept && r.reason !== 'relabel'));
+      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'kept' }, count((r) => r.kept));
+      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'dropped' }, count((r) => !r.kept && r.reason === 'relabel'));
+      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'invalid' }, count((r) => !r.kept && r.reason !== 'relabel'));
     }
     this.emit();
   }
@@ -82,8 +82,8 @@ export class RelabelingTargetSource implements TargetSource {
     const ownership = this.options.ownership;
     const owned = ownership ? kept.filter((t) => ownership.owns(t)) : kept;
     if (this.options.metrics) {
-      this.options.metrics.shardTargets.set({ job: this.job, owner: 'owned' }, owned.length);
-      this.options.metrics.shardTargets.set({ job: this.job, owner: 'other' }, kept.length - owned.length);
+      this.options.metrics.shardTargets.set({ scrape_job: this.job, owner: 'owned' }, owned.length);
+      this.options.metrics.shardTargets.set({ scrape_job: this.job, owner: 'other' }, kept.length - owned.length);
     }
     const signature = JSON.stringify(owned);
     if (signature === this.lastSignature) return;
