@@ -156,7 +156,9 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     expect(node).toMatchObject({ job: 'node', health: 'up', lastError: null });
     expect(node!.labels).toEqual({ job: 'node', instance: exporter.target, owner: 'team-infra', team: 'infra' });
     expect(targets).toHaveLength(2);
-    expect(dropped).toEqual([{ job: 'node', discoveredLabels: expect.objectContaining({ __address__: '127.0.0.1:1' }) }]);
+    expect(dropped).toEqual([
+      { job: 'node', discoveredLabels: expect.objectContaining({ __address__: '127.0.0.1:1' }) as unknown },
+    ]);
     expect(node!.discoveredLabels).toMatchObject({
       __address__: exporter.target, __scheme__: 'http', __metrics_path__: '/metrics',
     });
