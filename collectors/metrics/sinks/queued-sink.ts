@@ -127,7 +127,13 @@ export class QueuedSink<P> implements MetricsSink {
       }
       const slices = this.queue.take(maxSamplesPerRequest);
       metrics.queueSamples.set({ output: this.name }, this.queue.length);
-      await this.deliver(slices);
+      try {
+        await this.deliver(slices);
+      } catch (err) {
+        // deliver handles every failure it knows; anything else is a bug that must not stop the output.
+        this.drop('encode_error', sliceEntries(slices));
+        this.options.logger.error({ err }, 'Unexpected error while sending samples; dropped them and carrying on.');
+      }
     }
   }
 
