@@ -3,5 +3,6 @@ export { relabelConfigSchema, relabelConfigsSchema, relabelActions, type Relabel
 export { compileRelabelRules, applyRelabel, RelabelConfigError, type CompiledRelabelRule } from './relabel.ts';
 export { relabelTarget, type TargetDefaults, type TargetRelabelResult, type RelabeledTarget, type DroppedTarget } from './target.ts';
 export { relabelSample, type SampleRelabelResult } from './sample.ts';
+export { sampleRelabeler } from './engine-hooks.ts';
 export { hashMod } from './hashmod.ts';
 export { Re2SyntaxError } from './re2.ts';
