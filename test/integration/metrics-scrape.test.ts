@@ -314,6 +314,11 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       expect(stale.some((s) => s.name === 'up')).toBe(true);
       expect(stale.length).toBe(seriesBefore + 5);
       expect(await metricValue(registry, scrapeMetricNames.seriesActive, { scrape_job: 'node' })).toBe(0);
+      // Stopping (a restart) forgets the other targets' series without marking them stale: no gap after a restart.
+      const staleCount = sink.batches.flatMap((b) => b.stale).length;
+      await engine.stop();
+      expect(sink.batches.flatMap((b) => b.stale).length).toBe(staleCount);
+      expect((await exposition(registry, false)).body).not.toContain('job="relabeled",instance=');
     } finally {
       await engine.stop();
     }

@@ -147,11 +147,14 @@ export class ScrapeEngine {
     return [...(this.jobs.get(job)?.targets.values() ?? [])].map((t) => t.target);
   }
 
-  /** Stops sources and loops; every series is forgotten (sinks get them as stale). Sinks are closed by their owner. */
+  /**
+   * Stops sources and loops and forgets every series, without marking them stale (a restart must not leave
+   * a gap, as in Prometheus). Sinks are closed by their owner.
+   */
   async stop(): Promise<void> {
     for (const job of this.jobs.values()) {
       await job.source.stop();
-      await Promise.all([...job.targets.values()].map((t) => this.removeTarget(job, t)));
+      await Promise.all([...job.targets.values()].map((t) => this.removeTarget(job, t, false)));
       job.targets.clear();
       job.client.close();
     }
@@ -201,11 +204,13 @@ export class ScrapeEngine {
     }
   }
 
-  private async removeTarget(job: Job, entry: { target: ScrapeTarget; loop?: ScrapeLoop }): Promise<void> {
+  private async removeTarget(
+    job: Job, entry: { target: ScrapeTarget; loop?: ScrapeLoop }, markStale = true,
+  ): Promise<void> {
     await entry.loop?.stop();
     const { target } = entry;
     if (target.health !== 'unknown') this.metrics.targets.dec({ scrape_job: job.settings.job, state: target.health });
-    target.remove();
+    target.remove(markStale);
   }
 
   private afterScrape(job: Job, target: ScrapeTarget, previous: TargetHealth): void {

@@ -138,10 +138,13 @@ export class ScrapeTarget {
     }
   }
 
-  /** Forgets every series (target removed): they leave /metrics and go to the sinks as stale. */
-  remove(): void {
+  /**
+   * Forgets every series: they leave /metrics and, when `markStale` (the target went away), go to the sinks as
+   * stale. On shutdown they are not marked, as Prometheus does, so that a restart leaves no gap in the series.
+   */
+  remove(markStale = true): void {
     const stale: Sample[] = [];
-    const onStale = this.deps.publish ? (s: Sample): void => { stale.push(s); } : undefined;
+    const onStale = this.deps.publish && markStale ? (s: Sample): void => { stale.push(s); } : undefined;
     const before = this.series.size;
     this.series.clear(onStale);
     this.synthetic.clear(onStale);
