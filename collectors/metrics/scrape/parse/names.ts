@@ -47,3 +47,13 @@ export function isMetricName(name: string): boolean {
   for (let i = 1; i < name.length; i++) if (!isMetricNameChar(name.charCodeAt(i))) return false;
   return true;
 }
+
+/**
+ * The internalized (flat, unique) copy of a name. A name sliced from a chunk is a view into that
+ * chunk's string: comparing with it goes through the view, and each use as a property key costs a
+ * string-table lookup. The parser keeps names from line to line, so it interns them once when they
+ * change (property keys are always interned; Object.keys hands back that copy).
+ */
+export function interned(name: string): string {
+  return Object.keys({ [name]: true })[0]!;
+}

@@ -393,6 +393,23 @@ describe('parser behaviour around errors and limits', () => {
     expect((duplicate.error as ExpositionParseError).reason).toBe('duplicate label name "constructor"');
   });
 
+  it('gives every sample its own name and labels while reusing names from earlier lines', () => {
+    // 20 names cycling (more than the parser remembers), label names changing order, prefixes shared.
+    const lines: string[] = [];
+    const expected: { name: string; labels: Record<string, string> }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const name = `m_${i % 20}${i % 3 === 0 ? '_total' : ''}`;
+      const labels: Record<string, string> = i % 2 === 0 ? { a: `${i}`, b: 'x' } : { b: 'y', a: `${i}`, le: '1' };
+      if (i % 7 === 0) labels.a_longer_label_name_than_thirteen = 'z';
+      lines.push(`${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${i}`);
+      expected.push({ name, labels });
+    }
+    const { samples, error } = collect('text', [Buffer.from(`${lines.join('\n')}\n`)]);
+    expect(error).toBeUndefined();
+    expect(samples.map(({ name, labels }) => ({ name, labels }))).toEqual(expected);
+    expect(samples.map((s) => Object.keys(s.labels))).toEqual(expected.map((e) => Object.keys(e.labels)));
+  });
+
   it('finishes a garbage body quickly with an error instead of hanging', () => {
     const garbage = Buffer.alloc(1 << 20);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919) % 251;
