@@ -22,12 +22,15 @@ export function seriesKey(name: string, labels: Labels): string {
 
 /** The sample name and labels a {@link seriesKey} was made of. */
 export function parseSeriesKey(key: string): { name: string; labels: Labels } {
-  const parts = key.split(labelStart);
+  // indexOf and slice instead of split: no intermediate array, as /metrics parses every stored key.
+  let start = key.indexOf(labelStart);
+  const name = start === -1 ? key : key.slice(0, start);
   const labels: Labels = {};
-  for (let i = 1; i < parts.length; i++) {
-    const part = parts[i]!;
-    const cut = part.indexOf(valueStart);
-    labels[part.slice(0, cut)] = part.slice(cut + 1);
+  while (start !== -1) {
+    const cut = key.indexOf(valueStart, start + 1);
+    const next = key.indexOf(labelStart, cut + 1);
+    labels[key.slice(start + 1, cut)] = key.slice(cut + 1, next === -1 ? key.length : next);
+    start = next;
   }
-  return { name: parts[0]!, labels };
+  return { name, labels };
 }
