@@ -295,6 +295,8 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       expect(limitedTarget.health).toBe('down');
       expect(limitedTarget.lastError).toContain('sampleLimit');
       expect(limitedTarget.seriesCount).toBe(0);
+      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: 'limited', reason: 'sample_limit' }))
+        .toBeGreaterThanOrEqual(1);
       const before = (await exposition(registry, false)).body;
       expect(before).toMatch(/^node_load1\{job="node",/m);
       // Metric relabeling saw the target labels (job) and dropped node_cpu_* before they were stored.
