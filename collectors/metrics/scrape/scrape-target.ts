@@ -107,8 +107,8 @@ export class ScrapeTarget {
           let sample: Sample | undefined = { ...raw, labels: renameConflicts(raw.labels, targetLabels, honor) };
           if (this.deps.relabelSample) sample = this.relabel(sample, this.deps.relabelSample);
           if (!sample) return;
-          if (!this.series.sample(sample, family)) return;
           kept++;
+          if (!this.series.sample(sample, family)) return;
           if (samples) {
             samples.push({ ...sample, labels: mergeTargetLabels(sample.labels, targetLabels, honor) });
             families.set(family.name, family);
