@@ -9,7 +9,7 @@ import { sinksSection } from '../../collectors/metrics/sinks/config.ts';
 import { createSinks } from '../../collectors/metrics/sinks/factory.ts';
 import { sinkMetricNames } from '../../collectors/metrics/sinks/metrics.ts';
 import type { MetricsSink } from '../../collectors/metrics/types.ts';
-import { startInfluxDB, type InfluxDBServer } from '../env/index.ts';
+import { startInfluxDB, startVictoriaMetrics, type InfluxDBServer, type VictoriaMetricsServer } from '../env/index.ts';
 import { eventually, until } from '../support/eventually.ts';
 import { histogramFamily, scrapeBatch, summaryFamily } from '../support/metrics-batch.ts';
 import { registryValue } from '../support/registry-value.ts';
@@ -139,5 +139,27 @@ describe('InfluxDB output against a real InfluxDB 1.8', () => {
     expect(await value(sinkMetricNames.writeErrors, { reason: 'status_401' })).toBe(1);
     expect(JSON.stringify(records)).not.toContain('not-the-password');
     await sink.close(AbortSignal.timeout(5000));
+  });
+});
+
+describe('InfluxDB output against VictoriaMetrics, a second InfluxDB line-protocol receiver', () => {
+  let vm: VictoriaMetricsServer;
+  beforeAll(async () => { vm = await startVictoriaMetrics(); });
+  afterAll(async () => { await vm?.stop(); });
+
+  it('writes the same mapping, which VictoriaMetrics stores as <measurement>_<field> series', async () => {
+    const registry = new Registry();
+    const config = sinksSection.parse({ influxdb: { enabled: true, url: vm.url, token: 'ignored-by-vm', bucket: 'db', flushIntervalMs: 20 } });
+    const [sink] = createSinks(config, { registry, logger: createLogger({ level: 'silent', format: 'json' }) }) as [MetricsSink];
+    sink.push(scrapeBatch({
+      job: 'vm', timestampMs: Date.now() - 1000,
+      families: [histogramFamily('rpc_seconds', { method: 'get' }, [['0.1', 3], ['+Inf', 6]], 2.25, 6)],
+    }));
+    await sink.close(AbortSignal.timeout(10_000));
+    await vm.flush();
+    const count = await eventually(() => vm.query('rpc_seconds_count{job="vm",method="get"}'), (r) => r.length > 0, 'rpc_seconds_count');
+    expect(count[0]?.value[1]).toBe('6');
+    expect((await vm.query('rpc_seconds_sum{job="vm"}'))[0]?.value[1]).toBe('2.25');
+    expect(await registryValue(registry, sinkMetricNames.samplesSent, { output: 'influxdb' })).toBe(4);
   });
 });
