@@ -15,11 +15,16 @@ import { startCluster, type Cluster } from '../env/index.ts';
 import { eventually } from '../support/eventually.ts';
 
 /** A started source and the last target set it reported. */
-interface Running { source: TargetSource; targets: () => readonly TargetLabels[] }
+interface Running {
+  source: TargetSource;
+  targets: () => readonly TargetLabels[];
+}
 
 async function run(source: TargetSource): Promise<Running> {
   let last: readonly TargetLabels[] = [];
-  await source.start((t) => { last = t; });
+  await source.start((t) => {
+    last = t;
+  });
   return { source, targets: () => last };
 }
 
@@ -35,23 +40,48 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
   }
 
   function source(job: string, sd: Record<string, unknown>, nodeName?: string): TargetSource {
-    return createKubernetesSource(job, kubernetesDiscoverySchema.parse(sd), { watches, debounceMs: 50, ...(nodeName ? { nodeName } : {}) });
+    return createKubernetesSource(job, kubernetesDiscoverySchema.parse(sd), {
+      watches,
+      debounceMs: 50,
+      ...(nodeName ? { nodeName } : {}),
+    });
   }
 
-  async function createPod(name: string, node: string, annotations: Record<string, string>, ports: number[], namespace = 'default') {
+  async function createPod(
+    name: string,
+    node: string,
+    annotations: Record<string, string>,
+    ports: number[],
+    namespace = 'default',
+  ) {
     await request('POST', `/api/v1/namespaces/${namespace}/pods`, {
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name, namespace, labels: { app: name }, annotations },
-      spec: { nodeName: node, containers: [{ name: 'main', image: 'example/app:1', ports: ports.map((p) => ({ containerPort: p, name: `p${p}` })) }] },
+      spec: {
+        nodeName: node,
+        containers: [
+          { name: 'main', image: 'example/app:1', ports: ports.map((p) => ({ containerPort: p, name: `p${p}` })) },
+        ],
+      },
     });
   }
 
   async function podIp(name: string): Promise<string> {
-    return eventually(async () => ((await request('GET', `/api/v1/namespaces/default/pods/${name}`)) as { status?: { podIP?: string } }).status?.podIP ?? '',
-      (ip) => ip !== '', `pod ${name} has an IP`);
+    return eventually(
+      async () =>
+        ((await request('GET', `/api/v1/namespaces/default/pods/${name}`)) as { status?: { podIP?: string } }).status
+          ?.podIP ?? '',
+      (ip) => ip !== '',
+      `pod ${name} has an IP`,
+    );
   }
 
-  const addresses = (r: Running) => r.targets().map((t) => t.__address__).sort();
+  const addresses = (r: Running) =>
+    r
+      .targets()
+      .map((t) => t.__address__)
+      .sort();
 
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 2 });
@@ -68,39 +98,73 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     const kubelet = await run(source('kubelet', { role: 'node' }));
     const cadvisor = await run(source('cadvisor', { role: 'node', metricsPath: '/metrics/cadvisor' }));
     running.push(kubelet, cadvisor);
-    expect(kubelet.targets().map((t) => t.instance).sort()).toEqual([...cluster.nodes].sort());
+    expect(
+      kubelet
+        .targets()
+        .map((t) => t.instance)
+        .sort(),
+    ).toEqual([...cluster.nodes].sort());
     const first = kubelet.targets()[0]!;
     expect(first.__scheme__).toBe('https');
     expect(first.__metrics_path__).toBe('/metrics');
     expect(first.__meta_kubernetes_node_label_type).toBe('kwok');
     expect(first.__meta_kubernetes_node_labelpresent_kubernetes_io_hostname).toBe('true');
     expect(first.__address__).toMatch(/^[\d.]+:\d+$/);
-    expect(first.__address__).toBe(`${first.__meta_kubernetes_node_address_InternalIP}:${first.__address__!.split(':')[1]}`);
+    expect(first.__address__).toBe(
+      `${first.__meta_kubernetes_node_address_InternalIP}:${first.__address__!.split(':')[1]}`,
+    );
     expect(cadvisor.targets().map((t) => t.__metrics_path__)).toEqual(cluster.nodes.map(() => '/metrics/cadvisor'));
 
     await request('POST', '/api/v1/nodes', {
-      apiVersion: 'v1', kind: 'Node',
+      apiVersion: 'v1',
+      kind: 'Node',
       metadata: { name: 'late-node', labels: { type: 'kwok' }, annotations: { 'kwok.x-k8s.io/node': 'fake' } },
     });
-    await eventually(() => kubelet.targets().map((t) => t.instance), (names) => names.includes('late-node'), 'new node discovered');
+    await eventually(
+      () => kubelet.targets().map((t) => t.instance),
+      (names) => names.includes('late-node'),
+      'new node discovered',
+    );
     await request('DELETE', '/api/v1/nodes/late-node');
-    await eventually(() => kubelet.targets().map((t) => t.instance).sort(), (names) => !names.includes('late-node'), 'deleted node gone');
+    await eventually(
+      () =>
+        kubelet
+          .targets()
+          .map((t) => t.instance)
+          .sort(),
+      (names) => !names.includes('late-node'),
+      'deleted node gone',
+    );
     expect(watches.active().filter((k) => k.startsWith('nodes?'))).toHaveLength(1);
   });
 
-  it('pod role: annotated pods only, at the annotated port, path and scheme; the agent sees only its node', async () => {
+  it('pod role: annotated pods at the annotated port, path and scheme; the agent sees only its node', async () => {
     const [nodeA, nodeB] = cluster.nodes as [string, string];
     const pods = await run(source('pods', { role: 'pod' }));
     const ownA = await run(source('pods-on-a', { role: 'pod', ownNode: true }, nodeA));
     const everyPort = await run(source('all-ports', { role: 'pod', annotated: false }));
     running.push(pods, ownA, everyPort);
 
-    await createPod('web-a', nodeA, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102', 'prometheus.io/path': '/custom', 'prometheus.io/scheme': 'https' }, [8080, 9102]);
+    await createPod(
+      'web-a',
+      nodeA,
+      {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '9102',
+        'prometheus.io/path': '/custom',
+        'prometheus.io/scheme': 'https',
+      },
+      [8080, 9102],
+    );
     await createPod('web-b', nodeB, { 'prometheus.io/scrape': 'true' }, [8080, 8081]);
     await createPod('quiet-a', nodeA, {}, [7000]);
     const [ipA, ipB, ipQuiet] = await Promise.all([podIp('web-a'), podIp('web-b'), podIp('quiet-a')]);
 
-    await eventually(() => addresses(pods), (a) => a.length === 3, 'annotated pods discovered');
+    await eventually(
+      () => addresses(pods),
+      (a) => a.length === 3,
+      'annotated pods discovered',
+    );
     expect(addresses(pods)).toEqual([`${ipA}:9102`, `${ipB}:8080`, `${ipB}:8081`].sort());
     const webA = pods.targets().find((t) => t.__address__ === `${ipA}:9102`)!;
     expect([webA.__metrics_path__, webA.__scheme__]).toEqual(['/custom', 'https']);
@@ -109,16 +173,35 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     expect(webA.__meta_kubernetes_pod_container_port_name).toBe('p9102');
     expect(webA.__meta_kubernetes_pod_label_app).toBe('web-a');
     expect(webA.__meta_kubernetes_pod_annotation_prometheus_io_port).toBe('9102');
-    await eventually(() => addresses(ownA), (a) => a.length === 1, 'own-node pods discovered');
+    await eventually(
+      () => addresses(ownA),
+      (a) => a.length === 1,
+      'own-node pods discovered',
+    );
     expect(addresses(ownA)).toEqual([`${ipA}:9102`]);
-    await eventually(() => addresses(everyPort), (a) => a.includes(`${ipQuiet}:7000`), 'every container port discovered');
+    await eventually(
+      () => addresses(everyPort),
+      (a) => a.includes(`${ipQuiet}:7000`),
+      'every container port discovered',
+    );
 
     await request('DELETE', '/api/v1/namespaces/default/pods/web-a?gracePeriodSeconds=0');
-    await eventually(() => addresses(pods), (a) => !a.includes(`${ipA}:9102`), 'deleted pod gone');
-    await eventually(() => addresses(ownA), (a) => a.length === 0, 'own node has no annotated pod left');
+    await eventually(
+      () => addresses(pods),
+      (a) => !a.includes(`${ipA}:9102`),
+      'deleted pod gone',
+    );
+    await eventually(
+      () => addresses(ownA),
+      (a) => a.length === 0,
+      'own node has no annotated pod left',
+    );
 
     const podWatches = watches.active().filter((k) => k.startsWith('pods?'));
-    expect(podWatches).toEqual(['pods?labelSelector=&fieldSelector=', `pods?labelSelector=&fieldSelector=spec.nodeName=${nodeA}`]);
+    expect(podWatches).toEqual([
+      'pods?labelSelector=&fieldSelector=',
+      `pods?labelSelector=&fieldSelector=spec.nodeName=${nodeA}`,
+    ]);
   });
 
   it('service role and API server: endpoints of annotated services and of the kubernetes service', async () => {
@@ -131,63 +214,108 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     const api = new URL('https://192.0.2.10:6443');
     expect(addresses(apiserver)).toEqual([]);
     await request('POST', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
       metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-      addressType: 'IPv4', endpoints: [{ addresses: [api.hostname], conditions: { ready: true } }],
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [api.hostname], conditions: { ready: true } }],
       ports: [{ name: 'https', port: Number(api.port), protocol: 'TCP' }],
     });
-    await eventually(() => addresses(apiserver), (a) => a.length === 1, 'API server endpoint discovered');
+    await eventually(
+      () => addresses(apiserver),
+      (a) => a.length === 1,
+      'API server endpoint discovered',
+    );
     expect(addresses(apiserver)).toEqual([api.host]);
     expect(apiserver.targets()[0]!.__scheme__).toBe('https');
 
     await createPod('svc-backend', cluster.nodes[0]!, {}, [9000]);
     const ip = await podIp('svc-backend');
     await request('POST', '/api/v1/namespaces/default/services', {
-      apiVersion: 'v1', kind: 'Service',
-      metadata: { name: 'metrics-svc', annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/stats' } },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'metrics-svc',
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/stats' },
+      },
       spec: { selector: { app: 'svc-backend' }, ports: [{ name: 'm', port: 80, targetPort: 9000 }] },
     });
-    await eventually(() => addresses(services), (a) => a.length === 1, 'annotated service endpoint discovered');
+    await eventually(
+      () => addresses(services),
+      (a) => a.length === 1,
+      'annotated service endpoint discovered',
+    );
     expect(addresses(services)).toEqual([`${ip}:9000`]);
     const t = services.targets()[0]!;
-    expect([t.__metrics_path__, t.__meta_kubernetes_service_name, t.__meta_kubernetes_endpointslice_port_name]).toEqual(['/stats', 'metrics-svc', 'm']);
+    expect([t.__metrics_path__, t.__meta_kubernetes_service_name, t.__meta_kubernetes_endpointslice_port_name]).toEqual(
+      ['/stats', 'metrics-svc', 'm'],
+    );
     await request('DELETE', '/api/v1/namespaces/default/services/metrics-svc');
-    await eventually(() => addresses(services), (a) => a.length === 0, 'deleted service gone');
+    await eventually(
+      () => addresses(services),
+      (a) => a.length === 0,
+      'deleted service gone',
+    );
   });
 
   it('relabel_configs on discovered targets: kept and dropped, __meta_* gone; watches were listed once', async () => {
-    const rules = compileRelabelRules([
-      { source_labels: ['__meta_kubernetes_node_name'], regex: cluster.nodes[0]!, action: 'keep' },
-      { source_labels: ['__meta_kubernetes_node_label_type'], target_label: 'node_type' },
-    ].map((r) => relabelConfigSchema.parse(r)));
+    const rules = compileRelabelRules(
+      [
+        { source_labels: ['__meta_kubernetes_node_name'], regex: cluster.nodes[0]!, action: 'keep' },
+        { source_labels: ['__meta_kubernetes_node_label_type'], target_label: 'node_type' },
+      ].map((r) => relabelConfigSchema.parse(r)),
+    );
     const relabeled = new RelabelingTargetSource({
-      source: source('kubelet-relabeled', { role: 'node' }), rules,
-      defaults: { job: 'kubelet-relabeled', scheme: 'https', metricsPath: '/metrics', scrapeIntervalMs: 30_000, scrapeTimeoutMs: 10_000 },
+      source: source('kubelet-relabeled', { role: 'node' }),
+      rules,
+      defaults: {
+        job: 'kubelet-relabeled',
+        scheme: 'https',
+        metricsPath: '/metrics',
+        scrapeIntervalMs: 30_000,
+        scrapeTimeoutMs: 10_000,
+      },
     });
     const r = await run(relabeled);
     running.push(r);
     expect(r.targets()).toHaveLength(1);
     const kept = r.targets()[0]!;
-    expect(kept).toMatchObject({ instance: cluster.nodes[0], node_type: 'kwok', job: 'kubelet-relabeled', __scheme__: 'https' });
+    expect(kept).toMatchObject({
+      instance: cluster.nodes[0],
+      node_type: 'kwok',
+      job: 'kubelet-relabeled',
+      __scheme__: 'https',
+    });
     expect(Object.keys(kept).filter((k) => k.startsWith('__meta_'))).toEqual([]);
     expect(relabeled.lastResults().filter((x) => !x.kept)).toHaveLength(cluster.nodes.length - 1);
     // Discovery watched: each collection was listed exactly once, whatever was added and removed since.
-    expect(await Promise.all((['nodes', 'pods', 'services', 'endpointslices'] as const).map(async (kind) => {
-      const store = await watches.acquire(kind);
-      const lists = store.lists;
-      await watches.release(kind);
-      return lists;
-    }))).toEqual([1, 1, 1, 1]);
+    expect(
+      await Promise.all(
+        (['nodes', 'pods', 'services', 'endpointslices'] as const).map(async (kind) => {
+          const store = await watches.acquire(kind);
+          const lists = store.lists;
+          await watches.release(kind);
+          return lists;
+        }),
+      ),
+    ).toEqual([1, 1, 1, 1]);
   });
 
-  it('sharding on real Leases: scale 2 → 3 → 2 with no target owned twice and none unowned at any moment', async () => {
+  it('sharding on real Leases: scale 2 → 3 → 2, no target owned twice or unowned at any moment', async () => {
     const client = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.adminKubeconfig }));
     const errors: unknown[] = [];
     const replica = (identity: string) => {
       const assignment = new ShardAssignment({ identity });
       const group = new LeaseShardGroup({
-        client, namespace: 'default', group: 'wk-scrapers', identity, assignment,
-        leaseDurationMs: 3_000, renewMs: 300, graceMs: 2_500, onError: (e) => errors.push(e),
+        client,
+        namespace: 'default',
+        group: 'wk-scrapers',
+        identity,
+        assignment,
+        leaseDurationMs: 3_000,
+        renewMs: 300,
+        graceMs: 2_500,
+        onError: (e) => errors.push(e),
       });
       return { identity, assignment, group };
     };
@@ -197,7 +325,11 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     const c = replica('wk-c');
     const active = new Set([a, b]);
     await Promise.all([a.group.start(), b.group.start()]);
-    await eventually(() => [a.group.members(), b.group.members()], (m) => m.every((x) => x.join() === 'wk-a,wk-b'), 'two replicas share the targets');
+    await eventually(
+      () => [a.group.members(), b.group.members()],
+      (m) => m.every((x) => x.join() === 'wk-a,wk-b'),
+      'two replicas share the targets',
+    );
 
     // Every 50 ms, at one instant, count the owners of each target among the replicas running then.
     const violations: string[] = [];
@@ -213,7 +345,11 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     try {
       await c.group.start();
       active.add(c);
-      await eventually(() => [a, b, c].map((r) => r.group.members().join()), (m) => m.every((x) => x === 'wk-a,wk-b,wk-c'), 'three replicas share the targets');
+      await eventually(
+        () => [a, b, c].map((r) => r.group.members().join()),
+        (m) => m.every((x) => x === 'wk-a,wk-b,wk-c'),
+        'three replicas share the targets',
+      );
       const shares = [a, b, c].map((r) => keys.filter((k) => r.assignment.owns(k)).length);
       expect(shares.every((n) => n > 50)).toBe(true);
       await c.group.stop();

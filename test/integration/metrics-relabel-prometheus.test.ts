@@ -15,16 +15,37 @@ import type { Labels, Sample } from '../../collectors/metrics/types.ts';
 import { startPrometheus, type PrometheusServer } from '../env/index.ts';
 import { until } from '../support/eventually.ts';
 
-interface TargetGroup { targets: string[]; labels: Labels }
+interface TargetGroup {
+  targets: string[];
+  labels: Labels;
+}
 
 /** Targets of every job: varied labels so each rule matches some and not others. */
 const groups: TargetGroup[] = [
-  { targets: ['10.0.0.1:9100', '10.0.0.2:9100'], labels: { __meta_env: 'Prod', __meta_label_app: 'web', __meta_keep: 'yes', team: 'a', tmp_x: '1' } },
-  { targets: ['10.0.0.3:9100'], labels: { __meta_env: 'dev', __meta_label_app: 'db', __meta_label_tier: 'back', __meta_keep: 'maybe', __meta_kv: 'zone=eu' } },
+  {
+    targets: ['10.0.0.1:9100', '10.0.0.2:9100'],
+    labels: { __meta_env: 'Prod', __meta_label_app: 'web', __meta_keep: 'yes', team: 'a', tmp_x: '1' },
+  },
+  {
+    targets: ['10.0.0.3:9100'],
+    labels: {
+      __meta_env: 'dev',
+      __meta_label_app: 'db',
+      __meta_label_tier: 'back',
+      __meta_keep: 'maybe',
+      __meta_kv: 'zone=eu',
+    },
+  },
   { targets: ['10.0.0.4:9999'], labels: { __meta_env: 'prod', __meta_keep: 'yes', __meta_mirror: 'prod', team: 'b' } },
   { targets: ['10.0.0.5:9100'], labels: { __meta_env: 'stage', __meta_keep: 'no' } },
-  { targets: ['10.0.0.6:9100'], labels: { __meta_env: 'prod', __meta_keep: 'yes', __meta_mirror: 'other', __meta_kv: 'Rack=r1', tmp_y: 'z' } },
-  { targets: ['host-a.example:8080', 'host-b.example:8443'], labels: { __meta_env: 'ÄÖü', __meta_keep: 'yes', __meta_path: '/federate' } },
+  {
+    targets: ['10.0.0.6:9100'],
+    labels: { __meta_env: 'prod', __meta_keep: 'yes', __meta_mirror: 'other', __meta_kv: 'Rack=r1', tmp_y: 'z' },
+  },
+  {
+    targets: ['host-a.example:8080', 'host-b.example:8443'],
+    labels: { __meta_env: 'ÄÖü', __meta_keep: 'yes', __meta_path: '/federate' },
+  },
 ];
 
 /** One job per rule set; together they use every action. */
@@ -40,7 +61,13 @@ const jobs: { name: string; rules: Record<string, unknown>[]; params?: Record<st
       { source_labels: ['__address__'], regex: '([^:]+):\\d+', target_label: 'host', replacement: 'h-$1' },
       { source_labels: ['__address__'], regex: '.*:8443', target_label: '__scheme__', replacement: 'https' },
       { source_labels: ['__meta_env'], regex: 'prod', target_label: '__param_module', replacement: 'tcp' },
-      { source_labels: ['__meta_env', '__address__'], separator: '@', regex: 'dev@(.*)', target_label: 'instance', replacement: 'dev-$1' },
+      {
+        source_labels: ['__meta_env', '__address__'],
+        separator: '@',
+        regex: 'dev@(.*)',
+        target_label: 'instance',
+        replacement: 'dev-$1',
+      },
     ],
   },
   {
@@ -68,7 +95,12 @@ const jobs: { name: string; rules: Record<string, unknown>[]; params?: Record<st
       { source_labels: ['__meta_env'], target_label: 'env_lower', action: 'lowercase' },
       { source_labels: ['__meta_env'], target_label: 'env_upper', action: 'uppercase' },
       { source_labels: ['__address__'], target_label: 'shard', modulus: 3, action: 'hashmod' },
-      { source_labels: ['__address__', '__meta_env'], target_label: '__tmp_hash', modulus: 1000000007, action: 'hashmod' },
+      {
+        source_labels: ['__address__', '__meta_env'],
+        target_label: '__tmp_hash',
+        modulus: 1000000007,
+        action: 'hashmod',
+      },
       { source_labels: ['__tmp_hash'], target_label: 'hash' },
       { regex: '__.*|job|instance|app|tier|copy_.*|env_.*|shard|hash', action: 'labelkeep' },
     ],
@@ -77,12 +109,18 @@ const jobs: { name: string; rules: Record<string, unknown>[]; params?: Record<st
 
 /** Each job gets its own addresses (10.<job>.…, host-a.j<job>.…), so targets tell their job by address. */
 function groupsOf(jobIndex: number): TargetGroup[] {
-  const move = (address: string) => address.replace(/^10\.0\./, `10.${jobIndex}.`).replace(/\.example:/, `.j${jobIndex}.example:`);
+  const move = (address: string) =>
+    address.replace(/^10\.0\./, `10.${jobIndex}.`).replace(/\.example:/, `.j${jobIndex}.example:`);
   return groups.map((g) => ({ targets: g.targets.map(move), labels: g.labels }));
 }
 
 const defaults = (job: string, params?: Record<string, string>): TargetDefaults => ({
-  job, scheme: 'http', metricsPath: '/metrics', scrapeIntervalMs: 30_000, scrapeTimeoutMs: 5_000, ...(params ? { params } : {}),
+  job,
+  scheme: 'http',
+  metricsPath: '/metrics',
+  scrapeIntervalMs: 30_000,
+  scrapeTimeoutMs: 5_000,
+  ...(params ? { params } : {}),
 });
 
 /** Series the loopback target exposes for the metric_relabel_configs comparison. */
@@ -114,10 +152,14 @@ const metricRules: Record<string, unknown>[] = [
 
 function render(list: readonly Sample[]): string {
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return list.map((s) => {
-    const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
-    return `${s.name}${labels ? `{${labels}}` : ''} ${s.value}\n`;
-  }).join('');
+  return list
+    .map((s) => {
+      const labels = Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${esc(v)}"`)
+        .join(',');
+      return `${s.name}${labels ? `{${labels}}` : ''} ${s.value}\n`;
+    })
+    .join('');
 }
 
 /** A label set as one comparable string (keys sorted). */
@@ -140,16 +182,28 @@ describe('relabeling equals Debian Prometheus for the same config and targets', 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wk-relabel-'));
     await Promise.all(jobs.map((j, i) => writeFile(sdFile(j.name), JSON.stringify(groupsOf(i)))));
-    server = createServer((_req, res) => { res.setHeader('content-type', 'text/plain; version=0.0.4'); res.end(render(samples)); });
+    server = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end(render(samples));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     metricsTarget = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     prometheus = await startPrometheus({
       scrapeConfigs: [
         ...jobs.map((j) => ({
-          job_name: j.name, scrape_interval: '30s', scrape_timeout: '5s', file_sd_configs: [{ files: [sdFile(j.name)] }],
-          relabel_configs: j.rules, ...(j.params ? { params: Object.fromEntries(Object.entries(j.params).map(([k, v]) => [k, [v]])) } : {}),
+          job_name: j.name,
+          scrape_interval: '30s',
+          scrape_timeout: '5s',
+          file_sd_configs: [{ files: [sdFile(j.name)] }],
+          relabel_configs: j.rules,
+          ...(j.params ? { params: Object.fromEntries(Object.entries(j.params).map(([k, v]) => [k, [v]])) } : {}),
         })),
-        { job_name: 'metrics', scrape_interval: '1s', static_configs: [{ targets: [metricsTarget] }], metric_relabel_configs: metricRules },
+        {
+          job_name: 'metrics',
+          scrape_interval: '1s',
+          static_configs: [{ targets: [metricsTarget] }],
+          metric_relabel_configs: metricRules,
+        },
       ],
     });
   });
@@ -167,25 +221,35 @@ describe('relabeling equals Debian Prometheus for the same config and targets', 
     let api: TargetsApi | undefined;
     await until(async () => {
       api = await prometheus.api<TargetsApi>('/api/v1/targets');
-      const addresses = new Set([...api.activeTargets, ...api.droppedTargets].map((t) => t.discoveredLabels.__address__));
+      const addresses = new Set(
+        [...api.activeTargets, ...api.droppedTargets].map((t) => t.discoveredLabels.__address__),
+      );
       return jobs.every((_j, i) => groupsOf(i).every((g) => g.targets.every((a) => addresses.has(a))));
     }, 'Prometheus discovered the file_sd targets of every job');
     for (const [index, job] of jobs.entries()) {
       const own = new Set(groupsOf(index).flatMap((g) => g.targets));
       const rules = compileRelabelRules(job.rules.map((r) => relabelConfigSchema.parse(r)));
       const whole = job.name === 'keep-drop';
-      const id = (discovered: Labels) => (whole ? key(discovered) : discovered.__address__ ?? '');
+      const id = (discovered: Labels) => (whole ? key(discovered) : (discovered.__address__ ?? ''));
       const active: string[] = [];
       const dropped: string[] = [];
       for (const group of groupsOf(index)) {
         for (const address of group.targets) {
-          const result = relabelTarget({ ...group.labels, __address__: address, __meta_filepath: sdFile(job.name) }, rules, defaults(job.name, job.params));
+          const result = relabelTarget(
+            { ...group.labels, __address__: address, __meta_filepath: sdFile(job.name) },
+            rules,
+            defaults(job.name, job.params),
+          );
           if (result.kept) active.push(`${id(result.discoveredLabels)} -> ${key(result.labels)}`);
           else if (result.reason === 'relabel') dropped.push(id(result.discoveredLabels));
         }
       }
-      const theirs = api!.activeTargets.filter((t) => t.scrapePool === job.name).map((t) => `${id(t.discoveredLabels)} -> ${key(t.labels)}`);
-      const theirDropped = api!.droppedTargets.filter((t) => own.has(t.discoveredLabels.__address__ ?? '')).map((t) => id(t.discoveredLabels));
+      const theirs = api!.activeTargets
+        .filter((t) => t.scrapePool === job.name)
+        .map((t) => `${id(t.discoveredLabels)} -> ${key(t.labels)}`);
+      const theirDropped = api!.droppedTargets
+        .filter((t) => own.has(t.discoveredLabels.__address__ ?? ''))
+        .map((t) => id(t.discoveredLabels));
       expect(active.sort(), `active targets of ${job.name}`).toEqual(theirs.sort());
       expect(dropped.sort(), `dropped targets of ${job.name}`).toEqual(theirDropped.sort());
     }
@@ -206,9 +270,12 @@ describe('relabeling equals Debian Prometheus for the same config and targets', 
     let theirs: string[] = [];
     await until(async () => {
       const series = await prometheus.api<Labels[]>(`/api/v1/series?match[]=${encodeURIComponent('{job="metrics"}')}`);
-      theirs = series.filter((s) => s.__name__ !== 'up' && !s.__name__?.startsWith('scrape_')).map(key).sort();
+      theirs = series
+        .filter((s) => s.__name__ !== 'up' && !s.__name__?.startsWith('scrape_'))
+        .map(key)
+        .sort();
       return theirs.length > 0;
-    }, 'Prometheus stored the loopback target\'s series');
+    }, "Prometheus stored the loopback target's series");
     expect(ours).toEqual(theirs);
     expect(ours.length).toBeLessThan(samples.length);
   });

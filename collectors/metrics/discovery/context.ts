@@ -17,14 +17,21 @@ export interface Discovery extends DiscoveryContext {
 }
 
 /** The shared watches of one process, with watch failures logged (debug) and counted. */
-export function createDiscovery(options: { client: KubeClient; logger: Logger; metrics: DiscoveryMetrics; nodeName?: string }): Discovery {
+export function createDiscovery(options: {
+  client: KubeClient;
+  logger: Logger;
+  metrics: DiscoveryMetrics;
+  nodeName?: string;
+}): Discovery {
   const log = options.logger.child({ component: 'discovery' });
   const watches = new SharedWatches(options.client, (kind, err, action) => {
     options.metrics.watchErrors.inc({ kind, action });
     log.debug({ err, kind, action }, 'Discovery watch interrupted.');
   });
   return {
-    watches, metrics: options.metrics, ...(options.nodeName ? { nodeName: options.nodeName } : {}),
+    watches,
+    metrics: options.metrics,
+    ...(options.nodeName ? { nodeName: options.nodeName } : {}),
     stop: () => watches.stop(),
   };
 }
@@ -34,11 +41,16 @@ export function createDiscovery(options: { client: KubeClient; logger: Logger; m
  * relabel_configs and (cluster mode) this replica's shard of the kept targets.
  */
 export function createDiscoveredJobSource(
-  job: string, sd: KubernetesDiscoveryConfig, discovery: Discovery,
+  job: string,
+  sd: KubernetesDiscoveryConfig,
+  discovery: Discovery,
   relabel: { rules: readonly CompiledRelabelRule[]; defaults: TargetDefaults; ownership?: TargetOwnership },
 ): TargetSource {
   return new RelabelingTargetSource({
-    source: createKubernetesSource(job, sd, discovery), rules: relabel.rules, defaults: relabel.defaults, metrics: discovery.metrics,
+    source: createKubernetesSource(job, sd, discovery),
+    rules: relabel.rules,
+    defaults: relabel.defaults,
+    metrics: discovery.metrics,
     ...(relabel.ownership ? { ownership: relabel.ownership } : {}),
   });
 }

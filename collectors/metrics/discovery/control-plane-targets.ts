@@ -5,7 +5,7 @@ import { serviceNameLabel } from './service-targets.ts';
 
 /** The control-plane components discovery finds, with the secure port each serves /metrics on. */
 export const controlPlaneComponents = {
-  'etcd': { port: 2379 },
+  etcd: { port: 2379 },
   'kube-scheduler': { port: 10259 },
   'kube-controller-manager': { port: 10257 },
 } as const;
@@ -27,8 +27,11 @@ export function apiServerTargets(slices: Iterable<KubeEndpointSlice>): TargetLab
       if (endpoint.conditions?.ready === false) continue;
       for (const address of endpoint.addresses) {
         targets.push({
-          ...endpointLabels(slice, endpoint, port), __meta_kubernetes_service_name: 'kubernetes',
-          __address__: joinHostPort(address, port.port), __scheme__: 'https', __metrics_path__: '/metrics',
+          ...endpointLabels(slice, endpoint, port),
+          __meta_kubernetes_service_name: 'kubernetes',
+          __address__: joinHostPort(address, port.port),
+          __scheme__: 'https',
+          __metrics_path__: '/metrics',
         });
       }
     }
@@ -40,15 +43,21 @@ export function apiServerTargets(slices: Iterable<KubeEndpointSlice>): TargetLab
  * A component run as a static pod in kube-system with kubeadm's label `component=<name>`: one target per
  * running pod at its IP (host network: the node's IP) and the component's secure port, https.
  */
-export function staticPodTargets(pods: Iterable<KubePod>, component: StaticPodComponent, port?: number): TargetLabels[] {
+export function staticPodTargets(
+  pods: Iterable<KubePod>,
+  component: StaticPodComponent,
+  port?: number,
+): TargetLabels[] {
   const targets: TargetLabels[] = [];
   for (const pod of pods) {
     if (pod.metadata.namespace !== 'kube-system' || pod.metadata.labels?.component !== component) continue;
     const ip = pod.status?.podIP ?? pod.status?.hostIP;
     if (!ip || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
     targets.push({
-      ...podLabels(pod), __address__: joinHostPort(ip, port ?? controlPlaneComponents[component].port),
-      __scheme__: 'https', __metrics_path__: '/metrics',
+      ...podLabels(pod),
+      __address__: joinHostPort(ip, port ?? controlPlaneComponents[component].port),
+      __scheme__: 'https',
+      __metrics_path__: '/metrics',
     });
   }
   return targets;

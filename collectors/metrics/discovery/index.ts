@@ -1,5 +1,10 @@
 /** Kubernetes discovery, the relabeling source and sharding, for the scrape engine to plug in. */
-export { kubernetesDiscoverySchema, kubernetesRoles, type KubernetesDiscoveryConfig, type KubernetesRole } from './config.ts';
+export {
+  kubernetesDiscoverySchema,
+  kubernetesRoles,
+  type KubernetesDiscoveryConfig,
+  type KubernetesRole,
+} from './config.ts';
 export { createDiscovery, createDiscoveredJobSource, type Discovery } from './context.ts';
 export { createKubernetesSource, type DiscoveryContext } from './factory.ts';
 export { createDiscoveryMetrics, discoveryMetricNames, type DiscoveryMetrics } from './metrics.ts';

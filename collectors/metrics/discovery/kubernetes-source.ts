@@ -42,8 +42,14 @@ export class KubernetesTargetSource implements TargetSource {
 
   async start(onChange: (targets: readonly TargetLabels[]) => void): Promise<void> {
     this.onChange = onChange;
-    this.stores = await Promise.all(this.options.needs.map((n) => this.options.watches.acquire(n.kind, n) as Promise<WatchedStore<KubeObject>>));
-    this.unsubscribe = this.stores.map((s) => s.subscribe(() => { this.schedule(); }));
+    this.stores = await Promise.all(
+      this.options.needs.map((n) => this.options.watches.acquire(n.kind, n) as Promise<WatchedStore<KubeObject>>),
+    );
+    this.unsubscribe = this.stores.map((s) =>
+      s.subscribe(() => {
+        this.schedule();
+      }),
+    );
     this.update();
   }
 
@@ -58,7 +64,10 @@ export class KubernetesTargetSource implements TargetSource {
 
   private schedule(): void {
     if (this.timer || !this.onChange) return;
-    this.timer = setTimeout(() => { this.timer = undefined; this.update(); }, this.options.debounceMs ?? 200);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, this.options.debounceMs ?? 200);
   }
 
   private update(): void {

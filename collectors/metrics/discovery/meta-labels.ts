@@ -18,7 +18,10 @@ function set(labels: Labels, name: string, value: string | undefined): void {
   if (value) labels[name] = value;
 }
 
-/** `<role>_name`, `<role>_label_<k>`, `<role>_labelpresent_<k>`, `<role>_annotation_<k>`, `<role>_annotationpresent_<k>`. */
+/**
+ * `<role>_name`, `<role>_label_<k>`, `<role>_labelpresent_<k>`, `<role>_annotation_<k>`,
+ * `<role>_annotationpresent_<k>`.
+ */
 export function addObjectMetaLabels(labels: Labels, meta: ObjectMeta, role: string): void {
   set(labels, `${prefix}${role}_name`, meta.name);
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
@@ -33,7 +36,10 @@ export function addObjectMetaLabels(labels: Labels, meta: ObjectMeta, role: stri
   }
 }
 
-/** The address Prometheus scrapes a node at: the first of InternalIP, InternalDNS, ExternalIP, ExternalDNS, LegacyHostIP, Hostname. */
+/**
+ * The address Prometheus scrapes a node at: the first of InternalIP, InternalDNS, ExternalIP, ExternalDNS,
+ * LegacyHostIP, Hostname.
+ */
 export function nodeAddress(node: KubeNode): string | undefined {
   const addresses = node.status?.addresses ?? [];
   for (const type of ['InternalIP', 'InternalDNS', 'ExternalIP', 'ExternalDNS', 'LegacyHostIP', 'Hostname']) {
@@ -75,10 +81,19 @@ export function podLabels(pod: KubePod): Labels {
 }
 
 /** Container-level labels of a pod target; `port` when the target is one of the container's ports. */
-export function containerLabels(pod: KubePod, container: KubeContainer, init: boolean, port?: NonNullable<KubeContainer['ports']>[number]): Labels {
+export function containerLabels(
+  pod: KubePod,
+  container: KubeContainer,
+  init: boolean,
+  port?: NonNullable<KubeContainer['ports']>[number],
+): Labels {
   const labels: Labels = {};
   set(labels, `${prefix}pod_container_name`, container.name);
-  set(labels, `${prefix}pod_container_id`, pod.status?.containerStatuses?.find((s) => s.name === container.name)?.containerID);
+  set(
+    labels,
+    `${prefix}pod_container_id`,
+    pod.status?.containerStatuses?.find((s) => s.name === container.name)?.containerID,
+  );
   set(labels, `${prefix}pod_container_image`, container.image);
   labels[`${prefix}pod_container_init`] = String(init);
   if (port) {
@@ -100,8 +115,11 @@ export function serviceLabels(service: KubeService): Labels {
 }
 
 /** Labels of one endpoint and port of an EndpointSlice (role endpointslice). */
-export function endpointLabels(slice: KubeEndpointSlice, endpoint: NonNullable<KubeEndpointSlice['endpoints']>[number],
-  port: NonNullable<KubeEndpointSlice['ports']>[number]): Labels {
+export function endpointLabels(
+  slice: KubeEndpointSlice,
+  endpoint: NonNullable<KubeEndpointSlice['endpoints']>[number],
+  port: NonNullable<KubeEndpointSlice['ports']>[number],
+): Labels {
   const labels: Labels = {};
   set(labels, `${prefix}namespace`, slice.metadata.namespace);
   addObjectMetaLabels(labels, slice.metadata, 'endpointslice');
@@ -113,7 +131,8 @@ export function endpointLabels(slice: KubeEndpointSlice, endpoint: NonNullable<K
   const c = endpoint.conditions ?? {};
   if (c.ready !== undefined) labels[`${prefix}endpointslice_endpoint_conditions_ready`] = String(c.ready);
   if (c.serving !== undefined) labels[`${prefix}endpointslice_endpoint_conditions_serving`] = String(c.serving);
-  if (c.terminating !== undefined) labels[`${prefix}endpointslice_endpoint_conditions_terminating`] = String(c.terminating);
+  if (c.terminating !== undefined)
+    labels[`${prefix}endpointslice_endpoint_conditions_terminating`] = String(c.terminating);
   set(labels, `${prefix}endpointslice_endpoint_hostname`, endpoint.hostname);
   set(labels, `${prefix}endpointslice_endpoint_node_name`, endpoint.nodeName);
   set(labels, `${prefix}endpointslice_address_target_kind`, endpoint.targetRef?.kind);

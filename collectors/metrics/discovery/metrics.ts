@@ -33,21 +33,45 @@ export interface DiscoveryMetrics {
 export function createDiscoveryMetrics(registry: Registry): DiscoveryMetrics {
   const registers = [registry];
   return {
-    targetsDiscovered: new Gauge({ name: discoveryMetricNames.targetsDiscovered, help: 'Targets discovered for the job, before relabeling.', labelNames: ['scrape_job'], registers }),
+    targetsDiscovered: new Gauge({
+      name: discoveryMetricNames.targetsDiscovered,
+      help: 'Targets discovered for the job, before relabeling.',
+      labelNames: ['scrape_job'],
+      registers,
+    }),
     targetsRelabeled: new Gauge({
-      name: discoveryMetricNames.targetsRelabeled, help: 'Targets of the job after relabeling, by result (kept, dropped, invalid).',
-      labelNames: ['scrape_job', 'result'], registers,
+      name: discoveryMetricNames.targetsRelabeled,
+      help: 'Targets of the job after relabeling, by result (kept, dropped, invalid).',
+      labelNames: ['scrape_job', 'result'],
+      registers,
     }),
-    updates: new Counter({ name: discoveryMetricNames.updates, help: 'Target set updates received from the job\'s discovery.', labelNames: ['scrape_job'], registers }),
+    updates: new Counter({
+      name: discoveryMetricNames.updates,
+      help: "Target set updates received from the job's discovery.",
+      labelNames: ['scrape_job'],
+      registers,
+    }),
     watchErrors: new Counter({
-      name: discoveryMetricNames.watchErrors, help: 'Kubernetes watch failures discovery recovered from, by collection and action.',
-      labelNames: ['kind', 'action'], registers,
+      name: discoveryMetricNames.watchErrors,
+      help: 'Kubernetes watch failures discovery recovered from, by collection and action.',
+      labelNames: ['kind', 'action'],
+      registers,
     }),
-    shardReplicas: new Gauge({ name: discoveryMetricNames.shardReplicas, help: 'Replicas sharing the cluster-level targets.', registers }),
-    shardOrdinal: new Gauge({ name: discoveryMetricNames.shardOrdinal, help: 'This replica\'s shard ordinal (0-based).', registers }),
+    shardReplicas: new Gauge({
+      name: discoveryMetricNames.shardReplicas,
+      help: 'Replicas sharing the cluster-level targets.',
+      registers,
+    }),
+    shardOrdinal: new Gauge({
+      name: discoveryMetricNames.shardOrdinal,
+      help: "This replica's shard ordinal (0-based).",
+      registers,
+    }),
     shardTargets: new Gauge({
-      name: discoveryMetricNames.shardTargets, help: 'Kept targets of the job by owner: this replica (owned) or another (other).',
-      labelNames: ['scrape_job', 'owner'], registers,
+      name: discoveryMetricNames.shardTargets,
+      help: 'Kept targets of the job by owner: this replica (owned) or another (other).',
+      labelNames: ['scrape_job', 'owner'],
+      registers,
     }),
   };
 }

@@ -10,14 +10,20 @@ export const defaultKubeletPort = 10250;
  * directly, not through the API server proxy), with Prometheus' `__meta_kubernetes_node_*` labels and
  * `instance` = node name. `metricsPath` picks /metrics, /metrics/cadvisor or /metrics/resource.
  */
-export function nodeTargets(nodes: Iterable<KubeNode>, options: { metricsPath: string; scheme: string; port?: number }): TargetLabels[] {
+export function nodeTargets(
+  nodes: Iterable<KubeNode>,
+  options: { metricsPath: string; scheme: string; port?: number },
+): TargetLabels[] {
   const targets: TargetLabels[] = [];
   for (const node of nodes) {
     const host = nodeAddress(node);
     if (!host) continue;
     const port = options.port ?? (node.status?.daemonEndpoints?.kubeletEndpoint?.Port || defaultKubeletPort);
     targets.push({
-      ...nodeLabels(node), __address__: joinHostPort(host, port), __metrics_path__: options.metricsPath, __scheme__: options.scheme,
+      ...nodeLabels(node),
+      __address__: joinHostPort(host, port),
+      __metrics_path__: options.metricsPath,
+      __scheme__: options.scheme,
     });
   }
   return targets;

@@ -35,7 +35,10 @@ export function podTargets(pods: Iterable<KubePod>, options: PodTargetOptions): 
     const annotation = (name: string) => annotations[`${options.annotationPrefix}/${name}`];
     if (options.annotated && annotation('scrape') !== 'true') continue;
     const base = podLabels(pod);
-    const scheme = options.annotated && (annotation('scheme') === 'https' || annotation('scheme') === 'http') ? annotation('scheme')! : options.scheme;
+    const scheme =
+      options.annotated && (annotation('scheme') === 'https' || annotation('scheme') === 'http')
+        ? annotation('scheme')!
+        : options.scheme;
     const path = (options.annotated && annotation('path')) || options.metricsPath;
     const common = { __metrics_path__: path, __scheme__: scheme };
     const containers = [
@@ -44,9 +47,14 @@ export function podTargets(pods: Iterable<KubePod>, options: PodTargetOptions): 
     ];
     const annotatedPort = options.annotated ? Number(annotation('port')) : NaN;
     if (Number.isInteger(annotatedPort) && annotatedPort > 0 && annotatedPort < 65536) {
-      const owner = containers.flatMap(({ c, init }) => (c.ports ?? []).filter((p) => p.containerPort === annotatedPort).map((p) => ({ c, init, p })))[0];
+      const owner = containers.flatMap(({ c, init }) =>
+        (c.ports ?? []).filter((p) => p.containerPort === annotatedPort).map((p) => ({ c, init, p })),
+      )[0];
       targets.push({
-        ...base, ...(owner ? containerLabels(pod, owner.c, owner.init, owner.p) : {}), ...common, __address__: joinHostPort(ip, annotatedPort),
+        ...base,
+        ...(owner ? containerLabels(pod, owner.c, owner.init, owner.p) : {}),
+        ...common,
+        __address__: joinHostPort(ip, annotatedPort),
       });
       continue;
     }
@@ -54,7 +62,12 @@ export function podTargets(pods: Iterable<KubePod>, options: PodTargetOptions): 
       if (init && options.annotated) continue;
       for (const p of c.ports ?? []) {
         if ((p.protocol ?? 'TCP') !== 'TCP') continue;
-        targets.push({ ...base, ...containerLabels(pod, c, init, p), ...common, __address__: joinHostPort(ip, p.containerPort) });
+        targets.push({
+          ...base,
+          ...containerLabels(pod, c, init, p),
+          ...common,
+          __address__: joinHostPort(ip, p.containerPort),
+        });
       }
     }
   }

@@ -42,8 +42,12 @@ export class RelabelingTargetSource implements TargetSource {
 
   async start(onChange: (targets: readonly TargetLabels[]) => void): Promise<void> {
     this.onChange = onChange;
-    this.unsubscribeOwnership = this.options.ownership?.onChange(() => { this.emit(); });
-    await this.options.source.start((targets) => { this.update(targets); });
+    this.unsubscribeOwnership = this.options.ownership?.onChange(() => {
+      this.emit();
+    });
+    await this.options.source.start((targets) => {
+      this.update(targets);
+    });
   }
 
   async stop(): Promise<void> {
@@ -64,9 +68,18 @@ export class RelabelingTargetSource implements TargetSource {
       metrics.updates.inc({ scrape_job: this.job });
       metrics.targetsDiscovered.set({ scrape_job: this.job }, targets.length);
       const count = (test: (r: TargetRelabelResult) => boolean) => this.results.filter(test).length;
-      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'kept' }, count((r) => r.kept));
-      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'dropped' }, count((r) => !r.kept && r.reason === 'relabel'));
-      metrics.targetsRelabeled.set({ scrape_job: this.job, result: 'invalid' }, count((r) => !r.kept && r.reason !== 'relabel'));
+      metrics.targetsRelabeled.set(
+        { scrape_job: this.job, result: 'kept' },
+        count((r) => r.kept),
+      );
+      metrics.targetsRelabeled.set(
+        { scrape_job: this.job, result: 'dropped' },
+        count((r) => !r.kept && r.reason === 'relabel'),
+      );
+      metrics.targetsRelabeled.set(
+        { scrape_job: this.job, result: 'invalid' },
+        count((r) => !r.kept && r.reason !== 'relabel'),
+      );
     }
     this.emit();
   }
@@ -77,7 +90,13 @@ export class RelabelingTargetSource implements TargetSource {
     for (const r of this.results) {
       if (!r.kept) continue;
       const params = Object.fromEntries(Object.entries(r.params).map(([k, v]) => [`__param_${k}`, v]));
-      kept.push({ ...r.labels, ...params, __address__: r.address, __scheme__: r.scheme, __metrics_path__: r.metricsPath });
+      kept.push({
+        ...r.labels,
+        ...params,
+        __address__: r.address,
+        __scheme__: r.scheme,
+        __metrics_path__: r.metricsPath,
+      });
     }
     const ownership = this.options.ownership;
     const owned = ownership ? kept.filter((t) => ownership.owns(t)) : kept;

@@ -19,12 +19,17 @@ export interface ServiceTargetOptions {
  * endpoint address that is not known to be unready, at the annotated port or at each TCP port of the slice,
  * with Prometheus' `__meta_kubernetes_service_*` and `__meta_kubernetes_endpointslice_*` labels.
  */
-export function serviceTargets(services: Iterable<KubeService>, slices: Iterable<KubeEndpointSlice>, options: ServiceTargetOptions): TargetLabels[] {
+export function serviceTargets(
+  services: Iterable<KubeService>,
+  slices: Iterable<KubeEndpointSlice>,
+  options: ServiceTargetOptions,
+): TargetLabels[] {
   const namespaces = new Set(options.namespaces);
   const annotated = new Map<string, KubeService>();
   for (const service of services) {
     if (namespaces.size > 0 && !namespaces.has(service.metadata.namespace ?? '')) continue;
-    if (service.metadata.annotations?.[`${options.annotationPrefix}/scrape`] === 'true') annotated.set(objectKey(service), service);
+    if (service.metadata.annotations?.[`${options.annotationPrefix}/scrape`] === 'true')
+      annotated.set(objectKey(service), service);
   }
   const targets: TargetLabels[] = [];
   for (const slice of slices) {
@@ -34,18 +39,23 @@ export function serviceTargets(services: Iterable<KubeService>, slices: Iterable
     const annotations = service.metadata.annotations ?? {};
     const annotation = (name: string) => annotations[`${options.annotationPrefix}/${name}`];
     const port = Number(annotation('port'));
-    const scheme = annotation('scheme') === 'https' || annotation('scheme') === 'http' ? annotation('scheme')! : options.scheme;
+    const scheme =
+      annotation('scheme') === 'https' || annotation('scheme') === 'http' ? annotation('scheme')! : options.scheme;
     const path = annotation('path') || options.metricsPath;
-    const ports = Number.isInteger(port) && port > 0 && port < 65536
-      ? [slice.ports?.find((p) => p.port === port) ?? { port }]
-      : (slice.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && p.port !== undefined);
+    const ports =
+      Number.isInteger(port) && port > 0 && port < 65536
+        ? [slice.ports?.find((p) => p.port === port) ?? { port }]
+        : (slice.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP' && p.port !== undefined);
     for (const endpoint of slice.endpoints ?? []) {
       if (endpoint.conditions?.ready === false) continue;
       for (const p of ports) {
         for (const address of endpoint.addresses) {
           targets.push({
-            ...serviceLabels(service), ...endpointLabels(slice, endpoint, p),
-            __address__: joinHostPort(address, p.port ?? 0), __metrics_path__: path, __scheme__: scheme,
+            ...serviceLabels(service),
+            ...endpointLabels(slice, endpoint, p),
+            __address__: joinHostPort(address, p.port ?? 0),
+            __metrics_path__: path,
+            __scheme__: scheme,
           });
         }
       }

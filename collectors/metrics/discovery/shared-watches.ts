@@ -6,7 +6,12 @@ import { WatchedStore } from './watched-store.ts';
 /** A collection discovery can watch. */
 export type WatchedKind = 'nodes' | 'pods' | 'services' | 'endpointslices';
 
-interface KindTypes { nodes: KubeNode; pods: KubePod; services: KubeService; endpointslices: KubeEndpointSlice }
+interface KindTypes {
+  nodes: KubeNode;
+  pods: KubePod;
+  services: KubeService;
+  endpointslices: KubeEndpointSlice;
+}
 
 const kinds = {
   nodes: { path: resourcePath(resources.nodes), trim: trimNode },
@@ -25,13 +30,19 @@ export class SharedWatches {
   private readonly client: KubeClient;
   private readonly onError: (kind: WatchedKind, error: unknown, action: 'reconnect' | 'relist') => void;
 
-  constructor(client: KubeClient, onError: (kind: WatchedKind, error: unknown, action: 'reconnect' | 'relist') => void = () => undefined) {
+  constructor(
+    client: KubeClient,
+    onError: (kind: WatchedKind, error: unknown, action: 'reconnect' | 'relist') => void = () => undefined,
+  ) {
     this.client = client;
     this.onError = onError;
   }
 
   /** The store of a collection, started (first list done) before it is returned. */
-  async acquire<K extends WatchedKind>(kind: K, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<WatchedStore<KindTypes[K]>> {
+  async acquire<K extends WatchedKind>(
+    kind: K,
+    selectors: { labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<WatchedStore<KindTypes[K]>> {
     const key = storeKey(kind, selectors);
     let entry = this.stores.get(key);
     if (!entry) {

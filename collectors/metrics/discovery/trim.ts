@@ -8,9 +8,12 @@ function meta(m: ObjectMeta): ObjectMeta {
   const annotations = m.annotations ? { ...m.annotations } : undefined;
   if (annotations) delete annotations[lastApplied];
   return {
-    ...(m.name ? { name: m.name } : {}), ...(m.namespace ? { namespace: m.namespace } : {}), ...(m.uid ? { uid: m.uid } : {}),
+    ...(m.name ? { name: m.name } : {}),
+    ...(m.namespace ? { namespace: m.namespace } : {}),
+    ...(m.uid ? { uid: m.uid } : {}),
     ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-    ...(m.labels ? { labels: m.labels } : {}), ...(annotations ? { annotations } : {}),
+    ...(m.labels ? { labels: m.labels } : {}),
+    ...(annotations ? { annotations } : {}),
     ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.filter((o) => o.controller) } : {}),
   };
 }
@@ -26,8 +29,11 @@ export function trimNode(n: KubeNode): KubeNode {
 
 /** The parts of a pod discovery reads. */
 export function trimPod(p: KubePod): KubePod {
-  const container = (c: NonNullable<NonNullable<KubePod['spec']>['containers']>[number]) =>
-    ({ name: c.name, ...(c.image ? { image: c.image } : {}), ...(c.ports ? { ports: c.ports } : {}) });
+  const container = (c: NonNullable<NonNullable<KubePod['spec']>['containers']>[number]) => ({
+    name: c.name,
+    ...(c.image ? { image: c.image } : {}),
+    ...(c.ports ? { ports: c.ports } : {}),
+  });
   const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     metadata: meta(p.metadata),
@@ -37,17 +43,27 @@ export function trimPod(p: KubePod): KubePod {
       initContainers: (p.spec?.initContainers ?? []).map(container),
     },
     status: {
-      ...(p.status?.phase ? { phase: p.status.phase } : {}), ...(p.status?.podIP ? { podIP: p.status.podIP } : {}),
+      ...(p.status?.phase ? { phase: p.status.phase } : {}),
+      ...(p.status?.podIP ? { podIP: p.status.podIP } : {}),
       ...(p.status?.hostIP ? { hostIP: p.status.hostIP } : {}),
       conditions: ready ? [{ type: 'Ready', status: ready.status }] : [],
-      containerStatuses: (p.status?.containerStatuses ?? []).map((s) => ({ name: s.name, ...(s.containerID ? { containerID: s.containerID } : {}) })),
+      containerStatuses: (p.status?.containerStatuses ?? []).map((s) => ({
+        name: s.name,
+        ...(s.containerID ? { containerID: s.containerID } : {}),
+      })),
     },
   };
 }
 
 /** The parts of a service discovery reads. */
 export function trimService(s: KubeService): KubeService {
-  return { metadata: meta(s.metadata), spec: { ...(s.spec?.type ? { type: s.spec.type } : {}), ...(s.spec?.clusterIP ? { clusterIP: s.spec.clusterIP } : {}) } };
+  return {
+    metadata: meta(s.metadata),
+    spec: {
+      ...(s.spec?.type ? { type: s.spec.type } : {}),
+      ...(s.spec?.clusterIP ? { clusterIP: s.spec.clusterIP } : {}),
+    },
+  };
 }
 
 /** The parts of an EndpointSlice discovery reads. */

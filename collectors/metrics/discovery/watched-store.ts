@@ -37,21 +37,26 @@ export class WatchedStore<T extends KubeObject> {
   async start(): Promise<void> {
     if (this.handle) return this.handle.ready;
     const { labelSelector, fieldSelector } = this.options;
-    this.handle = startWatch<T>(this.client, this.path, {
-      onList: (items) => {
-        this.lists++;
-        this.objects.clear();
-        for (const item of items) this.objects.set(objectKey(item), this.options.trim(item));
-        this.notify();
+    this.handle = startWatch<T>(
+      this.client,
+      this.path,
+      {
+        onList: (items) => {
+          this.lists++;
+          this.objects.clear();
+          for (const item of items) this.objects.set(objectKey(item), this.options.trim(item));
+          this.notify();
+        },
+        onEvent: (event) => {
+          const key = objectKey(event.object);
+          if (event.type === 'DELETED') this.objects.delete(key);
+          else this.objects.set(key, this.options.trim(event.object));
+          this.notify();
+        },
+        onError: (error, action) => this.options.onError?.(error, action),
       },
-      onEvent: (event) => {
-        const key = objectKey(event.object);
-        if (event.type === 'DELETED') this.objects.delete(key);
-        else this.objects.set(key, this.options.trim(event.object));
-        this.notify();
-      },
-      onError: (error, action) => this.options.onError?.(error, action),
-    }, { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) });
+      { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) },
+    );
     await this.handle.ready;
   }
 
@@ -68,7 +73,9 @@ export class WatchedStore<T extends KubeObject> {
   /** Subscribes; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** Stops the watch. */
@@ -80,7 +87,11 @@ export class WatchedStore<T extends KubeObject> {
 
   private notify(): void {
     for (const listener of this.listeners) {
-      try { listener(); } catch { /* a listener's bug must not stop the watch */ }
+      try {
+        listener();
+      } catch {
+        /* a listener's bug must not stop the watch */
+      }
     }
   }
 }

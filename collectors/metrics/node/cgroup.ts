@@ -17,5 +17,11 @@ export async function emitCgroupVersion(sysPath: string, out: NodeEmitter): Prom
   } catch {
     version = 0;
   }
-  out.emit('node_cgroup_version', 'gauge', 'cgroup version of the node: 2 (unified), 1 (legacy or hybrid), 0 unknown.', {}, version);
+  out.emit(
+    'node_cgroup_version',
+    'gauge',
+    'cgroup version of the node: 2 (unified), 1 (legacy or hybrid), 0 unknown.',
+    {},
+    version,
+  );
 }

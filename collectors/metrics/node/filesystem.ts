@@ -13,12 +13,18 @@ export interface MountEntry {
 
 /** Parses /proc/mounts text; `\040`-style octal escapes in paths are decoded as the kernel wrote them. */
 export function parseMounts(text: string): MountEntry[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
   const entries: MountEntry[] = [];
   for (const line of text.split('\n')) {
     const [device, mountpoint, fstype, options] = line.split(' ');
     if (!device || !mountpoint || !fstype) continue;
-    entries.push({ device: unescape(device), mountpoint: unescape(mountpoint), fstype, options: (options ?? '').split(',') });
+    entries.push({
+      device: unescape(device),
+      mountpoint: unescape(mountpoint),
+      fstype,
+      options: (options ?? '').split(','),
+    });
   }
   return entries;
 }
@@ -51,7 +57,8 @@ export class FilesystemCollector {
   async collect(mountsText: string, out: NodeEmitter): Promise<void> {
     const seen = new Set<string>();
     const mounts = parseMounts(mountsText).filter((m) => {
-      if (this.options.mountPointsExclude.test(m.mountpoint) || this.options.fsTypesExclude.test(m.fstype)) return false;
+      if (this.options.mountPointsExclude.test(m.mountpoint) || this.options.fsTypesExclude.test(m.fstype))
+        return false;
       const key = `${m.device}\0${m.fstype}\0${m.mountpoint}`;
       if (seen.has(key)) return false;
       seen.add(key);
@@ -60,17 +67,45 @@ export class FilesystemCollector {
     const results = await Promise.all(mounts.map(async (m) => ({ m, stats: await this.statfs(m.mountpoint) })));
     for (const { m, stats } of results) {
       const labels: Labels = { device: m.device, fstype: m.fstype, mountpoint: m.mountpoint };
-      out.emit('node_filesystem_device_error', 'gauge', 'Whether an error occurred while getting statistics for the given device.',
-        labels, stats ? 0 : 1);
+      out.emit(
+        'node_filesystem_device_error',
+        'gauge',
+        'Whether an error occurred while getting statistics for the given device.',
+        labels,
+        stats ? 0 : 1,
+      );
       if (!stats) continue;
       const bsize = Number(stats.bsize);
-      out.emit('node_filesystem_size_bytes', 'gauge', 'Filesystem size in bytes.', labels, Number(stats.blocks) * bsize);
-      out.emit('node_filesystem_free_bytes', 'gauge', 'Filesystem free space in bytes.', labels, Number(stats.bfree) * bsize);
-      out.emit('node_filesystem_avail_bytes', 'gauge', 'Filesystem space available to non-root users in bytes.', labels,
-        Number(stats.bavail) * bsize);
+      out.emit(
+        'node_filesystem_size_bytes',
+        'gauge',
+        'Filesystem size in bytes.',
+        labels,
+        Number(stats.blocks) * bsize,
+      );
+      out.emit(
+        'node_filesystem_free_bytes',
+        'gauge',
+        'Filesystem free space in bytes.',
+        labels,
+        Number(stats.bfree) * bsize,
+      );
+      out.emit(
+        'node_filesystem_avail_bytes',
+        'gauge',
+        'Filesystem space available to non-root users in bytes.',
+        labels,
+        Number(stats.bavail) * bsize,
+      );
       out.emit('node_filesystem_files', 'gauge', 'Filesystem total file nodes.', labels, Number(stats.files));
       out.emit('node_filesystem_files_free', 'gauge', 'Filesystem total free file nodes.', labels, Number(stats.ffree));
-      out.emit('node_filesystem_readonly', 'gauge', 'Filesystem read-only status.', labels, m.options.includes('ro') ? 1 : 0);
+      out.emit(
+        'node_filesystem_readonly',
+        'gauge',
+        'Filesystem read-only status.',
+        labels,
+        m.options.includes('ro') ? 1 : 0,
+      );
     }
   }
 
@@ -81,11 +116,19 @@ export class FilesystemCollector {
 
   private async statfs(mountpoint: string): Promise<StatsFs | undefined> {
     if (this.pending.has(mountpoint)) return undefined;
-    const call = statfs(`${this.options.rootfsPath}${mountpoint}`).then((s) => s, () => undefined)
-      .finally(() => { this.pending.delete(mountpoint); });
+    const call = statfs(`${this.options.rootfsPath}${mountpoint}`)
+      .then(
+        (s) => s,
+        () => undefined,
+      )
+      .finally(() => {
+        this.pending.delete(mountpoint);
+      });
     this.pending.set(mountpoint, call);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, this.options.statfsTimeoutMs, undefined); });
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, this.options.statfsTimeoutMs, undefined);
+    });
     try {
       return await Promise.race([call, timeout]);
     } finally {

@@ -12,6 +12,12 @@ export function emitMeminfo(text: string, out: NodeEmitter): void {
     if (!/^[A-Za-z0-9_]+$/.test(key)) continue;
     const unit = m[3] !== undefined;
     const name = `node_memory_${key}${unit ? '_bytes' : ''}`;
-    out.emit(name, 'gauge', `Memory information field ${key}${unit ? '_bytes' : ''}.`, {}, Number(m[2]) * (unit ? 1024 : 1));
+    out.emit(
+      name,
+      'gauge',
+      `Memory information field ${key}${unit ? '_bytes' : ''}.`,
+      {},
+      Number(m[2]) * (unit ? 1024 : 1),
+    );
   }
 }

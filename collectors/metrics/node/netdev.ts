@@ -13,10 +13,22 @@ export function emitNetDev(text: string, exclude: RegExp | undefined, out: NodeE
     const values = (m[2] ?? '').trim().split(/\s+/).map(Number);
     if (values.length < 16 || values.some((v) => !Number.isFinite(v))) continue;
     receive.forEach((field, i) => {
-      out.emit(`node_network_receive_${field}_total`, 'counter', `Network device statistic receive_${field}.`, { device }, values[i] ?? 0);
+      out.emit(
+        `node_network_receive_${field}_total`,
+        'counter',
+        `Network device statistic receive_${field}.`,
+        { device },
+        values[i] ?? 0,
+      );
     });
     transmit.forEach((field, i) => {
-      out.emit(`node_network_transmit_${field}_total`, 'counter', `Network device statistic transmit_${field}.`, { device }, values[i + 8] ?? 0);
+      out.emit(
+        `node_network_transmit_${field}_total`,
+        'counter',
+        `Network device statistic transmit_${field}.`,
+        { device },
+        values[i + 8] ?? 0,
+      );
     });
   }
 }

@@ -55,9 +55,20 @@ export class NodeCollector {
         ok = false;
         failed.push({ collector: name, error: error instanceof Error ? error.message : String(error) });
       }
-      out.emit('node_scrape_collector_duration_seconds', 'gauge', 'node_exporter: Duration of a collector scrape.', { collector: name },
-        (performance.now() - started) / 1000);
-      out.emit('node_scrape_collector_success', 'gauge', 'node_exporter: Whether a collector succeeded.', { collector: name }, ok ? 1 : 0);
+      out.emit(
+        'node_scrape_collector_duration_seconds',
+        'gauge',
+        'node_exporter: Duration of a collector scrape.',
+        { collector: name },
+        (performance.now() - started) / 1000,
+      );
+      out.emit(
+        'node_scrape_collector_success',
+        'gauge',
+        'node_exporter: Whether a collector succeeded.',
+        { collector: name },
+        ok ? 1 : 0,
+      );
     }
     return { samples: out.count, failed };
   }
@@ -71,11 +82,21 @@ export class NodeCollector {
     const proc = this.config.procPath;
     const read = (path: string) => readFile(`${proc}/${path}`, 'utf8');
     switch (name) {
-      case 'cpu': emitProcStat(await read('stat'), out); return;
-      case 'meminfo': emitMeminfo(await read('meminfo'), out); return;
-      case 'loadavg': emitLoadavg(await read('loadavg'), out); return;
-      case 'diskstats': emitDiskstats(await read('diskstats'), this.excludeDisks, out); return;
-      case 'netdev': emitNetDev(await read('net/dev'), this.excludeNet, out); return;
+      case 'cpu':
+        emitProcStat(await read('stat'), out);
+        return;
+      case 'meminfo':
+        emitMeminfo(await read('meminfo'), out);
+        return;
+      case 'loadavg':
+        emitLoadavg(await read('loadavg'), out);
+        return;
+      case 'diskstats':
+        emitDiskstats(await read('diskstats'), this.excludeDisks, out);
+        return;
+      case 'netdev':
+        emitNetDev(await read('net/dev'), this.excludeNet, out);
+        return;
       case 'filesystem': {
         // node_exporter reads PID 1's mounts (the host's, with hostPID) and falls back when hidepid hides it.
         const mounts = await read('1/mounts').catch(() => read('mounts'));
@@ -83,9 +104,12 @@ export class NodeCollector {
         return;
       }
       case 'pressure':
-        for (const resource of ['cpu', 'io', 'memory'] as const) emitPressure(resource, await read(`pressure/${resource}`), out);
+        for (const resource of ['cpu', 'io', 'memory'] as const)
+          emitPressure(resource, await read(`pressure/${resource}`), out);
         return;
-      case 'cgroup': await emitCgroupVersion(this.config.sysPath, out); return;
+      case 'cgroup':
+        await emitCgroupVersion(this.config.sysPath, out);
+        return;
     }
   }
 }

@@ -19,9 +19,10 @@ export function emitPressure(resource: 'cpu' | 'io' | 'memory', text: string, ou
     if (!m) continue;
     const name = m[1] === 'some' ? names.some : names.full;
     if (!name) continue;
-    const help = m[1] === 'some'
-      ? `Total time in seconds that processes have waited for ${resource}.`
-      : `Total time in seconds no process could make progress due to ${resource} congestion.`;
+    const help =
+      m[1] === 'some'
+        ? `Total time in seconds that processes have waited for ${resource}.`
+        : `Total time in seconds no process could make progress due to ${resource} congestion.`;
     out.emit(name, 'counter', help, {}, Number(m[2]) / 1e6);
   }
 }

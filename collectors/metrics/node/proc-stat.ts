@@ -19,28 +19,58 @@ export function emitProcStat(text: string, out: NodeEmitter): void {
       cpuModes.forEach((mode, i) => {
         const ticks = Number(fields[i + 1]);
         if (Number.isFinite(ticks)) {
-          out.emit('node_cpu_seconds_total', 'counter', 'Seconds the CPUs spent in each mode.', { cpu, mode }, ticks / userHz);
+          out.emit(
+            'node_cpu_seconds_total',
+            'counter',
+            'Seconds the CPUs spent in each mode.',
+            { cpu, mode },
+            ticks / userHz,
+          );
         }
       });
       const guest = Number(fields[9]);
       const guestNice = Number(fields[10]);
       if (Number.isFinite(guest)) {
-        out.emit('node_cpu_guest_seconds_total', 'counter', 'Seconds the CPUs spent in guests (VMs) for each mode.', { cpu, mode: 'user' }, guest / userHz);
+        out.emit(
+          'node_cpu_guest_seconds_total',
+          'counter',
+          'Seconds the CPUs spent in guests (VMs) for each mode.',
+          { cpu, mode: 'user' },
+          guest / userHz,
+        );
       }
       if (Number.isFinite(guestNice)) {
-        out.emit('node_cpu_guest_seconds_total', 'counter', 'Seconds the CPUs spent in guests (VMs) for each mode.', { cpu, mode: 'nice' }, guestNice / userHz);
+        out.emit(
+          'node_cpu_guest_seconds_total',
+          'counter',
+          'Seconds the CPUs spent in guests (VMs) for each mode.',
+          { cpu, mode: 'nice' },
+          guestNice / userHz,
+        );
       }
       continue;
     }
     const value = Number(fields[1]);
     if (!Number.isFinite(value)) continue;
     switch (key) {
-      case 'btime': out.emit('node_boot_time_seconds', 'gauge', 'Node boot time, in unixtime.', {}, value); break;
-      case 'ctxt': out.emit('node_context_switches_total', 'counter', 'Total number of context switches.', {}, value); break;
-      case 'processes': out.emit('node_forks_total', 'counter', 'Total number of forks.', {}, value); break;
-      case 'intr': out.emit('node_intr_total', 'counter', 'Total number of interrupts serviced.', {}, value); break;
-      case 'procs_running': out.emit('node_procs_running', 'gauge', 'Number of processes in runnable state.', {}, value); break;
-      case 'procs_blocked': out.emit('node_procs_blocked', 'gauge', 'Number of processes blocked waiting for I/O to complete.', {}, value); break;
+      case 'btime':
+        out.emit('node_boot_time_seconds', 'gauge', 'Node boot time, in unixtime.', {}, value);
+        break;
+      case 'ctxt':
+        out.emit('node_context_switches_total', 'counter', 'Total number of context switches.', {}, value);
+        break;
+      case 'processes':
+        out.emit('node_forks_total', 'counter', 'Total number of forks.', {}, value);
+        break;
+      case 'intr':
+        out.emit('node_intr_total', 'counter', 'Total number of interrupts serviced.', {}, value);
+        break;
+      case 'procs_running':
+        out.emit('node_procs_running', 'gauge', 'Number of processes in runnable state.', {}, value);
+        break;
+      case 'procs_blocked':
+        out.emit('node_procs_blocked', 'gauge', 'Number of processes blocked waiting for I/O to complete.', {}, value);
+        break;
     }
   }
 }

@@ -17,11 +17,26 @@ export function parseTemplate(template: string): Template {
   let i = 0;
   while (i < template.length) {
     const c = template[i];
-    if (c !== '$') { literal += c; i++; continue; }
-    if (template[i + 1] === '$') { literal += '$'; i += 2; continue; }
+    if (c !== '$') {
+      literal += c;
+      i++;
+      continue;
+    }
+    if (template[i + 1] === '$') {
+      literal += '$';
+      i += 2;
+      continue;
+    }
     const ref = readName(template, i + 1);
-    if (!ref) { literal += '$'; i++; continue; }
-    if (literal) { parts.push(literal); literal = ''; }
+    if (!ref) {
+      literal += '$';
+      i++;
+      continue;
+    }
+    if (literal) {
+      parts.push(literal);
+      literal = '';
+    }
     parts.push(/^(0|[1-9]\d{0,7})$/.test(ref.name) ? { group: Number(ref.name) } : { name: ref.name });
     i = ref.end;
   }

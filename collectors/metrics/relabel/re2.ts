@@ -28,9 +28,20 @@ export class Re2SyntaxError extends Error {
 }
 
 const posixClasses: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7f', blank: '\\t ', cntrl: '\\x00-\\x1f\\x7f',
-  digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@\\[-`{-~', space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7f',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1f\\x7f',
+  digit: '0-9',
+  graph: '!-~',
+  lower: 'a-z',
+  print: ' -~',
+  punct: '!-\\/:-@\\[-`{-~',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
 };
 const re2Space = '\\t\\n\\f\\r ';
 const maxRepeat = 1000;
@@ -47,7 +58,11 @@ export function compileAnchoredRe2(pattern: string): RegExp {
   try {
     return new RegExp(`^(?:${source})$`, 'su');
   } catch (error) {
-    throw new Re2SyntaxError(pattern, 0, error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error));
+    throw new Re2SyntaxError(
+      pattern,
+      0,
+      error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error),
+    );
   }
 }
 
@@ -93,29 +108,61 @@ class Translator {
   private token(): void {
     const c = this.src[this.i] ?? '';
     switch (c) {
-      case '\\': this.out += this.escape(false); this.repeatable = true; return;
-      case '[': this.out += this.charClass(); this.repeatable = true; return;
-      case '(': this.group(); return;
+      case '\\':
+        this.out += this.escape(false);
+        this.repeatable = true;
+        return;
+      case '[':
+        this.out += this.charClass();
+        this.repeatable = true;
+        return;
+      case '(':
+        this.group();
+        return;
       case ')':
         if (this.depth === 0) this.fail('unexpected )');
-        this.depth--; this.out += ')'; this.i++; this.repeatable = true;
+        this.depth--;
+        this.out += ')';
+        this.i++;
+        this.repeatable = true;
         return;
-      case '{': this.brace(); return;
-      case '}': case ']': this.out += `\\${c}`; this.i++; this.repeatable = true; return;
-      case '*': case '+': case '?':
+      case '{':
+        this.brace();
+        return;
+      case '}':
+      case ']':
+        this.out += `\\${c}`;
+        this.i++;
+        this.repeatable = true;
+        return;
+      case '*':
+      case '+':
+      case '?':
         if (!this.repeatable) this.fail(`missing argument to repetition operator ${c}`);
-        this.out += c; this.i++;
-        if (this.src[this.i] === '?') { this.out += '?'; this.i++; }
+        this.out += c;
+        this.i++;
+        if (this.src[this.i] === '?') {
+          this.out += '?';
+          this.i++;
+        }
         if ('*+?{'.includes(this.src[this.i] ?? '') && this.src[this.i] !== undefined) {
           if (this.src[this.i] !== '{' || this.quantifierAt(this.i)) this.fail('invalid nested repetition operator');
         }
         this.repeatable = false;
         return;
-      case '|': case '^': case '$': this.out += c; this.i++; this.repeatable = c !== '|'; return;
+      case '|':
+      case '^':
+      case '$':
+        this.out += c;
+        this.i++;
+        this.repeatable = c !== '|';
+        return;
       default: {
         const cp = this.src.codePointAt(this.i) ?? 0;
         const ch = String.fromCodePoint(cp);
-        this.out += ch; this.i += ch.length; this.repeatable = true;
+        this.out += ch;
+        this.i += ch.length;
+        this.repeatable = true;
       }
     }
   }
@@ -126,7 +173,12 @@ class Translator {
 
   private brace(): void {
     const m = this.quantifierAt(this.i);
-    if (!m) { this.out += '\\{'; this.i++; this.repeatable = true; return; }
+    if (!m) {
+      this.out += '\\{';
+      this.i++;
+      this.repeatable = true;
+      return;
+    }
     if (!this.repeatable) this.fail('missing argument to repetition operator {');
     const min = Number(m[1]);
     const max = m[3] ? Number(m[3]) : min;
@@ -134,7 +186,10 @@ class Translator {
     if (m[3] && max < min) this.fail('invalid repeat count (max below min)');
     this.out += m[0];
     this.i += m[0].length;
-    if (this.src[this.i] === '?') { this.out += '?'; this.i++; }
+    if (this.src[this.i] === '?') {
+      this.out += '?';
+      this.i++;
+    }
     const next = this.src[this.i];
     if (next !== undefined && ('*+?'.includes(next) || this.quantifierAt(this.i))) {
       this.fail('invalid nested repetition operator');
@@ -145,12 +200,18 @@ class Translator {
   private group(): void {
     const start = this.i;
     this.depth++;
-    if (this.src[this.i + 1] !== '?') { this.out += '('; this.i++; this.repeatable = false; return; }
+    if (this.src[this.i + 1] !== '?') {
+      this.out += '(';
+      this.i++;
+      this.repeatable = false;
+      return;
+    }
     const rest = this.src.slice(this.i);
     const named = /^\(\?P?<([^>]*)>/.exec(rest);
     if (named) {
       const name = named[1] ?? '';
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) this.fail(`invalid or unsupported capture group name "${name}"`, start);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        this.fail(`invalid or unsupported capture group name "${name}"`, start);
       if (this.groupNames.has(name)) this.fail(`duplicate capture group name "${name}"`, start);
       this.groupNames.add(name);
       this.out += `(?<${name}>`;
@@ -177,30 +238,54 @@ class Translator {
     if (c === undefined) this.fail('trailing backslash', at);
     this.i += 2;
     switch (c) {
-      case 'd': case 'D': case 'w': case 'W': return `\\${c}`;
-      case 'b': case 'B':
+      case 'd':
+      case 'D':
+      case 'w':
+      case 'W':
+        return `\\${c}`;
+      case 'b':
+      case 'B':
         if (inClass) this.fail(`\\${c} is not allowed in a character class`, at);
         return `\\${c}`;
-      case 's': return inClass ? re2Space : `[${re2Space}]`;
+      case 's':
+        return inClass ? re2Space : `[${re2Space}]`;
       case 'S':
         if (inClass) this.fail('\\S inside a character class is not supported; use [^\\t\\n\\f\\r ]', at);
         return `[^${re2Space}]`;
-      case 'A': if (inClass) this.fail('\\A in a character class', at); return '(?<![\\s\\S])';
-      case 'z': if (inClass) this.fail('\\z in a character class', at); return '(?![\\s\\S])';
-      case 'a': return '\\x07';
-      case 'f': case 't': case 'n': case 'r': case 'v': return `\\${c}`;
-      case 'x': return this.hexEscape(at);
-      case 'p': case 'P': return this.unicodeClass(c, at);
+      case 'A':
+        if (inClass) this.fail('\\A in a character class', at);
+        return '(?<![\\s\\S])';
+      case 'z':
+        if (inClass) this.fail('\\z in a character class', at);
+        return '(?![\\s\\S])';
+      case 'a':
+        return '\\x07';
+      case 'f':
+      case 't':
+      case 'n':
+      case 'r':
+      case 'v':
+        return `\\${c}`;
+      case 'x':
+        return this.hexEscape(at);
+      case 'p':
+      case 'P':
+        return this.unicodeClass(c, at);
       case 'Q': {
         const end = this.src.indexOf('\\E', this.i);
         const literal = end === -1 ? this.src.slice(this.i) : this.src.slice(this.i, end);
         this.i = end === -1 ? this.src.length : end + 2;
-        return [...literal].map((ch) => (/[A-Za-z0-9\s]/.test(ch) || ch.codePointAt(0)! > 0x7f ? ch : hex(ch))).join('');
+        return [...literal]
+          .map((ch) => (/[A-Za-z0-9\s]/.test(ch) || ch.codePointAt(0)! > 0x7f ? ch : hex(ch)))
+          .join('');
       }
-      case 'E': return '';
-      case 'C': this.fail('\\C (any byte) is not supported', at);
+      case 'E':
+        return '';
+      case 'C':
+        this.fail('\\C (any byte) is not supported', at);
     }
-    if (c >= '0' && c <= '9') this.fail(`backreferences and octal escapes (\\${c}) are not supported; write \\x{..}`, at);
+    if (c >= '0' && c <= '9')
+      this.fail(`backreferences and octal escapes (\\${c}) are not supported; write \\x{..}`, at);
     if (c.charCodeAt(0) < 0x80 && !/[A-Za-z0-9]/.test(c)) return hex(c);
     return this.fail(`invalid escape \\${c}`, at);
   }
@@ -228,11 +313,18 @@ class Translator {
       this.i++;
     }
     let negate = c === 'P';
-    if (name.startsWith('^')) { negate = !negate; name = name.slice(1); }
+    if (name.startsWith('^')) {
+      negate = !negate;
+      name = name.slice(1);
+    }
     if (!/^[A-Za-z_]+$/.test(name)) this.fail(`invalid unicode class name "${name}"`, at);
     const property = name === 'Any' ? 'Any' : /^[A-Z][a-z]?$/.test(name) ? name : `Script=${name}`;
     const js = `\\${negate ? 'P' : 'p'}{${property}}`;
-    try { new RegExp(js, 'u'); } catch { this.fail(`unknown unicode class "${name}"`, at); }
+    try {
+      new RegExp(js, 'u');
+    } catch {
+      this.fail(`unknown unicode class "${name}"`, at);
+    }
     return js;
   }
 
@@ -240,12 +332,18 @@ class Translator {
     const start = this.i;
     this.i++;
     let out = '[';
-    if (this.src[this.i] === '^') { out += '^'; this.i++; }
+    if (this.src[this.i] === '^') {
+      out += '^';
+      this.i++;
+    }
     let first = true;
     for (;;) {
       const c = this.src[this.i];
       if (c === undefined) this.fail('missing closing ]', start);
-      if (c === ']' && !first) { this.i++; return out + ']'; }
+      if (c === ']' && !first) {
+        this.i++;
+        return out + ']';
+      }
       first = false;
       if (c === '[' && this.src[this.i + 1] === ':') {
         const m = /^\[:(\^?)([a-z]+):\]/.exec(this.src.slice(this.i));
@@ -258,9 +356,14 @@ class Translator {
           continue;
         }
       }
-      if (c === '\\') { out += this.escape(true); continue; }
+      if (c === '\\') {
+        out += this.escape(true);
+        continue;
+      }
       if (c === '[' || c === ']' || c === '{' || c === '}' || c === '(' || c === ')' || c === '|' || c === '/') {
-        out += `\\${c}`; this.i++; continue;
+        out += `\\${c}`;
+        this.i++;
+        continue;
       }
       const ch = String.fromCodePoint(this.src.codePointAt(this.i) ?? 0);
       out += ch;

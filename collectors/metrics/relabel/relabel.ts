@@ -1,6 +1,12 @@
 import type { Labels } from '../types.ts';
 import { goToLower, goToUpper } from './case-mapping.ts';
-import { labelNamePattern, relabelDefaults, validateRelabelConfig, type RelabelAction, type RelabelConfig } from './config.ts';
+import {
+  labelNamePattern,
+  relabelDefaults,
+  validateRelabelConfig,
+  type RelabelAction,
+  type RelabelConfig,
+} from './config.ts';
 import { expandTemplate, parseTemplate, type Template } from './expand.ts';
 import { hashMod } from './hashmod.ts';
 import { compileAnchoredRe2 } from './re2.ts';
@@ -70,8 +76,14 @@ class LabelBuilder {
 
   /** An empty value deletes, as in Prometheus. */
   set(name: string, value: string): void {
-    if (value === '') { this.del(name); return; }
-    if (!this.setByRule.has(name)) { this.map.delete(name); this.setByRule.add(name); }
+    if (value === '') {
+      this.del(name);
+      return;
+    }
+    if (!this.setByRule.has(name)) {
+      this.map.delete(name);
+      this.setByRule.add(name);
+    }
     this.map.set(name, value);
   }
 
@@ -95,12 +107,19 @@ export function applyRelabel(labels: Labels, rules: readonly CompiledRelabelRule
 }
 
 function applyRule(rule: CompiledRelabelRule, lb: LabelBuilder): boolean {
-  const val = rule.sourceLabels.length === 1 ? lb.get(rule.sourceLabels[0] ?? '') : rule.sourceLabels.map((n) => lb.get(n)).join(rule.separator);
+  const val =
+    rule.sourceLabels.length === 1
+      ? lb.get(rule.sourceLabels[0] ?? '')
+      : rule.sourceLabels.map((n) => lb.get(n)).join(rule.separator);
   switch (rule.action) {
-    case 'drop': return !rule.regex.test(val);
-    case 'keep': return rule.regex.test(val);
-    case 'dropequal': return lb.get(rule.targetLabel) !== val;
-    case 'keepequal': return lb.get(rule.targetLabel) === val;
+    case 'drop':
+      return !rule.regex.test(val);
+    case 'keep':
+      return rule.regex.test(val);
+    case 'dropequal':
+      return lb.get(rule.targetLabel) !== val;
+    case 'keepequal':
+      return lb.get(rule.targetLabel) === val;
     case 'replace': {
       const match = rule.regex.exec(val);
       if (!match) return true;
@@ -111,9 +130,15 @@ function applyRule(rule: CompiledRelabelRule, lb: LabelBuilder): boolean {
       lb.set(target, expandTemplate(rule.replacement, match));
       return true;
     }
-    case 'lowercase': lb.set(rule.targetLabel, goToLower(val)); return true;
-    case 'uppercase': lb.set(rule.targetLabel, goToUpper(val)); return true;
-    case 'hashmod': lb.set(rule.targetLabel, hashMod(val, rule.modulus).toString()); return true;
+    case 'lowercase':
+      lb.set(rule.targetLabel, goToLower(val));
+      return true;
+    case 'uppercase':
+      lb.set(rule.targetLabel, goToUpper(val));
+      return true;
+    case 'hashmod':
+      lb.set(rule.targetLabel, hashMod(val, rule.modulus).toString());
+      return true;
     case 'labelmap':
       for (const [name, value] of [...lb.map]) {
         const match = rule.regex.exec(name);

@@ -4,7 +4,10 @@ import { applyRelabel, type CompiledRelabelRule } from './relabel.ts';
 /** A sample after metric relabeling, or why it is not kept. */
 export type SampleRelabelResult =
   | { kept: true; sample: Sample }
-  /** `relabel`: a rule dropped it or left no labels; `no_name`: the rules removed `__name__` (Prometheus fails such a scrape). */
+  /**
+   * `relabel`: a rule dropped it or left no labels; `no_name`: the rules removed `__name__` (Prometheus fails
+   * such a scrape).
+   */
   | { kept: false; reason: 'relabel' | 'no_name' };
 
 /**

@@ -51,9 +51,15 @@ export type TargetRelabelResult = RelabeledTarget | DroppedTarget;
  * read back from `__scrape_interval__` / `__scrape_timeout__`, `__meta_*` labels go, `instance` defaults to
  * the address. Unlike Prometheus 2.x, no default port is appended (as in Prometheus 3).
  */
-export function relabelTarget(discovered: TargetLabels, rules: readonly CompiledRelabelRule[], defaults: TargetDefaults): TargetRelabelResult {
+export function relabelTarget(
+  discovered: TargetLabels,
+  rules: readonly CompiledRelabelRule[],
+  defaults: TargetDefaults,
+): TargetRelabelResult {
   const initial: Labels = { ...discovered };
-  const fill = (name: string, value: string): void => { if (!initial[name]) initial[name] = value; };
+  const fill = (name: string, value: string): void => {
+    if (!initial[name]) initial[name] = value;
+  };
   fill('job', defaults.job);
   fill('__scrape_interval__', formatPrometheusDuration(defaults.scrapeIntervalMs));
   fill('__scrape_timeout__', formatPrometheusDuration(defaults.scrapeTimeoutMs));
@@ -63,21 +69,35 @@ export function relabelTarget(discovered: TargetLabels, rules: readonly Compiled
 
   const relabeled = applyRelabel(initial, rules);
   if (!relabeled) return { kept: false, discoveredLabels: initial, reason: 'relabel' };
-  const drop = (reason: DroppedTarget['reason'], error: string): DroppedTarget => ({ kept: false, discoveredLabels: initial, reason, error });
+  const drop = (reason: DroppedTarget['reason'], error: string): DroppedTarget => ({
+    kept: false,
+    discoveredLabels: initial,
+    reason,
+    error,
+  });
 
   const address = relabeled.__address__ ?? '';
   if (!address) return drop('no_address', 'no address');
   if (address.includes('/')) return drop('invalid_address', `${JSON.stringify(address)} is not a valid hostname`);
   const intervalMs = parsePrometheusDuration(relabeled.__scrape_interval__ ?? '');
   if (intervalMs === undefined || intervalMs === 0) {
-    return drop('invalid_interval', `error parsing scrape interval ${JSON.stringify(relabeled.__scrape_interval__ ?? '')}`);
+    return drop(
+      'invalid_interval',
+      `error parsing scrape interval ${JSON.stringify(relabeled.__scrape_interval__ ?? '')}`,
+    );
   }
   const timeoutMs = parsePrometheusDuration(relabeled.__scrape_timeout__ ?? '');
   if (timeoutMs === undefined || timeoutMs === 0) {
-    return drop('invalid_timeout', `error parsing scrape timeout ${JSON.stringify(relabeled.__scrape_timeout__ ?? '')}`);
+    return drop(
+      'invalid_timeout',
+      `error parsing scrape timeout ${JSON.stringify(relabeled.__scrape_timeout__ ?? '')}`,
+    );
   }
   if (timeoutMs > intervalMs) {
-    return drop('invalid_timeout', `scrape timeout ${relabeled.__scrape_timeout__} greater than scrape interval ${relabeled.__scrape_interval__}`);
+    return drop(
+      'invalid_timeout',
+      `scrape timeout ${relabeled.__scrape_timeout__} greater than scrape interval ${relabeled.__scrape_interval__}`,
+    );
   }
 
   const labels: Labels = {};
@@ -88,9 +108,14 @@ export function relabelTarget(discovered: TargetLabels, rules: readonly Compiled
   }
   labels.instance ||= address;
   return {
-    kept: true, discoveredLabels: initial, labels, address,
+    kept: true,
+    discoveredLabels: initial,
+    labels,
+    address,
     scheme: relabeled.__scheme__ ?? defaults.scheme,
     metricsPath: relabeled.__metrics_path__ ?? defaults.metricsPath,
-    params, scrapeIntervalMs: intervalMs, scrapeTimeoutMs: timeoutMs,
+    params,
+    scrapeIntervalMs: intervalMs,
+    scrapeTimeoutMs: timeoutMs,
   };
 }

@@ -33,7 +33,7 @@ describe('RE2 patterns on JavaScript RegExp', () => {
     expect(matches('\\Aab\\z', 'ab')).toBe(true);
   });
 
-  it('keeps RE2\'s ASCII \\s where JavaScript\'s would match more', () => {
+  it("keeps RE2's ASCII \\s where JavaScript's would match more", () => {
     expect(matches('a\\sb', 'a b')).toBe(true);
     expect(matches('a\\sb', 'a\u00a0b')).toBe(false);
     expect(matches('a\\Sb', 'a\u00a0b')).toBe(true);
@@ -60,9 +60,22 @@ describe('RE2 patterns on JavaScript RegExp', () => {
 describe('replacement templates (Go regexp.Expand)', () => {
   const match = /^(?<word>[a-z]+)-(\d+)$/u.exec('abc-42')!;
   it.each([
-    ['$1', 'abc'], ['${1}', 'abc'], ['$2$1', '42abc'], ['$word', 'abc'], ['${word}!', 'abc!'], ['$1x', ''],
-    ['${1}x', 'abcx'], ['$$', '$'], ['$', '$'], ['${', '${'], ['${1', '${1'], ['$0', 'abc-42'], ['$01', ''], ['$-', '$-'],
-    ['plain', 'plain'], ['$7', ''],
+    ['$1', 'abc'],
+    ['${1}', 'abc'],
+    ['$2$1', '42abc'],
+    ['$word', 'abc'],
+    ['${word}!', 'abc!'],
+    ['$1x', ''],
+    ['${1}x', 'abcx'],
+    ['$$', '$'],
+    ['$', '$'],
+    ['${', '${'],
+    ['${1', '${1'],
+    ['$0', 'abc-42'],
+    ['$01', ''],
+    ['$-', '$-'],
+    ['plain', 'plain'],
+    ['$7', ''],
   ])('%s expands to %s', (template, expected) => {
     expect(expandTemplate(parseTemplate(template), match)).toBe(expected);
   });

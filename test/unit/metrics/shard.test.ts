@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ShardAssignment } from '../../../collectors/metrics/discovery/shard/assignment.ts';
-import { evolvePlan, membersAt, ownerOf, type ShardPlan, type ShardStrategy } from '../../../collectors/metrics/discovery/shard/plan.ts';
+import {
+  evolvePlan,
+  membersAt,
+  ownerOf,
+  type ShardPlan,
+  type ShardStrategy,
+} from '../../../collectors/metrics/discovery/shard/plan.ts';
 import { hashMod } from '../../../collectors/metrics/relabel/hashmod.ts';
 
 const targets = Array.from({ length: 240 }, (_, i) => `10.${i >> 8}.${i & 255}.7:${9100 + (i % 3)}`);
@@ -10,20 +16,32 @@ const grace = 30_000;
  * A replica as the group sees it: the plan versions it has learned (each at some time) and when it stopped.
  * It decides from what it knows at the time a scrape is due.
  */
-interface Replica { id: string; learned: { atMs: number; plan: ShardPlan }[]; stoppedAtMs?: number }
+interface Replica {
+  id: string;
+  learned: { atMs: number; plan: ShardPlan }[];
+  stoppedAtMs?: number;
+}
 
 function knownPlan(r: Replica, t: number): ShardPlan {
   return r.learned.filter((l) => l.atMs <= t).at(-1)?.plan ?? { versions: [] };
 }
 
 /** For every target and every second of the scenario, how many replicas scrape it. */
-function ownersOverTime(replicas: Replica[], fromMs: number, toMs: number, strategy: ShardStrategy): { twice: string[]; none: string[] } {
+function ownersOverTime(
+  replicas: Replica[],
+  fromMs: number,
+  toMs: number,
+  strategy: ShardStrategy,
+): { twice: string[]; none: string[] } {
   const twice: string[] = [];
   const none: string[] = [];
   for (let t = fromMs; t <= toMs; t += 2500) {
     for (const key of targets) {
-      const owners = replicas.filter((r) => (r.stoppedAtMs === undefined || t < r.stoppedAtMs)
-        && ownerOf(key, membersAt(knownPlan(r, t), t), strategy) === r.id);
+      const owners = replicas.filter(
+        (r) =>
+          (r.stoppedAtMs === undefined || t < r.stoppedAtMs) &&
+          ownerOf(key, membersAt(knownPlan(r, t), t), strategy) === r.id,
+      );
       if (owners.length > 1) twice.push(`${key}@${t}`);
       if (owners.length === 0) none.push(`${key}@${t}`);
     }
@@ -77,12 +95,15 @@ describe.each(['hashmod', 'rendezvous'] as const)('sharding (%s)', (strategy) =>
 });
 
 describe('shard plan and assignment', () => {
-  it('hashmod ownership is Prometheus\' hashmod over the sorted members', () => {
-    for (const key of targets.slice(0, 50)) expect(ownerOf(key, ['a', 'b', 'c'])).toBe(['a', 'b', 'c'][Number(hashMod(key, 3))]);
+  it("hashmod ownership is Prometheus' hashmod over the sorted members", () => {
+    for (const key of targets.slice(0, 50))
+      expect(ownerOf(key, ['a', 'b', 'c'])).toBe(['a', 'b', 'c'][Number(hashMod(key, 3))]);
   });
 
-  it('rendezvous moves only the new member\'s share when one joins', () => {
-    const moved = targets.filter((k) => ownerOf(k, ['a', 'b'], 'rendezvous') !== ownerOf(k, ['a', 'b', 'c'], 'rendezvous'));
+  it("rendezvous moves only the new member's share when one joins", () => {
+    const moved = targets.filter(
+      (k) => ownerOf(k, ['a', 'b'], 'rendezvous') !== ownerOf(k, ['a', 'b', 'c'], 'rendezvous'),
+    );
     expect(moved.every((k) => ownerOf(k, ['a', 'b', 'c'], 'rendezvous') === 'c')).toBe(true);
   });
 
@@ -91,14 +112,18 @@ describe('shard plan and assignment', () => {
     expect(p1.versions).toEqual([{ members: ['a', 'b'], effectiveFromMs: 1000 }]);
     expect(evolvePlan(p1, ['a', 'b'], 5000, grace)).toBe(p1);
     const p2 = evolvePlan(p1, ['a', 'b', 'c'], 5000, grace);
-    expect(evolvePlan(p2, ['a', 'b', 'c'], 40_000, grace).versions).toEqual([{ members: ['a', 'b', 'c'], effectiveFromMs: 35_000 }]);
+    expect(evolvePlan(p2, ['a', 'b', 'c'], 40_000, grace).versions).toEqual([
+      { members: ['a', 'b', 'c'], effectiveFromMs: 35_000 },
+    ]);
   });
 
   it('ShardAssignment tells its listeners when a version takes effect and owns its share then', async () => {
     let now = 1_000;
     const a = new ShardAssignment({ identity: 'wk-2', now: () => now });
     let changes = 0;
-    a.onChange(() => { changes++; });
+    a.onChange(() => {
+      changes++;
+    });
     const plan = evolvePlan(evolvePlan({ versions: [] }, ['wk-0', 'wk-1'], 0, 50), ['wk-0', 'wk-1', 'wk-2'], 1_000, 50);
     a.setPlan(plan);
     expect(changes).toBe(1);

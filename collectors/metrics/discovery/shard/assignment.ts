@@ -55,7 +55,9 @@ export class ShardAssignment implements TargetOwnership {
 
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** Cancels the pending switch-over timer. */
@@ -70,10 +72,20 @@ export class ShardAssignment implements TargetOwnership {
     this.options.metrics?.shardReplicas.set(members.length);
     this.options.metrics?.shardOrdinal.set(members.indexOf(this.options.identity));
     for (const listener of this.listeners) {
-      try { listener(); } catch { /* a listener's bug must not stop sharding */ }
+      try {
+        listener();
+      } catch {
+        /* a listener's bug must not stop sharding */
+      }
     }
     clearTimeout(this.timer);
     const next = this.plan.versions.find((v) => v.effectiveFromMs > now);
-    if (next) this.timer = setTimeout(() => { this.changed(); }, Math.min(next.effectiveFromMs - now, 2 ** 31 - 1));
+    if (next)
+      this.timer = setTimeout(
+        () => {
+          this.changed();
+        },
+        Math.min(next.effectiveFromMs - now, 2 ** 31 - 1),
+      );
   }
 }

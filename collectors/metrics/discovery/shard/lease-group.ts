@@ -1,5 +1,13 @@
 import {
-  isStatus, LeaderElector, microTime, resourcePath, resources, startWatch, type KubeClient, type Lease, type WatchHandle,
+  isStatus,
+  LeaderElector,
+  microTime,
+  resourcePath,
+  resources,
+  startWatch,
+  type KubeClient,
+  type Lease,
+  type WatchHandle,
 } from '../../../../core/kube/index.ts';
 import { sleep } from '../../../../core/retry.ts';
 import type { ShardAssignment } from './assignment.ts';
@@ -37,7 +45,8 @@ export interface LeaseShardGroupOptions {
  * waits until a plan without it has taken effect (so its targets are never unowned), then deletes its Lease.
  */
 export class LeaseShardGroup {
-  private readonly options: Required<Pick<LeaseShardGroupOptions, 'leaseDurationMs' | 'renewMs' | 'graceMs'>> & LeaseShardGroupOptions;
+  private readonly options: Required<Pick<LeaseShardGroupOptions, 'leaseDurationMs' | 'renewMs' | 'graceMs'>> &
+    LeaseShardGroupOptions;
   private readonly leases = new Map<string, Lease>();
   /** Local time at which each member's renewTime was last seen to change. */
   private readonly seen = new Map<string, { renewTime: string; at: number }>();
@@ -55,25 +64,46 @@ export class LeaseShardGroup {
   /** Registers this replica and starts following the group; resolves once the group's Leases are listed. */
   async start(): Promise<void> {
     await this.renew();
-    this.renewTimer = setInterval(() => { void this.renew(); }, this.options.renewMs);
-    this.watch = startWatch<Lease>(this.options.client, this.path(), {
-      onList: (items) => { this.leases.clear(); for (const l of items) this.observe(l); },
-      onEvent: (event) => {
-        const name = event.object.metadata.name ?? '';
-        if (event.type === 'DELETED') { this.leases.delete(name); this.seen.delete(name); } else this.observe(event.object);
+    this.renewTimer = setInterval(() => {
+      void this.renew();
+    }, this.options.renewMs);
+    this.watch = startWatch<Lease>(
+      this.options.client,
+      this.path(),
+      {
+        onList: (items) => {
+          this.leases.clear();
+          for (const l of items) this.observe(l);
+        },
+        onEvent: (event) => {
+          const name = event.object.metadata.name ?? '';
+          if (event.type === 'DELETED') {
+            this.leases.delete(name);
+            this.seen.delete(name);
+          } else this.observe(event.object);
+        },
+        onError: (error) => this.options.onError?.(error),
       },
-      onError: (error) => this.options.onError?.(error),
-    }, { labelSelector: `${groupLabel}=${this.options.group}` });
+      { labelSelector: `${groupLabel}=${this.options.group}` },
+    );
     await this.watch.ready;
     this.elector = new LeaderElector({
-      client: this.options.client, namespace: this.options.namespace, name: `${this.options.group}-leader`, identity: this.options.identity,
-      leaseDurationMs: this.options.leaseDurationMs, renewDeadlineMs: Math.floor(this.options.leaseDurationMs * 2 / 3),
+      client: this.options.client,
+      namespace: this.options.namespace,
+      name: `${this.options.group}-leader`,
+      identity: this.options.identity,
+      leaseDurationMs: this.options.leaseDurationMs,
+      renewDeadlineMs: Math.floor((this.options.leaseDurationMs * 2) / 3),
       retryPeriodMs: Math.max(200, Math.floor(this.options.renewMs / 2)),
       onStartedLeading: (signal) => {
-        const tick = () => { if (!signal.aborted) void this.publishPlan().catch((e: unknown) => this.options.onError?.(e)); };
+        const tick = () => {
+          if (!signal.aborted) void this.publishPlan().catch((e: unknown) => this.options.onError?.(e));
+        };
         tick();
         this.leaderTimer = setInterval(tick, this.options.renewMs);
-        signal.addEventListener('abort', () => { clearInterval(this.leaderTimer); });
+        signal.addEventListener('abort', () => {
+          clearInterval(this.leaderTimer);
+        });
       },
       onError: (error) => this.options.onError?.(error),
     });
@@ -93,7 +123,8 @@ export class LeaseShardGroup {
     this.leaving = true;
     await this.renew().catch((e: unknown) => this.options.onError?.(e));
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && this.members().includes(this.options.identity)) await sleep(Math.min(200, this.options.renewMs));
+    while (Date.now() < deadline && this.members().includes(this.options.identity))
+      await sleep(Math.min(200, this.options.renewMs));
     clearInterval(this.renewTimer);
     clearInterval(this.leaderTimer);
     await this.elector?.stop();
@@ -134,22 +165,35 @@ export class LeaseShardGroup {
     const { client, identity, group } = this.options;
     const name = this.memberName();
     const body: Lease = {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
       metadata: {
-        name, namespace: this.options.namespace, labels: { [groupLabel]: group, [roleLabel]: 'member' },
+        name,
+        namespace: this.options.namespace,
+        labels: { [groupLabel]: group, [roleLabel]: 'member' },
         annotations: this.leaving ? { [leavingAnnotation]: 'true' } : {},
       },
-      spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000), renewTime: microTime(new Date()) },
+      spec: {
+        holderIdentity: identity,
+        leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
+        renewTime: microTime(new Date()),
+      },
     };
     try {
       const current = this.leases.get(name);
       if (current?.metadata.resourceVersion) {
-        await client.putJson(this.path(name), { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } });
+        await client.putJson(this.path(name), {
+          ...body,
+          metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion },
+        });
       } else {
         await client.postJson(this.path(), body).catch(async (e: unknown) => {
           if (!isStatus(e, 409)) throw e;
           const existing = await client.getJson<Lease>(this.path(name));
-          await client.putJson(this.path(name), { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata.resourceVersion } });
+          await client.putJson(this.path(name), {
+            ...body,
+            metadata: { ...body.metadata, resourceVersion: existing.metadata.resourceVersion },
+          });
         });
       }
     } catch (error) {
@@ -162,24 +206,32 @@ export class LeaseShardGroup {
     const now = Date.now();
     const live: string[] = [];
     for (const lease of this.leases.values()) {
-      if (lease.metadata.labels?.[roleLabel] !== 'member' || lease.metadata.annotations?.[leavingAnnotation] === 'true') continue;
+      if (lease.metadata.labels?.[roleLabel] !== 'member' || lease.metadata.annotations?.[leavingAnnotation] === 'true')
+        continue;
       const seen = this.seen.get(lease.metadata.name ?? '');
-      if (seen && now - seen.at < this.options.leaseDurationMs && lease.spec?.holderIdentity) live.push(lease.spec.holderIdentity);
+      if (seen && now - seen.at < this.options.leaseDurationMs && lease.spec?.holderIdentity)
+        live.push(lease.spec.holderIdentity);
     }
     const next = evolvePlan(this.plan, live, now, this.plan.versions.length === 0 ? 0 : this.options.graceMs);
     if (next === this.plan) return;
     const name = `${this.options.group}-plan`;
     const body: Lease = {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
       metadata: {
-        name, namespace: this.options.namespace, labels: { [groupLabel]: this.options.group, [roleLabel]: 'plan' },
+        name,
+        namespace: this.options.namespace,
+        labels: { [groupLabel]: this.options.group, [roleLabel]: 'plan' },
         annotations: { [planAnnotation]: JSON.stringify(next) },
       },
       spec: { holderIdentity: this.options.identity },
     };
     const current = this.leases.get(name);
     if (current?.metadata.resourceVersion) {
-      await this.options.client.putJson(this.path(name), { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } });
+      await this.options.client.putJson(this.path(name), {
+        ...body,
+        metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion },
+      });
     } else {
       await this.options.client.postJson(this.path(), body);
     }

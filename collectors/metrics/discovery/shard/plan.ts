@@ -37,14 +37,21 @@ export function membersAt(plan: ShardPlan, timeMs: number): readonly string[] {
  * `rendezvous` picks the member with the highest hash of (member, key), so a new member takes only 1/N of
  * the targets from the others instead of reshuffling most of them.
  */
-export function ownerOf(key: string, members: readonly string[], strategy: ShardStrategy = 'hashmod'): string | undefined {
+export function ownerOf(
+  key: string,
+  members: readonly string[],
+  strategy: ShardStrategy = 'hashmod',
+): string | undefined {
   if (members.length === 0) return undefined;
   if (strategy === 'hashmod') return members[Number(hashMod(key, members.length))];
   let best: string | undefined;
   let bestScore = -1n;
   for (const member of members) {
     const score = createHash('md5').update(`${member}\0${key}`).digest().readBigUInt64BE(0);
-    if (score > bestScore || (score === bestScore && best !== undefined && member < best)) { best = member; bestScore = score; }
+    if (score > bestScore || (score === bestScore && best !== undefined && member < best)) {
+      best = member;
+      bestScore = score;
+    }
   }
   return best;
 }
