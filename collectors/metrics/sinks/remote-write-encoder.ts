@@ -1,4 +1,4 @@
-import { entryAt, type QueuedSlice } from './sample-queue.ts';
+import type { QueuedSlice } from './sample-queue.ts';
 import type { Labels } from '../types.ts';
 
 /*
@@ -60,9 +60,16 @@ export class RemoteWriteEncoder {
   encode(slices: readonly QueuedSlice[]): Buffer {
     this.offset = 0;
     for (const { batch, start, end } of slices) {
-      for (let i = start; i < end; i++) {
-        const { sample, stale } = entryAt(batch, i);
-        this.series(sample.name, sample.labels, stale, sample.value, stale ? batch.timestampMs : sample.timestampMs ?? batch.timestampMs);
+      // Samples first, then stale series (the entry order of a batch), read straight from the arrays:
+      // no object per entry, which at 100,000 samples a scrape is young-generation garbage worth avoiding.
+      const { samples, stale, timestampMs } = batch;
+      for (let i = start; i < Math.min(end, samples.length); i++) {
+        const sample = samples[i]!;
+        this.series(sample.name, sample.labels, false, sample.value, sample.timestampMs ?? timestampMs);
+      }
+      for (let i = Math.max(start, samples.length); i < end; i++) {
+        const gone = stale[i - samples.length]!;
+        this.series(gone.name, gone.labels, true, 0, timestampMs);
       }
     }
     return this.buffer.subarray(0, this.offset);
