@@ -61,8 +61,11 @@ export class FamilyTracker {
 
   private readonly format: ExpositionFormat;
 
-  constructor(format: ExpositionFormat) {
+  private readonly maxFamilies: number;
+
+  constructor(format: ExpositionFormat, maxFamilies: number) {
     this.format = format;
+    this.maxFamilies = maxFamilies;
     this.suffixes = format === 'text' ? textSuffixes : openMetricsSuffixes;
     this.placeholderType = format === 'text' ? 'untyped' : 'unknown';
   }
@@ -167,6 +170,7 @@ export class FamilyTracker {
   }
 
   private newRecord(name: string): FamilyRecord {
+    if (this.families.size >= this.maxFamilies) throw new LineError(`more than ${this.maxFamilies} metric families`);
     const record: FamilyRecord = {
       meta: { name, type: this.placeholderType },
       sampled: false, closed: false, typed: false, helped: false, united: false,

@@ -13,7 +13,15 @@ import { decodeUtf8, firstInvalidUtf8, incompleteTailLength, isValidUtf8 } from 
 export interface ExpositionParserOptions {
   /** Longest line accepted, in bytes; a longer one is an error before it is held in memory. Default 1 MiB. */
   maxLineBytes?: number;
+  /**
+   * Most metric families one body may declare or use, default 100,000. Each costs a record until the
+   * body ends, so a body of nothing but `# HELP` lines would otherwise grow memory up to its size limit.
+   */
+  maxFamilies?: number;
 }
+
+/** Default of {@link ExpositionParserOptions.maxFamilies}. */
+export const defaultMaxFamilies = 100_000;
 
 /** Default of {@link ExpositionParserOptions.maxLineBytes}. */
 export const defaultMaxLineBytes = 1024 * 1024;
@@ -55,7 +63,7 @@ export class ExpositionParser {
     this.handler = handler;
     this.openMetrics = format === 'openmetrics';
     this.maxLineBytes = options.maxLineBytes ?? defaultMaxLineBytes;
-    this.families = new FamilyTracker(format);
+    this.families = new FamilyTracker(format, options.maxFamilies ?? defaultMaxFamilies);
     this.samples = new SampleLineParser(format);
     this.metadata = new MetadataLineParser(format, this.families);
   }

@@ -352,6 +352,16 @@ describe('parser behaviour around errors and limits', () => {
     expect(seen).toEqual(['short']);
   });
 
+  it('stops a body that declares more families than maxFamilies, samples or metadata alike', () => {
+    const helps = Array.from({ length: 11 }, (_, i) => `# HELP f_${i} x`).join('\n');
+    const samples = Array.from({ length: 11 }, (_, i) => `s_${i} 1`).join('\n');
+    for (const body of [helps, samples]) {
+      const parser = new ExpositionParser('text', { sample: () => undefined }, { maxFamilies: 10 });
+      expect(() => { parser.write(Buffer.from(`${body}\n`)); parser.end(); })
+        .toThrow('line 11: more than 10 metric families');
+    }
+  });
+
   it('counts maxLineBytes in UTF-8 bytes, not characters', () => {
     const value = '日'.repeat(30); // 30 characters, 90 bytes
     const line = `a{v="${value}"} 1\n`;
