@@ -67,7 +67,10 @@ export const remoteWriteOutputSchema = z.strictObject({
   bearerTokenFile: z.string().min(1).optional().describe('File holding a bearer token; re-read when it changes.'),
   basicAuth: basicAuth.optional().describe('HTTP basic authentication.'),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name'), z.string()).default({})
-    .describe('Extra request headers, e.g. X-Scope-OrgID for Mimir.'),
+    .refine((h) => Object.keys(h).every((name) => name.toLowerCase() !== 'authorization'), {
+      message: 'set credentials with bearerToken(File) or basicAuth, not as a header (headers are shown by config check)',
+    })
+    .describe('Extra request headers, e.g. X-Scope-OrgID for Mimir; not for credentials.'),
   maxSamplesPerRequest: z.number().int().min(1).max(1_000_000).default(5000).describe('Samples in one WriteRequest at most.'),
   ...queueFields,
 }).refine((o) => [o.bearerToken, o.bearerTokenFile, o.basicAuth].filter((x) => x !== undefined).length <= 1, {

@@ -31,6 +31,8 @@ describe('sinks config', () => {
     expect(problems({ influxdb: { enabled: true } })).toEqual(['influxdb: an enabled InfluxDB output needs token or tokenFile']);
     expect(problems({ influxdb: { token: 'a', tokenFile: '/t' } })).toEqual(['influxdb: token and tokenFile: choose one']);
     expect(problems({ remoteWrite: [{ url: 'ftp://vm/w' }] })).toEqual(['remoteWrite.0.url: an http:// or https:// URL']);
+    expect(problems({ remoteWrite: [{ url: 'http://vm/w', headers: { Authorization: 'Bearer x' } }] }))
+      .toEqual([expect.stringMatching(/^remoteWrite\.0\.headers: set credentials with bearerToken/)]);
   });
 
   it('requires distinct names for receivers on the same host', () => {
