@@ -22,9 +22,9 @@ const closeBrace = 125;
  * (` # {labels} value [timestamp]`) that is checked and dropped.
  *
  * Works on char codes of the chunk string in place; the only allocations per sample are the Sample,
- * its labels object and the label value strings. Label names and the metric name are reused from the
- * previous line when they repeat (they usually do), which spares a slice and V8 a string-table lookup
- * when the name becomes a property key.
+ * its labels object and the label value strings. The metric name and label names are reused, interned,
+ * from the previous line or a few recent ones when they repeat (they usually do), which spares
+ * allocations and V8 a string-table lookup when a name becomes a property key.
  */
 export class SampleLineParser {
   private readonly text: boolean;
