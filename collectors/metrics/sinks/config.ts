@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
-/** A URL without credentials in it: they belong in the auth fields, which are never logged. */
-const outputUrl = z.string().url().refine((value) => {
+/**
+ * A URL without credentials in it: they belong in the auth fields, which are never logged. The issue
+ * carries no input, so the config error does not echo the URL and its password back.
+ */
+const outputUrl = z.string().url().superRefine((value, ctx) => {
   const url = new URL(value);
-  return url.username === '' && url.password === '';
-}, { message: 'put credentials in the auth fields, not in the URL' })
-  .refine((value) => ['http:', 'https:'].includes(new URL(value).protocol), { message: 'an http:// or https:// URL' });
+  if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'put credentials in the auth fields, not in the URL', input: undefined });
+}).refine((value) => ['http:', 'https:'].includes(new URL(value).protocol), { message: 'an http:// or https:// URL' });
 
 /** Backoff of one request that failed with a retryable error (connection, timeout, 429, 5xx). */
 const retrySettings = z.strictObject({
