@@ -6,7 +6,9 @@
  * construct and its position. Translations: `(?P<n>…)` → `(?<n>…)`; `\s` → `[\t\n\f\r ]` (RE2's ASCII space);
  * `\A` / `\z`; `\Q…\E` quoting; `\x{…}`; POSIX classes `[[:alpha:]]`; escaped punctuation; braces that are not a
  * repetition are literals; `(?i)` at the very start. Rejected: backreferences and octal escapes, lookaround,
- * `(?U)` and flags elsewhere than at the start, `\C`, `\S` inside a class, repetition counts above 1000.
+ * `(?U)` and flags elsewhere than at the start, `\C`, `\S` inside a class, repetition counts above 1000, negated POSIX
+ * classes, capture group names that start with a digit or repeat (JavaScript cannot name them). Checked against Go's
+ * regexp package in test/integration/metrics-relabel-go-regexp.test.ts.
  * JavaScript's RegExp backtracks where RE2 does not: a pattern with nested repetition can be slow on hostile
  * values; the patterns come from the operator's configuration, the values from discovery.
  */
