@@ -1,5 +1,7 @@
 import type { Metric, Registry } from 'prom-client';
+import type { StreamedMetric } from '../../../core/http/exposition.ts';
 import { parseSeriesKey } from '../scrape/series-key.ts';
+import { escapeHelp, formatValue, labelText, seriesLine } from './exposition-text.ts';
 import type { Labels } from '../types.ts';
 import type { ExposedType } from './exposed-name.ts';
 
@@ -47,13 +49,16 @@ interface RegisteredMetric {
   reset(): void;
 }
 
+/** Lines are handed to the writer in chunks of about this many characters. */
+const chunkChars = 64 * 1024;
+
 /**
- * One family of the agent's /metrics built from the stored values of every target exposing it,
- * written by prom-client's registry like its own metrics (both text and OpenMetrics). Label objects
- * are rebuilt from the series keys only while /metrics is being answered, so the stored cost of a
- * series is its key and its value.
+ * One family of the agent's /metrics built from the stored values of every target exposing it.
+ * It writes its own lines from the stored series keys, in chunks ({@link StreamedMetric}): no object
+ * per series and no whole body in memory while /metrics is answered. `get()` gives prom-client the
+ * same series as objects, for anything else that reads the registry.
  */
-class ExposedFamily implements RegisteredMetric {
+class ExposedFamily implements RegisteredMetric, StreamedMetric {
   readonly groups = new Set<SeriesGroup>();
   readonly type: string;
   readonly help: string;
@@ -62,9 +67,13 @@ class ExposedFamily implements RegisteredMetric {
   name: string;
   readonly own: RegisteredMetric | undefined;
 
-  constructor(name: string, first: SeriesGroup, own?: RegisteredMetric) {
+  private readonly taken: (name: string) => boolean;
+
+  /** `taken` tells whether the registry holds a family of that name (OpenMetrics counter names). */
+  constructor(name: string, first: SeriesGroup, taken: (name: string) => boolean, own?: RegisteredMetric) {
     this.name = name;
     this.own = own;
+    this.taken = taken;
     this.type = own?.type ?? first.type;
     this.help = own?.help ?? (first.help || `Scraped by watchkeeper (${first.type}).`);
   }
@@ -87,9 +96,49 @@ class ExposedFamily implements RegisteredMetric {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
   }
 
+  async writeExposition(openMetrics: boolean, write: (text: string) => Promise<void>): Promise<void> {
+    let type = openMetrics && this.type === 'untyped' ? 'unknown' : this.type;
+    let name = openMetrics && type === 'counter' ? this.name.replace(/_total$/, '') : this.name;
+    // OpenMetrics names a counter family without `_total`: when a family of that name exists too (a gauge
+    // `x` beside a counter `x_total`, as Go's runtime metrics have), the counter is written as unknown.
+    if (name !== this.name && this.taken(name)) {
+      type = 'unknown';
+      name = this.name;
+    }
+    let chunk = `# HELP ${name} ${escapeHelp(this.help, openMetrics)}\n# TYPE ${name} ${type}\n`;
+    for (const value of this.own ? (await this.own.get()).values : []) {
+      chunk += `${value.metricName ?? this.name}${ownLabels(value)} ${formatValue(value.value)}\n`;
+    }
+    for (const group of this.groups) {
+      const targetText = group.seriesLabelsWin ? '' : labelText(group.targetLabels);
+      for (const [key, stored] of group.series) {
+        const line = group.seriesLabelsWin ? honoredLine(key, group.targetLabels) : seriesLine(key, targetText);
+        chunk += `${line} ${formatValue(stored.value)}\n`;
+        if (chunk.length >= chunkChars) {
+          await write(chunk);
+          chunk = '';
+        }
+      }
+    }
+    await write(chunk);
+  }
+
   reset(): void {
     this.own?.reset();
   }
+}
+
+/** `{...}` of one of prom-client's own values. */
+function ownLabels(value: PromValue): string {
+  const text = labelText({ ...value.labels, ...value.sharedLabels });
+  return text ? `{${text}}` : '';
+}
+
+/** The line of a series whose labels win over the target's (honorLabels). */
+function honoredLine(key: string, targetLabels: Labels): string {
+  const { name, labels } = parseSeriesKey(key);
+  const text = labelText({ ...targetLabels, ...labels });
+  return text ? `${name}{${text}}` : name;
 }
 
 /**
@@ -111,7 +160,8 @@ export class ScrapedExposition {
     if (!family) {
       const existing = this.registry.getSingleMetric(group.family) as unknown as RegisteredMetric | undefined;
       if (existing) this.registry.removeSingleMetric(group.family);
-      family = new ExposedFamily(group.family, group, existing);
+      const taken = (name: string): boolean => this.registry.getSingleMetric(name) !== undefined;
+      family = new ExposedFamily(group.family, group, taken, existing);
       this.families.set(group.family, family);
       this.registry.registerMetric(family as unknown as Metric);
     }

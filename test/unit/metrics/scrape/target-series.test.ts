@@ -139,3 +139,19 @@ describe('cardinality guard against new names', () => {
     expect(text.match(/^# TYPE /gm)).toHaveLength(2);
   });
 });
+
+describe('OpenMetrics names of scraped counters', () => {
+  it('writes a counter whose base name is also a gauge family as unknown, so that the body stays valid', async () => {
+    const registry = new Registry();
+    const store = new TargetSeries(target, false, 100, new SeriesBudget(100), new ScrapedExposition(registry));
+    scrape(store, [
+      [{ name: 'go_memstats_alloc_bytes', labels: {}, value: 5 }, { name: 'go_memstats_alloc_bytes', type: 'gauge' }],
+      [{ name: 'go_memstats_alloc_bytes_total', labels: {}, value: 9 }, { name: 'go_memstats_alloc_bytes_total', type: 'counter' }],
+    ]);
+    const om = (await exposition(registry, true)).body;
+    expect(om).toContain('# TYPE go_memstats_alloc_bytes gauge\n');
+    expect(om).toContain('# TYPE go_memstats_alloc_bytes_total unknown\ngo_memstats_alloc_bytes_total{job="node",instance="host:9100"} 9\n');
+    const text = (await exposition(registry, false)).body;
+    expect(text).toContain('# TYPE go_memstats_alloc_bytes_total counter\n');
+  });
+});
