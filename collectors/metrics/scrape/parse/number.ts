@@ -13,6 +13,7 @@ const minus = 45;
 const dot = 46;
 const zero = 48;
 const nine = 57;
+const powersOfTen = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /** Parses the value token `s[start, end)`; throws LineError naming the token when it is not a number. */
 export function parseValue(s: string, start: number, end: number): number {
@@ -20,16 +21,30 @@ export function parseValue(s: string, start: number, end: number): number {
   let c = s.charCodeAt(i);
   const negative = c === minus;
   if (negative || c === plus) c = s.charCodeAt(++i);
-  // Fast path: up to 15 digits are exact as a double, so no need to go through Number().
-  if (end - i <= 15 && i < end) {
+  // Fast path for `digits[.digits]` with at most 15 digits: the digits as an integer are exact in a
+  // double, so are powers of ten up to 1e22, and one IEEE division rounds correctly: the same double
+  // Number() would give, without slicing a string for it.
+  if (end - i <= 16 && i < end) {
     let value = 0;
+    let digits = 0;
+    let fraction = -1;
     let j = i;
     for (; j < end; j++) {
       const d = s.charCodeAt(j) - zero;
-      if (d < 0 || d > 9) break;
-      value = value * 10 + d;
+      if (d >= 0 && d <= 9) {
+        value = value * 10 + d;
+        digits++;
+        if (fraction >= 0) fraction++;
+      } else if (d === dot - zero && fraction < 0) {
+        fraction = 0;
+      } else {
+        break;
+      }
     }
-    if (j === end) return negative ? -value : value;
+    if (j === end && digits > 0 && digits <= 15) {
+      if (fraction > 0) value /= powersOfTen[fraction]!;
+      return negative ? -value : value;
+    }
   }
   if (isDecimal(s, i, end)) return Number(s.slice(start, end));
   const word = s.slice(i, end).toLowerCase();
