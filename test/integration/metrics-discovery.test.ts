@@ -7,6 +7,7 @@ import { createKubernetesSource } from '../../collectors/metrics/discovery/facto
 import { RelabelingTargetSource } from '../../collectors/metrics/discovery/relabeling-source.ts';
 import { SharedWatches } from '../../collectors/metrics/discovery/shared-watches.ts';
 import { ShardAssignment } from '../../collectors/metrics/discovery/shard/assignment.ts';
+import { NodeResourcesCollector } from '../../collectors/metrics/node/node-resources-collector.ts';
 import { LeaseShardGroup } from '../../collectors/metrics/discovery/shard/lease-group.ts';
 import { relabelConfigSchema } from '../../collectors/metrics/relabel/config.ts';
 import { compileRelabelRules } from '../../collectors/metrics/relabel/relabel.ts';
@@ -362,5 +363,56 @@ describe('Kubernetes discovery (real API server, kwok nodes)', () => {
     expect(violations.slice(0, 5)).toEqual([]);
     expect(rounds).toBeGreaterThan(50);
     await Promise.all([a.group.stop(0), b.group.stop(0)]);
+  });
+
+  it("node capacity, allocatable and the sum of its pods' requests, following pods added and removed", async () => {
+    const node = cluster.nodes[1]!;
+    const collector = new NodeResourcesCollector(watches, node);
+    await collector.start();
+    const read = () => {
+      const values: Record<string, number> = {};
+      collector.collect({
+        sample: (s) => {
+          values[`${s.name}/${s.labels.resource}`] = s.value;
+        },
+      });
+      return values;
+    };
+    try {
+      const before = read();
+      expect(before['kube_node_status_capacity/cpu']).toBe(32);
+      expect(before['kube_node_status_allocatable/memory']).toBe(256 * 2 ** 30);
+      const baseCpu = before['kube_node_pod_requests/cpu']!;
+      const withRequests = (name: string, containers: unknown[], initContainers: unknown[] = []) =>
+        request('POST', '/api/v1/namespaces/default/pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: { nodeName: node, containers, initContainers },
+        });
+      await withRequests('req-1', [
+        { name: 'a', image: 'x', resources: { requests: { cpu: '250m', memory: '128Mi' } } },
+        { name: 'b', image: 'x', resources: { requests: { cpu: '250m' } } },
+      ]);
+      await withRequests(
+        'req-2',
+        [{ name: 'a', image: 'x', resources: { requests: { cpu: '500m', memory: '64Mi' } } }],
+        [{ name: 'init', image: 'x', resources: { requests: { cpu: '1' } } }],
+      );
+      await eventually(
+        () => read()['kube_node_pod_requests/cpu'],
+        (v) => v === baseCpu + 1.5,
+        'requests of the new pods counted',
+      );
+      expect(read()['kube_node_pod_requests/memory']).toBe(before['kube_node_pod_requests/memory']! + 192 * 2 ** 20);
+      await request('DELETE', '/api/v1/namespaces/default/pods/req-2?gracePeriodSeconds=0');
+      await eventually(
+        () => read()['kube_node_pod_requests/cpu'],
+        (v) => v === baseCpu + 0.5,
+        'deleted pod no longer counted',
+      );
+    } finally {
+      await collector.stop();
+    }
   });
 });

@@ -6,6 +6,8 @@ export interface KubeNode extends KubeObject {
   status?: {
     addresses?: { type: string; address: string }[];
     daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+    capacity?: Record<string, string>;
+    allocatable?: Record<string, string>;
   };
 }
 
@@ -14,11 +16,18 @@ export interface KubeContainer {
   name: string;
   image?: string;
   ports?: { name?: string; containerPort: number; protocol?: string }[];
+  resources?: { requests?: Record<string, string> };
 }
 
 /** The fields of a Pod that discovery reads. */
 export interface KubePod extends KubeObject {
-  spec?: { nodeName?: string; hostNetwork?: boolean; containers?: KubeContainer[]; initContainers?: KubeContainer[] };
+  spec?: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers?: KubeContainer[];
+    initContainers?: KubeContainer[];
+    overhead?: Record<string, string>;
+  };
   status?: {
     phase?: string;
     podIP?: string;

@@ -23,7 +23,12 @@ export function trimNode(n: KubeNode): KubeNode {
   return {
     metadata: meta(n.metadata),
     spec: { ...(n.spec?.providerID ? { providerID: n.spec.providerID } : {}) },
-    status: { addresses: n.status?.addresses ?? [], daemonEndpoints: n.status?.daemonEndpoints ?? {} },
+    status: {
+      addresses: n.status?.addresses ?? [],
+      daemonEndpoints: n.status?.daemonEndpoints ?? {},
+      ...(n.status?.capacity ? { capacity: n.status.capacity } : {}),
+      ...(n.status?.allocatable ? { allocatable: n.status.allocatable } : {}),
+    },
   };
 }
 
@@ -33,6 +38,7 @@ export function trimPod(p: KubePod): KubePod {
     name: c.name,
     ...(c.image ? { image: c.image } : {}),
     ...(c.ports ? { ports: c.ports } : {}),
+    ...(c.resources?.requests ? { resources: { requests: c.resources.requests } } : {}),
   });
   const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
   return {
@@ -41,6 +47,7 @@ export function trimPod(p: KubePod): KubePod {
       ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
       containers: (p.spec?.containers ?? []).map(container),
       initContainers: (p.spec?.initContainers ?? []).map(container),
+      ...(p.spec?.overhead ? { overhead: p.spec.overhead } : {}),
     },
     status: {
       ...(p.status?.phase ? { phase: p.status.phase } : {}),
