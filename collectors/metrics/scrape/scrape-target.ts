@@ -110,7 +110,9 @@ export class ScrapeTarget {
           kept++;
           if (!this.series.sample(sample, family)) return;
           if (samples) {
-            samples.push({ ...sample, labels: mergeTargetLabels(sample.labels, targetLabels, honor) });
+            // The sample object is this handler's own copy (stored above by key only): reused for the batch.
+            sample.labels = mergeTargetLabels(sample.labels, targetLabels, honor);
+            samples.push(sample);
             families.set(family.name, family);
           }
         },
