@@ -1,4 +1,8 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { WatchkeeperError } from '../../../../core/errors.ts';
+import { createLogger } from '../../../../core/log.ts';
+import { createSinks } from '../../../../collectors/metrics/sinks/factory.ts';
 import { remoteWriteOutputName, sinksSection } from '../../../../collectors/metrics/sinks/config.ts';
 import { statusError } from '../../../../collectors/metrics/sinks/output-error.ts';
 
@@ -51,5 +55,14 @@ describe('write answers', () => {
     const error = statusError('o', 429, 'too many', '7');
     expect(error).toMatchObject({ reason: 'status_429', retryAfterMs: 7000 });
     expect(error.message).toBe('o: HTTP 429: too many');
+  });
+});
+
+describe('createSinks', () => {
+  it('fails with a configuration error naming the output and the file when a TLS file is missing', () => {
+    const config = sinksSection.parse({ remoteWrite: [{ url: 'https://vm:8428/api/v1/write', tls: { caFile: '/nonexistent/ca.pem' } }] });
+    const build = () => createSinks(config, { registry: new Registry(), logger: createLogger({ level: 'silent', format: 'json' }) });
+    expect(build).toThrow(WatchkeeperError);
+    expect(build).toThrow(/^metrics\.sinks\.remoteWrite \(remote_write:vm:8428\): ENOENT: no such file or directory, open '\/nonexistent\/ca\.pem'/);
   });
 });
