@@ -15,8 +15,8 @@ const main = join(import.meta.dirname, '../../cli/main.ts');
 interface Running { child: ChildProcess; url: string; output: () => string; exit: Promise<number | null> }
 
 /** Starts a long-running mode as a real child process with its own status port. */
-async function startMode(args: string[]): Promise<Running> {
-  const port = await freePort();
+async function startMode(args: string[], port?: number): Promise<Running> {
+  port ??= await freePort();
   const sets = ['--set', `server.port=${port}`, '--set', 'server.host=127.0.0.1', '--set', 'log.format=json'];
   const child = spawn(process.execPath, [main, ...args, ...sets], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -103,13 +103,21 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
     }
   });
 
-  it('collector: runs the same engine without the log shipper, ready on /readyz, and stops cleanly', async () => {
+  it('collector: runs the same engine without the log shipper, ready on /readyz, scraped by one Prometheus for its '
+    + 'targets, and stops cleanly', async () => {
     const collector = await startMode(['collector', '--set', 'metrics.jobs[0].job=x']);
     expect(await collector.exit).toBe(2);
     const config = join(dir, 'collector.yaml');
     const jobs = [{ job: 'node', targets: [exporter.target], interval: '1s', timeout: '1s' }];
     await writeFile(config, stringify({ metrics: { jobs } }));
-    const running = await startMode(['collector', '-c', config]);
+    // A Prometheus that scrapes only the collector, keeping the targets' job and instance (honor_labels).
+    const port = await freePort();
+    const federating = await startPrometheus({
+      scrapeConfigs: [
+        { job_name: 'watchkeeper', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
+      ],
+    });
+    const running = await startMode(['collector', '-c', config], port);
     try {
       await until(async () => (await fetch(`${running.url}/readyz`)).status === 200, 'collector ready');
       expect(await (await fetch(`${running.url}/readyz`)).text()).toContain('[+]metrics');
@@ -119,10 +127,20 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
       expect(metrics).toContain('watchkeeper_build_info{version=');
       expect(metrics).toContain('mode="collector"');
       expect(running.output()).not.toContain('Log shipper started.');
+      // Prometheus reads the collector's /metrics (it asks for OpenMetrics first) and gets the target's series.
+      const federated = await eventually(() => federating.query(`up{job="node",instance="${exporter.target}"}`),
+        (r) => r.length > 0, 'the target\'s up in the federating Prometheus');
+      expect(federated[0]!.value[1]).toBe('1');
+      type Targets = { activeTargets: { health: string; lastError: string }[] };
+      const scraped = await federating.api<Targets>('/api/v1/targets');
+      expect(scraped.activeTargets[0]).toMatchObject({ health: 'up', lastError: '' });
+      const memory = await federating.query(`node_memory_MemTotal_bytes{job="node",instance="${exporter.target}"}`);
+      expect(Number(memory[0]?.value[1])).toBeGreaterThan(0);
       running.child.kill('SIGTERM');
       expect(await running.exit).toBe(0);
     } finally {
       running.child.kill('SIGKILL');
+      await federating.stop();
     }
   });
 
