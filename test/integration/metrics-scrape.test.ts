@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { staticJobRelabeling } from '../../collectors/metrics/job-relabeling.ts'
 import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
 import type { MetricsSink, ScrapeBatch, TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
 import {
-  startCluster, startEtcd, startNodeExporter, type Cluster, type EtcdServer, type NodeExporter,
+  Pki, startCluster, startEtcd, startNodeExporter, startVictoriaMetrics,
+  type Cluster, type EtcdServer, type NodeExporter, type VictoriaMetricsServer,
 } from '../env/index.ts';
 import { eventually, until } from '../support/eventually.ts';
 
@@ -295,8 +297,9 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       expect(limitedTarget.health).toBe('down');
       expect(limitedTarget.lastError).toContain('sampleLimit');
       expect(limitedTarget.seriesCount).toBe(0);
-      expect(await metricValue(registry, scrapeMetricNames.scrapeErrors, { scrape_job: 'limited', reason: 'sample_limit' }))
-        .toBeGreaterThanOrEqual(1);
+      const limitErrors = await metricValue(registry, scrapeMetricNames.scrapeErrors,
+        { scrape_job: 'limited', reason: 'sample_limit' });
+      expect(limitErrors).toBeGreaterThanOrEqual(1);
       const before = (await exposition(registry, false)).body;
       expect(before).toMatch(/^node_load1\{job="node",/m);
       // Metric relabeling saw the target labels (job) and dropped node_cpu_* before they were stored.
@@ -324,5 +327,71 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
     } finally {
       await engine.stop();
     }
+  });
+});
+
+describe('scrape engine with basic authentication over TLS (VictoriaMetrics\' /federate as the target)', () => {
+  let vm: VictoriaMetricsServer;
+  let dir: string;
+  let caFile: string;
+  const password = 'correct-horse-battery';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wk-scrape-auth-'));
+    const pki = await Pki.create(dir);
+    const serving = await pki.issue({
+      name: 'vm', commonName: 'victoria-metrics', altNames: ['IP:127.0.0.1'], usage: 'server',
+    });
+    caFile = pki.caFile;
+    vm = await startVictoriaMetrics({ tls: { ...serving, caFile }, basicAuth: { username: 'scraper', password } });
+    // A point to federate: VictoriaMetrics' own /metrics is not behind its basic authentication, /federate is.
+    const ca = await readFile(caFile);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsRequest(`${vm.influxWriteUrl}?db=wk`, {
+        method: 'POST', ca,
+        headers: { authorization: `Basic ${Buffer.from(`scraper:${password}`).toString('base64')}` },
+      }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.once('error', reject);
+      req.end('wk_probe,host=a value=42\n');
+    });
+    expect(status).toBe(204);
+    await vm.flush();
+  });
+  afterAll(async () => {
+    await vm?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is refused with a wrong password, then scrapes once the password file is corrected (re-read on change)',
+    async () => {
+    const passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, 'wrong\n');
+    const registry = new Registry();
+    const engine = new ScrapeEngine({ registry, logger, limits: { seriesPerTarget: 100_000, seriesTotal: 100_000 } });
+    const federate = `${vm.url}/federate?match[]=wk_probe_value`;
+    const vmJob = job({
+      job: 'vm', targets: [federate], tls: { caFile }, basicAuth: { username: 'scraper', passwordFile },
+    });
+    engine.addJob(settingsOfStaticJob(vmJob), new StaticTargetSource(vmJob));
+    await engine.start();
+    try {
+      const target = engine.scrapeTargets('vm')[0]!;
+      await until(() => target.health === 'down', 'refused with the wrong password');
+      expect(target.lastError).toContain('HTTP 401');
+      await writeFile(passwordFile, `${password}\n`);
+      await until(() => target.health === 'up', 'up with the corrected password');
+      expect((await exposition(registry, false)).body).toMatch(/^wk_probe_value\{.*host="a".*job="vm".*\} 42$/m);
+    } finally {
+      await engine.stop();
+    }
+    const cli = spawnSync(process.execPath, [main, 'metrics', 'scrape', federate, '--ca-file', caFile,
+      '--basic-auth-user', 'scraper', '--basic-auth-password-file', passwordFile, '-o', 'json'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toContain('"name":"wk_probe_value"');
+    const noCa = spawnSync(process.execPath, [main, 'metrics', 'scrape', federate,
+      '--basic-auth-user', 'scraper', '--basic-auth-password-file', passwordFile], { encoding: 'utf8' });
+    expect(noCa.status).toBe(1);
+    expect(noCa.stderr).toContain('scrape failed (tls)');
   });
 });
