@@ -27,6 +27,8 @@ export interface VictoriaMetricsOptions {
   tls?: CertFiles & { caFile: string };
   /** Require HTTP basic authentication on every endpoint (-httpAuth.*). */
   basicAuth?: { username: string; password: string };
+  /** Further command-line flags, e.g. -search.maxQueryDuration=5m for queries over many series. */
+  extraArgs?: string[];
 }
 
 /** Starts Debian's VictoriaMetrics on a free port with its own storage directory. */
@@ -44,6 +46,7 @@ export async function startVictoriaMetrics(options: VictoriaMetricsOptions = {})
       `-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s', '-loggerLevel=WARN',
       ...(options.tls ? ['-tls', `-tlsCertFile=${options.tls.certFile}`, `-tlsKeyFile=${options.tls.keyFile}`] : []),
       ...(options.basicAuth ? [`-httpAuth.username=${options.basicAuth.username}`, `-httpAuth.password=${options.basicAuth.password}`] : []),
+      ...(options.extraArgs ?? []),
     ],
     ready: async () => (await httpGet(`${url}/health`, access)).status === 200,
   });
