@@ -118,6 +118,9 @@ async function main(): Promise<void> {
     const ratios = ['prometheus', 'vmagent'].map((peer) =>
       `watchkeeper/${peer}: CPU per sample ${(cpu('watchkeeper') / cpu(peer)).toFixed(2)}×, memory per series ${(mem('watchkeeper') / mem(peer)).toFixed(2)}×`).join('; ');
     const kibPerSeries = (mem('watchkeeper') * 1024) / target.series;
+    const expected = Math.floor(durationSeconds / intervalSeconds);
+    const behind = results.filter((r) => r.scrapes < expected)
+      .map((r) => ` ${r.name} completed ${r.scrapes} of ${expected} scrapes in the window: it fell behind its schedule on this machine.`).join('');
     const section = `${machineLine()}; Prometheus 2.42 (Debian, agent mode), vmagent v1.151.0, receiver VictoriaMetrics (Debian).
 Target: ${target.series.toLocaleString('en')} series (${mix.counters.toLocaleString('en')} counters, ${mix.gauges.toLocaleString('en')} gauges, `
       + `${mix.histograms.toLocaleString('en')} histograms × 11 series, ${mix.summaries.toLocaleString('en')} summaries × 5 series), `
@@ -130,7 +133,7 @@ peak RSS (VmHWM) over the whole run, per 1,000 active series; "series received" 
 |---|---|---|---|---|---|---|---|
 ${results.map((r) => row(r, target.series)).join('\n')}
 
-${ratios}. watchkeeper: ${kibPerSeries.toFixed(2)} KiB of peak RSS per active series.
+${ratios}. watchkeeper: ${kibPerSeries.toFixed(2)} KiB of peak RSS per active series.${behind}
 
 What bounds watchkeeper (a CPU profile of the collector in a 60 s run at 100,000 series, 2026-11-29): about a third of
 its busy time is garbage collection, then in similar shares gunzip of the body, the streaming parser, the series store
