@@ -7,6 +7,7 @@ import { compressSync } from 'snappy';
 import { RemoteWriteEncoder } from '../../collectors/metrics/sinks/remote-write-encoder.ts';
 import { encodeWriteRequest, staleNaN, type ProtoLabel, type ProtoTimeSeries } from '../../collectors/metrics/sinks/remote-write-proto.ts';
 import { entryAt, type QueuedSlice } from '../../collectors/metrics/sinks/sample-queue.ts';
+import { batchSampleLabels } from '../../collectors/metrics/target-labels.ts';
 import type { Sample, ScrapeBatch } from '../../collectors/metrics/types.ts';
 
 /** The straightforward mapping to protobufjs objects (what the sink did before the encoder). */
@@ -16,7 +17,8 @@ function viaProtobufjs(slices: readonly QueuedSlice[]): Uint8Array {
     for (let i = start; i < end; i++) {
       const { sample, stale } = entryAt(batch, i);
       const labels: ProtoLabel[] = [{ name: '__name__', value: sample.name }];
-      for (const name in sample.labels) if (sample.labels[name] !== '') labels.push({ name, value: sample.labels[name]! });
+      const merged = batchSampleLabels(batch, sample.labels);
+      for (const name in merged) if (merged[name] !== '') labels.push({ name, value: merged[name]! });
       labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       series.push({ labels, samples: [{ value: stale ? staleNaN : sample.value, timestamp: stale ? batch.timestampMs : sample.timestampMs ?? batch.timestampMs }] });
     }
@@ -28,10 +30,11 @@ const samples: Sample[] = [];
 for (let i = 0; i < 100_000; i++) {
   samples.push({
     name: `bench_requests_${Math.floor(i / 100)}_total`, value: i * 3.5,
-    labels: { namespace: `ns-${i % 20}`, pod: `app-${(i * 7919) % 100_000}-x7k2p`, container: 'main', path: `/api/v1/items/${i % 37}`, job: 'bench', instance: '127.0.0.1:9100' },
+    labels: { namespace: `ns-${i % 20}`, pod: `app-${(i * 7919) % 100_000}-x7k2p`, container: 'main', path: `/api/v1/items/${i % 37}` },
   });
 }
-const batch: ScrapeBatch = { target: { job: 'bench', instance: '127.0.0.1:9100', labels: {} }, timestampMs: Date.now(), samples, families: new Map(), stale: [] };
+const target = { job: 'bench', instance: '127.0.0.1:9100', labels: { job: 'bench', instance: '127.0.0.1:9100' } };
+const batch: ScrapeBatch = { target, honorLabels: false, timestampMs: Date.now(), samples, families: new Map(), stale: [] };
 const requests: QueuedSlice[][] = [];
 for (let s = 0; s < samples.length; s += 5000) requests.push([{ batch, start: s, end: s + 5000 }]);
 

@@ -66,16 +66,27 @@ export interface TargetRef {
   labels: Labels;
 }
 
-/** Everything one scrape produced, handed to every sink at once. */
+/**
+ * Everything one scrape produced, handed to every sink at once. The target labels are carried once, in
+ * `target.labels`, not merged into each sample: a sink merges them as it encodes (target-labels.ts), so a
+ * scrape of 100,000 samples does not allocate 100,000 merged label objects that live until every sink
+ * has sent them (they were the largest share of the collector's garbage, see docs/benchmarks.md).
+ */
 export interface ScrapeBatch {
   target: TargetRef;
+  /**
+   * Which side wins when a sample label has the name of a target label: false (Prometheus' default),
+   * the target label; true, the sample's (`honorLabels`). Samples of a target with honorLabels false
+   * never carry such a label unless metric relabeling set one (scraped ones are renamed `exported_<name>`).
+   */
+  honorLabels: boolean;
   /** When the scrape started, ms since the epoch; the timestamp of samples that carry none. */
   timestampMs: number;
-  /** Samples with the target labels already merged in (target labels win on conflict, as `honor_labels: false`). */
+  /** Samples with their series labels only; the sink adds `target.labels` (see `honorLabels`). */
   samples: readonly Sample[];
   /** Families by name, for sinks that map types (InfluxDB). */
   families: ReadonlyMap<string, FamilyMeta>;
-  /** Series (name + labels) present in the previous scrape and gone now: remote_write marks them stale. */
+  /** Series (name + series labels) present in the previous scrape and gone now: remote_write marks them stale. */
   stale: readonly Sample[];
 }
 

@@ -8,11 +8,11 @@ export interface TestFamily {
 }
 
 /**
- * Builds a ScrapeBatch as the scrape engine hands it to sinks: target labels (job, instance)
- * merged into every sample, families by name, stale series listed apart.
+ * Builds a ScrapeBatch as the scrape engine hands it to sinks: target labels (job, instance) once in
+ * `target.labels`, samples with their series labels only, families by name, stale series listed apart.
  */
 export function scrapeBatch(options: {
-  job?: string; instance?: string; timestampMs: number; families: TestFamily[]; stale?: Sample[];
+  job?: string; instance?: string; timestampMs: number; families: TestFamily[]; stale?: Sample[]; honorLabels?: boolean;
 }): ScrapeBatch {
   const job = options.job ?? 'test';
   const instance = options.instance ?? '127.0.0.1:9100';
@@ -23,14 +23,14 @@ export function scrapeBatch(options: {
     families.set(family.name, { name: family.name, type: family.type });
     for (const s of family.samples) {
       samples.push({
-        name: s.name ?? family.name, labels: { ...s.labels, ...targetLabels }, value: s.value,
+        name: s.name ?? family.name, labels: { ...s.labels }, value: s.value,
         ...(s.timestampMs === undefined ? {} : { timestampMs: s.timestampMs }),
       });
     }
   }
   return {
-    target: { job, instance, labels: targetLabels }, timestampMs: options.timestampMs, samples, families,
-    stale: (options.stale ?? []).map((s) => ({ ...s, labels: { ...s.labels, ...targetLabels } })),
+    target: { job, instance, labels: targetLabels }, honorLabels: options.honorLabels ?? false,
+    timestampMs: options.timestampMs, samples, families, stale: options.stale ?? [],
   };
 }
 

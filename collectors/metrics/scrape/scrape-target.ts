@@ -7,7 +7,8 @@ import { formatFromContentType, parseExposition } from './parse/index.ts';
 import { ScrapeError } from './scrape-error.ts';
 import type { ScrapeSettings } from './scrape-settings.ts';
 import { syntheticFamilies } from './synthetic-series.ts';
-import { mergeTargetLabels, renameConflicts, TargetSeries, type SeriesBudget } from './target-series.ts';
+import { mergeTargetLabels } from '../target-labels.ts';
+import { renameConflicts, TargetSeries, type SeriesBudget } from './target-series.ts';
 import type { ResolvedTarget } from './target-url.ts';
 
 /** State of a target as `metrics targets` and /metrics tell it. */
@@ -104,14 +105,16 @@ export class ScrapeTarget {
             const message = `${this.resolved.url.host}: more than sampleLimit (${limit}) samples`;
             throw new ScrapeError('sample_limit', message);
           }
-          let sample: Sample | undefined = { ...raw, labels: renameConflicts(raw.labels, targetLabels, honor) };
+          // The parser hands over a fresh Sample per line: it is kept as it is unless a label must be renamed.
+          const labels = renameConflicts(raw.labels, targetLabels, honor);
+          let sample: Sample | undefined = labels === raw.labels ? raw : { ...raw, labels };
           if (this.deps.relabelSample) sample = this.relabel(sample, this.deps.relabelSample);
           if (!sample) return;
           kept++;
           if (!this.series.sample(sample, family)) return;
           if (samples) {
-            // The sample object is this handler's own copy (stored above by key only): reused for the batch.
-            sample.labels = mergeTargetLabels(sample.labels, targetLabels, honor);
+            // Stored above by key only, so the object goes to the batch as it is: no copy, no merged labels
+            // (the sinks add the target labels while encoding; a merged object per sample was most of the garbage).
             samples.push(sample);
             families.set(family.name, family);
           }
@@ -152,7 +155,7 @@ export class ScrapeTarget {
     this.synthetic.clear(onStale);
     this.deps.metrics.seriesActive.dec({ scrape_job: this.settings.job }, before);
     if (this.deps.publish && stale.length > 0) {
-      this.deps.publish({ target: this.ref(), timestampMs: Date.now(), samples: [], families: new Map(), stale });
+      this.deps.publish({ ...this.ref(), timestampMs: Date.now(), samples: [], families: new Map(), stale });
     }
   }
 
@@ -182,12 +185,12 @@ export class ScrapeTarget {
       const meta = syntheticMeta.get(name)!;
       this.synthetic.sample({ name, labels: {}, value }, meta);
       if (samples) {
-        samples.push({ name, labels: { ...this.resolved.labels }, value });
+        samples.push({ name, labels: {}, value });
         families.set(name, meta);
       }
     }
     this.synthetic.commit();
-    if (samples) this.deps.publish?.({ target: this.ref(), timestampMs: started, samples, families, stale });
+    if (samples) this.deps.publish?.({ ...this.ref(), timestampMs: started, samples, families, stale });
   }
 
   private failure(error: unknown, signal: AbortSignal): ScrapeError {
@@ -220,8 +223,9 @@ export class ScrapeTarget {
     return { ...out, labels };
   }
 
-  private ref(): ScrapeBatch['target'] {
+  private ref(): Pick<ScrapeBatch, 'target' | 'honorLabels'> {
     const labels: Labels = this.resolved.labels;
-    return { job: this.settings.job, instance: labels.instance ?? this.resolved.url.host, labels };
+    const target = { job: this.settings.job, instance: labels.instance ?? this.resolved.url.host, labels };
+    return { target, honorLabels: this.settings.honorLabels };
   }
 }

@@ -1,5 +1,6 @@
 import { Point } from '@influxdata/influxdb-client';
 import type { FamilyMeta, Labels, MetricType, Sample } from '../types.ts';
+import { batchSampleLabels } from '../target-labels.ts';
 import { entryAt, type QueuedSlice } from './sample-queue.ts';
 
 /** Where one sample goes in InfluxDB: measurement, tags and field name. */
@@ -111,7 +112,9 @@ export function toInfluxLines(slices: readonly QueuedSlice[]): InfluxLines {
       const { sample, stale } = entryAt(batch, i);
       if (stale) { staleMarkers++; continue; }
       if (!Number.isFinite(sample.value)) { nonFinite++; continue; }
-      const target = influxTarget(sample, familyOf(sample.name, batch.families));
+      // The batch carries the target labels once; they become tags here, in this request's own short-lived objects.
+      const withTarget = { name: sample.name, labels: batchSampleLabels(batch, sample.labels), value: sample.value };
+      const target = influxTarget(withTarget, familyOf(sample.name, batch.families));
       const timestampMs = sample.timestampMs ?? batch.timestampMs;
       const key = pointKey(target, timestampMs);
       let point = points.get(key);

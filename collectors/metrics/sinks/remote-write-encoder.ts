@@ -52,6 +52,12 @@ export class RemoteWriteEncoder {
   private readonly nameBytes: number[] = [];
   private readonly valueBytes: number[] = [];
   private readonly view = new DataView(new ArrayBuffer(8));
+  private targetLabels: Labels | undefined;
+  private honorLabels = false;
+  private targetNames: string[] = [];
+  private targetValues: string[] = [];
+  private targetNameBytes: number[] = [];
+  private targetValueBytes: number[] = [];
 
   /**
    * The protobuf WriteRequest of the slices: one series per entry, stale entries as staleness markers.
@@ -60,6 +66,8 @@ export class RemoteWriteEncoder {
   encode(slices: readonly QueuedSlice[]): Buffer {
     this.offset = 0;
     for (const { batch, start, end } of slices) {
+      // The batch carries its target labels once (types.ts): sorted here once per slice, merged per series below.
+      this.setTarget(batch.target.labels, batch.honorLabels);
       // Samples first, then stale series (the entry order of a batch), read straight from the arrays:
       // no object per entry, which at 100,000 samples a scrape is young-generation garbage worth avoiding.
       const { samples, stale, timestampMs } = batch;
@@ -75,26 +83,39 @@ export class RemoteWriteEncoder {
     return this.buffer.subarray(0, this.offset);
   }
 
+  /** Sorts a batch's target labels into the arrays every series of the batch starts from. */
+  private setTarget(labels: Labels, honorLabels: boolean): void {
+    if (labels === this.targetLabels && honorLabels === this.honorLabels) return;
+    this.targetLabels = labels;
+    this.honorLabels = honorLabels;
+    const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.targetNames = entries.map(([name]) => name);
+    this.targetValues = entries.map(([, value]) => value);
+    this.targetNameBytes = this.targetNames.map(utf8Length);
+    this.targetValueBytes = this.targetValues.map(utf8Length);
+  }
+
   private series(name: string, labels: Labels, stale: boolean, value: number, time: number): void {
     // OpenMetrics timestamps are seconds with a fraction: whole milliseconds go on the wire.
     const timestampMs = Math.trunc(time);
-    // Parallel arrays reused for every series: no objects allocated per label.
-    const { names, values, nameBytes, valueBytes } = this;
-    names[0] = '__name__'; values[0] = name; nameBytes[0] = 8; valueBytes[0] = utf8Length(name);
-    let count = 1;
-    for (const key in labels) {
-      const labelValue = labels[key]!;
-      // An empty value means "no such label" in Prometheus's data model.
-      if (labelValue === '') continue;
-      // Insertion in byte order of names, as Prometheus compares them ('A' < '_' < 'a'): label sets are small.
-      let j = count - 1;
-      while (j >= 0 && names[j]! > key) {
-        names[j + 1] = names[j]!; values[j + 1] = values[j]!; nameBytes[j + 1] = nameBytes[j]!; valueBytes[j + 1] = valueBytes[j]!;
-        j--;
-      }
-      names[j + 1] = key; values[j + 1] = labelValue; nameBytes[j + 1] = utf8Length(key); valueBytes[j + 1] = utf8Length(labelValue);
-      count++;
+    // Parallel arrays reused for every series: no objects allocated per label. They start as the target
+    // labels (already sorted); __name__ and the series labels are inserted in order.
+    const { names, values, nameBytes, valueBytes, targetNames, targetValues, targetNameBytes, targetValueBytes } = this;
+    let count = targetNames.length;
+    for (let k = 0; k < count; k++) {
+      names[k] = targetNames[k]!; values[k] = targetValues[k]!; nameBytes[k] = targetNameBytes[k]!; valueBytes[k] = targetValueBytes[k]!;
     }
+    count = this.insert(count, '__name__', name, false);
+    for (const key in labels) count = this.insert(count, key, labels[key]!, this.honorLabels);
+    // An empty value means "no such label" in Prometheus's data model: left out after the merge, so an empty
+    // series label that wins over a target label (honorLabels) removes it, as the merged object did before.
+    let kept = 0;
+    for (let k = 0; k < count; k++) {
+      if (valueBytes[k] === 0) continue;
+      if (kept !== k) { names[kept] = names[k]!; values[kept] = values[k]!; nameBytes[kept] = nameBytes[k]!; valueBytes[kept] = valueBytes[k]!; }
+      kept++;
+    }
+    count = kept;
     let seriesBytes = 0;
     for (let k = 0; k < count; k++) {
       const labelBytes = 2 + varintSize(nameBytes[k]!) + nameBytes[k]! + varintSize(valueBytes[k]!) + valueBytes[k]!;
@@ -136,6 +157,25 @@ export class RemoteWriteEncoder {
       this.byte(tagTimestamp);
       this.varint(timestampMs);
     }
+  }
+
+  /**
+   * Inserts a label in byte order of names, as Prometheus compares them ('A' < '_' < 'a'): label sets are
+   * small. A name already there (a target label) keeps its value unless `wins`. Returns the new count.
+   */
+  private insert(count: number, key: string, labelValue: string, wins: boolean): number {
+    const { names, values, nameBytes, valueBytes } = this;
+    let j = count - 1;
+    while (j >= 0 && names[j]! > key) j--;
+    if (j >= 0 && names[j] === key) {
+      if (wins) { values[j] = labelValue; valueBytes[j] = utf8Length(labelValue); }
+      return count;
+    }
+    for (let k = count - 1; k > j; k--) {
+      names[k + 1] = names[k]!; values[k + 1] = values[k]!; nameBytes[k + 1] = nameBytes[k]!; valueBytes[k + 1] = valueBytes[k]!;
+    }
+    names[j + 1] = key; values[j + 1] = labelValue; nameBytes[j + 1] = utf8Length(key); valueBytes[j + 1] = utf8Length(labelValue);
+    return count + 1;
   }
 
   private reserve(bytes: number): void {

@@ -19,7 +19,7 @@ function scrape(store: TargetSeries, samples: [Sample, FamilyMeta][]): Sample[] 
 }
 
 describe('TargetSeries', () => {
-  it('reports series gone since the previous scrape as stale, with the target labels, and forgets them', () => {
+  it('reports series gone since the previous scrape as stale, with their series labels (the batch carries the target ones), and forgets them', () => {
     const store = new TargetSeries(target, false, 100, new SeriesBudget(100), undefined);
     scrape(store, [
       [{ name: 'temperature', labels: { room: 'a' }, value: 20 }, gauge],
@@ -28,7 +28,7 @@ describe('TargetSeries', () => {
     const stale = scrape(store, [[{ name: 'temperature', labels: { room: 'a' }, value: 22 }, gauge]]);
     expect(stale).toHaveLength(1);
     expect(stale[0]!.name).toBe('temperature');
-    expect(stale[0]!.labels).toEqual({ room: 'b', job: 'node', instance: 'host:9100' });
+    expect(stale[0]!.labels).toEqual({ room: 'b' });
     expect(Number.isNaN(stale[0]!.value)).toBe(true);
     expect([...store.samples()].map((s) => [s.labels.room, s.value])).toEqual([['a', 22]]);
   });

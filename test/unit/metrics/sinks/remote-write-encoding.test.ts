@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRemoteWrite, remoteWriteHeaders } from '../../../../collectors/metrics/sinks/remote-write.ts';
 import { RemoteWriteEncoder } from '../../../../collectors/metrics/sinks/remote-write-encoder.ts';
 import { decodeWriteRequest, encodeWriteRequest, isStaleNaN, staleNaN } from '../../../../collectors/metrics/sinks/remote-write-proto.ts';
-import { scrapeBatch } from '../../../support/metrics-batch.ts';
+import { scrapeBatch, type TestFamily } from '../../../support/metrics-batch.ts';
 
 const t = 1_700_000_000_000;
 
@@ -102,6 +102,23 @@ describe('remote_write encoding', () => {
     // The encoder reuses its buffer: a second, smaller request is not polluted by the first.
     const second = encoder.encode([{ batch, start: 3, end: 4 }]);
     expect(decodeWriteRequest(second).timeseries.map((s) => s.samples[0]!.value)).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
+  it('adds the batch\'s target labels to every series: they win a conflict unless honorLabels, and an empty winner removes the label', () => {
+    const families: TestFamily[] = [{ name: 'g', type: 'gauge', samples: [{ labels: { job: 'scraped', a: '1' }, value: 1 }, { labels: { instance: '' }, value: 2 }] }];
+    const stale = [{ name: 'gone', labels: { job: 'old' }, value: 0 }];
+    const labelsOf = (honorLabels: boolean) => roundTrip(scrapeBatch({ timestampMs: t, families, stale, honorLabels }))
+      .timeseries.map((series) => Object.fromEntries(series.labels.map((l) => [l.name, l.value])));
+    expect(labelsOf(false)).toEqual([
+      { __name__: 'g', a: '1', instance: '127.0.0.1:9100', job: 'test' },
+      { __name__: 'g', instance: '127.0.0.1:9100', job: 'test' },
+      { __name__: 'gone', instance: '127.0.0.1:9100', job: 'test' },
+    ]);
+    expect(labelsOf(true)).toEqual([
+      { __name__: 'g', a: '1', instance: '127.0.0.1:9100', job: 'scraped' },
+      { __name__: 'g', job: 'test' },
+      { __name__: 'gone', instance: '127.0.0.1:9100', job: 'old' },
+    ]);
   });
 
   it('grows its buffer for a request larger than it', () => {
