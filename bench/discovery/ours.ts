@@ -9,6 +9,8 @@ import { compileRelabelRules } from '../../collectors/metrics/relabel/relabel.ts
 import { relabelConfigSchema } from '../../collectors/metrics/relabel/config.ts';
 
 const kubeconfig = process.argv[2]!;
+// The benchmark reads our stdout; when it is gone, so are we.
+process.stdout.on('error', () => process.exit(0));
 const client = new KubeClient(await resolveKubeAccess({ kubeconfig }));
 const watches = new SharedWatches(client);
 const jobs = [
