@@ -9,7 +9,7 @@ export function renderCommand(): Command {
     .addHelpText('after', `
 Examples:
   watchkeeper render --out /tmp/wk      then import /tmp/wk/dashboards/*.json into Grafana
-                                        and add /tmp/wk/alerts/watchkeeper.rules.yaml to Prometheus rule_files`)
+                                        and add /tmp/wk/alerts/*.rules.yaml to Prometheus rule_files`)
     .action(async (options: { out: string }) => {
       for (const path of await renderAll(options.out)) process.stdout.write(`${path}\n`);
     });
