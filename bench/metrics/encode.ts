@@ -7,6 +7,7 @@ import { compressSync } from 'snappy';
 import { RemoteWriteEncoder } from '../../collectors/metrics/sinks/remote-write-encoder.ts';
 import { encodeWriteRequest, staleNaN, type ProtoLabel, type ProtoTimeSeries } from '../../collectors/metrics/sinks/remote-write-proto.ts';
 import { entryAt, type QueuedSlice } from '../../collectors/metrics/sinks/sample-queue.ts';
+import { seriesKey } from '../../collectors/metrics/scrape/series-key.ts';
 import { batchSampleLabels } from '../../collectors/metrics/target-labels.ts';
 import type { Sample, ScrapeBatch } from '../../collectors/metrics/types.ts';
 
@@ -34,7 +35,8 @@ for (let i = 0; i < 100_000; i++) {
   });
 }
 const target = { job: 'bench', instance: '127.0.0.1:9100', labels: { job: 'bench', instance: '127.0.0.1:9100' } };
-const batch: ScrapeBatch = { target, honorLabels: false, timestampMs: Date.now(), samples, families: new Map(), stale: [] };
+const columns = { keys: samples.map((s) => seriesKey(s.name, s.labels)), values: samples.map((s) => s.value), timestampsMs: samples.map(() => Number.NaN) };
+const batch: ScrapeBatch = { target, honorLabels: false, timestampMs: Date.now(), samples: columns, families: new Map(), stale: [] };
 const requests: QueuedSlice[][] = [];
 for (let s = 0; s < samples.length; s += 5000) requests.push([{ batch, start: s, end: s + 5000 }]);
 

@@ -67,10 +67,23 @@ export interface TargetRef {
 }
 
 /**
+ * The samples of one scrape, column by column: entry i is the series `keys[i]` (the series store's own key
+ * string, scrape/series-key.ts: name and series labels, without the target labels) with `values[i]` at
+ * `timestampsMs[i]` (NaN when the exposition carried no timestamp: the batch's `timestampMs` applies).
+ * Columns instead of a Sample object and a label object per sample: the batch lives until every sink has
+ * encoded it, long enough for 100,000 such objects per scrape to be promoted out of the young generation,
+ * which made garbage collection a third of the collector's CPU (docs/benchmarks.md). The keys are
+ * strings the series store holds anyway, so a batch adds 16 bytes per sample (two doubles).
+ */
+export interface SampleColumns {
+  keys: readonly string[];
+  values: readonly number[];
+  timestampsMs: readonly number[];
+}
+
+/**
  * Everything one scrape produced, handed to every sink at once. The target labels are carried once, in
- * `target.labels`, not merged into each sample: a sink merges them as it encodes (target-labels.ts), so a
- * scrape of 100,000 samples does not allocate 100,000 merged label objects that live until every sink
- * has sent them (they were the largest share of the collector's garbage, see docs/benchmarks.md).
+ * `target.labels`, not merged into each sample: a sink merges them as it encodes (target-labels.ts).
  */
 export interface ScrapeBatch {
   target: TargetRef;
@@ -83,11 +96,11 @@ export interface ScrapeBatch {
   /** When the scrape started, ms since the epoch; the timestamp of samples that carry none. */
   timestampMs: number;
   /** Samples with their series labels only; the sink adds `target.labels` (see `honorLabels`). */
-  samples: readonly Sample[];
+  samples: SampleColumns;
   /** Families by name, for sinks that map types (InfluxDB). */
   families: ReadonlyMap<string, FamilyMeta>;
-  /** Series (name + series labels) present in the previous scrape and gone now: remote_write marks them stale. */
-  stale: readonly Sample[];
+  /** Keys (as in `samples.keys`) of series present in the previous scrape and gone now: remote_write marks them stale. */
+  stale: readonly string[];
 }
 
 /**

@@ -15,6 +15,7 @@ import { ScrapeEngine } from '../../collectors/metrics/scrape/engine.ts';
 import { settingsOfStaticJob } from '../../collectors/metrics/scrape/scrape-settings.ts';
 import { staticJobRelabeling } from '../../collectors/metrics/job-relabeling.ts';
 import { StaticTargetSource } from '../../collectors/metrics/static-source.ts';
+import { parseSeriesKey } from '../../collectors/metrics/scrape/series-key.ts';
 import { batchSampleLabels } from '../../collectors/metrics/target-labels.ts';
 import type { MetricsSink, ScrapeBatch, TargetLabels, TargetSource } from '../../collectors/metrics/types.ts';
 import {
@@ -316,7 +317,7 @@ describe('scrape engine under faults, with node_exporter as the healthy target',
       await until(async () => !(await exposition(registry, false)).body.includes('job="node",instance='),
         'node series gone from /metrics');
       // A batch carries its target labels once; a sink merges them into each series as it writes it.
-      const stale = sink.batches.flatMap((b) => b.stale.map((s) => ({ ...s, labels: batchSampleLabels(b, s.labels) })))
+      const stale = sink.batches.flatMap((b) => b.stale.map((key) => parseSeriesKey(key)).map((s) => ({ ...s, labels: batchSampleLabels(b, s.labels) })))
         .filter((s) => s.labels.job === 'node');
       expect(stale.some((s) => s.name === 'node_load1' && s.labels.instance === exporter.target)).toBe(true);
       expect(stale.some((s) => s.name === 'up')).toBe(true);

@@ -1,3 +1,4 @@
+import { seriesKey } from '../../collectors/metrics/scrape/series-key.ts';
 import type { FamilyMeta, Labels, MetricType, Sample, ScrapeBatch } from '../../collectors/metrics/types.ts';
 
 /** A family and its samples, for building scrape batches in tests. */
@@ -9,7 +10,8 @@ export interface TestFamily {
 
 /**
  * Builds a ScrapeBatch as the scrape engine hands it to sinks: target labels (job, instance) once in
- * `target.labels`, samples with their series labels only, families by name, stale series listed apart.
+ * `target.labels`, samples as columns of series keys (series labels only), values and timestamps (NaN for
+ * none), families by name, stale series listed apart by key.
  */
 export function scrapeBatch(options: {
   job?: string; instance?: string; timestampMs: number; families: TestFamily[]; stale?: Sample[]; honorLabels?: boolean;
@@ -18,19 +20,18 @@ export function scrapeBatch(options: {
   const instance = options.instance ?? '127.0.0.1:9100';
   const targetLabels = { job, instance };
   const families = new Map<string, FamilyMeta>();
-  const samples: Sample[] = [];
+  const samples = { keys: [] as string[], values: [] as number[], timestampsMs: [] as number[] };
   for (const family of options.families) {
     families.set(family.name, { name: family.name, type: family.type });
     for (const s of family.samples) {
-      samples.push({
-        name: s.name ?? family.name, labels: { ...s.labels }, value: s.value,
-        ...(s.timestampMs === undefined ? {} : { timestampMs: s.timestampMs }),
-      });
+      samples.keys.push(seriesKey(s.name ?? family.name, s.labels ?? {}));
+      samples.values.push(s.value);
+      samples.timestampsMs.push(s.timestampMs ?? Number.NaN);
     }
   }
   return {
     target: { job, instance, labels: targetLabels }, honorLabels: options.honorLabels ?? false,
-    timestampMs: options.timestampMs, samples, families, stale: options.stale ?? [],
+    timestampMs: options.timestampMs, samples, families, stale: (options.stale ?? []).map((s) => seriesKey(s.name, s.labels)),
   };
 }
 

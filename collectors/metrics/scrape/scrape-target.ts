@@ -1,6 +1,6 @@
 import type { ScrapedExposition } from '../exposition/scraped-exposition.ts';
 import type { ScrapeMetrics } from '../metrics.ts';
-import type { FamilyMeta, Labels, Sample, ScrapeBatch, TargetLabels } from '../types.ts';
+import type { FamilyMeta, Labels, Sample, SampleColumns, ScrapeBatch, TargetLabels } from '../types.ts';
 import { ExpositionParseError } from '../types.ts';
 import type { ScrapeClient } from './client.ts';
 import { formatFromContentType, parseExposition } from './parse/index.ts';
@@ -25,6 +25,13 @@ export interface ScrapeTargetDeps {
   publish?: (batch: ScrapeBatch) => void;
   /** Metric relabeling on a sample with the target labels merged: the sample to keep, or undefined to drop it. */
   relabelSample?: (sample: Sample) => Sample | undefined;
+}
+
+/** Columns being filled. */
+type Mutable<T> = { [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+
+function emptyColumns(): Mutable<SampleColumns> {
+  return { keys: [], values: [], timestampsMs: [] };
 }
 
 const syntheticMeta = new Map<string, FamilyMeta>(Object.values(syntheticFamilies).map((f) => [f.name, f]));
@@ -79,10 +86,11 @@ export class ScrapeTarget {
     const job = this.settings.job;
     const started = Date.now();
     const startedHr = process.hrtime.bigint();
-    const samples: Sample[] | undefined = publish ? [] : undefined;
+    const samples = publish ? emptyColumns() : undefined;
     const families = new Map<string, FamilyMeta>();
-    const stale: Sample[] = [];
-    const onStale = publish ? (s: Sample): void => { stale.push(s); } : undefined;
+    let lastFamily: FamilyMeta | undefined;
+    const stale: string[] = [];
+    const onStale = publish ? (key: string): void => { stale.push(key); } : undefined;
     const signal = AbortSignal.any([parent, AbortSignal.timeout(this.settings.timeoutMs)]);
     metrics.scrapes.inc({ scrape_job: job });
     const before = this.series.size;
@@ -111,12 +119,15 @@ export class ScrapeTarget {
           if (this.deps.relabelSample) sample = this.relabel(sample, this.deps.relabelSample);
           if (!sample) return;
           kept++;
-          if (!this.series.sample(sample, family)) return;
+          const key = this.series.sample(sample, family);
+          if (key === undefined) return;
           if (samples) {
-            // Stored above by key only, so the object goes to the batch as it is: no copy, no merged labels
-            // (the sinks add the target labels while encoding; a merged object per sample was most of the garbage).
-            samples.push(sample);
-            families.set(family.name, family);
+            // The batch takes the store's key string and the value, not the parsed objects: those die young
+            // (see SampleColumns in types.ts for why).
+            samples.keys.push(key);
+            samples.values.push(sample.value);
+            samples.timestampsMs.push(sample.timestampMs ?? Number.NaN);
+            if (family !== lastFamily) { families.set(family.name, family); lastFamily = family; }
           }
         },
       });
@@ -137,7 +148,7 @@ export class ScrapeTarget {
       this.lastError = failure.message;
       metrics.scrapeErrors.inc({ scrape_job: job, reason: failure.reason });
       const nothing = { up: 0, scraped: 0, kept: 0, added: 0 };
-      this.finish(started, startedHr, nothing, samples ? [] : undefined, families, stale);
+      this.finish(started, startedHr, nothing, samples ? emptyColumns() : undefined, families, stale);
     } finally {
       metrics.seriesActive.inc({ scrape_job: job }, this.series.size - before);
     }
@@ -148,14 +159,14 @@ export class ScrapeTarget {
    * stale. On shutdown they are not marked, as Prometheus does, so that a restart leaves no gap in the series.
    */
   remove(markStale = true): void {
-    const stale: Sample[] = [];
-    const onStale = this.deps.publish && markStale ? (s: Sample): void => { stale.push(s); } : undefined;
+    const stale: string[] = [];
+    const onStale = this.deps.publish && markStale ? (key: string): void => { stale.push(key); } : undefined;
     const before = this.series.size;
     this.series.clear(onStale);
     this.synthetic.clear(onStale);
     this.deps.metrics.seriesActive.dec({ scrape_job: this.settings.job }, before);
     if (this.deps.publish && stale.length > 0) {
-      this.deps.publish({ ...this.ref(), timestampMs: Date.now(), samples: [], families: new Map(), stale });
+      this.deps.publish({ ...this.ref(), timestampMs: Date.now(), samples: emptyColumns(), families: new Map(), stale });
     }
   }
 
@@ -167,7 +178,7 @@ export class ScrapeTarget {
 
   private finish(
     started: number, startedHr: bigint, counts: { up: number; scraped: number; kept: number; added: number },
-    samples: Sample[] | undefined, families: Map<string, FamilyMeta>, stale: Sample[],
+    samples: Mutable<SampleColumns> | undefined, families: Map<string, FamilyMeta>, stale: string[],
   ): void {
     const seconds = Number(process.hrtime.bigint() - startedHr) / 1e9;
     this.lastDurationSeconds = seconds;
@@ -183,9 +194,11 @@ export class ScrapeTarget {
     this.synthetic.begin();
     for (const [name, value] of values) {
       const meta = syntheticMeta.get(name)!;
-      this.synthetic.sample({ name, labels: {}, value }, meta);
-      if (samples) {
-        samples.push({ name, labels: {}, value });
+      const key = this.synthetic.sample({ name, labels: {}, value }, meta);
+      if (samples && key !== undefined) {
+        samples.keys.push(key);
+        samples.values.push(value);
+        samples.timestampsMs.push(Number.NaN);
         families.set(name, meta);
       }
     }

@@ -8,9 +8,12 @@ import { parseSeriesKey, seriesKey } from './series-key.ts';
 class SeriesValue implements StoredValue {
   value: number;
   seen: number;
-  constructor(value: number, seen: number) {
+  /** The map's key, handed to the sinks so a batch references this string instead of a fresh copy. */
+  readonly key: string;
+  constructor(value: number, seen: number, key: string) {
     this.value = value;
     this.seen = seen;
+    this.key = key;
   }
 }
 
@@ -93,15 +96,15 @@ export class TargetSeries {
   }
 
   /**
-   * Stores one sample (labels already renamed for conflicts with the target labels). Returns false
-   * when the cardinality guard refused a new series.
+   * Stores one sample (labels already renamed for conflicts with the target labels). Returns the series'
+   * stored key (series-key.ts), or undefined when the cardinality guard refused a new series.
    */
-  sample(sample: Sample, family: FamilyMeta): boolean {
+  sample(sample: Sample, family: FamilyMeta): string | undefined {
     let route = this.routes.get(sample.name);
     if (route?.familyType !== family.type) {
       // A name not seen yet cannot be a known series: refuse it before it costs a route and a family.
-      if (this.count >= this.perTargetLimit) { this.result.droppedTargetLimit++; return false; }
-      if (this.budget.total >= this.budget.limit) { this.result.droppedTotalLimit++; return false; }
+      if (this.count >= this.perTargetLimit) { this.result.droppedTargetLimit++; return undefined; }
+      if (this.budget.total >= this.budget.limit) { this.result.droppedTotalLimit++; return undefined; }
       route = this.route(sample.name, family);
     }
     const key = seriesKey(sample.name, sample.labels);
@@ -109,35 +112,35 @@ export class TargetSeries {
     if (stored) {
       stored.value = sample.value;
       stored.seen = this.epoch;
-      return true;
+      return stored.key;
     }
-    if (this.count >= this.perTargetLimit) { this.result.droppedTargetLimit++; return false; }
-    if (this.budget.total >= this.budget.limit) { this.result.droppedTotalLimit++; return false; }
-    route.group.series.set(key, new SeriesValue(sample.value, this.epoch));
+    if (this.count >= this.perTargetLimit) { this.result.droppedTargetLimit++; return undefined; }
+    if (this.budget.total >= this.budget.limit) { this.result.droppedTotalLimit++; return undefined; }
+    route.group.series.set(key, new SeriesValue(sample.value, this.epoch, key));
     this.count++;
     this.budget.total++;
     this.result.added++;
-    return true;
+    return key;
   }
 
-  /** Ends a successful scrape; returns the counts and calls `onStale` for each series not seen. */
-  commit(onStale?: (sample: Sample) => void): IngestResult {
+  /** Ends a successful scrape; returns the counts and calls `onStale` with the key of each series not seen. */
+  commit(onStale?: (key: string) => void): IngestResult {
     for (const group of this.groups.values()) {
       for (const [key, stored] of group.series) {
         if (stored.seen === this.epoch) continue;
         group.series.delete(key);
         this.forget(1);
-        if (onStale) onStale(this.staleSample(key));
+        if (onStale) onStale(key);
       }
       if (group.series.size === 0) this.dropGroup(group);
     }
     return this.result;
   }
 
-  /** Forgets every series (failed scrape, target removed), calling `onStale` for each. */
-  clear(onStale?: (sample: Sample) => void): void {
+  /** Forgets every series (failed scrape, target removed), calling `onStale` with the key of each. */
+  clear(onStale?: (key: string) => void): void {
     for (const group of this.groups.values()) {
-      if (onStale) for (const key of group.series.keys()) onStale(this.staleSample(key));
+      if (onStale) for (const key of group.series.keys()) onStale(key);
       this.forget(group.series.size);
       group.series.clear();
       this.dropGroup(group);
@@ -152,12 +155,6 @@ export class TargetSeries {
         yield { name, labels: mergeTargetLabels(labels, this.targetLabels, this.honorLabels), value: stored.value };
       }
     }
-  }
-
-  /** A stale series as a batch carries it: series labels only, the sink adds the target labels. */
-  private staleSample(key: string): Sample {
-    const { name, labels } = parseSeriesKey(key);
-    return { name, labels, value: Number.NaN };
   }
 
   private forget(n: number): void {

@@ -14,6 +14,10 @@ import type { Labels } from '../types.ts';
  * Label { string name = 1; string value = 2; }  Sample { double value = 1; int64 timestamp = 2; }
  */
 
+/** The separators of a series key (scrape/series-key.ts). */
+const labelStart = '\u0000';
+const valueStart = '\u0001';
+
 /** Tag bytes: (field number << 3) | wire type (0 varint, 1 64-bit, 2 length-delimited). */
 const tagTimeSeries = 0x0a;
 const tagLabel = 0x0a;
@@ -70,15 +74,12 @@ export class RemoteWriteEncoder {
       this.setTarget(batch.target.labels, batch.honorLabels);
       // Samples first, then stale series (the entry order of a batch), read straight from the arrays:
       // no object per entry, which at 100,000 samples a scrape is young-generation garbage worth avoiding.
-      const { samples, stale, timestampMs } = batch;
-      for (let i = start; i < Math.min(end, samples.length); i++) {
-        const sample = samples[i]!;
-        this.series(sample.name, sample.labels, false, sample.value, sample.timestampMs ?? timestampMs);
+      const { samples: { keys, values, timestampsMs }, stale, timestampMs } = batch;
+      for (let i = start; i < Math.min(end, keys.length); i++) {
+        const time = timestampsMs[i]!;
+        this.series(keys[i]!, false, values[i]!, Number.isNaN(time) ? timestampMs : time);
       }
-      for (let i = Math.max(start, samples.length); i < end; i++) {
-        const gone = stale[i - samples.length]!;
-        this.series(gone.name, gone.labels, true, 0, timestampMs);
-      }
+      for (let i = Math.max(start, keys.length); i < end; i++) this.series(stale[i - keys.length]!, true, 0, timestampMs);
     }
     return this.buffer.subarray(0, this.offset);
   }
@@ -95,7 +96,8 @@ export class RemoteWriteEncoder {
     this.targetValueBytes = this.targetValues.map(utf8Length);
   }
 
-  private series(name: string, labels: Labels, stale: boolean, value: number, time: number): void {
+  /** One TimeSeries from a series key (scrape/series-key.ts: `name` then `\0label\1value` per label). */
+  private series(key: string, stale: boolean, value: number, time: number): void {
     // OpenMetrics timestamps are seconds with a fraction: whole milliseconds go on the wire.
     const timestampMs = Math.trunc(time);
     // Parallel arrays reused for every series: no objects allocated per label. They start as the target
@@ -105,8 +107,15 @@ export class RemoteWriteEncoder {
     for (let k = 0; k < count; k++) {
       names[k] = targetNames[k]!; values[k] = targetValues[k]!; nameBytes[k] = targetNameBytes[k]!; valueBytes[k] = targetValueBytes[k]!;
     }
-    count = this.insert(count, '__name__', name, false);
-    for (const key in labels) count = this.insert(count, key, labels[key]!, this.honorLabels);
+    // Read straight from the key: the slices are short-lived garbage of this request, not objects kept per sample.
+    let at = key.indexOf(labelStart);
+    count = this.insert(count, '__name__', at === -1 ? key : key.slice(0, at), false);
+    while (at !== -1) {
+      const cut = key.indexOf(valueStart, at + 1);
+      const next = key.indexOf(labelStart, cut + 1);
+      count = this.insert(count, key.slice(at + 1, cut), key.slice(cut + 1, next === -1 ? key.length : next), this.honorLabels);
+      at = next;
+    }
     // An empty value means "no such label" in Prometheus's data model: left out after the merge, so an empty
     // series label that wins over a target label (honorLabels) removes it, as the merged object did before.
     let kept = 0;

@@ -1,3 +1,4 @@
+import { parseSeriesKey } from '../scrape/series-key.ts';
 import type { Sample, ScrapeBatch } from '../types.ts';
 
 /**
@@ -12,13 +13,20 @@ export interface QueuedSlice {
 
 /** Entries of a batch: its samples, then its stale series. */
 export function batchEntries(batch: ScrapeBatch): number {
-  return batch.samples.length + batch.stale.length;
+  return batch.samples.keys.length + batch.stale.length;
 }
 
-/** The entry at `index` of a batch and whether it is a stale marker. */
+/**
+ * The entry at `index` of a batch as a Sample with its series labels (target labels not merged), and
+ * whether it is a stale marker (value NaN). Builds objects: for sinks that need them (InfluxDB), not for remote_write.
+ */
 export function entryAt(batch: ScrapeBatch, index: number): { sample: Sample; stale: boolean } {
-  const samples = batch.samples.length;
-  return index < samples ? { sample: batch.samples[index]!, stale: false } : { sample: batch.stale[index - samples]!, stale: true };
+  const { keys, values, timestampsMs } = batch.samples;
+  if (index >= keys.length) return { sample: { ...parseSeriesKey(batch.stale[index - keys.length]!), value: Number.NaN }, stale: true };
+  const sample: Sample = { ...parseSeriesKey(keys[index]!), value: values[index]! };
+  const timestampMs = timestampsMs[index]!;
+  if (!Number.isNaN(timestampMs)) sample.timestampMs = timestampMs;
+  return { sample, stale: false };
 }
 
 /** Entries in a list of slices. */

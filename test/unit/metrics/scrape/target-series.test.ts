@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { exposition } from '../../../../core/http/exposition.ts';
 import { ScrapedExposition } from '../../../../collectors/metrics/exposition/scraped-exposition.ts';
 import { renameConflicts, SeriesBudget, TargetSeries } from '../../../../collectors/metrics/scrape/target-series.ts';
+import { parseSeriesKey } from '../../../../collectors/metrics/scrape/series-key.ts';
 import type { FamilyMeta, Sample } from '../../../../collectors/metrics/types.ts';
 
 const gauge: FamilyMeta = { name: 'temperature', type: 'gauge', help: 'Temperature.' };
@@ -14,7 +15,7 @@ function scrape(store: TargetSeries, samples: [Sample, FamilyMeta][]): Sample[] 
   const stale: Sample[] = [];
   store.begin();
   for (const [sample, family] of samples) store.sample(sample, family);
-  store.commit((s) => stale.push(s));
+  store.commit((key) => stale.push({ ...parseSeriesKey(key), value: Number.NaN }));
   return stale;
 }
 
@@ -41,7 +42,7 @@ describe('TargetSeries', () => {
       [{ name: 'requests_total', labels: {}, value: 3 }, counter],
     ]);
     const stale: Sample[] = [];
-    store.clear((s) => stale.push(s));
+    store.clear((key) => stale.push({ ...parseSeriesKey(key), value: Number.NaN }));
     expect(stale.map((s) => s.name).sort()).toEqual(['requests_total', 'temperature']);
     expect(store.size).toBe(0);
     expect(budget.total).toBe(0);

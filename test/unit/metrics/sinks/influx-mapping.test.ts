@@ -7,7 +7,7 @@ const t = 1_700_000_000_000;
 
 /** Line protocol of one batch, sorted for stable comparison. */
 function lines(batch: ReturnType<typeof scrapeBatch>): string[] {
-  return toInfluxLines([{ batch, start: 0, end: batch.samples.length + batch.stale.length }]).lines.sort();
+  return toInfluxLines([{ batch, start: 0, end: batch.samples.keys.length + batch.stale.length }]).lines.sort();
 }
 
 describe('InfluxDB mapping', () => {
@@ -61,7 +61,7 @@ describe('InfluxDB mapping', () => {
       ],
       stale: [{ name: 'old', labels: {}, value: Number.NaN }],
     });
-    const mapped = toInfluxLines([{ batch, start: 0, end: batch.samples.length + 1 }]);
+    const mapped = toInfluxLines([{ batch, start: 0, end: batch.samples.keys.length + 1 }]);
     expect(mapped.lines).toEqual([`lat,instance=127.0.0.1:9100,job=test 0.9=1,count=3,sum=3 ${t}`]);
     expect(mapped).toMatchObject({ samples: 3, nonFinite: 3, staleMarkers: 1 });
   });

@@ -9,7 +9,7 @@ const t = 1_700_000_000_000;
 
 /** Encodes a whole batch and decodes it back with the same schema. */
 function roundTrip(batch: ReturnType<typeof scrapeBatch>) {
-  const body = encodeRemoteWrite([{ batch, start: 0, end: batch.samples.length + batch.stale.length }]);
+  const body = encodeRemoteWrite([{ batch, start: 0, end: batch.samples.keys.length + batch.stale.length }]);
   return decodeWriteRequest(uncompressSync(body) as Buffer);
 }
 
