@@ -49,6 +49,9 @@ function classify(error: unknown, url: URL, signal: AbortSignal): ScrapeError {
   return new ScrapeError('connection', `${url.host}: ${code || message}`, { cause: error });
 }
 
+/** Output chunk size of the gunzip stream (see limitedBody). */
+const gunzipChunkBytes = 64 * 1024;
+
 /**
  * HTTP(S) GET of exposition bodies for one job: Accept negotiation, gzip, a body limit enforced while
  * streaming, TLS (CA, client certificate, insecure), a bearer token or basic-auth password read from
@@ -120,7 +123,10 @@ export class ScrapeClient {
     response: IncomingMessage, gzip: boolean, url: URL, signal: AbortSignal,
   ): AsyncGenerator<Buffer> {
     const limit = this.options.bodySizeLimitBytes;
-    const stream = gzip ? response.pipe(createGunzip()) : response;
+    // 64 KiB output chunks instead of zlib's 16 KiB: `node bench/metrics/gunzip.ts` (2026-11-29, loaded 2-core
+    // machine) gunzipped the bench target's 100,000-series body in 20 ms of CPU instead of 43 ms (256 KiB: 17 ms);
+    // the parser holds one chunk at a time, so memory per scrape stays small.
+    const stream = gzip ? response.pipe(createGunzip({ chunkSize: gunzipChunkBytes })) : response;
     if (gzip) response.once('error', (error) => stream.destroy(error));
     let total = 0;
     try {
