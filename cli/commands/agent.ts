@@ -26,7 +26,7 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
           });
           ctx.lifecycle.add({ name: 'logs', stop: () => agent.stop() });
           ctx.status.addReadiness({ name: 'logs', check: () => agent.sources.length > 0 || agent.webhook !== undefined });
-          if (config.metrics.enabled) await startMetricsInService(ctx);
+          if (config.metrics.enabled) await startMetricsInService(ctx, 'agent');
         },
       });
     });

@@ -17,6 +17,6 @@ Runs the metrics collectors whatever metrics.enabled says (that switch is for th
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
     .action(async (options: ConfigOptions) => {
       const config = await configFromOptions(options);
-      await runService({ mode: 'collector', config, start: (ctx) => startMetricsInService(ctx) });
+      await runService({ mode: 'collector', config, start: (ctx) => startMetricsInService(ctx, 'collector') });
     });
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { kubernetesDiscoverySchema } from './discovery/config.ts';
+import { shardingConfigSchema } from './discovery/shard/config.ts';
 import { durationMs, durationPattern } from './duration.ts';
+import { nodeCollectorConfigSchema } from './node/config.ts';
 import { relabelConfigsSchema } from './relabel/config.ts';
 import { sinksSection } from './sinks/config.ts';
 import { staticTargetProblem } from './static-source.ts';
@@ -39,14 +42,22 @@ const basicAuth = z.strictObject({
     .describe('File holding the password (trailing newline ignored); re-read when it changes.'),
 });
 
-/** One statically configured scrape job. */
-const staticJob = z.strictObject({
+/** The job name under which the agent scrapes its built-in node collector (metrics.node). */
+export const nodeCollectorJob = 'node';
+
+/** One scrape job: static `targets`, or targets discovered in the cluster (`kubernetes`). */
+export const scrapeJobSchema = z.strictObject({
   job: z.string().min(1).describe('Job name, the `job` label of every sample of these targets.'),
   targets: z.array(z.string().min(1).refine((t) => staticTargetProblem(t) === undefined, {
     error: (issue) => `a target as host:port or an http(s) URL; this one ${staticTargetProblem(String(issue.input))}`,
-  })).min(1)
+  })).default([])
     .describe('Targets as host:port, or as URLs (http[s]://host:port/path?param=value) that set scheme, path and '
-      + 'params.'),
+      + 'params. Either targets or kubernetes.'),
+  kubernetes: kubernetesDiscoverySchema.optional()
+    .describe('Discover the targets in the cluster by watching the API (see docs/metrics.md, Kubernetes discovery).'),
+  shard: z.boolean().default(true)
+    .describe('With metrics.sharding.enabled, this kubernetes job\'s targets are split among the replicas; '
+      + 'false: every replica scrapes all of them.'),
   scheme: z.enum(['http', 'https']).default('http').describe('Scheme of host:port targets.'),
   metricsPath: z.string().startsWith('/').default('/metrics').describe('Path of host:port targets.'),
   params: z.record(z.string(), z.string()).default({}).describe('Query parameters added to every scrape.'),
@@ -68,7 +79,10 @@ const staticJob = z.strictObject({
   honorLabels: z.boolean().default(false)
     .describe('On a label conflict keep the target\'s value instead of the configured one '
       + '(conflicts otherwise become exported_<name>).'),
-}).refine((j) => !bothDurations(j) || durationMs(j.timeout) <= durationMs(j.interval), {
+}).refine((j) => (j.targets.length > 0) !== (j.kubernetes !== undefined), {
+  message: 'a job needs either targets or kubernetes (not both)', path: ['targets'],
+})
+  .refine((j) => !bothDurations(j) || durationMs(j.timeout) <= durationMs(j.interval), {
   message: 'timeout must not exceed interval', path: ['timeout'],
 })
   .refine((j) => !(j.bearerTokenFile !== undefined && j.basicAuth !== undefined), {
@@ -88,16 +102,24 @@ const limits = z.strictObject({
 /** The metrics collectors: scrape jobs, limits and outputs. */
 export const metricsSection = z.strictObject({
   enabled: z.boolean().default(false).describe('Run the metrics collectors in `agent` and `collector` modes.'),
-  jobs: z.array(staticJob).default([]).describe('Static scrape jobs.'),
+  jobs: z.array(scrapeJobSchema).default([]).describe('Scrape jobs: static targets or Kubernetes discovery.'),
   limits,
   sinks: sinksSection.prefault({}).describe('Outputs besides /metrics: InfluxDB and Prometheus remote_write.'),
+  node: nodeCollectorConfigSchema
+    .describe(`The agent's built-in node collector, scraped as job "${nodeCollectorJob}" (collector mode ignores it).`),
+  sharding: shardingConfigSchema
+    .describe('Collector mode: split the targets of kubernetes jobs among the replicas (Leases).'),
 }).refine((m) => new Set(m.jobs.map((j) => j.job)).size === m.jobs.length, {
   message: 'job names must be unique', path: ['jobs'],
-});
+})
+  .refine((m) => !m.node.enabled || m.jobs.every((j) => j.job !== nodeCollectorJob), {
+    message: `job name "${nodeCollectorJob}" is taken by the built-in node collector (metrics.node.enabled)`,
+    path: ['jobs'],
+  });
 
 /** The validated `metrics:` configuration. */
 export type MetricsConfig = z.infer<typeof metricsSection>;
 /** One validated static job. */
-export type StaticJobConfig = z.infer<typeof staticJob>;
+export type StaticJobConfig = z.infer<typeof scrapeJobSchema>;
 /** TLS settings of a job. */
 export type ScrapeTlsConfig = z.infer<typeof tlsSettings>;

@@ -15,10 +15,7 @@ import type { TargetLabels } from './types.ts';
 export function staticJobRelabeling(job: StaticJobConfig): JobRelabeling {
   const targetRules = compileRelabelRules(job.relabelConfigs);
   const sampleRules = compileRelabelRules(job.metricRelabelConfigs);
-  const defaults: TargetDefaults = {
-    job: job.job, scheme: job.scheme, metricsPath: job.metricsPath, params: job.params,
-    scrapeIntervalMs: durationMs(job.interval), scrapeTimeoutMs: durationMs(job.timeout),
-  };
+  const defaults = jobTargetDefaults(job);
   const relabeling: JobRelabeling = {};
   if (targetRules.length > 0) {
     relabeling.target = (discovered) => {
@@ -38,4 +35,12 @@ export function staticJobRelabeling(job: StaticJobConfig): JobRelabeling {
     };
   }
   return relabeling;
+}
+
+/** What relabeling fills in for a target of the job before its rules run (job, scheme, path, params, interval). */
+export function jobTargetDefaults(job: StaticJobConfig): TargetDefaults {
+  return {
+    job: job.job, scheme: job.scheme, metricsPath: job.metricsPath, params: job.params,
+    scrapeIntervalMs: durationMs(job.interval), scrapeTimeoutMs: durationMs(job.timeout),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationPattern } from '../duration.ts';
 
 /** The parts of the node collector that can be switched off one by one. */
 export const nodeCollectorNames = [
@@ -33,7 +34,15 @@ const regex = z.string().refine(
  */
 export const nodeCollectorConfigSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe("Collect the node's own metrics in the agent."),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Collect the node's own metrics in the agent (job node), instead of running node_exporter."),
+    interval: z
+      .string()
+      .regex(durationPattern, 'a duration such as 15s or 1m')
+      .default('15s')
+      .describe('Time between two collections (scrapes of the loopback endpoint); the timeout is at most 10s.'),
     procPath: z
       .string()
       .min(1)
