@@ -126,7 +126,8 @@ function addJob(engine: ScrapeEngine, job: StaticJobConfig, parts: Parts): void 
   }
   const ownership = job.shard && !job.kubernetes.ownNode ? parts.assignment : undefined;
   const source = createDiscoveredJobSource(job.job, job.kubernetes, parts.discovery, {
-    rules: compileRelabelRules(job.relabelConfigs), defaults: jobTargetDefaults(job), ...(ownership ? { ownership } : {}),
+    rules: compileRelabelRules(job.relabelConfigs), defaults: jobTargetDefaults(job),
+    ...(ownership ? { ownership } : {}),
   });
   engine.addJob(settingsOfStaticJob(job), source, relabeling.sample ? { sample: relabeling.sample } : {});
 }

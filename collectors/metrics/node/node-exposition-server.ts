@@ -40,7 +40,9 @@ export async function startNodeExpositionServer(options: NodeExpositionServerOpt
       try {
         const exposition = new TextExposition();
         const result = await options.collector.collect(exposition);
-        for (const { collector, error } of result.failed) log.debug({ collector, error }, 'Node collector part failed.');
+        for (const { collector, error } of result.failed) {
+          log.debug({ collector, error }, 'Node collector part failed.');
+        }
         options.resources?.collect(exposition);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition.text());
       } catch (error) {
