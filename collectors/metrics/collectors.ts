@@ -30,6 +30,11 @@ export interface MetricsCollectorsOptions {
   kubeClient?: () => Promise<KubeClient>;
   /** This node's name (NODE_NAME from the downward API): ownNode jobs and the node's kube_node_* resources. */
   nodeName?: string;
+  /**
+   * At most this long, on stop, waiting for a shard plan without this replica before leaving the group anyway
+   * (the process's shutdown budget); default: graceSeconds + 3 renewals, which leaves without a gap.
+   */
+  leaveTimeoutMs?: number;
   /** Replaces the outputs built from `metrics.sinks` (tests). */
   sinks?: readonly MetricsSink[];
 }
@@ -61,7 +66,8 @@ export async function startMetricsCollectors(options: MetricsCollectorsOptions):
   const engine = new ScrapeEngine({ registry, logger, limits: config.limits, sinks });
   const parts: Parts = {};
   const stopParts = async () => {
-    await parts.group?.stop();
+    const { graceSeconds, renewSeconds } = config.sharding;
+    await parts.group?.stop(Math.min(options.leaveTimeoutMs ?? Infinity, (graceSeconds + 3 * renewSeconds) * 1000));
     await engine.stop();
     await parts.resources?.stop();
     await parts.nodeServer?.stop();
