@@ -135,12 +135,12 @@ ${results.map((r) => row(r, target.series)).join('\n')}
 
 ${ratios}. watchkeeper: ${kibPerSeries.toFixed(2)} KiB of peak RSS per active series.${behind}
 
-What bounds watchkeeper (a CPU profile of the collector in a 60 s run at 100,000 series, 2026-11-29): about a third of
-its busy time is garbage collection, then in similar shares gunzip of the body, the streaming parser, the series store
-(staleness, target labels, cardinality guard; collectors/metrics/scrape) and the remote_write encoder (about 1.2 µs per
-sample, collectors/metrics/sinks/remote-write-encoder.ts). Memory is a Node process of about 115 MiB plus, per series,
-the series store that /metrics exposes and staleness needs, the scraped batch in flight (about 340 bytes per sample)
-and garbage between collections; how it splits was not measured further. Neither goal (CPU per sample no higher than
+What bounds watchkeeper (a CPU profile of the collector in a 60 s run at 100,000 series, 2026-11-29, after the scrape
+batch became columns): of its busy time about a quarter is garbage collection (a third before), 16% the remote_write
+encoder (it slices each series key and merges the target labels per series), 11% the series store (key lookup,
+staleness), 10% the sample-line parser, 7% gunzip. Memory is a Node process of about 115 MiB plus the series store
+(about 370 bytes per series of pod-like labels, bench/metrics-store), the batches queued for the outputs (about 30 bytes
+per sample) and garbage between collections, which sets the peak. Neither goal (CPU per sample no higher than
 vmagent's, under 1 KiB per series) is met; vmagent, which parses in Go and stores nothing, is the bar.
 The machine is shared (2 cores, other work running); the three run at the same time, so they see the same load.
 Reproduce: \`npm run provision -- vmagent && npm run bench -- metrics\` (\`node bench/metrics/main.ts --duration 60 --series 20000\` for a quick try).

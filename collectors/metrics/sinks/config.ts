@@ -28,10 +28,11 @@ const tlsSettings = z.strictObject({
 
 /** How much is held and how it is cut into requests. */
 const queueFields = {
-  // A queued sample keeps its scraped Sample alive: about 340 bytes of heap each (measured with 100,000
-  // samples of six labels, as the engine merges them), so the default bounds an outage at about 70 MB.
+  // A queued sample is a slot in its batch's three columns (types.ts, SampleColumns): about 30 bytes of heap
+  // while its series is still stored (the key string is the store's), plus the key (about 130 bytes for pod-like
+  // labels) once the series is gone. Before the columns it kept a Sample and its labels alive: about 340 bytes.
   queueCapacity: z.number().int().min(1).max(100_000_000).default(200_000)
-    .describe('Samples waiting to be sent at most (about 340 bytes of memory each); when full the oldest are dropped and counted (queue_full).'
+    .describe('Samples waiting to be sent at most (about 30 bytes of memory each, up to about 160 for series no longer scraped); when full the oldest are dropped and counted (queue_full).'
       + ' One request in flight comes on top.'),
   flushIntervalMs: z.number().int().min(1).max(600_000).default(1000)
     .describe('A request is sent when this long has passed since the oldest waiting sample arrived, or earlier when a request is full.'),
