@@ -12,6 +12,8 @@ Examples:
   watchkeeper agent -c watchkeeper.yaml
   watchkeeper agent -c watchkeeper.yaml --set logs.sink=elasticsearch --set logs.elasticsearch.url=http://es:9200
   watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true    also scrape metrics.jobs, expose them at /metrics
+  NODE_NAME=$(hostname) watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true --set metrics.node.enabled=true
+                                                      with the built-in node collector as job node
 Runs until SIGTERM or SIGINT; then sends what is buffered (within shutdownTimeoutSeconds) and persists checkpoints.
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
     .action(async (options: ConfigOptions) => {

@@ -12,6 +12,8 @@ export function collectorCommand(): Command {
 Examples:
   watchkeeper collector -c watchkeeper.yaml
   watchkeeper collector -c watchkeeper.yaml --set server.port=9465 --set log.level=debug
+  POD_NAME=collector-0 watchkeeper collector -c watchkeeper.yaml --set metrics.sharding.enabled=true
+                                                      share the kubernetes jobs' targets with the other replicas
 Runs the metrics collectors whatever metrics.enabled says (that switch is for the agent) until SIGTERM or SIGINT.
 /readyz is ready once every job's targets are known; /metrics carries every scraped series with its target labels.
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)

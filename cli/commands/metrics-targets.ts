@@ -40,6 +40,11 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       const engine = new ScrapeEngine({ registry: new Registry(), logger, limits, expose: false, loops: false });
       try {
         for (const job of config.metrics.jobs) {
+          if (job.kubernetes) {
+            process.stderr.write(`job ${job.job}: discovered targets are not listed here; see `
+              + 'watchkeeper_discovery_targets and watchkeeper_relabel_targets at the running process\'s /metrics\n');
+            continue;
+          }
           engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job), staticJobRelabeling(job));
         }
         await engine.start();
