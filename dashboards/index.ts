@@ -1,4 +1,7 @@
 import { backupDashboard } from './backup.ts';
+import { controlPlaneDashboard } from './cluster-control-plane.ts';
+import { etcdDashboard } from './cluster-etcd.ts';
+import { nodesDashboard } from './cluster-nodes.ts';
 import type { GrafanaDashboard } from './grafana.ts';
 import { logsDashboard } from './logs.ts';
 import { metricsDashboard } from './metrics.ts';
@@ -11,5 +14,8 @@ export function allDashboards(): Record<string, GrafanaDashboard> {
     'watchkeeper-backup.json': backupDashboard(),
     'watchkeeper-logs.json': logsDashboard(),
     'watchkeeper-metrics.json': metricsDashboard(),
+    'cluster-control-plane.json': controlPlaneDashboard(),
+    'cluster-etcd.json': etcdDashboard(),
+    'cluster-nodes.json': nodesDashboard(),
   };
 }
