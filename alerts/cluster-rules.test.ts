@@ -10,9 +10,21 @@ const clusterRules = join(import.meta.dirname, 'cluster.rules.yaml');
 const testsDir = join(import.meta.dirname, 'tests');
 const runbooks = join(import.meta.dirname, '../docs/runbooks');
 
-interface Rule { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-interface AlertCase { alertname: string; exp_alerts?: unknown[] }
-interface TestFile { rule_files: string[]; tests: { name: string; alert_rule_test?: AlertCase[] }[] }
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface AlertCase {
+  alertname: string;
+  exp_alerts?: unknown[];
+}
+interface TestFile {
+  rule_files: string[];
+  tests: { name: string; alert_rule_test?: AlertCase[] }[];
+}
 
 /** The rules of one rule file. */
 function rulesOf(file: string): Rule[] {
@@ -32,7 +44,8 @@ function casesByAlert(): Map<string, { firing: number; silent: number }> {
     for (const test of doc.tests) {
       for (const c of test.alert_rule_test ?? []) {
         const seen = cases.get(c.alertname) ?? { firing: 0, silent: 0 };
-        if ((c.exp_alerts ?? []).length > 0) seen.firing += 1; else seen.silent += 1;
+        if ((c.exp_alerts ?? []).length > 0) seen.firing += 1;
+        else seen.silent += 1;
         cases.set(c.alertname, seen);
       }
     }
@@ -72,7 +85,8 @@ describe('cluster alert rules', () => {
       const runbook = join(runbooks, `${name}.md`);
       expect(existsSync(runbook), `docs/runbooks/${name}.md`).toBe(true);
       const text = readFileSync(runbook, 'utf8');
-      for (const section of ['**Meaning.**', '**Check.**', '**Do.**']) expect(text, `${name}.md ${section}`).toContain(section);
+      for (const section of ['**Meaning.**', '**Check.**', '**Do.**'])
+        expect(text, `${name}.md ${section}`).toContain(section);
     }
   });
 
@@ -87,7 +101,8 @@ describe('cluster alert rules', () => {
   });
 
   it('are committed as rendered (if not, run `npm run watchkeeper -- render`)', () => {
-    expect(readFileSync(join(import.meta.dirname, '../rendered/alerts/cluster.rules.yaml'), 'utf8'))
-      .toBe(readFileSync(clusterRules, 'utf8'));
+    expect(readFileSync(join(import.meta.dirname, '../rendered/alerts/cluster.rules.yaml'), 'utf8')).toBe(
+      readFileSync(clusterRules, 'utf8'),
+    );
   });
 });
