@@ -128,7 +128,9 @@ describe('QueuedSink', () => {
 
   it('close with an aborted signal stops retrying and counts what was left as shutdown drops', async () => {
     const writer = new ScriptedWriter([new OutputError('status_503', true, 'down', { retryAfterMs: 60_000 })]);
-    const { sink, value } = setup(writer, { attempts: 100 });
+    // Backoff up to a minute, so Retry-After (60 s) is honoured and the first request is still waiting when close
+    // aborts (with setup's 2 ms cap its 100 attempts could all run out before the second push on a loaded machine).
+    const { sink, value } = setup(writer, { attempts: 100, initialBackoffMs: 60_000 });
     sink.push(batch(10));
     await until(() => writer.attempts >= 1, 'first attempt');
     sink.push(batch(4));
