@@ -3,6 +3,9 @@ import { createAuditMetrics } from '../audit/metrics.ts';
 import { ApiBackupMetrics } from '../backup/api/metrics.ts';
 import { BackupMetrics } from '../backup/metrics.ts';
 import { createLogsMetrics } from '../collectors/logs/metrics.ts';
+import { createDiscoveryMetrics } from '../collectors/metrics/discovery/metrics.ts';
+import { createScrapeMetrics } from '../collectors/metrics/metrics.ts';
+import { createSinkMetrics } from '../collectors/metrics/sinks/metrics.ts';
 import { createProberMetrics } from '../prober/metrics.ts';
 
 /**
@@ -17,6 +20,9 @@ export async function exportedSeriesNames(): Promise<Set<string>> {
   new ApiBackupMetrics(registry);
   createLogsMetrics(registry);
   createAuditMetrics(registry);
+  createScrapeMetrics(registry);
+  createSinkMetrics(registry);
+  createDiscoveryMetrics(registry);
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);

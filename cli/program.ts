@@ -13,6 +13,8 @@ interface CommandEntry {
 // clients (AWS SDK, etcd3, Kubernetes), which `watchkeeper version` should not pay for.
 const commands: Record<string, CommandEntry> = {
   agent: { summary: 'node agent: ship container, component and audit logs', load: async () => (await import('./commands/agent.ts')).agentCommand() },
+  collector: { summary: 'cluster-level metrics collectors: scrape targets, expose and push their metrics', load: async () => (await import('./commands/collector.ts')).collectorCommand() },
+  metrics: { summary: 'debug metrics targets: metrics parse FILE, metrics scrape URL, metrics targets', load: async () => (await import('./commands/metrics.ts')).metricsCommand() },
   logs: { summary: 'debug log parsing: show what the agent would ship for a file', load: async () => (await import('./commands/logs.ts')).logsCommand() },
   audit: { summary: 'answer audit questions: who did it, an object\'s history, a user\'s actions, suspicious activity', load: async () => (await import('./commands/audit.ts')).auditCommand() },
   prober: { summary: 'run black-box probes against the Kubernetes API (--once: one probe, a report)', load: async () => (await import('./commands/prober.ts')).proberCommand() },

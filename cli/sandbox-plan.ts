@@ -1,5 +1,7 @@
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Cluster, S3Server } from '../test/env/index.ts';
+import type { InfluxDBServer } from '../test/env/influxdb.ts';
+import type { Cluster, NodeExporter, S3Server } from '../test/env/index.ts';
 import { freePort } from '../test/env/index.ts';
 
 /** A watchkeeper mode the sandbox runs as a child process. */
@@ -20,14 +22,57 @@ export interface SandboxPlan {
   modes: SandboxMode[];
 }
 
+/** The servers the sandbox started for watchkeeper to work with. */
+export interface SandboxServers {
+  cluster: Cluster;
+  s3: S3Server;
+  nodeExporter: NodeExporter;
+  influx: InfluxDBServer;
+  /** Prometheus' remote_write receiver URL. */
+  remoteWriteUrl: string;
+  dir: string;
+}
+
+/**
+ * The metrics collectors' jobs in the sandbox: the control plane's components and node_exporter as
+ * static targets. The API server is scraped with a bearer token from a file (written here, mode 0600),
+ * the scheduler and controller-manager over their self-signed TLS; the sandbox's etcd serves its
+ * metrics on a plain-HTTP metrics port (client certificates are exercised by the integration tests).
+ */
+async function metricsJobs(servers: SandboxServers): Promise<Record<string, unknown>[]> {
+  const { cluster, nodeExporter, dir } = servers;
+  const tokenFile = join(dir, 'apiserver-token');
+  await writeFile(tokenFile, cluster.adminToken, { mode: 0o600 });
+  const common = { interval: '15s', timeout: '10s' };
+  const etcd = cluster.etcd.tls
+    ? { targets: [cluster.etcd.endpoints[0]!], tls: cluster.etcd.tls }
+    : { targets: [`${cluster.etcd.metricsUrl}/metrics`] };
+  return [
+    {
+      job: 'kube-apiserver', targets: [`${cluster.server}/metrics`], tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile,
+      ...common,
+    },
+    { job: 'etcd', ...etcd, ...common },
+    { job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: { insecureSkipVerify: true }, ...common },
+    {
+      job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true },
+      ...common,
+    },
+    { job: 'node', targets: [nodeExporter.target], ...common },
+  ];
+}
+
 /**
  * Decides how every component runs against the sandbox's servers: the agent ships the control
- * plane's component and audit logs to a local directory, the prober probes every 30 s, and the
- * backup service snapshots etcd to MinIO every 2 minutes (credentials come from the environment).
+ * plane's component and audit logs to a local directory and runs the metrics collectors (writing to
+ * InfluxDB and by remote_write to Prometheus), the prober probes every 30 s, and the backup service
+ * snapshots etcd to MinIO every 2 minutes (credentials come from the environment).
  */
-export async function sandboxPlan(servers: { cluster: Cluster; s3: S3Server; dir: string }): Promise<SandboxPlan> {
-  const { cluster, s3, dir } = servers;
+export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[]): Promise<SandboxPlan> {
+  const { cluster, s3, influx, dir } = servers;
   const shipped = join(dir, 'shipped-logs');
+  const influxTokenFile = join(dir, 'influxdb-token');
+  await writeFile(influxTokenFile, influx.token, { mode: 0o600 });
   const config = {
     cluster: { name: 'sandbox' },
     kubernetes: { kubeconfig: cluster.adminKubeconfig },
@@ -40,6 +85,14 @@ export async function sandboxPlan(servers: { cluster: Cluster; s3: S3Server; dir
       sink: 'directory',
       directory: { path: shipped },
     },
+    metrics: {
+      enabled: true,
+      jobs: await metricsJobs(servers),
+      sinks: {
+        influxdb: { enabled: true, url: influx.url, tokenFile: influxTokenFile, bucket: influx.bucket },
+        remoteWrite: [{ name: 'prometheus', url: servers.remoteWriteUrl }],
+      },
+    },
     backup: {
       storage: { type: 's3', prefix: 'watchkeeper', s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true } },
       etcd: { endpoints: cluster.etcd.endpoints },
@@ -47,12 +100,19 @@ export async function sandboxPlan(servers: { cluster: Cluster; s3: S3Server; dir
       tools: { binDir: cluster.etcd.binDir },
     },
   };
-  return {
-    config,
-    modes: [
-      { name: 'agent', args: ['agent'], port: await freePort(), hint: `shipped logs in ${shipped}; ask them: watchkeeper audit suspicious -c <config>` },
-      { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
-      { name: 'backup', args: ['backup'], port: await freePort(), hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)' },
-    ],
-  };
+  return { config, modes };
+}
+
+/** The modes the sandbox runs, each with a free status port (known before Prometheus starts to scrape them). */
+export async function sandboxModes(dir: string): Promise<SandboxMode[]> {
+  const shipped = join(dir, 'shipped-logs');
+  return [
+    {
+      name: 'agent', args: ['agent'], port: await freePort(),
+      hint: `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, `
+        + 'in InfluxDB and in Prometheus; ask the shipped audit events: watchkeeper audit suspicious -c <config>',
+    },
+    { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
+    { name: 'backup', args: ['backup'], port: await freePort(), hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)' },
+  ];
 }

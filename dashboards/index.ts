@@ -1,6 +1,10 @@
 import { backupDashboard } from './backup.ts';
+import { controlPlaneDashboard } from './cluster-control-plane.ts';
+import { etcdDashboard } from './cluster-etcd.ts';
+import { nodesDashboard } from './cluster-nodes.ts';
 import type { GrafanaDashboard } from './grafana.ts';
 import { logsDashboard } from './logs.ts';
+import { metricsDashboard } from './metrics.ts';
 import { proberDashboard } from './prober.ts';
 
 /** Every dashboard watchkeeper ships, by file name. */
@@ -9,5 +13,9 @@ export function allDashboards(): Record<string, GrafanaDashboard> {
     'watchkeeper-prober.json': proberDashboard(),
     'watchkeeper-backup.json': backupDashboard(),
     'watchkeeper-logs.json': logsDashboard(),
+    'watchkeeper-metrics.json': metricsDashboard(),
+    'cluster-control-plane.json': controlPlaneDashboard(),
+    'cluster-etcd.json': etcdDashboard(),
+    'cluster-nodes.json': nodesDashboard(),
   };
 }

@@ -1,9 +1,15 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { allDashboards } from './index.ts';
 
 /** Source of the alert and recording rules. */
 export const rulesFile = join(import.meta.dirname, '../alerts/watchkeeper.rules.yaml');
+
+/** Source of the cluster's alert and recording rules (control plane, etcd, nodes, kubelets, containers). */
+export const clusterRulesFile = join(import.meta.dirname, '../alerts/cluster.rules.yaml');
+
+/** Every rule file watchkeeper ships, rendered under `alerts/` with the same base name. */
+export const ruleFiles = [rulesFile, clusterRulesFile];
 
 /** Serialises a dashboard the way the rendered files are written. */
 export function dashboardJson(model: unknown): string {
@@ -20,8 +26,10 @@ export async function renderAll(out: string): Promise<string[]> {
     await writeFile(path, dashboardJson(model));
     written.push(path);
   }
-  const rules = join(out, 'alerts', 'watchkeeper.rules.yaml');
-  await copyFile(rulesFile, rules);
-  written.push(rules);
+  for (const file of ruleFiles) {
+    const rules = join(out, 'alerts', basename(file));
+    await copyFile(file, rules);
+    written.push(rules);
+  }
   return written;
 }

@@ -1,15 +1,19 @@
 import { Command } from 'commander';
 import { runService } from '../../core/service.ts';
+import { startMetricsInService } from '../metrics-service.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 
 /** `watchkeeper agent`: the node agent, shipping container, component and audit logs until SIGTERM. */
 export function agentCommand(): Command {
   return withConfigOptions(new Command('agent'))
-    .description('node agent: ship container, component and audit logs')
+    .description('node agent: ship container, component and audit logs; with metrics.enabled, run the metrics collectors')
     .addHelpText('after', `
 Examples:
   watchkeeper agent -c watchkeeper.yaml
   watchkeeper agent -c watchkeeper.yaml --set logs.sink=elasticsearch --set logs.elasticsearch.url=http://es:9200
+  watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true    also scrape metrics.jobs, expose them at /metrics
+  NODE_NAME=$(hostname) watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true --set metrics.node.enabled=true
+                                                      with the built-in node collector as job node
 Runs until SIGTERM or SIGINT; then sends what is buffered (within shutdownTimeoutSeconds) and persists checkpoints.
 Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
     .action(async (options: ConfigOptions) => {
@@ -33,6 +37,7 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
               return agent.sources.length > 0 || agent.webhook !== undefined;
             },
           });
+          if (config.metrics.enabled) await startMetricsInService(ctx, 'agent');
         },
       });
     });

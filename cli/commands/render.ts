@@ -28,7 +28,7 @@ export function renderCommand(): Command {
     .addHelpText('after', `
 Examples:
   watchkeeper render --out /tmp/wk      then import /tmp/wk/dashboards/*.json into Grafana
-                                        and add /tmp/wk/alerts/watchkeeper.rules.yaml to Prometheus rule_files
+                                        and add /tmp/wk/alerts/*.rules.yaml to Prometheus rule_files
   watchkeeper render --values-schema deploy/helm/watchkeeper/values.schema.json
                                         regenerate the chart's values schema after changing the config schema`)
     .action(async (options: { out: string; valuesSchema?: string }) => {

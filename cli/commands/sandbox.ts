@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { WatchkeeperError } from '../../core/errors.ts';
-import { sandboxPlan } from '../sandbox-plan.ts';
+import { sandboxModes, sandboxPlan } from '../sandbox-plan.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -21,7 +21,8 @@ function provision(): Promise<void> {
 /** `watchkeeper sandbox`: a local real cluster with every built component running against it. */
 export function sandboxCommand(): Command {
   return new Command('sandbox')
-    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO and Prometheus, and run every watchkeeper component against it')
+    .description('start a local real cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes), MinIO, '
+      + 'Prometheus, InfluxDB and node_exporter, and run every watchkeeper component against it')
     .option('--dir <dir>', 'where the sandbox writes its configuration and component logs', '.sandbox')
     .option('--nodes <n>', 'simulated nodes', '3')
     .addHelpText('after', `
@@ -47,15 +48,21 @@ Examples:
         say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s with ${nodes} kwok nodes`);
         const s3 = await env.startS3({ bucket: 'watchkeeper' });
         stops.push(() => s3.stop());
-        const plan = await sandboxPlan({ cluster, s3, dir });
-        const configFile = join(dir, 'watchkeeper.yaml');
-        await writeFile(configFile, stringify(plan.config));
+        const { startInfluxDB } = await import('../../test/env/influxdb.ts');
+        const [nodeExporter, influx] = await Promise.all([env.startNodeExporter(), startInfluxDB()]);
+        stops.push(() => nodeExporter.stop(), () => influx.stop());
+        const modes = await sandboxModes(dir);
         const prometheus = await env.startPrometheus({
           scrapeIntervalSeconds: 5,
           ruleFiles: [resolve(repoRoot, 'alerts/watchkeeper.rules.yaml')],
-          scrapeTargets: plan.modes.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })),
+          scrapeTargets: modes.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })),
+          remoteWriteReceiver: true,
         });
         stops.push(() => prometheus.stop());
+        const servers = { cluster, s3, nodeExporter, influx, remoteWriteUrl: prometheus.remoteWriteUrl, dir };
+        const plan = await sandboxPlan(servers, modes);
+        const configFile = join(dir, 'watchkeeper.yaml');
+        await writeFile(configFile, stringify(plan.config));
         for (const mode of plan.modes) {
           const child = spawn(process.execPath, [join(repoRoot, 'cli/main.ts'), ...mode.args, '-c', configFile, '--set', `server.port=${mode.port}`, '--set', 'log.format=json'],
             { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } });
@@ -64,6 +71,7 @@ Examples:
           child.stderr.pipe(log);
           stops.push(() => new Promise<void>((done) => { if (child.exitCode !== null) { done(); return; } child.once('exit', () => done()); child.kill('SIGTERM'); }));
         }
+        const upQuery = 'up{job=~"kube.*|etcd|node"}';
         process.stdout.write([
           '',
           'watchkeeper sandbox is running. Where to look:',
@@ -73,6 +81,11 @@ Examples:
           `  S3 (MinIO):     ${s3.endpoint} bucket ${s3.bucket}`,
           `                  export AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
           `  audit log:      ${cluster.auditLogPath}`,
+          `  metrics:        control plane and node_exporter (${nodeExporter.target}) scraped every 15 s by the agent:`,
+          `                  watchkeeper metrics targets -c ${configFile}`,
+          `                  Prometheus (remote_write): ${prometheus.url}/graph?g0.expr=${encodeURIComponent(upQuery)}`,
+          `                  InfluxDB ${influx.url}, database ${influx.database}, user ${influx.username}, `
+            + `password in ${join(dir, 'influxdb-token')}`,
           ...plan.modes.map((m) => `  ${m.name.padEnd(15)} http://127.0.0.1:${m.port}/metrics, log ${join(dir, `${m.name}.log`)}; ${m.hint}`),
           'Press Ctrl-C to stop everything.',
           '',

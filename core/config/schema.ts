@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditSection } from '../../audit/config.ts';
 import { backupSection } from '../../backup/config.ts';
 import { logsSection } from '../../collectors/logs/config.ts';
+import { metricsSection } from '../../collectors/metrics/config.ts';
 import { proberSection } from '../../prober/config.ts';
 
 /** Settings of the process's own logs. */
@@ -37,6 +38,7 @@ export const configSchema = z.strictObject({
   shutdownTimeoutSeconds: z.number().positive().max(600).default(25)
     .describe('How long components may take to flush and stop after SIGTERM.'),
   logs: logsSection.prefault({}),
+  metrics: metricsSection.prefault({}),
   prober: proberSection.prefault({}),
   backup: backupSection.prefault({}),
   audit: auditSection.prefault({}),

@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
+import { acceptsOpenMetrics, expositionContentTypes, writeExposition } from './exposition.ts';
 
 /** A named readiness condition; /readyz answers 200 only when every check returns true. */
 export interface ReadinessCheck {
@@ -31,15 +32,64 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** Serves /metrics (Prometheus exposition), /healthz (process alive) and /readyz (components ready). */
+/**
+ * Writes text to a response in chunks of about 64 KiB, waiting when the client reads slowly; fails when
+ * the client went away, so that a large /metrics body is neither held whole nor written to nobody.
+ */
+class ChunkedWriter {
+  private pending: string[] = [];
+  private size = 0;
+  private readonly res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.res = res;
+  }
+
+  async write(text: string): Promise<void> {
+    this.pending.push(text);
+    this.size += text.length;
+    if (this.size >= 64 * 1024) await this.flush();
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.res.end();
+  }
+
+  private async flush(): Promise<void> {
+    const text = this.pending.join('');
+    this.pending = [];
+    this.size = 0;
+    if (this.res.destroyed) throw new Error('the client closed the connection');
+    if (this.res.write(text)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => { this.res.off('close', closed); resolve(); };
+      const closed = (): void => {
+        this.res.off('drain', done);
+        reject(new Error('the client closed the connection'));
+      };
+      this.res.once('drain', done);
+      this.res.once('close', closed);
+    });
+  }
+}
+
+/**
+ * Serves /metrics (Prometheus text format, or OpenMetrics when the Accept header asks for it),
+ * /healthz (process alive) and /readyz (components ready).
+ */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const readiness = [...(options.readiness ?? [])];
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const respond = async (): Promise<void> => {
       if (path === '/metrics') {
-        const body = await options.registry.metrics();
-        res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+        const openMetrics = acceptsOpenMetrics(req.headers.accept);
+        const contentType = openMetrics ? expositionContentTypes.openMetrics : expositionContentTypes.text;
+        res.writeHead(200, { 'content-type': contentType });
+        const out = new ChunkedWriter(res);
+        await writeExposition(options.registry, openMetrics, (text) => out.write(text));
+        await out.end();
       } else if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {
@@ -58,6 +108,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     respond().catch((error: unknown) => {
       options.logger.warn({ err: error, path }, 'Status request failed.');
       if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
     });
   });
   await new Promise<void>((resolve, reject) => {

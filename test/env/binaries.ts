@@ -12,6 +12,8 @@ const tools = {
   kwok: { version: 'v0.7.0', binaries: ['kwok'] },
   minio: { version: 'v2026-02-12', binaries: ['minio'] },
   helm: { version: 'v3.22.0', binaries: ['helm'] },
+  influxdb: { version: 'v1.8.10', binaries: ['influxd'] },
+  vmagent: { version: 'v1.151.0', binaries: ['vmagent'] },
 } as const;
 
 /** A Go-built tool of the test environment. */

@@ -8,6 +8,8 @@ export interface GetOptions {
   certFile?: string;
   keyFile?: string;
   token?: string;
+  /** HTTP basic authentication. */
+  basicAuth?: { username: string; password: string };
   /** Accept any server certificate (components with self-signed serving certs). */
   insecure?: boolean;
   timeoutMs?: number;
@@ -29,6 +31,7 @@ export function httpCall(method: string, url: string, body: unknown, options: Ge
       timeout: options.timeoutMs ?? 2_000,
       headers: {
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.basicAuth ? { authorization: `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}` } : {}),
         ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(secure ? {

@@ -6,9 +6,10 @@ export { startCluster, type Cluster, type ClusterOptions, type ComponentName } f
 export { startEtcd, startEtcdCluster, type EtcdCluster, type EtcdClusterOptions, type EtcdMember, type EtcdOptions, type EtcdServer, type EtcdTls } from './etcd.ts';
 export { startS3, type S3Server } from './s3.ts';
 export { startPrometheus, type PrometheusOptions, type PrometheusServer } from './prometheus.ts';
-export { startVictoriaMetrics, type VictoriaMetricsServer } from './victoria-metrics.ts';
+export { startVictoriaMetrics, type VictoriaMetricsOptions, type VictoriaMetricsServer } from './victoria-metrics.ts';
 export { startNodeExporter, type NodeExporter } from './node-exporter.ts';
 export { Pki, type CertFiles } from './pki.ts';
 export { freePort } from './ports.ts';
 export { toolBinary, toolDir } from './binaries.ts';
 export { startElasticsearch, type ElasticsearchServer } from './elasticsearch.ts';
+export { startInfluxDB, type InfluxDBServer, type InfluxSeries } from './influxdb.ts';

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Provisions the real servers of the test environment: installs missing Debian packages, builds
-# the Go-based servers and tools (Kubernetes control plane, kwok, etcd, MinIO, helm) and fetches Elasticsearch from
+# the Go-based servers and tools (Kubernetes control plane, kwok, etcd, MinIO, InfluxDB, helm) and fetches Elasticsearch from
 # Maven Central into a cache outside the repository. A second run with a warm cache does nothing and takes seconds.
 #
-#   bash test/env/provision.sh            # everything
+#   bash test/env/provision.sh            # everything the tests need (not vmagent)
 #   bash test/env/provision.sh etcd minio # only these build targets (apt packages always checked)
+#   bash test/env/provision.sh vmagent    # the metrics benchmark's peer, never built by default
 #
 # Cache: ${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}/bin/<tool>-<version>-<pin hash>/
 set -euo pipefail
@@ -120,7 +121,7 @@ build_image_base() {
 }
 
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio helm elasticsearch node22 image-base)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio influxdb helm elasticsearch node22 image-base)
 install_apt_packages
 for t in "${targets[@]}"; do
   case $t in
@@ -131,8 +132,11 @@ for t in "${targets[@]}"; do
     minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
     helm) build_tool helm v3.22.0 '' helm.sh/helm/v3/cmd/helm ;;
     elasticsearch) fetch_elasticsearch 9.2.0 ;;
+    influxdb) build_tool influxdb v1.8.10 '-X main.version=1.8.10' github.com/influxdata/influxdb/cmd/influxd ;;
+    # Only bench/metrics uses vmagent, so the default run (and CI) does not spend time on it.
+    vmagent) build_tool vmagent v1.151.0 '' github.com/VictoriaMetrics/VictoriaMetrics/app/vmagent ;;
     node22) fetch_node 22.23.5 ;;
     image-base) build_image_base 24.21.0 11.21.2 ;;
-    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, helm, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
+    *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, influxdb, vmagent, helm, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
   esac
 done
