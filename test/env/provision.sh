@@ -121,8 +121,11 @@ build_image_base() {
 }
 
 command -v go >/dev/null || { echo "provision: Go is required to build the test servers (https://go.dev/dl)" >&2; exit 1; }
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(etcd kubernetes kwok minio influxdb helm elasticsearch node22 image-base)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elasticsearch node22 image-base etcd kubernetes kwok minio influxdb helm)
 install_apt_packages
+# Fetches (Maven Central, the npm registry, Debian's mirror) wait on the network, the Go builds on the
+# CPU: the fetches run in the background beside the builds, which run one after another.
+background=()
 for t in "${targets[@]}"; do
   case $t in
     etcd) build_tool etcd v3.6.16 '' go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3 go.etcd.io/etcd/etcdutl/v3 ;;
@@ -131,12 +134,15 @@ for t in "${targets[@]}"; do
     kwok) build_tool kwok v0.7.0 '' sigs.k8s.io/kwok/cmd/kwok ;;
     minio) build_tool minio v2026-02-12 '' github.com/minio/minio ;;
     helm) build_tool helm v3.22.0 '' helm.sh/helm/v3/cmd/helm ;;
-    elasticsearch) fetch_elasticsearch 9.2.0 ;;
+    elasticsearch) fetch_elasticsearch 9.2.0 & background+=($!) ;;
     influxdb) build_tool influxdb v1.8.10 '-X main.version=1.8.10' github.com/influxdata/influxdb/cmd/influxd ;;
     # Only bench/metrics uses vmagent, so the default run (and CI) does not spend time on it.
     vmagent) build_tool vmagent v1.151.0 '' github.com/VictoriaMetrics/VictoriaMetrics/app/vmagent ;;
-    node22) fetch_node 22.23.5 ;;
-    image-base) build_image_base 24.21.0 11.21.2 ;;
+    node22) fetch_node 22.23.5 & background+=($!) ;;
+    image-base) build_image_base 24.21.0 11.21.2 & background+=($!) ;;
     *) echo "provision: unknown target '$t' (expected etcd, kubernetes, kwok, minio, influxdb, vmagent, helm, elasticsearch, node22 or image-base)" >&2; exit 2 ;;
   esac
 done
+failed=0
+for pid in "${background[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || { echo "provision: a fetch failed: see the lines above" >&2; exit 1; }

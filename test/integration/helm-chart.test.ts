@@ -45,14 +45,19 @@ describe('helm chart', () => {
   it('renders every component with the hardened pods, RBAC and admission policies of the manifests', async () => {
     const kinds = (await template()).map((m) => `${m.kind}/${m.metadata.name}`).sort();
     expect(kinds).toEqual([
-      'ClusterRole/watchkeeper-agent', 'ClusterRole/watchkeeper-prober', 'ClusterRoleBinding/watchkeeper-agent', 'ClusterRoleBinding/watchkeeper-prober',
-      'ConfigMap/watchkeeper-agent', 'ConfigMap/watchkeeper-backup', 'ConfigMap/watchkeeper-backup-dashboard', 'ConfigMap/watchkeeper-logs-dashboard',
-      'ConfigMap/watchkeeper-prober', 'ConfigMap/watchkeeper-prober-dashboard', 'DaemonSet/watchkeeper-agent',
+      'ClusterRole/watchkeeper-agent', 'ClusterRole/watchkeeper-backup-reader', 'ClusterRole/watchkeeper-prober',
+      'ClusterRole/watchkeeper-restore', 'ClusterRoleBinding/watchkeeper-agent', 'ClusterRoleBinding/watchkeeper-backup-reader',
+      'ClusterRoleBinding/watchkeeper-prober', 'ClusterRoleBinding/watchkeeper-restore',
+      'ConfigMap/cluster-control-plane-dashboard', 'ConfigMap/cluster-etcd-dashboard', 'ConfigMap/cluster-nodes-dashboard',
+      'ConfigMap/watchkeeper-agent', 'ConfigMap/watchkeeper-backup', 'ConfigMap/watchkeeper-backup-dashboard',
+      'ConfigMap/watchkeeper-logs-dashboard', 'ConfigMap/watchkeeper-metrics-dashboard', 'ConfigMap/watchkeeper-prober',
+      'ConfigMap/watchkeeper-prober-dashboard', 'DaemonSet/watchkeeper-agent',
       'Deployment/watchkeeper-backup', 'Deployment/watchkeeper-prober',
       'NetworkPolicy/watchkeeper-agent', 'NetworkPolicy/watchkeeper-backup', 'NetworkPolicy/watchkeeper-prober',
       'PodDisruptionBudget/watchkeeper-backup', 'Role/watchkeeper-backup-leader', 'RoleBinding/watchkeeper-backup-leader',
       'Service/watchkeeper-agent', 'Service/watchkeeper-backup', 'Service/watchkeeper-prober',
       'ServiceAccount/watchkeeper-agent', 'ServiceAccount/watchkeeper-backup', 'ServiceAccount/watchkeeper-prober',
+      'ServiceAccount/watchkeeper-restore',
       'ValidatingAdmissionPolicy/watchkeeper-backup-lease', 'ValidatingAdmissionPolicy/watchkeeper-prober-namespaces',
       'ValidatingAdmissionPolicyBinding/watchkeeper-backup-lease', 'ValidatingAdmissionPolicyBinding/watchkeeper-prober-namespaces',
     ]);
@@ -93,8 +98,10 @@ describe('helm chart', () => {
     const manifests = await template('serviceMonitor.enabled=true', 'prometheusRule.enabled=true');
     expect(manifests.filter((m) => m.kind === 'ServiceMonitor').map((m) => m.metadata.name).sort())
       .toEqual(['watchkeeper-agent', 'watchkeeper-backup', 'watchkeeper-prober']);
-    const rule = manifests.find((m) => m.kind === 'PrometheusRule')!;
-    expect(rule.spec).toEqual(parse(readFileSync(join(root, 'rendered/alerts/watchkeeper.rules.yaml'), 'utf8')));
+    const rules = manifests.filter((m) => m.kind === 'PrometheusRule');
+    const rendered = ['watchkeeper', 'cluster'].map((name): unknown =>
+      parse(readFileSync(join(root, `rendered/alerts/${name}.rules.yaml`), 'utf8')));
+    expect(rules.map((m) => m.spec)).toEqual(rendered);
     const dashboards = manifests.filter((m) => m.metadata.labels?.grafana_dashboard === '1');
     const files = readdirSync(join(root, 'rendered/dashboards')).sort();
     expect(dashboards.flatMap((m) => Object.keys(m.data!)).sort()).toEqual(files);
