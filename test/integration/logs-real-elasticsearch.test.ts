@@ -123,9 +123,11 @@ describe('log shipper against a real Elasticsearch 9.2', () => {
   it('does not store re-sent events twice after SIGKILL and restarts', async () => {
     const conflictsBefore = await conflicts();
     const writer = new CriWriter(join(dir, 'pods/kill_pod-1_u1/app/0.log'), 'real');
+    // Enough lines that each kill lands while batches are still unacknowledged, even on an idle machine
+    // (3,000 lines were all acknowledged within the wait there, and nothing was re-sent).
     for (let round = 0; round < 3; round++) {
-      writer.write(3000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      writer.write(20_000);
+      await new Promise((resolve) => setTimeout(resolve, 150));
       await agent.kill9();
       writer.write(500);
       await agent.start();
