@@ -1,7 +1,7 @@
 // Test runner settings: integration suites start real servers, so they get generous hook timeouts.
 // Two files run at once: most of an integration file's time is spent waiting on its servers, and
-// on 2 cores the whole suite took 6.6 min that way against 11.7 min one file at a time (same tree,
-// same idle machine, 729 tests).
+// on 2 cores the whole suite took 6.6 min that way against 11.7 min one file at a time on the same
+// idle machine (and that serial run's image build failed early, so serially it is slower still).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
