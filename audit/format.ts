@@ -1,3 +1,4 @@
+import { alignRows } from '../core/table.ts';
 import { changeText } from './diff.ts';
 import type { ActionAnswer, ActionRow } from './questions/action.ts';
 import type { SuspiciousAnswer } from './questions/suspicious.ts';
@@ -26,14 +27,9 @@ function layout(
   unsafeRows: readonly { cells: readonly string[]; details: readonly string[] }[],
 ): string {
   const rows = unsafeRows.map((r) => ({ cells: r.cells.map(printable), details: r.details.map(printable) }));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r.cells[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header)];
-  for (const row of rows) out.push(line(row.cells), ...row.details.map((d) => `    ${d}`));
+  const [head, ...lines] = alignRows(header, rows.map((r) => r.cells));
+  const out = [head!];
+  rows.forEach((row, i) => out.push(lines[i]!, ...row.details.map((d) => `    ${d}`)));
   return `${out.join('\n')}\n`;
 }
 

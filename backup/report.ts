@@ -1,15 +1,9 @@
+import { formatTable } from '../core/table.ts';
 import type { BackupEntry } from './catalog.ts';
 import type { Manifest } from './manifest.ts';
 import { formatBytes } from './progress.ts';
 import type { PruneResult } from './prune.ts';
 import type { VerifyResult } from './verify.ts';
-
-/** Renders rows as an aligned text table with a header line. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
 
 /** `backups list` as a table. */
 export function formatBackupList(entries: readonly BackupEntry[]): string {

@@ -1,5 +1,6 @@
 import type { Manifest } from '../manifest.ts';
-import { formatManifest, formatTable } from '../report.ts';
+import { formatTable } from '../../core/table.ts';
+import { formatManifest } from '../report.ts';
 import { qualifiedName } from './discovery.ts';
 
 /** `backups describe` of an API backup: the common manifest, then what it holds per resource and namespace. */

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { ObjectStorage } from '../storage/types.ts';
-import { formatTable } from '../report.ts';
+import { formatTable } from '../../core/table.ts';
 
 /** What happened to one object. */
 export type RestoreResult = 'created' | 'updated' | 'skipped' | 'failed';

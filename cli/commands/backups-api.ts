@@ -5,7 +5,7 @@ import { resolveBackup } from '../../backup/catalog.ts';
 import { outputFormat } from '../../backup/cli-support.ts';
 import { withBackupContext } from '../../backup/context.ts';
 import { readManifest } from '../../backup/manifest.ts';
-import { formatTable } from '../../backup/report.ts';
+import { formatTable } from '../../core/table.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { configFromOptions, withConfigOptions, type ConfigOptions } from '../options.ts';
 

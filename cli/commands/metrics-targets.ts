@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { formatTable } from '../../backup/report.ts';
+import { formatTable } from '../../core/table.ts';
 import { WatchkeeperError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import { ScrapeEngine, type TargetStatus } from '../../collectors/metrics/scrape/engine.ts';
