@@ -27,7 +27,10 @@ function layout(
   unsafeRows: readonly { cells: readonly string[]; details: readonly string[] }[],
 ): string {
   const rows = unsafeRows.map((r) => ({ cells: r.cells.map(printable), details: r.details.map(printable) }));
-  const [head, ...lines] = alignRows(header, rows.map((r) => r.cells));
+  const [head, ...lines] = alignRows(
+    header,
+    rows.map((r) => r.cells),
+  );
   const out = [head!];
   rows.forEach((row, i) => out.push(lines[i]!, ...row.details.map((d) => `    ${d}`)));
   return `${out.join('\n')}\n`;

@@ -21,7 +21,8 @@ export function createAuditMetrics(registry: Registry): AuditMetrics {
     }),
     notJudged: new Counter({
       name: 'watchkeeper_audit_events_not_judged_total',
-      help: 'Audit events a rule selected but could not judge: recorded below the level it needs, or ' +
+      help:
+        'Audit events a rule selected but could not judge: recorded below the level it needs, or ' +
         'shipped without the body.',
       labelNames: ['rule'],
       registers,

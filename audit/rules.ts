@@ -103,7 +103,8 @@ export const auditRules: readonly AuditRule[] = [
     select: [{ verbs: ['get'], resources: secrets, subresources: [''], ...allowed }],
     test: (e) => !byControlPlane(e),
     burst: { count: 10, windowSeconds: 60 },
-    why: 'Ten or more Secret reads by one user within a minute look like harvesting rather than an ' +
+    why:
+      'Ten or more Secret reads by one user within a minute look like harvesting rather than an ' +
       'application reading its own secret.',
   },
   {
@@ -111,7 +112,8 @@ export const auditRules: readonly AuditRule[] = [
     title: 'exec or attach into a pod',
     severity: 'warning',
     select: [{ resources: ['pods'], subresources: ['exec', 'attach'] }],
-    why: 'A shell in a running container bypasses the image and the deployment process; attempts are ' +
+    why:
+      'A shell in a running container bypasses the image and the deployment process; attempts are ' +
       'shown whether they were allowed or not.',
   },
   {
@@ -157,7 +159,8 @@ export const auditRules: readonly AuditRule[] = [
       { group: 'system:unauthenticated', maxCode: 399 },
     ],
     test: (e) => !publicPaths.test(e.requestURI ?? ''),
-    why: 'An unauthenticated request that succeeded (beyond health and version endpoints) means RBAC ' +
+    why:
+      'An unauthenticated request that succeeded (beyond health and version endpoints) means RBAC ' +
       'grants something to everyone.',
   },
   {
@@ -165,7 +168,8 @@ export const auditRules: readonly AuditRule[] = [
     title: 'Request with impersonation',
     severity: 'warning',
     select: [{ impersonated: true }],
-    why: 'Impersonation acts with another identity; the audit event names both, later events only ' +
+    why:
+      'Impersonation acts with another identity; the audit event names both, later events only ' +
       'the impersonated one.',
   },
   {
@@ -189,7 +193,8 @@ export const auditRules: readonly AuditRule[] = [
     title: 'Admission webhook or policy changed',
     severity: 'critical',
     select: [{ verbs: writeVerbs, resources: admission, ...allowed }],
-    why: 'Admission webhooks see (and may change) every object written; a new or altered one can ' +
+    why:
+      'Admission webhooks see (and may change) every object written; a new or altered one can ' +
       'leak or tamper with everything.',
   },
   {
@@ -209,7 +214,8 @@ export const auditRules: readonly AuditRule[] = [
       { verbs: writeVerbs, resources: ['configmaps'], namespace: 'kube-system', ...allowed },
     ],
     test: (e) => e.objectRef?.resource === 'auditsinks' || /audit/.test(e.objectRef?.name ?? ''),
-    why: 'Whoever changes what is audited can hide what they do next. (The policy file itself is not ' +
+    why:
+      'Whoever changes what is audited can hide what they do next. (The policy file itself is not ' +
       'an API object: watch it on the control-plane nodes.)',
   },
   {
@@ -219,7 +225,8 @@ export const auditRules: readonly AuditRule[] = [
     select: [{ minCode: 401, maxCode: 403 }],
     test: (e) => e.responseStatus?.code !== 402 && !byControlPlane(e),
     burst: { count: 20, windowSeconds: 60 },
-    why: 'Twenty or more 401/403 answers to one user within a minute: a stolen credential being ' +
+    why:
+      'Twenty or more 401/403 answers to one user within a minute: a stolen credential being ' +
       'tried, or a tool probing what it may do.',
   },
 ];

@@ -1,6 +1,14 @@
 import { WatchkeeperError } from '../core/errors.ts';
 import { readManifest } from './manifest.ts';
-import { backupIdOfManifestKey, backupPrefix, kindPrefix, manifestKey, parseBackupId, type BackupKind, type LayoutRoot } from './storage/layout.ts';
+import {
+  backupIdOfManifestKey,
+  backupPrefix,
+  kindPrefix,
+  manifestKey,
+  parseBackupId,
+  type BackupKind,
+  type LayoutRoot,
+} from './storage/layout.ts';
 import type { ObjectStorage } from './storage/types.ts';
 
 /** A backup found in storage (one whose manifest exists). */
@@ -23,7 +31,14 @@ export async function listBackups(storage: ObjectStorage, root: LayoutRoot, kind
   for await (const object of storage.list(kindPrefix(root, kind))) {
     const id = backupIdOfManifestKey(root, kind, object.key);
     const parsed = id === undefined ? undefined : parseBackupId(id);
-    if (parsed) entries.push({ id: parsed.id, kind, name: parsed.name, startedAt: parsed.startedAt, completedAt: object.lastModified });
+    if (parsed)
+      entries.push({
+        id: parsed.id,
+        kind,
+        name: parsed.name,
+        startedAt: parsed.startedAt,
+        completedAt: object.lastModified,
+      });
   }
   return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -46,7 +61,10 @@ export interface UntrustedBackup extends BackupEntry {
 
 /** Why a listed backup cannot be relied on, or undefined when it can; reads its manifest when a key is given. */
 export async function distrust(
-  storage: ObjectStorage, root: LayoutRoot, entry: BackupEntry, options: TrustOptions = {},
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  entry: BackupEntry,
+  options: TrustOptions = {},
 ): Promise<string | undefined> {
   const now = (options.now ?? (() => new Date()))();
   if (entry.startedAt.getTime() > now.getTime() + maxClockSkewMs) {
@@ -69,7 +87,10 @@ export async function distrust(
  * Anyone who can write to the bucket can plant the others; they must never count as newest.
  */
 export async function classifyBackups(
-  storage: ObjectStorage, root: LayoutRoot, entries: readonly BackupEntry[], options: TrustOptions = {},
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  entries: readonly BackupEntry[],
+  options: TrustOptions = {},
 ): Promise<{ trusted: BackupEntry[]; untrusted: UntrustedBackup[] }> {
   const trusted: BackupEntry[] = [];
   const untrusted: UntrustedBackup[] = [];
@@ -88,7 +109,12 @@ export async function classifyBackups(
  * whose manifest the key does not authenticate.
  */
 export async function resolveBackup(
-  storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, idOrLatest: string, name?: string, options: TrustOptions = {},
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  kind: BackupKind,
+  idOrLatest: string,
+  name?: string,
+  options: TrustOptions = {},
 ): Promise<BackupEntry> {
   if (idOrLatest === 'latest') {
     const all = (await listBackups(storage, root, kind)).filter((b) => name === undefined || b.name === name);
@@ -104,13 +130,17 @@ export async function resolveBackup(
   }
   const parsed = parseBackupId(idOrLatest);
   if (!parsed) {
-    throw new WatchkeeperError('usage',
-      `"${idOrLatest}" is not a backup id (expected e.g. 20260425T101500Z-manual-1a2b, or latest)`);
+    throw new WatchkeeperError(
+      'usage',
+      `"${idOrLatest}" is not a backup id (expected e.g. 20260425T101500Z-manual-1a2b, or latest)`,
+    );
   }
   const head = await storage.head(manifestKey(root, kind, parsed.id));
   if (!head) {
-    throw new WatchkeeperError('not_found',
-      `${kind} backup ${parsed.id} does not exist in ${storage.location} (cluster ${root.cluster}); run \`watchkeeper backups list\``);
+    throw new WatchkeeperError(
+      'not_found',
+      `${kind} backup ${parsed.id} does not exist in ${storage.location} (cluster ${root.cluster}); run \`watchkeeper backups list\``,
+    );
   }
   return { id: parsed.id, kind, name: parsed.name, startedAt: parsed.startedAt, completedAt: head.lastModified };
 }
@@ -119,13 +149,22 @@ export async function resolveBackup(
  * Deletes a backup: the manifest first, so the backup stops existing at once and a crash half
  * way leaves only unlisted objects, then every other object of its folder.
  */
-export async function deleteBackup(storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, id: string): Promise<void> {
+export async function deleteBackup(
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  kind: BackupKind,
+  id: string,
+): Promise<void> {
   await storage.delete(manifestKey(root, kind, id));
   for await (const object of storage.list(backupPrefix(root, kind, id))) await storage.delete(object.key);
 }
 
 /** Folders of failed runs: objects under a backup id that has no manifest. */
-export async function findIncomplete(storage: ObjectStorage, root: LayoutRoot, kind: BackupKind): Promise<{ id: string; startedAt: Date; keys: string[] }[]> {
+export async function findIncomplete(
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  kind: BackupKind,
+): Promise<{ id: string; startedAt: Date; keys: string[] }[]> {
   const prefix = kindPrefix(root, kind);
   const folders = new Map<string, { keys: string[]; complete: boolean }>();
   for await (const object of storage.list(prefix)) {
@@ -136,5 +175,7 @@ export async function findIncomplete(storage: ObjectStorage, root: LayoutRoot, k
     if (backupIdOfManifestKey(root, kind, object.key) === id) folder.complete = true;
     folders.set(id, folder);
   }
-  return [...folders].filter(([, f]) => !f.complete).map(([id, f]) => ({ id, startedAt: parseBackupId(id)!.startedAt, keys: f.keys }));
+  return [...folders]
+    .filter(([, f]) => !f.complete)
+    .map(([id, f]) => ({ id, startedAt: parseBackupId(id)!.startedAt, keys: f.keys }));
 }

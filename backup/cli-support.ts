@@ -7,7 +7,8 @@ export type OutputFormat = 'table' | 'json';
 
 /** Checks an -o/--output value. */
 export function outputFormat(value: string): OutputFormat {
-  if (value !== 'table' && value !== 'json') throw new WatchkeeperError('usage', `--output: expected table or json, found "${value}"`);
+  if (value !== 'table' && value !== 'json')
+    throw new WatchkeeperError('usage', `--output: expected table or json, found "${value}"`);
   return value;
 }
 
@@ -16,7 +17,10 @@ export function outputFormat(value: string): OutputFormat {
  * (warnings and errors) unless the configuration asks for debug or trace.
  */
 export function commandLogger(config: Config): Logger {
-  const level = config.log.level === 'debug' || config.log.level === 'trace' || config.log.level === 'silent' ? config.log.level : 'warn';
+  const level =
+    config.log.level === 'debug' || config.log.level === 'trace' || config.log.level === 'silent'
+      ? config.log.level
+      : 'warn';
   return createLogger({ level, format: 'json', destination: process.stderr }).child({ component: 'backup' });
 }
 

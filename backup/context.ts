@@ -20,7 +20,10 @@ export async function backupContext(config: Config, env: NodeJS.ProcessEnv = pro
   const { backup } = config;
   const key = await loadKey(backup.encryption, env);
   if (backup.encryption.enabled && !key) {
-    throw new WatchkeeperError('usage', `backup.encryption.enabled is true but no key was found: set backup.encryption.keyFile or $${backup.encryption.keyEnv} (32 bytes, e.g. from \`openssl rand -hex 32\`)`);
+    throw new WatchkeeperError(
+      'usage',
+      `backup.encryption.enabled is true but no key was found: set backup.encryption.keyFile or $${backup.encryption.keyEnv} (32 bytes, e.g. from \`openssl rand -hex 32\`)`,
+    );
   }
   return {
     storage: createStorage(backup.storage),

@@ -34,18 +34,26 @@ export interface BackupDaemon {
  * Starts the `watchkeeper backup` mode: the configured schedules, armed only while this replica
  * holds the Lease (when leader election is enabled). Registers itself with the lifecycle.
  */
-export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'logger' | 'registry' | 'lifecycle'> & Partial<Pick<ServiceContext, 'status'>>, overrides: DaemonOverrides = {}): Promise<BackupDaemon> {
+export async function startBackupDaemon(
+  ctx: Pick<ServiceContext, 'config' | 'logger' | 'registry' | 'lifecycle'> & Partial<Pick<ServiceContext, 'status'>>,
+  overrides: DaemonOverrides = {},
+): Promise<BackupDaemon> {
   const { config } = ctx;
   const logger = ctx.logger.child({ component: 'backup' });
-  const backup = overrides.context ?? await backupContext(config);
+  const backup = overrides.context ?? (await backupContext(config));
   const metrics = new BackupMetrics(ctx.registry);
   const schedules = new Map(config.backup.schedules.map((s) => [s.name, s]));
-  const apiMetrics = config.backup.schedules.some((s) => s.kind === 'api') ? new ApiBackupMetrics(ctx.registry) : undefined;
+  const apiMetrics = config.backup.schedules.some((s) => s.kind === 'api')
+    ? new ApiBackupMetrics(ctx.registry)
+    : undefined;
   let kubeClient = overrides.kubeClient;
-  const kube = async (): Promise<KubeClient> => kubeClient ??= new KubeClient(await resolveKubeAccess({
-    ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
-    ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
-  }));
+  const kube = async (): Promise<KubeClient> =>
+    (kubeClient ??= new KubeClient(
+      await resolveKubeAccess({
+        ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+        ...(config.kubernetes.context ? { context: config.kubernetes.context } : {}),
+      }),
+    ));
   if (schedules.size === 0) logger.warn('No backup schedules are configured (backup.schedules): nothing will run.');
 
   const scheduler = new BackupScheduler({
@@ -62,20 +70,43 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
     run: async (b, signal) => {
       const schedule = schedules.get(b.name) as ScheduleConfig;
       // The signal aborts when the Lease is lost: another replica may be running this backup now.
-      const manifest = schedule.kind === 'api'
-        ? await runApiBackup({
-          storage: backup.storage, root: backup.root, client: await kube(), name: b.name, api: schedule.api ?? apiBackupSection.parse({}),
-          encryptionKey: backup.encryptionKey, logger, signal, observer: {
-            onObjects: (resource, count) => apiMetrics?.objects.set({ name: b.name, resource }, count),
-            onError: (reason) => apiMetrics?.errors.inc({ name: b.name, reason }),
-          },
-        })
-        : await runEtcdBackup({ storage: backup.storage, root: backup.root, name: b.name, etcd: config.backup.etcd, encryptionKey: backup.encryptionKey, logger, signal });
+      const manifest =
+        schedule.kind === 'api'
+          ? await runApiBackup({
+              storage: backup.storage,
+              root: backup.root,
+              client: await kube(),
+              name: b.name,
+              api: schedule.api ?? apiBackupSection.parse({}),
+              encryptionKey: backup.encryptionKey,
+              logger,
+              signal,
+              observer: {
+                onObjects: (resource, count) => apiMetrics?.objects.set({ name: b.name, resource }, count),
+                onError: (reason) => apiMetrics?.errors.inc({ name: b.name, reason }),
+              },
+            })
+          : await runEtcdBackup({
+              storage: backup.storage,
+              root: backup.root,
+              name: b.name,
+              etcd: config.backup.etcd,
+              encryptionKey: backup.encryptionKey,
+              logger,
+              signal,
+            });
       if (schedule.retention && !signal.aborted) {
         try {
           await pruneBackups({
-            storage: backup.storage, root: backup.root, kind: schedule.kind, name: b.name, policy: schedule.retention,
-            dryRun: false, logger, metrics, key: backup.key,
+            storage: backup.storage,
+            root: backup.root,
+            kind: schedule.kind,
+            name: b.name,
+            policy: schedule.retention,
+            dryRun: false,
+            logger,
+            metrics,
+            key: backup.key,
           });
         } catch (error) {
           // The backup itself succeeded; a failed prune is retried after the next success.
@@ -99,15 +130,28 @@ export async function startBackupDaemon(ctx: Pick<ServiceContext, 'config' | 'lo
       leaseDurationMs: election.leaseDurationSeconds * 1000,
       renewDeadlineMs: election.renewDeadlineSeconds * 1000,
       retryPeriodMs: election.retryPeriodSeconds * 1000,
-      onStartedLeading: (signal) => { logger.info({ identity }, 'Became the backup leader.'); scheduler.activate(signal); },
-      onStoppedLeading: () => { logger.info({ identity }, 'No longer the backup leader.'); },
-      onError: (error) => { logger.debug({ error: describeError(error) }, 'Lease attempt failed.'); },
+      onStartedLeading: (signal) => {
+        logger.info({ identity }, 'Became the backup leader.');
+        scheduler.activate(signal);
+      },
+      onStoppedLeading: () => {
+        logger.info({ identity }, 'No longer the backup leader.');
+      },
+      onError: (error) => {
+        logger.debug({ error: describeError(error) }, 'Lease attempt failed.');
+      },
     });
     elector.start();
   } else {
     scheduler.activate();
   }
-  ctx.status?.addReadiness({ name: 'backup-storage', check: async () => { await backup.storage.head(`${kindPrefix(backup.root, 'etcd')}readiness-probe`); return true; } });
+  ctx.status?.addReadiness({
+    name: 'backup-storage',
+    check: async () => {
+      await backup.storage.head(`${kindPrefix(backup.root, 'etcd')}readiness-probe`);
+      return true;
+    },
+  });
 
   const daemon: BackupDaemon = {
     scheduler,

@@ -103,7 +103,10 @@ export interface ReadManifestOptions {
  * the manifest as written.
  */
 export async function writeManifest(
-  storage: ObjectStorage, root: LayoutRoot, manifest: Manifest, key?: Buffer,
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  manifest: Manifest,
+  key?: Buffer,
 ): Promise<Manifest> {
   const parsed = manifestSchema.parse({ ...manifest, formatVersion: manifestFormatVersion });
   const { authentication: _ignored, ...content } = parsed;
@@ -122,7 +125,11 @@ export async function writeManifest(
  * `allowUnauthenticated`): anyone who can write to the bucket could have written any other.
  */
 export async function readManifest(
-  storage: ObjectStorage, root: LayoutRoot, kind: BackupKind, id: string, options: ReadManifestOptions = {},
+  storage: ObjectStorage,
+  root: LayoutRoot,
+  kind: BackupKind,
+  id: string,
+  options: ReadManifestOptions = {},
 ): Promise<Manifest> {
   const key = manifestKey(root, kind, id);
   const content = await readLimited(storage, key);
@@ -139,44 +146,66 @@ export async function readManifest(
   }
   const manifest = result.data;
   if (manifest.id !== id || manifest.kind !== kind) {
-    throw new WatchkeeperError('integrity',
-      `manifest ${key} describes another backup (${manifest.kind}/${manifest.id})`);
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${key} describes another backup (${manifest.kind}/${manifest.id})`,
+    );
   }
   if (manifest.cluster !== root.cluster) {
-    throw new WatchkeeperError('integrity',
-      `manifest ${key} describes a backup of another cluster (${manifest.cluster})`);
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${key} describes a backup of another cluster (${manifest.cluster})`,
+    );
   }
   if (options.key) {
-    checkAuthentication(manifest, raw as Record<string, unknown>, key, options.key, options.allowUnauthenticated === true);
+    checkAuthentication(
+      manifest,
+      raw as Record<string, unknown>,
+      key,
+      options.key,
+      options.allowUnauthenticated === true,
+    );
   }
   return manifest;
 }
 
 function checkAuthentication(
-  manifest: Manifest, raw: Record<string, unknown>, name: string, key: Buffer, allowUnauthenticated: boolean,
+  manifest: Manifest,
+  raw: Record<string, unknown>,
+  name: string,
+  key: Buffer,
+  allowUnauthenticated: boolean,
 ): void {
   const auth = manifest.authentication;
   if (!auth) {
     if (allowUnauthenticated) return;
-    throw new WatchkeeperError('integrity',
-      `manifest ${name} is not authenticated (format ${manifest.formatVersion}, written without a key): `
-      + 'anyone with write access to the bucket could have written it, so it is refused while a backup key is configured '
-      + '(use --allow-unauthenticated only if you know where it came from)');
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${name} is not authenticated (format ${manifest.formatVersion}, written without a key): ` +
+        'anyone with write access to the bucket could have written it, so it is refused while a backup key is configured ' +
+        '(use --allow-unauthenticated only if you know where it came from)',
+    );
   }
   if (auth.keyId !== keyId(key)) {
-    throw new WatchkeeperError('integrity',
-      `manifest ${name} is authenticated with key id ${auth.keyId}, the configured key has id ${keyId(key)}`);
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${name} is authenticated with key id ${auth.keyId}, the configured key has id ${keyId(key)}`,
+    );
   }
   const { authentication: _auth, ...content } = raw;
   const expected = Buffer.from(manifestMac(content, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(auth.mac, 'hex'))) {
-    throw new WatchkeeperError('integrity',
-      `manifest ${name} fails authentication: it was modified or not written by a holder of the backup key`);
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${name} fails authentication: it was modified or not written by a holder of the backup key`,
+    );
   }
   const clear = manifest.objects.filter((o) => o.encryption === null).map((o) => o.file);
   if (clear.length > 0 && !allowUnauthenticated) {
-    throw new WatchkeeperError('integrity',
-      `manifest ${name} lists unencrypted objects (${clear.join(', ')}), refused while a backup key is configured`);
+    throw new WatchkeeperError(
+      'integrity',
+      `manifest ${name} lists unencrypted objects (${clear.join(', ')}), refused while a backup key is configured`,
+    );
   }
 }
 
@@ -193,7 +222,8 @@ function manifestMac(content: unknown, key: Buffer): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
@@ -208,8 +238,10 @@ async function readLimited(storage: ObjectStorage, key: string): Promise<string>
     size += (chunk as Buffer).length;
     if (size > maxManifestBytes) {
       source.destroy();
-      throw new WatchkeeperError('integrity',
-        `manifest ${key} is over ${maxManifestBytes} bytes, more than a manifest holds`);
+      throw new WatchkeeperError(
+        'integrity',
+        `manifest ${key} is over ${maxManifestBytes} bytes, more than a manifest holds`,
+      );
     }
     chunks.push(chunk as Buffer);
   }

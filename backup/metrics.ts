@@ -26,15 +26,46 @@ export class BackupMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.lastSuccess = new Gauge({ name: backupMetricNames.lastSuccess, help: 'Unix time when the last successful backup completed.', labelNames: ['name', 'kind'], registers });
-    this.duration = new Gauge({ name: backupMetricNames.duration, help: 'Duration of the last backup run, successful or not, in seconds.', labelNames: ['name', 'kind'], registers });
-    this.bytes = new Gauge({ name: backupMetricNames.bytes, help: 'Bytes stored by the last successful backup (after compression and encryption).', labelNames: ['name', 'kind'], registers });
-    this.runs = new Counter({ name: backupMetricNames.runs, help: 'Backup runs by result (success, failure, skipped when a run of the same backup was still going, aborted when leadership was lost or the service stopped during the run).', labelNames: ['name', 'kind', 'result'], registers });
-    this.retentionDeleted = new Counter({ name: backupMetricNames.retentionDeleted, help: 'Backups deleted by the retention policy.', labelNames: ['name', 'kind'], registers });
+    this.lastSuccess = new Gauge({
+      name: backupMetricNames.lastSuccess,
+      help: 'Unix time when the last successful backup completed.',
+      labelNames: ['name', 'kind'],
+      registers,
+    });
+    this.duration = new Gauge({
+      name: backupMetricNames.duration,
+      help: 'Duration of the last backup run, successful or not, in seconds.',
+      labelNames: ['name', 'kind'],
+      registers,
+    });
+    this.bytes = new Gauge({
+      name: backupMetricNames.bytes,
+      help: 'Bytes stored by the last successful backup (after compression and encryption).',
+      labelNames: ['name', 'kind'],
+      registers,
+    });
+    this.runs = new Counter({
+      name: backupMetricNames.runs,
+      help: 'Backup runs by result (success, failure, skipped when a run of the same backup was still going, aborted when leadership was lost or the service stopped during the run).',
+      labelNames: ['name', 'kind', 'result'],
+      registers,
+    });
+    this.retentionDeleted = new Counter({
+      name: backupMetricNames.retentionDeleted,
+      help: 'Backups deleted by the retention policy.',
+      labelNames: ['name', 'kind'],
+      registers,
+    });
   }
 
   /** Records the end of one run. */
-  recordRun(labels: { name: string; kind: string }, result: RunResult, durationSeconds: number, storedBytes?: number, completedAt: Date = new Date()): void {
+  recordRun(
+    labels: { name: string; kind: string },
+    result: RunResult,
+    durationSeconds: number,
+    storedBytes?: number,
+    completedAt: Date = new Date(),
+  ): void {
     this.runs.inc({ ...labels, result });
     if (result === 'skipped' || result === 'aborted') return;
     this.duration.set(labels, durationSeconds);

@@ -17,10 +17,12 @@ export function originOf(manifest: Manifest, key: Buffer | undefined, location: 
   if (originVerified) return { originVerified, warnings: [] };
   return {
     originVerified,
-    warnings: [key
-      ? `backup ${manifest.id} is not authenticated (manifest format ${manifest.formatVersion}): its origin cannot be verified; `
-        + 'it was restored only because --allow-unauthenticated was given'
-      : `no backup key is configured, so the origin of backup ${manifest.id} cannot be verified: `
-        + `anyone with write access to ${location} could have written it`],
+    warnings: [
+      key
+        ? `backup ${manifest.id} is not authenticated (manifest format ${manifest.formatVersion}): its origin cannot be verified; ` +
+          'it was restored only because --allow-unauthenticated was given'
+        : `no backup key is configured, so the origin of backup ${manifest.id} cannot be verified: ` +
+          `anyone with write access to ${location} could have written it`,
+    ],
   };
 }

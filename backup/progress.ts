@@ -10,13 +10,16 @@ export interface ByteProgress {
 /** Creates a progress bar titled `title` when stderr is a terminal; a no-op otherwise. */
 export function byteProgress(title: string, stream: NodeJS.WriteStream = process.stderr): ByteProgress {
   if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: `${title.padEnd(10)} [{bar}] {percentage}% | {done} / {size}`,
-    hideCursor: true,
-    clearOnComplete: false,
-    fps: 5,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: `${title.padEnd(10)} [{bar}] {percentage}% | {done} / {size}`,
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   let lastTotal = 1;
   return {
@@ -24,9 +27,17 @@ export function byteProgress(title: string, stream: NodeJS.WriteStream = process
       if (total !== undefined && total > 0) lastTotal = Math.max(total, bytes);
       else lastTotal = Math.max(lastTotal, bytes);
       const payload = { done: formatBytes(bytes), size: total !== undefined && total > 0 ? formatBytes(total) : '?' };
-      if (!started) { bar.start(lastTotal, bytes, payload); started = true; } else { bar.setTotal(lastTotal); bar.update(bytes, payload); }
+      if (!started) {
+        bar.start(lastTotal, bytes, payload);
+        started = true;
+      } else {
+        bar.setTotal(lastTotal);
+        bar.update(bytes, payload);
+      }
     },
-    stop() { if (started) bar.stop(); },
+    stop() {
+      if (started) bar.stop();
+    },
   };
 }
 
@@ -35,6 +46,9 @@ export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -52,9 +52,15 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const listed = (await listBackups(storage, root, kind)).filter((b) => b.name === name);
   const { trusted, untrusted } = await classifyBackups(storage, root, listed, { key: options.key, now: () => now });
   for (const backup of untrusted) {
-    logger.warn({ name, kind, backup: backup.id, reason: backup.reason }, 'Retention ignores a backup it cannot trust.');
+    logger.warn(
+      { name, kind, backup: backup.id, reason: backup.reason },
+      'Retention ignores a backup it cannot trust.',
+    );
   }
-  const decision = applyRetention(trusted.map((b) => ({ id: b.id, time: b.startedAt })), options.policy);
+  const decision = applyRetention(
+    trusted.map((b) => ({ id: b.id, time: b.startedAt })),
+    options.policy,
+  );
   const deleted: string[] = [];
   if (!dryRun) {
     for (const backup of decision.remove) {
@@ -63,11 +69,15 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
       deleted.push(backup.id);
     }
   }
-  const incomplete = (await findIncomplete(storage, root, kind))
-    .filter((f) => parseBackupId(f.id)?.name === name && now.getTime() - f.startedAt.getTime() > incompleteGraceMs);
+  const incomplete = (await findIncomplete(storage, root, kind)).filter(
+    (f) => parseBackupId(f.id)?.name === name && now.getTime() - f.startedAt.getTime() > incompleteGraceMs,
+  );
   if (!dryRun) for (const folder of incomplete) for (const key of folder.keys) await storage.delete(key);
   if (deleted.length > 0 || incomplete.length > 0) {
-    logger.info({ name, kind, deleted: deleted.length, incomplete: incomplete.length, kept: decision.keep.length, dryRun }, 'Retention applied.');
+    logger.info(
+      { name, kind, deleted: deleted.length, incomplete: incomplete.length, kept: decision.keep.length, dryRun },
+      'Retention applied.',
+    );
   }
   return { decision, deleted, incomplete: incomplete.map((f) => f.id), untrusted };
 }

@@ -42,8 +42,18 @@ const bucketRules: readonly { rule: BucketRule; field: keyof RetentionPolicy }[]
 
 /** True when no rule of the policy keeps anything: such a policy would delete every backup. */
 export function policyKeepsNothing(policy: RetentionPolicy): boolean {
-  const counts = [policy.keepLast, policy.keepHourly, policy.keepDaily, policy.keepWeekly, policy.keepMonthly, policy.keepYearly];
-  return counts.every((c) => c === undefined || c === 0) && (policy.keepWithin === undefined || withinIsZero(policy.keepWithin));
+  const counts = [
+    policy.keepLast,
+    policy.keepHourly,
+    policy.keepDaily,
+    policy.keepWeekly,
+    policy.keepMonthly,
+    policy.keepYearly,
+  ];
+  return (
+    counts.every((c) => c === undefined || c === 0) &&
+    (policy.keepWithin === undefined || withinIsZero(policy.keepWithin))
+  );
 }
 
 /**
@@ -56,9 +66,14 @@ export function policyKeepsNothing(policy: RetentionPolicy): boolean {
  */
 export function applyRetention(backups: readonly RetentionCandidate[], policy: RetentionPolicy): RetentionDecision {
   if (policyKeepsNothing(policy)) {
-    throw new WatchkeeperError('usage', 'refusing a retention policy that keeps nothing: it would delete every backup (set at least one keep rule above 0)');
+    throw new WatchkeeperError(
+      'usage',
+      'refusing a retention policy that keeps nothing: it would delete every backup (set at least one keep rule above 0)',
+    );
   }
-  const sorted = [...backups].sort((a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const sorted = [...backups].sort(
+    (a, b) => b.time.getTime() - a.time.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
   const reasons = new Map<string, string[]>();
   const keep = (b: RetentionCandidate, reason: string): void => {
     const list = reasons.get(b.id) ?? [];
@@ -99,10 +114,14 @@ export function applyRetention(backups: readonly RetentionCandidate[], policy: R
 export function bucketOf(rule: BucketRule, time: Date): string {
   const iso = time.toISOString();
   switch (rule) {
-    case 'hourly': return iso.slice(0, 13);
-    case 'daily': return iso.slice(0, 10);
-    case 'monthly': return iso.slice(0, 7);
-    case 'yearly': return iso.slice(0, 4);
+    case 'hourly':
+      return iso.slice(0, 13);
+    case 'daily':
+      return iso.slice(0, 10);
+    case 'monthly':
+      return iso.slice(0, 7);
+    case 'yearly':
+      return iso.slice(0, 4);
     case 'weekly': {
       const { year, week } = isoWeek(time);
       return `${year}-W${String(week).padStart(2, '0')}`;

@@ -58,10 +58,21 @@ export class BackupScheduler {
     if (this.active) return;
     const controller = new AbortController();
     this.active = controller;
-    signal?.addEventListener('abort', () => { void this.deactivate(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        void this.deactivate();
+      },
+      { once: true },
+    );
     for (const backup of this.options.backups) {
-      const task = createTask(backup.cron, () => { void this.trigger(backup, 'schedule'); },
-        { name: `backup-${backup.name}`, timezone: backup.timezone ?? 'Etc/UTC', noOverlap: false });
+      const task = createTask(
+        backup.cron,
+        () => {
+          void this.trigger(backup, 'schedule');
+        },
+        { name: `backup-${backup.name}`, timezone: backup.timezone ?? 'Etc/UTC', noOverlap: false },
+      );
       void task.start();
       this.tasks.push(task);
       if (backup.catchUp) void this.catchUp(backup, controller.signal);
@@ -114,7 +125,10 @@ export class BackupScheduler {
       const now = (this.options.now ?? (() => new Date()))();
       const period = BackupScheduler.periodMs(backup);
       if (last === undefined || now.getTime() - last.getTime() > period) {
-        this.options.logger.info({ backup: backup.name, lastSuccess: last?.toISOString() ?? 'never' }, 'Last success is older than a period: catching up now.');
+        this.options.logger.info(
+          { backup: backup.name, lastSuccess: last?.toISOString() ?? 'never' },
+          'Last success is older than a period: catching up now.',
+        );
         await this.trigger(backup, 'catch-up');
       }
     } catch (error) {
@@ -133,7 +147,10 @@ export class BackupScheduler {
       if (signal.aborted) {
         // Leadership lost or the service stopping: the run undid itself, which is not a failure of the backup.
         this.options.metrics.recordRun(labels, 'aborted', (Date.now() - started) / 1000);
-        this.options.logger.info({ backup: backup.name, reason, error: describeError(error) }, 'Backup run aborted (leadership lost or stopping); nothing of it was kept.');
+        this.options.logger.info(
+          { backup: backup.name, reason, error: describeError(error) },
+          'Backup run aborted (leadership lost or stopping); nothing of it was kept.',
+        );
         return;
       }
       this.options.metrics.recordRun(labels, 'failure', (Date.now() - started) / 1000);

@@ -64,22 +64,49 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       const storedOnly = object.encryption !== null && options.key === undefined;
       const onProgress = (bytes: number, total: number): void => options.onProgress?.(object.file, bytes, total);
       const wantRestore = object.role === 'etcd-snapshot' && options.restoreTest === 'auto' && !storedOnly;
-      const tools = wantRestore ? { etcdutl: await findTool('etcdutl', options.binDir), etcd: await findTool('etcd', options.binDir) } : undefined;
+      const tools = wantRestore
+        ? { etcdutl: await findTool('etcdutl', options.binDir), etcd: await findTool('etcd', options.binDir) }
+        : undefined;
       if (tools?.etcdutl && tools.etcd) {
         const snapshotFile = path.join(work, 'snapshot.db');
-        await fetchVerified({ storage, root, manifest, object, key, allowUnauthenticated, onProgress, signal }, createWriteStream(snapshotFile, { flags: 'wx', mode: 0o600 }));
+        await fetchVerified(
+          { storage, root, manifest, object, key, allowUnauthenticated, onProgress, signal },
+          createWriteStream(snapshotFile, { flags: 'wx', mode: 0o600 }),
+        );
         const dataDir = path.join(work, 'data');
-        await restoreSnapshot({ snapshotFile, dataDir, name: 'verify', initialCluster: 'verify=http://127.0.0.1:2380', initialAdvertisePeerUrls: 'http://127.0.0.1:2380', initialClusterToken: 'watchkeeper-verify', binDir: options.binDir, signal });
+        await restoreSnapshot({
+          snapshotFile,
+          dataDir,
+          name: 'verify',
+          initialCluster: 'verify=http://127.0.0.1:2380',
+          initialAdvertisePeerUrls: 'http://127.0.0.1:2380',
+          initialClusterToken: 'watchkeeper-verify',
+          binDir: options.binDir,
+          signal,
+        });
         await rm(snapshotFile, { force: true });
         restore = await countKeysInDataDir(dataDir, 'verify', options.binDir);
       } else {
-        await fetchVerified({ storage, root, manifest, object, key, allowUnauthenticated, storedOnly, onProgress, signal }, discard());
+        await fetchVerified(
+          { storage, root, manifest, object, key, allowUnauthenticated, storedOnly, onProgress, signal },
+          discard(),
+        );
         if (object.role === 'etcd-snapshot') {
-          restore = { skipped: storedOnly ? 'no decryption key: only the stored bytes were checked'
-            : options.restoreTest === 'never' ? 'restore test not requested' : 'etcdutl or etcd not found' };
+          restore = {
+            skipped: storedOnly
+              ? 'no decryption key: only the stored bytes were checked'
+              : options.restoreTest === 'never'
+                ? 'restore test not requested'
+                : 'etcdutl or etcd not found',
+          };
         }
       }
-      objects.push({ file: object.file, role: object.role, size: object.size, checked: storedOnly ? 'stored' : 'content' });
+      objects.push({
+        file: object.file,
+        role: object.role,
+        size: object.size,
+        checked: storedOnly ? 'stored' : 'content',
+      });
     }
   } finally {
     await rm(work, { recursive: true, force: true });

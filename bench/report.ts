@@ -14,7 +14,9 @@ export function machineLine(date = new Date()): string {
 
 /** Replaces the section that starts with `heading` (up to the next "## ") in docs/benchmarks.md, keeping the others. */
 export async function writeBenchmarkSection(heading: string, body: string): Promise<void> {
-  const current = existsSync(benchmarksFile) ? await readFile(benchmarksFile, 'utf8') : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n';
+  const current = existsSync(benchmarksFile)
+    ? await readFile(benchmarksFile, 'utf8')
+    : '# Benchmarks\n\nResults of `npm run bench`, with machine and date.\n';
   const section = `${heading}\n\n${body.trim()}\n`;
   const start = current.indexOf(`${heading}\n`);
   if (start < 0) {

@@ -7,7 +7,12 @@ import path from 'node:path';
 const root = path.dirname(new URL(import.meta.url).pathname);
 const wanted = process.argv.slice(2);
 const names = readdirSync(root, { withFileTypes: true })
-  .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, 'main.ts')) && (wanted.length === 0 || wanted.includes(e.name)))
+  .filter(
+    (e) =>
+      e.isDirectory() &&
+      existsSync(path.join(root, e.name, 'main.ts')) &&
+      (wanted.length === 0 || wanted.includes(e.name)),
+  )
   .map((e) => e.name)
   .sort();
 if (names.length === 0) {

@@ -5,16 +5,27 @@ type JsonSchema = Record<string, unknown>;
 
 const str: JsonSchema = { type: 'string' };
 const bool: JsonSchema = { type: 'boolean' };
-const obj = (properties: Record<string, JsonSchema>, description?: string): JsonSchema =>
-  ({ type: 'object', ...(description ? { description } : {}), properties, additionalProperties: false });
+const obj = (properties: Record<string, JsonSchema>, description?: string): JsonSchema => ({
+  type: 'object',
+  ...(description ? { description } : {}),
+  properties,
+  additionalProperties: false,
+});
 const stringMap: JsonSchema = { type: 'object', additionalProperties: { type: 'string' } };
 const anyList: JsonSchema = { type: 'array' };
 const anyMap: JsonSchema = { type: 'object' };
 
 /** The watchkeeper config file's JSON Schema (input form: fields with defaults are optional). */
 function configFileSchema(): JsonSchema {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as JsonSchema;
-  return { ...schema, description: 'A watchkeeper configuration file (docs/configuration.md); server is set by the chart.' };
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-7',
+  }) as JsonSchema;
+  return {
+    ...schema,
+    description: 'A watchkeeper configuration file (docs/configuration.md); server is set by the chart.',
+  };
 }
 
 /** Scheduling and sizing values that every component has. */
@@ -48,14 +59,21 @@ export function helmValuesSchema(): JsonSchema {
     additionalProperties: false,
     properties: {
       global: anyMap,
-      image: obj({ repository: { type: 'string', minLength: 1 }, tag: str, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }),
+      image: obj({
+        repository: { type: 'string', minLength: 1 },
+        tag: str,
+        pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+      }),
       imagePullSecrets: anyList,
       commonLabels: stringMap,
       metricsPort: { type: 'integer', minimum: 1, maximum: 65535 },
       agent: obj({
         ...podValues(config),
         affinity: anyMap,
-        elasticsearch: obj({ existingSecret: str, passwordKey: str, caKey: str }, 'Secret with the Elasticsearch password and CA.'),
+        elasticsearch: obj(
+          { existingSecret: str, passwordKey: str, caKey: str },
+          'Secret with the Elasticsearch password and CA.',
+        ),
         hostLogDir: { type: 'string', pattern: '^/' },
         hostStateDir: { type: 'string', pattern: '^/' },
         nodeOptions: str,
@@ -66,7 +84,13 @@ export function helmValuesSchema(): JsonSchema {
         ...podValues(config),
         replicas: { type: 'integer', minimum: 0 },
         apiBackups: bool,
-        etcd: obj({ enabled: bool, clientSecret: str, hostNetwork: bool, nodeSelector: stringMap, tolerations: anyList }),
+        etcd: obj({
+          enabled: bool,
+          clientSecret: str,
+          hostNetwork: bool,
+          nodeSelector: stringMap,
+          tolerations: anyList,
+        }),
         encryptionKey: obj({ existingSecret: str }),
         s3: obj({ existingSecret: str, accessKeyIdKey: str, secretAccessKeyKey: str }),
         podDisruptionBudget: disruptionBudget,

@@ -4,7 +4,9 @@
  */
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => { interrupt.abort(new Error(`received ${signal}`)); };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupt.abort(new Error(`received ${signal}`));
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {

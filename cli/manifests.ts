@@ -12,7 +12,11 @@ const manifestsDir = new URL('../deploy/kubernetes/', import.meta.url);
 /** The namespace, status port and prober prefix the checked-in manifests were rendered with. */
 const rendered = { namespace: 'watchkeeper', port: 9464, proberPrefix: 'watchkeeper-probe' } as const;
 
-interface Manifest { kind: string; metadata: { name: string }; data?: Record<string, string> }
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+}
 
 /**
  * The plain manifests with one watchkeeper configuration file embedded in every component's
@@ -28,12 +32,17 @@ export async function renderManifests(configFile: string): Promise<string> {
   const config = await loadConfig({ file: configFile });
   const raw: unknown = parse(await readFile(configFile, 'utf8')) ?? {};
   if (config.prober.namespacePrefix !== rendered.proberPrefix) {
-    throw new WatchkeeperError('config_invalid', `${configFile}: prober.namespacePrefix "${config.prober.namespacePrefix}" differs from the `
-      + `manifests' admission policy ("${rendered.proberPrefix}"); install with Helm (docs/install.md) to change it`);
+    throw new WatchkeeperError(
+      'config_invalid',
+      `${configFile}: prober.namespacePrefix "${config.prober.namespacePrefix}" differs from the ` +
+        `manifests' admission policy ("${rendered.proberPrefix}"); install with Helm (docs/install.md) to change it`,
+    );
   }
   const file = structuredClone(raw) as Record<string, Record<string, unknown> | undefined>;
   file.server = { host: '0.0.0.0', port: rendered.port };
-  const kustomization = parse(await readFile(new URL('kustomization.yaml', manifestsDir), 'utf8')) as { resources: string[] };
+  const kustomization = parse(await readFile(new URL('kustomization.yaml', manifestsDir), 'utf8')) as {
+    resources: string[];
+  };
   const documents: string[] = [];
   for (const name of kustomization.resources) {
     for (const doc of parseAllDocuments(await readFile(new URL(name, manifestsDir), 'utf8'))) {
@@ -51,5 +60,8 @@ export async function renderManifests(configFile: string): Promise<string> {
 /** The config file as one component's ConfigMap holds it: the backup's Lease is the one RBAC allows. */
 function embedFor(configMap: string, file: Record<string, Record<string, unknown> | undefined>): unknown {
   if (configMap !== 'watchkeeper-backup') return file;
-  return { ...file, backup: { ...file.backup, leaderElection: { namespace: rendered.namespace, leaseName: 'watchkeeper-backup' } } };
+  return {
+    ...file,
+    backup: { ...file.backup, leaderElection: { namespace: rendered.namespace, leaseName: 'watchkeeper-backup' } },
+  };
 }

@@ -12,15 +12,22 @@ export async function startMetricsInService(ctx: ServiceContext, mode: 'agent' |
   const nodeName = process.env.NODE_NAME || undefined;
   const stopTimeoutMs = Math.max(1000, ctx.config.shutdownTimeoutSeconds * 1000 - 2000);
   const collectors = await startMetricsCollectors({
-    config: config.metrics, logger, registry, mode, ...(nodeName ? { nodeName } : {}),
+    config: config.metrics,
+    logger,
+    registry,
+    mode,
+    ...(nodeName ? { nodeName } : {}),
     // Leaving the shard group waits for the new plan; what is left of the budget stops the engine and sinks.
     leaveTimeoutMs: Math.max(0, stopTimeoutMs - 3000),
     kubeClient: async () => {
       const { KubeClient, resolveKubeAccess } = await import('../core/kube/index.ts');
       const { kubeconfig, context } = config.kubernetes;
-      return new KubeClient(await resolveKubeAccess({
-        ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}),
-      }));
+      return new KubeClient(
+        await resolveKubeAccess({
+          ...(kubeconfig ? { kubeconfig } : {}),
+          ...(context ? { context } : {}),
+        }),
+      );
     },
   });
   ctx.lifecycle.add({ name: 'metrics', stop: () => collectors.stop(AbortSignal.timeout(stopTimeoutMs)) });

@@ -12,7 +12,11 @@ export interface ConfigOptions {
 export function withConfigOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'configuration file (default: $WATCHKEEPER_CONFIG, else embedded defaults)')
-    .option('--set <path=value>', 'override one setting, e.g. --set log.level=debug (repeatable)', (v: string, prev: string[] = []) => [...prev, v]);
+    .option(
+      '--set <path=value>',
+      'override one setting, e.g. --set log.level=debug (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    );
 }
 
 /** Loads the configuration named by the command's options, the environment and the defaults. */

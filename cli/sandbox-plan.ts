@@ -49,13 +49,23 @@ async function metricsJobs(servers: SandboxServers): Promise<Record<string, unkn
     : { targets: [`${cluster.etcd.metricsUrl}/metrics`] };
   return [
     {
-      job: 'kube-apiserver', targets: [`${cluster.server}/metrics`], tls: { caFile: cluster.caFile }, bearerTokenFile: tokenFile,
+      job: 'kube-apiserver',
+      targets: [`${cluster.server}/metrics`],
+      tls: { caFile: cluster.caFile },
+      bearerTokenFile: tokenFile,
       ...common,
     },
     { job: 'etcd', ...etcd, ...common },
-    { job: 'kube-scheduler', targets: [cluster.metricsUrls['kube-scheduler']], tls: { insecureSkipVerify: true }, ...common },
     {
-      job: 'kube-controller-manager', targets: [cluster.metricsUrls['kube-controller-manager']], tls: { insecureSkipVerify: true },
+      job: 'kube-scheduler',
+      targets: [cluster.metricsUrls['kube-scheduler']],
+      tls: { insecureSkipVerify: true },
+      ...common,
+    },
+    {
+      job: 'kube-controller-manager',
+      targets: [cluster.metricsUrls['kube-controller-manager']],
+      tls: { insecureSkipVerify: true },
       ...common,
     },
     { job: 'node', targets: [nodeExporter.target], ...common },
@@ -80,7 +90,11 @@ export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[])
     logs: {
       dataDir: join(dir, 'agent-state'),
       containers: { enabled: false },
-      components: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((name) => ({ name, paths: [join(cluster.dir, `${name}.log`)], startAt: 'beginning' })),
+      components: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((name) => ({
+        name,
+        paths: [join(cluster.dir, `${name}.log`)],
+        startAt: 'beginning',
+      })),
       audit: { paths: [join(dirname(cluster.auditLogPath), 'audit*.log')] },
       sink: 'directory',
       directory: { path: shipped },
@@ -94,7 +108,11 @@ export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[])
       },
     },
     backup: {
-      storage: { type: 's3', prefix: 'watchkeeper', s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true } },
+      storage: {
+        type: 's3',
+        prefix: 'watchkeeper',
+        s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true },
+      },
       etcd: { endpoints: cluster.etcd.endpoints },
       schedules: [{ name: 'etcd-every-2m', cron: '*/2 * * * *', retention: { keepLast: 10 } }],
       tools: { binDir: cluster.etcd.binDir },
@@ -108,11 +126,19 @@ export async function sandboxModes(dir: string): Promise<SandboxMode[]> {
   const shipped = join(dir, 'shipped-logs');
   return [
     {
-      name: 'agent', args: ['agent'], port: await freePort(),
-      hint: `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, `
-        + 'in InfluxDB and in Prometheus; ask the shipped audit events: watchkeeper audit suspicious -c <config>',
+      name: 'agent',
+      args: ['agent'],
+      port: await freePort(),
+      hint:
+        `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, ` +
+        'in InfluxDB and in Prometheus; ask the shipped audit events: watchkeeper audit suspicious -c <config>',
     },
     { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
-    { name: 'backup', args: ['backup'], port: await freePort(), hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)' },
+    {
+      name: 'backup',
+      args: ['backup'],
+      port: await freePort(),
+      hint: 'watchkeeper backups list -c <config> (with the AWS_* variables printed above)',
+    },
   ];
 }

@@ -25,7 +25,9 @@ export class WatchkeeperError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WatchkeeperError';
     this.code = code;
-    this.exitCode = options?.exitCode ?? (code === 'config_invalid' || code === 'usage' || code === 'not_implemented' ? ExitCode.usage : ExitCode.failure);
+    this.exitCode =
+      options?.exitCode ??
+      (code === 'config_invalid' || code === 'usage' || code === 'not_implemented' ? ExitCode.usage : ExitCode.failure);
   }
 }
 

@@ -54,7 +54,10 @@ export class Lifecycle {
   /** Resolves once stop() has finished (after a signal or a direct call). */
   stopped(): Promise<void> {
     return new Promise((resolve) => {
-      const wait = (): void => { if (this.stopping) void this.stopping.then(resolve); else setTimeout(wait, 50); };
+      const wait = (): void => {
+        if (this.stopping) void this.stopping.then(resolve);
+        else setTimeout(wait, 50);
+      };
       wait();
     });
   }
@@ -75,7 +78,9 @@ export class Lifecycle {
         break;
       }
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), remaining); });
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), remaining);
+      });
       try {
         const result = await Promise.race([component.stop().then(() => 'stopped' as const), timeout]);
         if (result === 'timeout') logger.error({ component: component.name }, 'Component did not stop in time.');

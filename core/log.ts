@@ -4,9 +4,22 @@ export type { Logger } from 'pino';
 
 /** Paths that are always masked in log records, wherever they appear one or two levels deep. */
 const redactedPaths = [
-  'password', 'token', 'secret', 'authorization', 'accessKeyId', 'secretAccessKey', 'key',
-  '*.password', '*.token', '*.secret', '*.authorization', '*.accessKeyId', '*.secretAccessKey', '*.key',
-  'headers.authorization', '*.headers.authorization',
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'accessKeyId',
+  'secretAccessKey',
+  'key',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.authorization',
+  '*.accessKeyId',
+  '*.secretAccessKey',
+  '*.key',
+  'headers.authorization',
+  '*.headers.authorization',
 ];
 
 /** How log records are written: JSON lines, or readable lines for people. */
@@ -27,7 +40,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);
   const base = { level: options.level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: undefined };
   if (pretty && options.destination === undefined) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+    });
   }
   return options.destination === undefined ? pino(base) : pino(base, options.destination);
 }

@@ -16,7 +16,12 @@ export interface RetryOptions {
 }
 
 /** Full-jitter exponential delay for the given 1-based failed attempt. */
-export function backoffDelay(attempt: number, initialDelayMs: number, maxDelayMs: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialDelayMs: number,
+  maxDelayMs: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -33,9 +38,18 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 /** Sleeps, waking early (with the abort reason) when the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason as Error); return; }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason as Error); };
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -47,7 +61,10 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       return await operation(attempt);
     } catch (error) {
       if (attempt >= options.attempts || options.retryable?.(error) === false || options.signal?.aborted) throw error;
-      const delay = Math.min(options.maxDelayMs, options.retryAfterMs?.(error) ?? backoffDelay(attempt, options.initialDelayMs, options.maxDelayMs));
+      const delay = Math.min(
+        options.maxDelayMs,
+        options.retryAfterMs?.(error) ?? backoffDelay(attempt, options.initialDelayMs, options.maxDelayMs),
+      );
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);
     }

@@ -9,16 +9,24 @@ import { allDashboards } from './index.ts';
 import { dashboardJson, renderAll, ruleFiles, rulesFile } from './render.ts';
 
 const dashboards = allDashboards();
-const panels = Object.values(dashboards).flatMap((d) => (d.panels as { title: string; targets: { expr: string }[]; gridPos: { x: number; w: number } }[]));
+const panels = Object.values(dashboards).flatMap(
+  (d) => d.panels as { title: string; targets: { expr: string }[]; gridPos: { x: number; w: number } }[],
+);
 
 describe('dashboards', () => {
   let prometheus: PrometheusServer;
-  beforeAll(async () => { prometheus = await startPrometheus({ ruleFiles: [rulesFile] }); });
-  afterAll(async () => { await prometheus?.stop(); });
+  beforeAll(async () => {
+    prometheus = await startPrometheus({ ruleFiles: [rulesFile] });
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+  });
 
   it('are committed as rendered (if not, run `npm run watchkeeper -- render`)', () => {
     for (const [file, model] of Object.entries(dashboards)) {
-      expect(readFileSync(join(import.meta.dirname, '../rendered/dashboards', file), 'utf8'), file).toBe(dashboardJson(model));
+      expect(readFileSync(join(import.meta.dirname, '../rendered/dashboards', file), 'utf8'), file).toBe(
+        dashboardJson(model),
+      );
     }
   });
 
@@ -30,7 +38,9 @@ describe('dashboards', () => {
   it('query only metric names the components export', async () => {
     const exported = await exportedSeriesNames();
     for (const panel of panels) {
-      for (const target of panel.targets) for (const name of referencedMetricNames(target.expr)) expect(exported, `${panel.title}: ${name}`).toContain(name);
+      for (const target of panel.targets)
+        for (const name of referencedMetricNames(target.expr))
+          expect(exported, `${panel.title}: ${name}`).toContain(name);
     }
   });
 
@@ -43,7 +53,9 @@ describe('dashboards', () => {
   });
 
   it('ship the current rules in rendered/', () => {
-    expect(readFileSync(join(import.meta.dirname, '../rendered/alerts/watchkeeper.rules.yaml'), 'utf8')).toBe(readFileSync(rulesFile, 'utf8'));
+    expect(readFileSync(join(import.meta.dirname, '../rendered/alerts/watchkeeper.rules.yaml'), 'utf8')).toBe(
+      readFileSync(rulesFile, 'utf8'),
+    );
   });
 
   it('render to files with the rules beside them', async () => {

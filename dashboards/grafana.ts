@@ -46,7 +46,10 @@ const datasource = { type: 'prometheus', uid: '${datasource}' };
 
 /** Builds a dashboard with a Prometheus datasource variable, laying panels out left to right. */
 export function dashboard(spec: {
-  uid: string; title: string; description: string; panels: PanelSpec[];
+  uid: string;
+  title: string;
+  description: string;
+  panels: PanelSpec[];
   /** Query variables after the datasource variable. */
   variables?: VariableSpec[];
   links?: LinkSpec[];
@@ -57,7 +60,10 @@ export function dashboard(spec: {
   const panels = spec.panels.map((panel, index) => {
     const w = panel.width ?? 12;
     const h = panel.type === 'stat' ? 5 : 8;
-    if (x + w > 24) { x = 0; y += 8; }
+    if (x + w > 24) {
+      x = 0;
+      y += 8;
+    }
     const gridPos = { x, y, w, h };
     x += w;
     return {
@@ -67,17 +73,29 @@ export function dashboard(spec: {
       description: panel.description ?? '',
       datasource,
       gridPos,
-      targets: panel.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource, expr: t.expr, legendFormat: t.legend ?? '' })),
+      targets: panel.targets.map((t, i) => ({
+        refId: String.fromCharCode(65 + i),
+        datasource,
+        expr: t.expr,
+        legendFormat: t.legend ?? '',
+      })),
       fieldConfig: {
         defaults: {
           unit: panel.unit,
-          thresholds: { mode: 'absolute', steps: [{ color: panel.baseColor ?? 'green', value: null }, ...(panel.thresholds ?? [])] },
+          thresholds: {
+            mode: 'absolute',
+            steps: [{ color: panel.baseColor ?? 'green', value: null }, ...(panel.thresholds ?? [])],
+          },
         },
         overrides: [],
       },
-      options: panel.type === 'stat'
-        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background' }
-        : { legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi' } },
+      options:
+        panel.type === 'stat'
+          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'background' }
+          : {
+              legend: { displayMode: 'table', placement: 'bottom', calcs: ['lastNotNull', 'max'] },
+              tooltip: { mode: 'multi' },
+            },
     };
   });
   return {
@@ -93,17 +111,33 @@ export function dashboard(spec: {
       list: [
         { name: 'datasource', type: 'datasource', query: 'prometheus', label: 'Data source', current: {} },
         ...(spec.variables ?? []).map((v) => ({
-          name: v.name, label: v.label, type: 'query', datasource, query: { query: v.query, refId: 'variable' },
-          definition: v.query, refresh: 2, includeAll: true, allValue: '.*', multi: true, sort: 1,
+          name: v.name,
+          label: v.label,
+          type: 'query',
+          datasource,
+          query: { query: v.query, refId: 'variable' },
+          definition: v.query,
+          refresh: 2,
+          includeAll: true,
+          allValue: '.*',
+          multi: true,
+          sort: 1,
           current: { text: 'All', value: '$__all' },
         })),
       ],
     },
-    ...(spec.links ? {
-      links: spec.links.map((l) => ({
-        title: l.title, type: 'link', url: `/d/${l.uid}`, keepTime: true, includeVars: true, targetBlank: false,
-      })),
-    } : {}),
+    ...(spec.links
+      ? {
+          links: spec.links.map((l) => ({
+            title: l.title,
+            type: 'link',
+            url: `/d/${l.uid}`,
+            keepTime: true,
+            includeVars: true,
+            targetBlank: false,
+          })),
+        }
+      : {}),
     panels,
   };
 }

@@ -44,7 +44,9 @@ export class ProbeLoop {
 
   /** Starts the loop in the background. */
   start(): void {
-    this.done ??= this.run().catch((error: unknown) => { this.options.logger.error({ err: error }, 'Probe loop ended unexpectedly.'); });
+    this.done ??= this.run().catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'Probe loop ended unexpectedly.');
+    });
   }
 
   /** Cancels the current run (its namespace deletion is still requested) and waits for the loop to end. */
@@ -59,17 +61,30 @@ export class ProbeLoop {
     const signal = this.controller.signal;
     while (!signal.aborted) {
       const result = await runProbe({
-        client: this.options.client, config, logger, steps, signal,
+        client: this.options.client,
+        config,
+        logger,
+        steps,
+        signal,
         // The verdict is known at the first failure: publish it now rather than after teardown.
-        onStep: (step) => { if (step.status === 'failed') markFailed(metrics, step.name); },
+        onStep: (step) => {
+          if (step.status === 'failed') markFailed(metrics, step.name);
+        },
       });
       recordProbeResult(metrics, result);
       this.options.onResult?.(result);
-      const fields = { run: result.runId, ok: result.ok, seconds: Number((result.durationMs / 1000).toFixed(1)), failure: result.failure };
+      const fields = {
+        run: result.runId,
+        ok: result.ok,
+        seconds: Number((result.durationMs / 1000).toFixed(1)),
+        failure: result.failure,
+      };
       if (this.lastOk !== result.ok) logger.info(fields, result.ok ? 'Probe passed.' : 'Probe failed.');
       else logger.debug(fields, 'Probe run finished.');
       this.lastOk = result.ok;
-      await sleep(nextDelayMs(config.intervalSeconds * 1000, result.durationMs, this.options.random), signal).catch(() => undefined);
+      await sleep(nextDelayMs(config.intervalSeconds * 1000, result.durationMs, this.options.random), signal).catch(
+        () => undefined,
+      );
     }
   }
 }

@@ -25,11 +25,23 @@ export function formatProbeTable(result: ProbeResult): string {
 /** The run as plain JSON (for -o json). */
 export function probeResultJson(result: ProbeResult): unknown {
   return {
-    runId: result.runId, namespace: result.namespace, ok: result.ok, startedAt: result.startedAt.toISOString(),
-    durationSeconds: Number((result.durationMs / 1000).toFixed(3)), failure: result.failure ?? null,
-    steps: result.steps.map((s) => ({ name: s.name, status: s.status, durationSeconds: Number((s.durationMs / 1000).toFixed(3)), message: s.message })),
+    runId: result.runId,
+    namespace: result.namespace,
+    ok: result.ok,
+    startedAt: result.startedAt.toISOString(),
+    durationSeconds: Number((result.durationMs / 1000).toFixed(3)),
+    failure: result.failure ?? null,
+    steps: result.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      durationSeconds: Number((s.durationMs / 1000).toFixed(3)),
+      message: s.message,
+    })),
     podStartupSeconds: result.measurements.podStartupMs.map((ms) => Number((ms / 1000).toFixed(3))),
-    watchLatencySeconds: result.measurements.watchLatencyMs === undefined ? null : Number((result.measurements.watchLatencyMs / 1000).toFixed(4)),
+    watchLatencySeconds:
+      result.measurements.watchLatencyMs === undefined
+        ? null
+        : Number((result.measurements.watchLatencyMs / 1000).toFixed(4)),
     leftoversCollected: result.measurements.leftoversCollected,
   };
 }

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../core/kube/client.ts';
 import type { Logger } from '../core/log.ts';
 import type { ProberConfig } from './config.ts';
-import { ProbeFailure, type Measurements, type ProbeContext, type ProbeResult, type ProbeStep, type StepResult } from './step.ts';
+import {
+  ProbeFailure,
+  type Measurements,
+  type ProbeContext,
+  type ProbeResult,
+  type ProbeStep,
+  type StepResult,
+} from './step.ts';
 import { seconds } from './wait.ts';
 
 /** Options of {@link runProbe}. */
@@ -48,7 +55,12 @@ export async function runProbe(options: RunProbeOptions): Promise<ProbeResult> {
   for (const step of options.steps) {
     const stepStart = performance.now();
     const push = (status: StepResult['status'], message: string): void => {
-      const result: StepResult = { name: step.name, status, durationMs: status === 'skipped' ? 0 : performance.now() - stepStart, message };
+      const result: StepResult = {
+        name: step.name,
+        status,
+        durationMs: status === 'skipped' ? 0 : performance.now() - stepStart,
+        message,
+      };
       results.push(result);
       options.onStep?.(result);
     };
@@ -59,20 +71,35 @@ export async function runProbe(options: RunProbeOptions): Promise<ProbeResult> {
     const timeout = new AbortController();
     let note = 'starting';
     const ctx: ProbeContext = {
-      client: options.client, config: options.config, logger, runId, namespace, measurements, failedStep,
+      client: options.client,
+      config: options.config,
+      logger,
+      runId,
+      namespace,
+      measurements,
+      failedStep,
       inCluster: options.inCluster ?? options.client.access.source === 'in-cluster',
       stopping: runSignal.aborted,
       signal: step.always ? timeout.signal : AbortSignal.any([timeout.signal, runSignal]),
-      progress: (text) => { note = text; logger.debug({ step: step.name }, text); },
+      progress: (text) => {
+        note = text;
+        logger.debug({ step: step.name }, text);
+      },
     };
     const skipReason = step.skip?.(ctx);
-    if (skipReason !== undefined) { push('skipped', skipReason); continue; }
+    if (skipReason !== undefined) {
+      push('skipped', skipReason);
+      continue;
+    }
     const timer = setTimeout(() => timeout.abort(new Error(`step ${step.name} timed out`)), step.timeoutMs);
     let hardTimer: NodeJS.Timeout | undefined;
-    const hardLimit = new Promise<'overrun'>((resolve) => { hardTimer = setTimeout(() => resolve('overrun'), step.timeoutMs + overrunGraceMs); });
+    const hardLimit = new Promise<'overrun'>((resolve) => {
+      hardTimer = setTimeout(() => resolve('overrun'), step.timeoutMs + overrunGraceMs);
+    });
     try {
       const outcome = await Promise.race([step.run(ctx).then((detail) => ({ detail })), hardLimit]);
-      if (outcome === 'overrun') throw new ProbeFailure(`no result ${seconds(step.timeoutMs)} after the start (last: ${note})`);
+      if (outcome === 'overrun')
+        throw new ProbeFailure(`no result ${seconds(step.timeoutMs)} after the start (last: ${note})`);
       push('passed', outcome.detail ?? '');
     } catch (error) {
       let message: string;
@@ -91,7 +118,13 @@ export async function runProbe(options: RunProbeOptions): Promise<ProbeResult> {
     }
   }
   const result: ProbeResult = {
-    runId, namespace, ok: failedStep === undefined, startedAt, durationMs: performance.now() - t0, steps: results, measurements,
+    runId,
+    namespace,
+    ok: failedStep === undefined,
+    startedAt,
+    durationMs: performance.now() - t0,
+    steps: results,
+    measurements,
   };
   if (failure !== undefined) result.failure = failure;
   return result;

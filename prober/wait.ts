@@ -5,7 +5,11 @@ import { sleep } from '../core/retry.ts';
  * when the signal aborts first, so the caller can describe precisely what it saw instead.
  * Errors of `check` propagate, except those caused by the abort.
  */
-export async function waitFor<T>(signal: AbortSignal, check: () => T | undefined | Promise<T | undefined>, intervalMs = 250): Promise<T | undefined> {
+export async function waitFor<T>(
+  signal: AbortSignal,
+  check: () => T | undefined | Promise<T | undefined>,
+  intervalMs = 250,
+): Promise<T | undefined> {
   while (!signal.aborted) {
     let value: T | undefined;
     try {
@@ -43,8 +47,14 @@ export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Prom
     const onAbort = (): void => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error instanceof Error ? error : new Error(String(error))); },
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
     );
   });
 }

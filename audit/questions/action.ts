@@ -72,7 +72,7 @@ export function levelNote(rows: readonly ActionRow[]): string | undefined {
   return (
     `${blind.length} of ${rows.length} changes show no fields: recorded at ${levels} level or not shipped. ` +
     'To see what changed, audit these resources at RequestResponse (a diff against the previous ' +
-      'state) or at least Request (the patch sent).'
+    'state) or at least Request (the patch sent).'
   );
 }
 

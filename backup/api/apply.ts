@@ -30,16 +30,25 @@ export type ApplyOutcome =
  * `existing` says. With `dryRun` every write carries dryRun=All: admission, quotas and validation
  * answer, nothing is stored. Retryable failures (429, 5xx, unreachable) are retried with backoff.
  */
-export async function applyObject(client: KubeClient, ref: ResourceRef & { group: string }, object: KubeObject, options: ApplyOptions): Promise<ApplyOutcome> {
+export async function applyObject(
+  client: KubeClient,
+  ref: ResourceRef & { group: string },
+  object: KubeObject,
+  options: ApplyOptions,
+): Promise<ApplyOutcome> {
   const namespace = object.metadata.namespace;
   const name = object.metadata.name ?? '';
   const collection = resourcePath(ref, namespace);
   const itemPath = resourcePath(ref, namespace, name);
   const query: Query = { fieldManager: 'watchkeeper-restore', ...(options.dryRun ? { dryRun: 'All' } : {}) };
-  const retrying = <T>(op: () => Promise<T>): Promise<T> => withRetry(op, {
-    attempts: 4, initialDelayMs: 300, maxDelayMs: 5_000, retryable: isRetryableKubeError,
-    retryAfterMs: (e) => (e instanceof KubeApiError ? e.retryAfterMs : undefined),
-  });
+  const retrying = <T>(op: () => Promise<T>): Promise<T> =>
+    withRetry(op, {
+      attempts: 4,
+      initialDelayMs: 300,
+      maxDelayMs: 5_000,
+      retryable: isRetryableKubeError,
+      retryAfterMs: (e) => (e instanceof KubeApiError ? e.retryAfterMs : undefined),
+    });
   try {
     try {
       const created = await retrying(() => client.postJson<KubeObject>(collection, object, { query }));
@@ -48,21 +57,30 @@ export async function applyObject(client: KubeClient, ref: ResourceRef & { group
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 409 && error.reason === 'AlreadyExists')) throw error;
     }
-    if (options.existing === 'fail') return { result: 'failed', reason: 'already exists (--existing fail)', error: undefined };
+    if (options.existing === 'fail')
+      return { result: 'failed', reason: 'already exists (--existing fail)', error: undefined };
     const live = await retrying(() => client.getJson<KubeObject>(itemPath));
-    if (options.existing === 'skip') return { result: 'skipped', reason: 'already exists (--existing skip)', uid: live.metadata.uid };
+    if (options.existing === 'skip')
+      return { result: 'skipped', reason: 'already exists (--existing skip)', uid: live.metadata.uid };
     const replacement = keepAllocatedFields(ref, object, live);
     replacement.metadata.resourceVersion = live.metadata.resourceVersion;
     const updated = await retrying(() => client.putJson<KubeObject>(itemPath, replacement, { query }));
     await writeStatus(client, itemPath, updated, options, query);
     return { result: 'updated', uid: live.metadata.uid };
   } catch (error) {
-    if (error instanceof KubeApiError) return { result: 'failed', reason: `${error.status} ${error.reason}: ${error.apiMessage}`, error };
+    if (error instanceof KubeApiError)
+      return { result: 'failed', reason: `${error.status} ${error.reason}: ${error.apiMessage}`, error };
     return { result: 'failed', reason: describeError(error), error: undefined };
   }
 }
 
-async function writeStatus(client: KubeClient, itemPath: string, written: KubeObject, options: ApplyOptions, query: Query): Promise<void> {
+async function writeStatus(
+  client: KubeClient,
+  itemPath: string,
+  written: KubeObject,
+  options: ApplyOptions,
+  query: Query,
+): Promise<void> {
   if (!options.restoreStatus || options.status === undefined) return;
   await client.putJson(`${itemPath}/status`, { ...written, status: options.status }, { query });
 }
@@ -71,7 +89,11 @@ async function writeStatus(client: KubeClient, itemPath: string, written: KubeOb
  * The desired object with the fields the server allocated on the live one and does not let
  * change (a Service's cluster IPs, a Job's generated selector and its template labels).
  */
-function keepAllocatedFields(ref: { group: string; resource: string }, desired: KubeObject, live: KubeObject): KubeObject {
+function keepAllocatedFields(
+  ref: { group: string; resource: string },
+  desired: KubeObject,
+  live: KubeObject,
+): KubeObject {
   const result = structuredClone(desired);
   const spec = result.spec as Record<string, unknown> | undefined;
   const liveSpec = live.spec as Record<string, unknown> | undefined;
@@ -83,7 +105,10 @@ function keepAllocatedFields(ref: { group: string; resource: string }, desired: 
   }
   if (kind === 'jobs.batch') {
     spec.selector = liveSpec.selector;
-    spec.template = { ...(spec.template as object), metadata: (liveSpec.template as { metadata?: unknown } | undefined)?.metadata };
+    spec.template = {
+      ...(spec.template as object),
+      metadata: (liveSpec.template as { metadata?: unknown } | undefined)?.metadata,
+    };
   }
   return result;
 }

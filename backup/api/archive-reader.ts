@@ -50,31 +50,62 @@ export async function readVerifiedArchive(options: ReadArchiveOptions): Promise<
   const archive = storedObject(manifest, 'api-objects');
   const index = storedObject(manifest, 'api-index');
   const allowUnauthenticated = options.allowUnauthenticated === true;
-  if (options.key !== undefined && !allowUnauthenticated && (archive.encryption === null || index.encryption === null)) {
-    throw new WatchkeeperError('integrity', `backup ${manifest.id} is not encrypted but an encryption key is configured: refusing a plaintext backup (it may have been substituted)`);
+  if (
+    options.key !== undefined &&
+    !allowUnauthenticated &&
+    (archive.encryption === null || index.encryption === null)
+  ) {
+    throw new WatchkeeperError(
+      'integrity',
+      `backup ${manifest.id} is not encrypted but an encryption key is configured: refusing a plaintext backup (it may have been substituted)`,
+    );
   }
   const indexFile = path.join(options.workDir, 'objects-index.jsonl');
   try {
-    const fetchOptions = { storage: options.storage, root: options.root, manifest, key: options.key, allowUnauthenticated, signal: options.signal };
+    const fetchOptions = {
+      storage: options.storage,
+      root: options.root,
+      manifest,
+      key: options.key,
+      allowUnauthenticated,
+      signal: options.signal,
+    };
     await fetchVerified({ ...fetchOptions, object: index }, createWriteStream(indexFile, { flags: 'wx', mode: 0o600 }));
     const lines = createInterface({ input: createReadStream(indexFile), crlfDelay: Infinity })[Symbol.asyncIterator]();
     let objects = 0;
     const sink = new TarEntrySink(async (header, body) => {
-      if (header.type !== 'file') throw new WatchkeeperError('integrity', `backup ${manifest.id}: the archive holds a ${header.type ?? 'non-file'} entry "${header.name.slice(0, 200)}"; only regular files are accepted`);
+      if (header.type !== 'file')
+        throw new WatchkeeperError(
+          'integrity',
+          `backup ${manifest.id}: the archive holds a ${header.type ?? 'non-file'} entry "${header.name.slice(0, 200)}"; only regular files are accepted`,
+        );
       const ref = parseEntryPath(header.name);
       const next = await lines.next();
       const expected = next.done ? undefined : parseIndexLine(next.value, manifest.id);
       const sha256 = createHash('sha256').update(body).digest('hex');
       if (!expected || expected.path !== header.name || expected.size !== body.length || expected.sha256 !== sha256) {
-        throw new WatchkeeperError('integrity', `backup ${manifest.id}: object ${header.name} does not match the index (${expected ? `expected ${expected.path} with sha256 ${expected.sha256}` : 'the index ended'}, found sha256 ${sha256})`);
+        throw new WatchkeeperError(
+          'integrity',
+          `backup ${manifest.id}: object ${header.name} does not match the index (${expected ? `expected ${expected.path} with sha256 ${expected.sha256}` : 'the index ended'}, found sha256 ${sha256})`,
+        );
       }
       objects++;
       await options.onObject(ref, body);
     });
-    await fetchVerified({ ...fetchOptions, object: archive, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, sink);
-    if (!(await lines.next()).done) throw new WatchkeeperError('integrity', `backup ${manifest.id}: the index lists objects the archive does not hold`);
+    await fetchVerified(
+      { ...fetchOptions, object: archive, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      sink,
+    );
+    if (!(await lines.next()).done)
+      throw new WatchkeeperError(
+        'integrity',
+        `backup ${manifest.id}: the index lists objects the archive does not hold`,
+      );
     if (manifest.api && objects !== manifest.api.objectCount) {
-      throw new WatchkeeperError('integrity', `backup ${manifest.id}: the archive holds ${objects} objects, the manifest says ${manifest.api.objectCount}`);
+      throw new WatchkeeperError(
+        'integrity',
+        `backup ${manifest.id}: the archive holds ${objects} objects, the manifest says ${manifest.api.objectCount}`,
+      );
     }
     return { objects };
   } finally {
@@ -84,14 +115,19 @@ export async function readVerifiedArchive(options: ReadArchiveOptions): Promise<
 
 function storedObject(manifest: Manifest, role: 'api-objects' | 'api-index'): StoredObject {
   const object = manifest.objects.find((o) => o.role === role);
-  if (manifest.kind !== 'api' || !object) throw new WatchkeeperError('integrity', `backup ${manifest.id} is not a complete API backup (no ${role} file in its manifest)`);
+  if (manifest.kind !== 'api' || !object)
+    throw new WatchkeeperError(
+      'integrity',
+      `backup ${manifest.id} is not a complete API backup (no ${role} file in its manifest)`,
+    );
   return object;
 }
 
 function parseIndexLine(line: string, id: string): IndexLine {
   try {
     const parsed = JSON.parse(line) as IndexLine;
-    if (typeof parsed.path === 'string' && typeof parsed.sha256 === 'string' && typeof parsed.size === 'number') return parsed;
+    if (typeof parsed.path === 'string' && typeof parsed.sha256 === 'string' && typeof parsed.size === 'number')
+      return parsed;
   } catch {
     // reported below
   }
@@ -114,13 +150,20 @@ class TarEntrySink extends Writable {
         let size = 0;
         for await (const chunk of entry as AsyncIterable<Buffer>) {
           size += chunk.length;
-          if (size > maxEntryBytes) throw new WatchkeeperError('integrity', `archive entry ${entry.header.name.slice(0, 200)} is larger than ${maxEntryBytes} bytes`);
+          if (size > maxEntryBytes)
+            throw new WatchkeeperError(
+              'integrity',
+              `archive entry ${entry.header.name.slice(0, 200)} is larger than ${maxEntryBytes} bytes`,
+            );
           chunks.push(chunk);
         }
         await handle(entry.header, Buffer.concat(chunks, size));
       }
     })();
-    this.consumed.catch((error: unknown) => { this.destroy(error as Error); this.extract.destroy(); });
+    this.consumed.catch((error: unknown) => {
+      this.destroy(error as Error);
+      this.extract.destroy();
+    });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -130,6 +173,9 @@ class TarEntrySink extends Writable {
 
   override _final(done: (error?: Error | null) => void): void {
     this.extract.end(undefined);
-    this.consumed.then(() => done(), (error: unknown) => done(error as Error));
+    this.consumed.then(
+      () => done(),
+      (error: unknown) => done(error as Error),
+    );
   }
 }

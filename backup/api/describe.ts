@@ -17,13 +17,16 @@ export function formatApiManifest(manifest: Manifest): string {
     `Resources:       include ${s.includeResources.join(',') || '*'}; exclude ${s.excludeResources.join(',') || '-'}; cluster-scoped: ${s.clusterResources}`,
     `Objects:         ${api.objectCount}${api.secretsIncluded ? ' (Secrets included)' : ''}`,
   ];
-  if (api.secretsIncluded && manifest.objects.some((o) => o.encryption === null)) lines.push('WARNING: this backup holds Secrets and is not encrypted.');
+  if (api.secretsIncluded && manifest.objects.some((o) => o.encryption === null))
+    lines.push('WARNING: this backup holds Secrets and is not encrypted.');
   for (const m of api.missing) lines.push(`MISSING: ${m.what}: ${m.reason}`);
   const rows: string[][] = [];
   for (const r of api.resources) {
     if (r.count === 0) continue;
     if (!r.namespaced) rows.push([qualifiedName(r), '(cluster)', String(r.count), r.resourceVersion]);
-    else for (const [ns, n] of Object.entries(r.namespaces).sort(([a], [b]) => a.localeCompare(b))) rows.push([qualifiedName(r), ns, String(n), r.resourceVersion]);
+    else
+      for (const [ns, n] of Object.entries(r.namespaces).sort(([a], [b]) => a.localeCompare(b)))
+        rows.push([qualifiedName(r), ns, String(n), r.resourceVersion]);
   }
   lines.push('', formatTable(['RESOURCE', 'NAMESPACE', 'OBJECTS', 'LIST RESOURCEVERSION'], rows).trimEnd());
   return `${lines.join('\n')}\n`;

@@ -33,15 +33,23 @@ interface AggregatedList {
   kind?: string;
   items: {
     metadata: { name?: string };
-    versions: { version: string; freshness?: string; resources: { resource: string; responseKind?: { kind?: string }; scope: string; verbs?: string[] }[] }[];
+    versions: {
+      version: string;
+      freshness?: string;
+      resources: { resource: string; responseKind?: { kind?: string }; scope: string; verbs?: string[] }[];
+    }[];
   }[];
 }
 
 /** Aggregated discovery (Kubernetes 1.30+): every group's resources in one answer per root. */
 const aggregatedAccept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
 
-interface GroupList { groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[] }
-interface ResourceList { resources: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] }
+interface GroupList {
+  groups: { name: string; preferredVersion?: { version: string }; versions: { version: string }[] }[];
+}
+interface ResourceList {
+  resources: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[];
+}
 
 /**
  * Reads discovery afresh (core group, then every group's preferred version, CRDs and aggregated
@@ -49,7 +57,10 @@ interface ResourceList { resources: { name: string; kind: string; namespaced: bo
  * `concurrency` at a time; a group that fails is reported, not thrown, so that one broken
  * aggregated API does not stop every backup.
  */
-export async function discoverResources(client: KubeClient, options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<Discovery> {
+export async function discoverResources(
+  client: KubeClient,
+  options: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<Discovery> {
   // Two requests instead of one per group (45 on a bare cluster): with a loaded API server that
   // was most of a small backup's time. Servers without it answer plain JSON: read group by group.
   const aggregated = await aggregatedDiscovery(client, options.signal);
@@ -85,7 +96,10 @@ export async function discoverResources(client: KubeClient, options: { concurren
   return { resources, failures };
 }
 
-async function aggregatedDiscovery(client: KubeClient, signal: AbortSignal | undefined): Promise<Discovery | undefined> {
+async function aggregatedDiscovery(
+  client: KubeClient,
+  signal: AbortSignal | undefined,
+): Promise<Discovery | undefined> {
   const resources: ApiResource[] = [];
   const failures: DiscoveryFailure[] = [];
   for (const root of ['/api', '/apis']) {
@@ -96,13 +110,24 @@ async function aggregatedDiscovery(client: KubeClient, signal: AbortSignal | und
       const preferred = group.versions[0];
       if (!preferred) continue;
       if (preferred.freshness === 'Stale') {
-        failures.push({ group: name, version: preferred.version, reason: 'the aggregated API did not answer discovery (freshness Stale)' });
+        failures.push({
+          group: name,
+          version: preferred.version,
+          reason: 'the aggregated API did not answer discovery (freshness Stale)',
+        });
         continue;
       }
       for (const r of preferred.resources) {
         const verbs = r.verbs ?? [];
         if (!verbs.includes('list') || !verbs.includes('get')) continue;
-        resources.push({ group: name, version: preferred.version, resource: r.resource, kind: r.responseKind?.kind ?? '', namespaced: r.scope === 'Namespaced', verbs });
+        resources.push({
+          group: name,
+          version: preferred.version,
+          resource: r.resource,
+          kind: r.responseKind?.kind ?? '',
+          namespaced: r.scope === 'Namespaced',
+          verbs,
+        });
       }
     }
   }

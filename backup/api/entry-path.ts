@@ -20,11 +20,20 @@ const segment = /^[A-Za-z0-9._:@+~-]{1,253}$/;
  * `resources/<group>/<version>/<resource>/cluster/<name>.json` (group "core" for the core group).
  */
 export function entryPath(ref: EntryRef): string {
-  for (const part of [ref.group === '' ? 'core' : ref.group, ref.version, ref.resource, ref.name, ...(ref.namespace === undefined ? [] : [ref.namespace])]) {
-    if (!isSafeSegment(part)) throw new WatchkeeperError('failed', `cannot store an object named "${part}" in an archive path`);
+  for (const part of [
+    ref.group === '' ? 'core' : ref.group,
+    ref.version,
+    ref.resource,
+    ref.name,
+    ...(ref.namespace === undefined ? [] : [ref.namespace]),
+  ]) {
+    if (!isSafeSegment(part))
+      throw new WatchkeeperError('failed', `cannot store an object named "${part}" in an archive path`);
   }
   const base = `resources/${ref.group === '' ? 'core' : ref.group}/${ref.version}/${ref.resource}`;
-  return ref.namespace === undefined ? `${base}/cluster/${ref.name}.json` : `${base}/namespaces/${ref.namespace}/${ref.name}.json`;
+  return ref.namespace === undefined
+    ? `${base}/cluster/${ref.name}.json`
+    : `${base}/namespaces/${ref.namespace}/${ref.name}.json`;
 }
 
 /**
@@ -33,7 +42,12 @@ export function entryPath(ref: EntryRef): string {
  */
 export function parseEntryPath(path: string): EntryRef {
   const parts = path.split('/');
-  const fail = (): never => { throw new WatchkeeperError('integrity', `the archive holds an entry outside the object layout: "${path.slice(0, 200)}"`); };
+  const fail = (): never => {
+    throw new WatchkeeperError(
+      'integrity',
+      `the archive holds an entry outside the object layout: "${path.slice(0, 200)}"`,
+    );
+  };
   if (parts[0] !== 'resources' || !parts.slice(0, -1).every(isSafeSegment)) fail();
   const last = parts[parts.length - 1]!;
   if (!last.endsWith('.json')) fail();
@@ -41,9 +55,22 @@ export function parseEntryPath(path: string): EntryRef {
   if (!isSafeSegment(name)) fail();
   const [, group, version, resource, scope] = parts;
   if (parts.length === 7 && scope === 'namespaces') {
-    return { group: group === 'core' ? '' : group!, version: version!, resource: resource!, namespace: parts[5]!, name };
+    return {
+      group: group === 'core' ? '' : group!,
+      version: version!,
+      resource: resource!,
+      namespace: parts[5]!,
+      name,
+    };
   }
-  if (parts.length === 6 && scope === 'cluster') return { group: group === 'core' ? '' : group!, version: version!, resource: resource!, namespace: undefined, name };
+  if (parts.length === 6 && scope === 'cluster')
+    return {
+      group: group === 'core' ? '' : group!,
+      version: version!,
+      resource: resource!,
+      namespace: undefined,
+      name,
+    };
   return fail();
 }
 

@@ -26,10 +26,19 @@ export interface BackupSource {
 }
 
 /** Reads every object of a verified backup; the callback's results count only if this resolves. */
-export async function forEachBackedUpObject(source: BackupSource, onObject: (ref: EntryRef, object: KubeObject) => void): Promise<void> {
+export async function forEachBackedUpObject(
+  source: BackupSource,
+  onObject: (ref: EntryRef, object: KubeObject) => void,
+): Promise<void> {
   const work = await mkdtemp(path.join(source.workDir ?? tmpdir(), 'watchkeeper-read-'));
   try {
-    await readVerifiedArchive({ ...source, workDir: work, onObject: (ref, body) => { onObject(ref, JSON.parse(body.toString('utf8')) as KubeObject); } });
+    await readVerifiedArchive({
+      ...source,
+      workDir: work,
+      onObject: (ref, body) => {
+        onObject(ref, JSON.parse(body.toString('utf8')) as KubeObject);
+      },
+    });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -40,17 +49,37 @@ export async function forEachBackedUpObject(source: BackupSource, onObject: (ref
  * namespace); the whole archive is verified before it is returned. Throws not_found naming what
  * the backup holds of that resource when it is absent.
  */
-export async function showObject(source: BackupSource, resource: string, name: string, namespace: string | undefined): Promise<KubeObject> {
+export async function showObject(
+  source: BackupSource,
+  resource: string,
+  name: string,
+  namespace: string | undefined,
+): Promise<KubeObject> {
   const wanted = resource.toLowerCase();
-  const resources = source.manifest.api?.resources.filter((r) => r.resource === wanted || qualifiedName(r) === wanted || r.kind.toLowerCase() === wanted) ?? [];
-  if (resources.length === 0) throw new WatchkeeperError('not_found', `backup ${source.manifest.id} holds no resource "${resource}" (see \`watchkeeper backups describe ${source.manifest.id} --kind api\`)`);
+  const resources =
+    source.manifest.api?.resources.filter(
+      (r) => r.resource === wanted || qualifiedName(r) === wanted || r.kind.toLowerCase() === wanted,
+    ) ?? [];
+  if (resources.length === 0)
+    throw new WatchkeeperError(
+      'not_found',
+      `backup ${source.manifest.id} holds no resource "${resource}" (see \`watchkeeper backups describe ${source.manifest.id} --kind api\`)`,
+    );
   let found: KubeObject | undefined;
   await forEachBackedUpObject(source, (ref, object) => {
-    if (ref.name === name && ref.namespace === (resources[0]!.namespaced ? namespace ?? 'default' : undefined) && resources.some((r) => r.group === ref.group && r.resource === ref.resource)) found = object;
+    if (
+      ref.name === name &&
+      ref.namespace === (resources[0]!.namespaced ? (namespace ?? 'default') : undefined) &&
+      resources.some((r) => r.group === ref.group && r.resource === ref.resource)
+    )
+      found = object;
   });
   if (!found) {
     const where = resources[0]!.namespaced ? ` in namespace ${namespace ?? 'default'}` : '';
-    throw new WatchkeeperError('not_found', `backup ${source.manifest.id} holds no ${qualifiedName(resources[0]!)} named ${name}${where}`);
+    throw new WatchkeeperError(
+      'not_found',
+      `backup ${source.manifest.id} holds no ${qualifiedName(resources[0]!)} named ${name}${where}`,
+    );
   }
   return found;
 }
@@ -59,7 +88,12 @@ export async function showObject(source: BackupSource, resource: string, name: s
 export type Digests = Map<string, string>;
 
 /** Key of an object in {@link Digests}. */
-export function digestKey(ref: { group: string; resource: string; namespace?: string | undefined; name: string }): string {
+export function digestKey(ref: {
+  group: string;
+  resource: string;
+  namespace?: string | undefined;
+  name: string;
+}): string {
   return `${qualifiedName(ref)}|${ref.namespace ?? ''}|${ref.name}`;
 }
 
@@ -84,9 +118,17 @@ export async function liveDigests(client: KubeClient, manifest: Manifest, backed
     const referencedOnly = !r.namespaced && referencedKinds.has(qualifiedName(r));
     for await (const page of listPages(client, resourcePath(r), { limit: 500 })) {
       for (const object of page.items) {
-        const ref = { ...r, namespace: r.namespaced ? object.metadata.namespace : undefined, name: object.metadata.name ?? '' };
+        const ref = {
+          ...r,
+          namespace: r.namespaced ? object.metadata.namespace : undefined,
+          name: object.metadata.name ?? '',
+        };
         const key = digestKey(ref);
-        const selected = r.namespaced ? selection.namespacedSelected(object) : referencedOnly ? backedUp.has(key) : selection.labelsMatch(object);
+        const selected = r.namespaced
+          ? selection.namespacedSelected(object)
+          : referencedOnly
+            ? backedUp.has(key)
+            : selection.labelsMatch(object);
         if (!selected) continue;
         object.apiVersion = r.group === '' ? r.version : `${r.group}/${r.version}`;
         object.kind = r.kind;
@@ -118,5 +160,8 @@ export function diffDigests(before: Digests, after: Digests): DiffRow[] {
     else if (now !== digest) rows.push(row('changed', key));
   }
   for (const key of after.keys()) if (!before.has(key)) rows.push(row('added', key));
-  return rows.sort((a, b) => a.resource.localeCompare(b.resource) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return rows.sort(
+    (a, b) =>
+      a.resource.localeCompare(b.resource) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+  );
 }

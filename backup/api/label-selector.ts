@@ -14,7 +14,8 @@ export interface LabelSelector {
 }
 
 // Label keys: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
-const keyPattern = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const keyPattern =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const valuePattern = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /**
@@ -27,9 +28,14 @@ export function parseLabelSelector(text: string): LabelSelector {
   let pos = 0;
   const fail = (expected: string): never => {
     const found = pos >= text.length ? 'the end' : `"${text.slice(pos, pos + 12)}"`;
-    throw new WatchkeeperError('usage', `label selector "${text}": at position ${pos + 1}, expected ${expected}, found ${found}`);
+    throw new WatchkeeperError(
+      'usage',
+      `label selector "${text}": at position ${pos + 1}, expected ${expected}, found ${found}`,
+    );
   };
-  const skipSpace = (): void => { while (pos < text.length && text[pos] === ' ') pos++; };
+  const skipSpace = (): void => {
+    while (pos < text.length && text[pos] === ' ') pos++;
+  };
   const word = (): string => {
     const start = pos;
     while (pos < text.length && /[A-Za-z0-9_.\-/]/.test(text[pos]!)) pos++;
@@ -84,8 +90,14 @@ export function parseLabelSelector(text: string): LabelSelector {
           checkValue(value, valueAt);
           values.push(value);
           skipSpace();
-          if (text[pos] === ',') { pos++; continue; }
-          if (text[pos] === ')') { pos++; break; }
+          if (text[pos] === ',') {
+            pos++;
+            continue;
+          }
+          if (text[pos] === ')') {
+            pos++;
+            break;
+          }
           fail('"," or ")" in a value list');
         }
         requirements.push({ key, op, values });
@@ -107,12 +119,18 @@ export function matchesSelector(selector: LabelSelector, labels: Record<string, 
   return selector.requirements.every((r) => {
     const value = labels?.[r.key];
     switch (r.op) {
-      case 'eq': return value === r.value;
-      case 'neq': return value !== r.value;
-      case 'in': return value !== undefined && r.values.includes(value);
-      case 'notin': return value === undefined || !r.values.includes(value);
-      case 'exists': return value !== undefined;
-      case 'notexists': return value === undefined;
+      case 'eq':
+        return value === r.value;
+      case 'neq':
+        return value !== r.value;
+      case 'in':
+        return value !== undefined && r.values.includes(value);
+      case 'notin':
+        return value === undefined || !r.values.includes(value);
+      case 'exists':
+        return value !== undefined;
+      case 'notexists':
+        return value === undefined;
     }
     return false;
   });
@@ -125,15 +143,23 @@ export function matchesAny(selectors: readonly LabelSelector[], labels: Record<s
 
 /** The selector in the canonical syntax the API server accepts in `labelSelector=`. */
 export function formatSelector(selector: LabelSelector): string {
-  return selector.requirements.map((r) => {
-    switch (r.op) {
-      case 'eq': return `${r.key}=${r.value}`;
-      case 'neq': return `${r.key}!=${r.value}`;
-      case 'in': return `${r.key} in (${r.values.join(',')})`;
-      case 'notin': return `${r.key} notin (${r.values.join(',')})`;
-      case 'exists': return r.key;
-      case 'notexists': return `!${r.key}`;
-    }
-    return '';
-  }).join(',');
+  return selector.requirements
+    .map((r) => {
+      switch (r.op) {
+        case 'eq':
+          return `${r.key}=${r.value}`;
+        case 'neq':
+          return `${r.key}!=${r.value}`;
+        case 'in':
+          return `${r.key} in (${r.values.join(',')})`;
+        case 'notin':
+          return `${r.key} notin (${r.values.join(',')})`;
+        case 'exists':
+          return r.key;
+        case 'notexists':
+          return `!${r.key}`;
+      }
+      return '';
+    })
+    .join(',');
 }

@@ -17,9 +17,28 @@ export class ApiBackupMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.objects = new Gauge({ name: backupMetricNames.apiObjects, help: 'Objects stored per resource by the last successful API backup.', labelNames: ['name', 'resource'], registers });
-    this.errors = new Counter({ name: backupMetricNames.apiErrors, help: 'API backup errors by reason (discovery_failed, vanished, list_<reason>, list_failed).', labelNames: ['name', 'reason'], registers });
-    this.restored = new Counter({ name: backupMetricNames.restoreObjects, help: 'Objects handled by API restores, by resource and result (created, updated, skipped, failed).', labelNames: ['resource', 'result'], registers });
-    this.restoreDuration = new Gauge({ name: backupMetricNames.restoreDuration, help: 'Duration of the last API restore in seconds.', registers });
+    this.objects = new Gauge({
+      name: backupMetricNames.apiObjects,
+      help: 'Objects stored per resource by the last successful API backup.',
+      labelNames: ['name', 'resource'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: backupMetricNames.apiErrors,
+      help: 'API backup errors by reason (discovery_failed, vanished, list_<reason>, list_failed).',
+      labelNames: ['name', 'reason'],
+      registers,
+    });
+    this.restored = new Counter({
+      name: backupMetricNames.restoreObjects,
+      help: 'Objects handled by API restores, by resource and result (created, updated, skipped, failed).',
+      labelNames: ['resource', 'result'],
+      registers,
+    });
+    this.restoreDuration = new Gauge({
+      name: backupMetricNames.restoreDuration,
+      help: 'Duration of the last API restore in seconds.',
+      registers,
+    });
   }
 }

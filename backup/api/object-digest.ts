@@ -11,7 +11,18 @@ export function objectDigest(object: KubeObject): string {
   const copy = structuredClone(object) as Record<string, unknown> & KubeObject;
   delete copy.status;
   const meta = copy.metadata as Record<string, unknown> & KubeObject['metadata'];
-  for (const field of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences']) delete meta[field];
+  for (const field of [
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'managedFields',
+    'selfLink',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'ownerReferences',
+  ])
+    delete meta[field];
   if (meta.labels) {
     delete meta.labels[backupIdLabel];
     delete meta.labels[restoreIdLabel];
@@ -23,7 +34,10 @@ export function objectDigest(object: KubeObject): string {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

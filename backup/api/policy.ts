@@ -42,13 +42,21 @@ export function notRestorableReason(ref: { group: string; resource: string }, ob
   const { labels = {}, annotations = {}, namespace } = object.metadata;
   const objectName = object.metadata.name ?? '';
   if (name === 'namespaces' && systemNamespaces.has(objectName)) return 'the API server creates this namespace';
-  if (name === 'services' && namespace === 'default' && objectName === 'kubernetes') return 'the API server owns the kubernetes Service';
-  if (name === 'configmaps' && (objectName === 'kube-root-ca.crt' || (namespace === 'kube-system' && objectName === 'extension-apiserver-authentication'))) {
+  if (name === 'services' && namespace === 'default' && objectName === 'kubernetes')
+    return 'the API server owns the kubernetes Service';
+  if (
+    name === 'configmaps' &&
+    (objectName === 'kube-root-ca.crt' ||
+      (namespace === 'kube-system' && objectName === 'extension-apiserver-authentication'))
+  ) {
     return 'the control plane writes this ConfigMap';
   }
-  if (labels['kubernetes.io/bootstrapping'] === 'rbac-defaults') return 'a default RBAC object the API server reconciles';
+  if (labels['kubernetes.io/bootstrapping'] === 'rbac-defaults')
+    return 'a default RBAC object the API server reconciles';
   if (labels['kube-aggregator.kubernetes.io/automanaged'] !== undefined) return 'an APIService the API server manages';
-  if (annotations['apf.kubernetes.io/autoupdate-spec'] === 'true') return 'an API priority and fairness default the API server maintains';
-  if (name === 'priorityclasses.scheduling.k8s.io' && objectName.startsWith('system-')) return 'a built-in PriorityClass';
+  if (annotations['apf.kubernetes.io/autoupdate-spec'] === 'true')
+    return 'an API priority and fairness default the API server maintains';
+  if (name === 'priorityclasses.scheduling.k8s.io' && objectName.startsWith('system-'))
+    return 'a built-in PriorityClass';
   return undefined;
 }

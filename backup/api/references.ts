@@ -3,7 +3,10 @@ import { qualifiedName } from './discovery.ts';
 
 /** Cluster-scoped resources that a backup in 'referenced' mode stores when selected objects name them. */
 export const referencedKinds: ReadonlySet<string> = new Set([
-  'namespaces', 'persistentvolumes', 'clusterroles.rbac.authorization.k8s.io', 'customresourcedefinitions.apiextensions.k8s.io',
+  'namespaces',
+  'persistentvolumes',
+  'clusterroles.rbac.authorization.k8s.io',
+  'customresourcedefinitions.apiextensions.k8s.io',
 ]);
 
 /**
@@ -15,7 +18,11 @@ export class References {
   private readonly names = new Map<string, Set<string>>();
 
   /** Records what `object` (of `resource`) references. */
-  collect(resource: { group: string; resource: string }, object: KubeObject, mode: 'none' | 'all' | 'referenced'): void {
+  collect(
+    resource: { group: string; resource: string },
+    object: KubeObject,
+    mode: 'none' | 'all' | 'referenced',
+  ): void {
     if (mode === 'none') return;
     const kind = qualifiedName(resource);
     if (object.metadata.namespace) this.add('namespaces', object.metadata.namespace);
@@ -25,10 +32,12 @@ export class References {
     }
     if (kind === 'rolebindings.rbac.authorization.k8s.io' || kind === 'clusterrolebindings.rbac.authorization.k8s.io') {
       const roleRef = object.roleRef as { kind?: string; name?: string } | undefined;
-      if (roleRef?.kind === 'ClusterRole' && roleRef.name) this.add('clusterroles.rbac.authorization.k8s.io', roleRef.name);
+      if (roleRef?.kind === 'ClusterRole' && roleRef.name)
+        this.add('clusterroles.rbac.authorization.k8s.io', roleRef.name);
     }
     // Custom objects live in groups with a dot; a CRD is named <plural>.<group>. Names that are no CRD never match.
-    if (resource.group.includes('.')) this.add('customresourcedefinitions.apiextensions.k8s.io', `${resource.resource}.${resource.group}`);
+    if (resource.group.includes('.'))
+      this.add('customresourcedefinitions.apiextensions.k8s.io', `${resource.resource}.${resource.group}`);
   }
 
   /** True when a selected object referenced this cluster object. */
@@ -38,7 +47,7 @@ export class References {
 
   private add(kind: string, name: string): void {
     let set = this.names.get(kind);
-    if (!set) this.names.set(kind, set = new Set());
+    if (!set) this.names.set(kind, (set = new Set()));
     set.add(name);
   }
 }

@@ -8,17 +8,32 @@ import { qualifiedName } from './discovery.ts';
 export const restoreLevels: readonly { name: string; resources: readonly string[] }[] = [
   { name: 'custom resource definitions', resources: ['customresourcedefinitions.apiextensions.k8s.io'] },
   { name: 'namespaces', resources: ['namespaces'] },
-  { name: 'storage and priority classes', resources: ['storageclasses.storage.k8s.io', 'priorityclasses.scheduling.k8s.io'] },
+  {
+    name: 'storage and priority classes',
+    resources: ['storageclasses.storage.k8s.io', 'priorityclasses.scheduling.k8s.io'],
+  },
   { name: 'persistent volumes', resources: ['persistentvolumes'] },
   { name: 'persistent volume claims', resources: ['persistentvolumeclaims'] },
   { name: 'service accounts', resources: ['serviceaccounts'] },
   { name: 'roles', resources: ['clusterroles.rbac.authorization.k8s.io', 'roles.rbac.authorization.k8s.io'] },
-  { name: 'role bindings', resources: ['clusterrolebindings.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'] },
+  {
+    name: 'role bindings',
+    resources: ['clusterrolebindings.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'],
+  },
   { name: 'configuration', resources: ['secrets', 'configmaps', 'limitranges', 'resourcequotas'] },
   { name: 'services', resources: ['services'] },
   {
     name: 'workloads',
-    resources: ['deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'replicasets.apps', 'replicationcontrollers', 'pods', 'jobs.batch', 'cronjobs.batch'],
+    resources: [
+      'deployments.apps',
+      'statefulsets.apps',
+      'daemonsets.apps',
+      'replicasets.apps',
+      'replicationcontrollers',
+      'pods',
+      'jobs.batch',
+      'cronjobs.batch',
+    ],
   },
   { name: 'everything else', resources: [] },
 ];

@@ -76,6 +76,8 @@ export async function formatRestoreReport(report: RestoreReport, summary: Report
   for await (const r of report.rows()) rows.push([r.result, r.resource, r.namespace ?? '', r.name, r.reason ?? '']);
   const c = summary.counts;
   const head = summary.dryRun ? 'Dry run (server-side dryRun=All): nothing was written.\n' : '';
-  return `${head}${formatTable(['RESULT', 'RESOURCE', 'NAMESPACE', 'NAME', 'REASON'], rows)}`
-    + `Restore ${summary.restoreId} of backup ${summary.backupId}: ${c.created} created, ${c.updated} updated, ${c.skipped} skipped, ${c.failed} failed.\n`;
+  return (
+    `${head}${formatTable(['RESULT', 'RESOURCE', 'NAMESPACE', 'NAME', 'REASON'], rows)}` +
+    `Restore ${summary.restoreId} of backup ${summary.backupId}: ${c.created} created, ${c.updated} updated, ${c.skipped} skipped, ${c.failed} failed.\n`
+  );
 }

@@ -104,10 +104,16 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
   const restoreId = newBackupId('restore', startedAt);
   const selection = new Selection({ ...options.filters, clusterResources: 'all' });
   const names = options.filters.names.length > 0 ? picomatch(options.filters.names, { dot: true }) : undefined;
-  const namespaceFiltered = options.filters.includeNamespaces.length > 0 || options.filters.excludeNamespaces.length > 0 || options.filters.selectors.length > 0;
+  const namespaceFiltered =
+    options.filters.includeNamespaces.length > 0 ||
+    options.filters.excludeNamespaces.length > 0 ||
+    options.filters.selectors.length > 0;
   const log = logger.child({ restore: restoreId, backup: manifest.id });
   if (options.key !== undefined && manifest.authentication === undefined && options.allowUnauthenticated !== true) {
-    throw new WatchkeeperError('integrity', `backup ${manifest.id} is not authenticated: refused while a backup key is configured`);
+    throw new WatchkeeperError(
+      'integrity',
+      `backup ${manifest.id} is not authenticated: refused while a backup key is configured`,
+    );
   }
   const { originVerified, warnings } = originOf(manifest, options.key, options.storage.location);
   for (const warning of warnings) log.warn(warning);
@@ -127,8 +133,13 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
 
     // 1. Verify everything; plan while reading (filters, levels), writing only to the private spool.
     await readVerifiedArchive({
-      storage: options.storage, root: options.root, manifest, key: options.key, workDir: work,
-      allowUnauthenticated: options.allowUnauthenticated, signal,
+      storage: options.storage,
+      root: options.root,
+      manifest,
+      key: options.key,
+      workDir: work,
+      allowUnauthenticated: options.allowUnauthenticated,
+      signal,
       onProgress: (bytes, total) => options.onProgress?.('verify', bytes, total),
       onObject: async (ref, body) => {
         const object = parseObject(ref, body, manifest.id);
@@ -138,9 +149,11 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
           references.collect(ref, object, 'referenced');
           targetNamespaces.add(mapNs(ref.namespace));
         } else if (referencedKinds.has(qualifiedName(ref))) {
-          const ok = qualifiedName(ref) === 'namespaces'
-            ? selection.namespaceAllowed(ref.name) && (!namespaceFiltered || references.has(ref, ref.name) || selection.labelsMatch(object))
-            : !namespaceFiltered || references.has(ref, ref.name);
+          const ok =
+            qualifiedName(ref) === 'namespaces'
+              ? selection.namespaceAllowed(ref.name) &&
+                (!namespaceFiltered || references.has(ref, ref.name) || selection.labelsMatch(object))
+              : !namespaceFiltered || references.has(ref, ref.name);
           if (!ok) return;
         } else if (namespaceFiltered && !selection.labelsMatch(object)) {
           return;
@@ -172,37 +185,78 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
       const crdsWritten: string[] = [];
       await inParallel(spool.read(level), options.concurrency, async (item) => {
         throwIfAborted(signal);
-        const row = await restoreOne(item, { ...options, restoreId, uids, newUids, crdNames, namespacesInRestore, mapNs });
-        if (row.result !== 'failed' && qualifiedName(item.ref) === 'customresourcedefinitions.apiextensions.k8s.io') crdsWritten.push(item.ref.name);
+        const row = await restoreOne(item, {
+          ...options,
+          restoreId,
+          uids,
+          newUids,
+          crdNames,
+          namespacesInRestore,
+          mapNs,
+        });
+        if (row.result !== 'failed' && qualifiedName(item.ref) === 'customresourcedefinitions.apiextensions.k8s.io')
+          crdsWritten.push(item.ref.name);
         await record(row);
       });
       if (level === 1) {
         // Namespaces the restored objects need but the backup does not hold (e.g. a mapped namespace).
         for (const ns of targetNamespaces) {
           if (namespacesInRestore.has(ns)) continue;
-          const outcome = await applyObject(client, { group: '', version: 'v1', resource: 'namespaces' },
-            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [backupIdLabel]: manifest.id, [restoreIdLabel]: restoreId } } },
-            { existing: 'skip', dryRun: options.dryRun, restoreStatus: false });
+          const outcome = await applyObject(
+            client,
+            { group: '', version: 'v1', resource: 'namespaces' },
+            {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: ns, labels: { [backupIdLabel]: manifest.id, [restoreIdLabel]: restoreId } },
+            },
+            { existing: 'skip', dryRun: options.dryRun, restoreStatus: false },
+          );
           if (outcome.result === 'skipped') continue; // it exists: nothing to report
           namespacesInRestore.add(ns);
-          await report.add({ resource: 'namespaces', name: ns, result: outcome.result, reason: outcome.result === 'failed' ? outcome.reason : 'namespace of restored objects, not in the backup' });
+          await report.add({
+            resource: 'namespaces',
+            name: ns,
+            result: outcome.result,
+            reason: outcome.result === 'failed' ? outcome.reason : 'namespace of restored objects, not in the backup',
+          });
         }
       }
       if (level === 0 && !options.dryRun) {
         for (const name of crdsWritten) {
           const established = await waitEstablished(client, name, options.crdTimeoutMs ?? 60_000);
-          if (!established) await report.add({ resource: 'customresourcedefinitions.apiextensions.k8s.io', name, result: 'failed', reason: 'not Established in time: its custom objects will fail' });
+          if (!established)
+            await report.add({
+              resource: 'customresourcedefinitions.apiextensions.k8s.io',
+              name,
+              result: 'failed',
+              reason: 'not Established in time: its custom objects will fail',
+            });
         }
       }
     }
-    const summary: ReportSummary = { restoreId, backupId: manifest.id, dryRun: options.dryRun, startedAt: startedAt.toISOString(), completedAt: now().toISOString(), counts: report.counts };
+    const summary: ReportSummary = {
+      restoreId,
+      backupId: manifest.id,
+      dryRun: options.dryRun,
+      startedAt: startedAt.toISOString(),
+      completedAt: now().toISOString(),
+      counts: report.counts,
+    };
     await report.close(summary);
     const reportKey = objectKey(options.root, 'api', manifest.id, restoreReportFile(restoreId));
     try {
       await report.store(options.storage, reportKey);
     } catch (error) {
-      log.error({ err: error, error: describeError(error), key: reportKey }, 'The restore report could not be stored beside the backup.');
-      throw new WatchkeeperError('storage_failed', `the restore ran (${summary.counts.failed} failed) but its report could not be stored at ${reportKey}: ${describeError(error)}`, { cause: error });
+      log.error(
+        { err: error, error: describeError(error), key: reportKey },
+        'The restore report could not be stored beside the backup.',
+      );
+      throw new WatchkeeperError(
+        'storage_failed',
+        `the restore ran (${summary.counts.failed} failed) but its report could not be stored at ${reportKey}: ${describeError(error)}`,
+        { cause: error },
+      );
     }
     options.metrics?.restoreDuration.set((now().getTime() - startedAt.getTime()) / 1000);
     log.info({ ...summary.counts, dryRun: options.dryRun }, 'Restore finished.');
@@ -210,8 +264,12 @@ export async function restoreApiBackup(options: ApiRestoreOptions): Promise<ApiR
   } catch (error) {
     await dispose();
     if (signal?.aborted) {
-      throw new WatchkeeperError('failed', `the restore was interrupted; its work files (decrypted objects) in ${work} were removed`
-        + ' (objects written before the interrupt stay, labelled with the restore id)', { cause: error });
+      throw new WatchkeeperError(
+        'failed',
+        `the restore was interrupted; its work files (decrypted objects) in ${work} were removed` +
+          ' (objects written before the interrupt stay, labelled with the restore id)',
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -233,29 +291,65 @@ interface RestoreContext extends ApiRestoreOptions {
 async function restoreOne(item: SpooledObject, ctx: RestoreContext): Promise<ReportRow> {
   const { ref, object } = item;
   const resource = qualifiedName(ref);
-  const base = { resource, name: ref.name, ...(ref.namespace !== undefined ? { namespace: ctx.mapNs(ref.namespace) } : {}) };
+  const base = {
+    resource,
+    name: ref.name,
+    ...(ref.namespace !== undefined ? { namespace: ctx.mapNs(ref.namespace) } : {}),
+  };
   const notRestorable = notRestorableReason(ref, object);
-  if (notRestorable) return { ...base, name: qualifiedName(ref) === 'namespaces' ? ctx.mapNs(ref.name) : ref.name, result: 'skipped', reason: `recorded only: ${notRestorable}` };
+  if (notRestorable)
+    return {
+      ...base,
+      name: qualifiedName(ref) === 'namespaces' ? ctx.mapNs(ref.name) : ref.name,
+      result: 'skipped',
+      reason: `recorded only: ${notRestorable}`,
+    };
   const controller = object.metadata.ownerReferences?.find((o) => o.controller === true && ctx.uids.has(o.uid));
-  if (controller) return { ...base, result: 'skipped', reason: `its owner ${controller.kind}/${controller.name} is restored and recreates it` };
+  if (controller)
+    return {
+      ...base,
+      result: 'skipped',
+      reason: `its owner ${controller.kind}/${controller.name} is restored and recreates it`,
+    };
   const { object: prepared, droppedOwners } = prepareForRestore(ref, object, {
-    namespaceMap: ctx.namespaceMap, backupId: ctx.manifest.id, restoreId: ctx.restoreId, keepManagedFields: ctx.keepManagedFields,
-    keepStatus: false, ownerUid: (uid) => ctx.newUids.get(uid),
+    namespaceMap: ctx.namespaceMap,
+    backupId: ctx.manifest.id,
+    restoreId: ctx.restoreId,
+    keepManagedFields: ctx.keepManagedFields,
+    keepStatus: false,
+    ownerUid: (uid) => ctx.newUids.get(uid),
   });
   const row = { ...base, name: prepared.metadata.name ?? ref.name };
-  const outcome = await applyObject(ctx.client, ref, prepared, { existing: ctx.existing, dryRun: ctx.dryRun, restoreStatus: ctx.restoreStatus, status: object.status });
+  const outcome = await applyObject(ctx.client, ref, prepared, {
+    existing: ctx.existing,
+    dryRun: ctx.dryRun,
+    restoreStatus: ctx.restoreStatus,
+    status: object.status,
+  });
   if (outcome.result === 'failed') {
     if (ctx.dryRun && isStatus(outcome.error, 404)) {
       const crd = `${ref.resource}.${ref.group}`;
-      if (ctx.crdNames.has(crd)) return { ...row, result: 'skipped', reason: `dry run: its CRD ${crd} is created by this restore first, so the server cannot check it now` };
+      if (ctx.crdNames.has(crd))
+        return {
+          ...row,
+          result: 'skipped',
+          reason: `dry run: its CRD ${crd} is created by this restore first, so the server cannot check it now`,
+        };
       if (prepared.metadata.namespace && ctx.namespacesInRestore.has(prepared.metadata.namespace)) {
-        return { ...row, result: 'skipped', reason: `dry run: namespace ${prepared.metadata.namespace} is created by this restore first, so the server cannot check it now` };
+        return {
+          ...row,
+          result: 'skipped',
+          reason: `dry run: namespace ${prepared.metadata.namespace} is created by this restore first, so the server cannot check it now`,
+        };
       }
     }
     return { ...row, result: 'failed', reason: outcome.reason };
   }
   if (outcome.uid && object.metadata.uid) ctx.newUids.set(object.metadata.uid, outcome.uid);
-  const notes = [outcome.result === 'skipped' ? outcome.reason : '', droppedOwners > 0 ? `${droppedOwners} ownerReference(s) to objects not restored dropped` : ''].filter((n) => n !== '');
+  const notes = [
+    outcome.result === 'skipped' ? outcome.reason : '',
+    droppedOwners > 0 ? `${droppedOwners} ownerReference(s) to objects not restored dropped` : '',
+  ].filter((n) => n !== '');
   return { ...row, result: outcome.result, ...(notes.length > 0 ? { reason: notes.join('; ') } : {}) };
 }
 
@@ -266,23 +360,52 @@ function parseObject(ref: EntryRef, body: Buffer, id: string): KubeObject {
   } catch {
     throw new WatchkeeperError('integrity', `backup ${id}: object ${ref.name} is not valid JSON`);
   }
-  if (typeof object !== 'object' || object === null || typeof object.metadata !== 'object' || object.metadata.name !== ref.name || (object.metadata.namespace ?? undefined) !== ref.namespace) {
-    throw new WatchkeeperError('integrity', `backup ${id}: the object stored as ${ref.namespace ?? '(cluster)'}/${ref.name} names another object`);
+  if (
+    typeof object !== 'object' ||
+    object === null ||
+    typeof object.metadata !== 'object' ||
+    object.metadata.name !== ref.name ||
+    (object.metadata.namespace ?? undefined) !== ref.namespace
+  ) {
+    throw new WatchkeeperError(
+      'integrity',
+      `backup ${id}: the object stored as ${ref.namespace ?? '(cluster)'}/${ref.name} names another object`,
+    );
   }
   return object;
 }
 
 /** Every (resource, namespace, verb) the planned restore needs, deduplicated. */
-async function neededAccess(spool: LevelSpool, options: ApiRestoreOptions, mapNs: (ns: string) => string, hasCrds: boolean, targetNamespaces: ReadonlySet<string>): Promise<NeededAccess[]> {
-  const verbs = ['create', 'get', ...(options.existing === 'update' ? ['update'] : []), ...(options.restoreStatus ? ['update'] : [])];
+async function neededAccess(
+  spool: LevelSpool,
+  options: ApiRestoreOptions,
+  mapNs: (ns: string) => string,
+  hasCrds: boolean,
+  targetNamespaces: ReadonlySet<string>,
+): Promise<NeededAccess[]> {
+  const verbs = [
+    'create',
+    'get',
+    ...(options.existing === 'update' ? ['update'] : []),
+    ...(options.restoreStatus ? ['update'] : []),
+  ];
   const seen = new Map<string, NeededAccess>();
-  const need = (n: NeededAccess): void => { seen.set(`${n.group}|${n.resource}|${n.namespace ?? ''}|${n.verb}`, n); };
+  const need = (n: NeededAccess): void => {
+    seen.set(`${n.group}|${n.resource}|${n.namespace ?? ''}|${n.verb}`, n);
+  };
   for (let level = 0; level < restoreLevels.length; level++) {
     for await (const { ref } of spool.read(level)) {
-      for (const verb of verbs) need({ group: ref.group, resource: ref.resource, namespace: ref.namespace === undefined ? undefined : mapNs(ref.namespace), verb });
+      for (const verb of verbs)
+        need({
+          group: ref.group,
+          resource: ref.resource,
+          namespace: ref.namespace === undefined ? undefined : mapNs(ref.namespace),
+          verb,
+        });
     }
   }
-  if (targetNamespaces.size > 0) for (const verb of ['create', 'get']) need({ group: '', resource: 'namespaces', namespace: undefined, verb });
+  if (targetNamespaces.size > 0)
+    for (const verb of ['create', 'get']) need({ group: '', resource: 'namespaces', namespace: undefined, verb });
   if (hasCrds) need({ group: crdResource.group, resource: crdResource.resource, namespace: undefined, verb: 'get' });
   return [...seen.values()];
 }
@@ -291,7 +414,9 @@ async function waitEstablished(client: KubeClient, name: string, timeoutMs: numb
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const crd = await client.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(resourcePath(crdResource, undefined, name));
+      const crd = await client.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        resourcePath(crdResource, undefined, name),
+      );
       if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return true;
     } catch (error) {
       if (!isStatus(error, 404)) throw error;

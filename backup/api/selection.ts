@@ -18,7 +18,8 @@ export interface SelectionSpec {
 
 /** The spec part of an API backup configuration. */
 export function selectionSpecOf(config: ApiBackupConfig): SelectionSpec {
-  const { selectors, includeNamespaces, excludeNamespaces, includeResources, excludeResources, clusterResources } = config;
+  const { selectors, includeNamespaces, excludeNamespaces, includeResources, excludeResources, clusterResources } =
+    config;
   return { selectors, includeNamespaces, excludeNamespaces, includeResources, excludeResources, clusterResources };
 }
 
@@ -73,7 +74,9 @@ export class Selection {
    */
   serverSelector(): string {
     const exclude = `${excludeLabel}!=true`;
-    return this.selectors.length === 1 ? [formatSelector(this.selectors[0]!), exclude].filter((s) => s !== '').join(',') : exclude;
+    return this.selectors.length === 1
+      ? [formatSelector(this.selectors[0]!), exclude].filter((s) => s !== '').join(',')
+      : exclude;
   }
 
   /** Whether a discovered resource is listed at all. */
@@ -86,7 +89,8 @@ export class Selection {
 function globs(patterns: readonly string[], what: string): ((s: string) => boolean) | undefined {
   if (patterns.length === 0) return undefined;
   for (const p of patterns) {
-    if (p.trim() === '' || /[\s/]/.test(p)) throw new WatchkeeperError('usage', `${what}: "${p}" is not a name or glob (no spaces or "/")`);
+    if (p.trim() === '' || /[\s/]/.test(p))
+      throw new WatchkeeperError('usage', `${what}: "${p}" is not a name or glob (no spaces or "/")`);
   }
   return picomatch(patterns as string[], { dot: true });
 }

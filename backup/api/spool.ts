@@ -28,14 +28,19 @@ export class LevelSpool {
   /** Appends an object to its level's file. */
   async add(level: number, item: SpooledObject): Promise<void> {
     let file = this.files.get(level);
-    if (!file) this.files.set(level, file = createWriteStream(this.fileOf(level), { mode: 0o600 }));
+    if (!file) this.files.set(level, (file = createWriteStream(this.fileOf(level), { mode: 0o600 })));
     this.counts.set(level, (this.counts.get(level) ?? 0) + 1);
     if (!file.write(`${JSON.stringify(item)}\n`)) await once(file, 'drain');
   }
 
   /** Closes every file; call before reading. */
   async close(): Promise<void> {
-    await Promise.all([...this.files.values()].map(async (f) => { f.end(); await once(f, 'close'); }));
+    await Promise.all(
+      [...this.files.values()].map(async (f) => {
+        f.end();
+        await once(f, 'close');
+      }),
+    );
   }
 
   /** The objects of one level, in the order they were spooled. */

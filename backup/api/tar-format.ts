@@ -17,7 +17,11 @@ export function tarFileHeader(name: string, size: number, mtime: Date): Buffer {
   if (split) return ustarHeader(split.name, split.prefix, size, mtimeSeconds, '0');
   // pax extended header: "<len> path=<name>\n", then the entry with a truncated ustar name.
   const record = paxRecord('path', name);
-  const pax = Buffer.concat([ustarHeader(Buffer.from('PaxHeader'), Buffer.alloc(0), record.length, mtimeSeconds, 'x'), record, tarPadding(record.length)]);
+  const pax = Buffer.concat([
+    ustarHeader(Buffer.from('PaxHeader'), Buffer.alloc(0), record.length, mtimeSeconds, 'x'),
+    record,
+    tarPadding(record.length),
+  ]);
   return Buffer.concat([pax, ustarHeader(nameBytes.subarray(0, 100), Buffer.alloc(0), size, mtimeSeconds, '0')]);
 }
 
@@ -36,7 +40,8 @@ function splitUstarName(name: Buffer): { name: Buffer; prefix: Buffer } | undefi
   if (name.length <= 100) return { name, prefix: Buffer.alloc(0) };
   // ustar: prefix (up to 155 bytes) "/" name (up to 100 bytes), split at a "/".
   for (let i = Math.min(155, name.length - 1); i > 0; i--) {
-    if (name[i] === 0x2f && name.length - i - 1 <= 100) return { prefix: name.subarray(0, i), name: name.subarray(i + 1) };
+    if (name[i] === 0x2f && name.length - i - 1 <= 100)
+      return { prefix: name.subarray(0, i), name: name.subarray(i + 1) };
   }
   return undefined;
 }

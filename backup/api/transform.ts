@@ -26,10 +26,23 @@ const jobControllerLabels = ['controller-uid', 'batch.kubernetes.io/controller-u
  * binding subjects, a PV's claimRef), lets a PVC bind again to its PV, lets the cluster allocate Service IPs and Job selectors
  * again, and labels it with the backup and restore ids. Returns a new object; the input is not changed.
  */
-export function prepareForRestore(ref: { group: string; resource: string }, input: KubeObject, options: TransformOptions): { object: KubeObject; droppedOwners: number } {
+export function prepareForRestore(
+  ref: { group: string; resource: string },
+  input: KubeObject,
+  options: TransformOptions,
+): { object: KubeObject; droppedOwners: number } {
   const object = structuredClone(input);
   const meta = object.metadata as Record<string, unknown> & KubeObject['metadata'];
-  for (const field of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']) delete meta[field];
+  for (const field of [
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'selfLink',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ])
+    delete meta[field];
   if (!options.keepManagedFields) delete meta.managedFields;
   if (!options.keepStatus) delete object.status;
   let droppedOwners = 0;
@@ -72,7 +85,8 @@ export function prepareForRestore(ref: { group: string; resource: string }, inpu
   }
   if (kind === 'jobs.batch' && spec && (spec.manualSelector as boolean | undefined) !== true) {
     delete spec.selector;
-    const templateLabels = ((spec.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels);
+    const templateLabels = (spec.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata
+      ?.labels;
     for (const label of jobControllerLabels) {
       if (templateLabels) delete templateLabels[label];
       if (meta.labels) delete meta.labels[label];
@@ -89,7 +103,10 @@ export function parseNamespaceMap(pairs: readonly string[]): Map<string, string>
   for (const pair of pairs) {
     const [from, to, extra] = pair.split(':');
     if (extra !== undefined || !from || !to || !name.test(from) || !name.test(to)) {
-      throw new WatchkeeperError('usage', `--namespace-map: expected old:new with two namespace names (e.g. prod:prod-restored), found "${pair}"`);
+      throw new WatchkeeperError(
+        'usage',
+        `--namespace-map: expected old:new with two namespace names (e.g. prod:prod-restored), found "${pair}"`,
+      );
     }
     if (map.has(from)) throw new WatchkeeperError('usage', `--namespace-map: namespace "${from}" is mapped twice`);
     map.set(from, to);

@@ -45,8 +45,10 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   const { storage, root, etcd, encryptionKey, logger } = options;
   const now = options.now ?? (() => new Date());
   if (etcd.files.length > 0 && !encryptionKey && !etcd.allowUnencryptedFiles) {
-    throw new WatchkeeperError('usage',
-      'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true');
+    throw new WatchkeeperError(
+      'usage',
+      'backup.etcd.files holds private keys and credentials: enable backup.encryption (with a key) or set backup.etcd.allowUnencryptedFiles: true',
+    );
   }
   const { signal } = options;
   throwIfAborted(signal);
@@ -55,16 +57,23 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   const credentials = await loadEtcdCredentials(etcd);
   // Files are read before the snapshot, so a missing file fails before anything is uploaded.
   const archive = etcd.files.length > 0 ? await archiveFiles(etcd.files) : undefined;
-  const member = await chooseMember(etcd.endpoints, credentials, { preferFollower: etcd.preferFollower, dialTimeoutMs: etcd.dialTimeoutSeconds * 1000 });
+  const member = await chooseMember(etcd.endpoints, credentials, {
+    preferFollower: etcd.preferFollower,
+    dialTimeoutMs: etcd.dialTimeoutSeconds * 1000,
+  });
   const { status } = member;
   const log = logger.child({ backup: id });
-  log.info({ endpoint: status.endpoint, member: member.name || toHexId(status.memberId), dbSize: status.dbSize }, 'Taking an etcd snapshot.');
+  log.info(
+    { endpoint: status.endpoint, member: member.name || toHexId(status.memberId), dbSize: status.dbSize },
+    'Taking an etcd snapshot.',
+  );
   const stored: string[] = [];
   const encryption = encryptionKey ? { algorithm: encryptionAlgorithm, keyId: keyId(encryptionKey) } : null;
   // Each object is encrypted for its backup id and role: it cannot be swapped into another backup or role.
   const encrypt = (role: StoredObject['role']): EncryptStream[] =>
-    (encryptionKey ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'etcd', id, role))]
-      : []);
+    encryptionKey
+      ? [new EncryptStream(encryptionKey, undefined, encryptionContext(root.cluster, 'etcd', id, role))]
+      : [];
   try {
     const objects: StoredObject[] = [];
     const file = snapshotFile(etcd.compression, encryptionKey !== undefined);
@@ -74,8 +83,23 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
     const storedMeter = new HashMeter();
     const source = await openSnapshotStream(member.client, status.endpoint);
     stored.push(key);
-    await streamToStorage(storage, key, source, [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...encrypt('etcd-snapshot'), storedMeter], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
-    objects.push({ role: 'etcd-snapshot', file, size: storedMeter.bytes, sha256: storedMeter.sha256(), contentSize: check.contentBytes, contentSha256: check.contentSha256(), compression: etcd.compression, encryption });
+    await streamToStorage(
+      storage,
+      key,
+      source,
+      [new Rechunk(), new GcPacer(), check, compressor(etcd.compression), ...encrypt('etcd-snapshot'), storedMeter],
+      { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) },
+    );
+    objects.push({
+      role: 'etcd-snapshot',
+      file,
+      size: storedMeter.bytes,
+      sha256: storedMeter.sha256(),
+      contentSize: check.contentBytes,
+      contentSha256: check.contentSha256(),
+      compression: etcd.compression,
+      encryption,
+    });
     log.debug({ key, bytes: storedMeter.bytes }, 'Snapshot stored.');
 
     if (archive) {
@@ -85,8 +109,23 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
       const filesStored = new HashMeter();
       stored.push(filesKey);
       throwIfAborted(signal);
-      await streamToStorage(storage, filesKey, archive.stream, [filesContent, compressor(etcd.compression), ...encrypt('control-plane-files'), filesStored], { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) });
-      objects.push({ role: 'control-plane-files', file: filesFile, size: filesStored.bytes, sha256: filesStored.sha256(), contentSize: filesContent.bytes, contentSha256: filesContent.sha256(), compression: etcd.compression, encryption });
+      await streamToStorage(
+        storage,
+        filesKey,
+        archive.stream,
+        [filesContent, compressor(etcd.compression), ...encrypt('control-plane-files'), filesStored],
+        { contentType: 'application/octet-stream', ...(signal ? { signal } : {}) },
+      );
+      objects.push({
+        role: 'control-plane-files',
+        file: filesFile,
+        size: filesStored.bytes,
+        sha256: filesStored.sha256(),
+        contentSize: filesContent.bytes,
+        contentSha256: filesContent.sha256(),
+        compression: etcd.compression,
+        encryption,
+      });
     }
 
     const manifest: Manifest = {
@@ -121,7 +160,11 @@ export async function runEtcdBackup(options: EtcdBackupOptions): Promise<Manifes
   } catch (error) {
     archive?.stream.destroy();
     for (const key of stored) {
-      await storage.delete(key).catch((deleteError: unknown) => log.warn({ key, error: describeError(deleteError) }, 'Could not remove an object of the failed backup.'));
+      await storage
+        .delete(key)
+        .catch((deleteError: unknown) =>
+          log.warn({ key, error: describeError(deleteError) }, 'Could not remove an object of the failed backup.'),
+        );
     }
     throw signal?.aborted ? abortedError(signal, error) : error;
   } finally {
@@ -135,8 +178,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 function abortedError(signal: AbortSignal, cause?: unknown): WatchkeeperError {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
-  return new WatchkeeperError('failed',
-    `the backup was aborted (${reason}); what it had stored was removed`, { cause: cause ?? signal.reason });
+  return new WatchkeeperError('failed', `the backup was aborted (${reason}); what it had stored was removed`, {
+    cause: cause ?? signal.reason,
+  });
 }
 
 /** Sum of the stored sizes of a backup's objects. */

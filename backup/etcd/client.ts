@@ -16,16 +16,24 @@ export async function loadEtcdCredentials(config: EtcdConfig): Promise<EtcdCrede
     try {
       return await readFile(file);
     } catch (error) {
-      throw new WatchkeeperError('usage', `etcd ${what} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+      throw new WatchkeeperError(
+        'usage',
+        `etcd ${what} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+      );
     }
   };
   const credentials: EtcdCredentials = {};
   if (config.caFile !== undefined || config.certFile !== undefined) {
-    credentials.tls = { ca: await read(config.caFile, 'CA file'), cert: await read(config.certFile, 'certificate file'), key: await read(config.keyFile, 'key file') };
+    credentials.tls = {
+      ca: await read(config.caFile, 'CA file'),
+      cert: await read(config.certFile, 'certificate file'),
+      key: await read(config.keyFile, 'key file'),
+    };
   }
   if (config.username !== undefined) {
     const password = config.password ?? (await read(config.passwordFile, 'password file'))?.toString('utf8').trim();
-    if (password === undefined) throw new WatchkeeperError('usage', 'backup.etcd.username is set but neither password nor passwordFile is');
+    if (password === undefined)
+      throw new WatchkeeperError('usage', 'backup.etcd.username is set but neither password nor passwordFile is');
     credentials.auth = { username: config.username, password };
   }
   return credentials;
@@ -45,7 +53,10 @@ export function clientForEndpoint(endpoint: string, credentials: EtcdCredentials
   };
   if (credentials.tls) {
     if (!credentials.tls.ca) {
-      throw new WatchkeeperError('usage', 'backup.etcd.certFile needs backup.etcd.caFile (the CA of the etcd server certificates)');
+      throw new WatchkeeperError(
+        'usage',
+        'backup.etcd.certFile needs backup.etcd.caFile (the CA of the etcd server certificates)',
+      );
     }
     options.credentials = {
       rootCertificate: credentials.tls.ca,
@@ -62,9 +73,15 @@ export function etcdError(endpoint: string, what: string, error: unknown): Watch
   if (error instanceof WatchkeeperError) return error;
   const text = describeError(error);
   let reason = text;
-  if (/authentication failed|invalid auth token|user name is empty|ErrAuthFailed/i.test(text)) reason = `authentication failed (check backup.etcd.username and password): ${text}`;
-  else if (/permission denied/i.test(text)) reason = `permission denied (the etcd user needs the root role to take snapshots): ${text}`;
-  else if (/ECONNREFUSED|UNAVAILABLE|No connection established|deadline|DEADLINE_EXCEEDED|failed to connect/i.test(text)) reason = `etcd is unreachable: ${text}`;
-  else if (/certificate|SSL|TLS|handshake/i.test(text)) reason = `TLS failed (check caFile, certFile, keyFile): ${text}`;
+  if (/authentication failed|invalid auth token|user name is empty|ErrAuthFailed/i.test(text))
+    reason = `authentication failed (check backup.etcd.username and password): ${text}`;
+  else if (/permission denied/i.test(text))
+    reason = `permission denied (the etcd user needs the root role to take snapshots): ${text}`;
+  else if (
+    /ECONNREFUSED|UNAVAILABLE|No connection established|deadline|DEADLINE_EXCEEDED|failed to connect/i.test(text)
+  )
+    reason = `etcd is unreachable: ${text}`;
+  else if (/certificate|SSL|TLS|handshake/i.test(text))
+    reason = `TLS failed (check caFile, certFile, keyFile): ${text}`;
   return new WatchkeeperError('failed', `etcd ${endpoint}: ${what}: ${reason}`, { cause: error });
 }

@@ -27,7 +27,11 @@ export interface ChosenMember {
 
 /** A member id as etcdctl prints it (16 hex digits). */
 export function toHexId(decimal: string): string {
-  try { return BigInt(decimal).toString(16).padStart(16, '0'); } catch { return decimal; }
+  try {
+    return BigInt(decimal).toString(16).padStart(16, '0');
+  } catch {
+    return decimal;
+  }
 }
 
 /**
@@ -53,37 +57,55 @@ export function rankMembers(statuses: readonly MemberStatus[], preferFollower: b
  * Asks every endpoint for its status and returns the best member with a client for it;
  * the clients of the other endpoints are closed. Fails naming every endpoint's problem.
  */
-export async function chooseMember(endpoints: readonly string[], credentials: EtcdCredentials, options: { preferFollower: boolean; dialTimeoutMs: number }): Promise<ChosenMember> {
-  const probes = await Promise.all(endpoints.map(async (endpoint) => {
-    const client = clientForEndpoint(endpoint, credentials, options.dialTimeoutMs);
-    try {
-      const status = await withTimeout(client.maintenance.status(), options.dialTimeoutMs * 2, `no answer within ${options.dialTimeoutMs * 2} ms`);
-      const result: MemberStatus = {
-        endpoint,
-        memberId: status.header.member_id,
-        clusterId: status.header.cluster_id,
-        leaderId: status.leader,
-        revision: status.header.revision,
-        dbSize: Number(status.dbSize),
-        version: status.version,
-        isLearner: status.isLearner,
-        errors: status.errors ?? [],
-      };
-      return { endpoint, client, status: result };
-    } catch (error) {
-      client.close();
-      return { endpoint, error: etcdError(endpoint, 'status', error) };
-    }
-  }));
+export async function chooseMember(
+  endpoints: readonly string[],
+  credentials: EtcdCredentials,
+  options: { preferFollower: boolean; dialTimeoutMs: number },
+): Promise<ChosenMember> {
+  const probes = await Promise.all(
+    endpoints.map(async (endpoint) => {
+      const client = clientForEndpoint(endpoint, credentials, options.dialTimeoutMs);
+      try {
+        const status = await withTimeout(
+          client.maintenance.status(),
+          options.dialTimeoutMs * 2,
+          `no answer within ${options.dialTimeoutMs * 2} ms`,
+        );
+        const result: MemberStatus = {
+          endpoint,
+          memberId: status.header.member_id,
+          clusterId: status.header.cluster_id,
+          leaderId: status.leader,
+          revision: status.header.revision,
+          dbSize: Number(status.dbSize),
+          version: status.version,
+          isLearner: status.isLearner,
+          errors: status.errors ?? [],
+        };
+        return { endpoint, client, status: result };
+      } catch (error) {
+        client.close();
+        return { endpoint, error: etcdError(endpoint, 'status', error) };
+      }
+    }),
+  );
   const answered = probes.flatMap((p) => ('status' in p && p.status ? [p.status] : []));
   const ranked = rankMembers(answered, options.preferFollower);
   const best = ranked[0];
-  for (const probe of probes) if ('client' in probe && probe.client && probe.endpoint !== best?.endpoint) probe.client.close();
+  for (const probe of probes)
+    if ('client' in probe && probe.client && probe.endpoint !== best?.endpoint) probe.client.close();
   if (!best) {
-    const problems = probes.map((p) => ('error' in p && p.error ? p.error.message
-      : `etcd ${p.endpoint}: not usable (${p.status?.isLearner ? 'learner' : `alarms: ${p.status?.errors.join(', ')}`})`));
+    const problems = probes.map((p) =>
+      'error' in p && p.error
+        ? p.error.message
+        : `etcd ${p.endpoint}: not usable (${p.status?.isLearner ? 'learner' : `alarms: ${p.status?.errors.join(', ')}`})`,
+    );
     const cause = probes.find((p) => 'error' in p)?.error;
-    throw new WatchkeeperError('failed', `no healthy etcd member to take a snapshot from:\n  ${problems.join('\n  ')}`, { cause });
+    throw new WatchkeeperError(
+      'failed',
+      `no healthy etcd member to take a snapshot from:\n  ${problems.join('\n  ')}`,
+      { cause },
+    );
   }
   const client = (probes.find((p) => p.endpoint === best.endpoint) as { client: Etcd3 }).client;
   let name = '';
@@ -100,7 +122,12 @@ export async function chooseMember(endpoints: readonly string[], credentials: Et
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); })]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

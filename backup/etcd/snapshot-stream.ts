@@ -25,7 +25,9 @@ export async function openSnapshotStream(client: Etcd3, endpoint: string): Promi
     // opened here through the client's own connection pool, with the token sent as metadata.
     const pool = (client as unknown as { pool: SnapshotPool }).pool;
     messages = await pool.withConnection('Maintenance', ({ client: grpcClient, metadata }) => {
-      const stream = (grpcClient as { snapshot(request: object, metadata: unknown): AsyncIterable<ISnapshotResponse> }).snapshot({}, metadata);
+      const stream = (
+        grpcClient as { snapshot(request: object, metadata: unknown): AsyncIterable<ISnapshotResponse> }
+      ).snapshot({}, metadata);
       return stream;
     });
   } catch (error) {
@@ -85,14 +87,24 @@ export class EtcdTrailerCheck extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.tail.length < etcdTrailerSize) {
-      done(new WatchkeeperError('integrity', `the etcd snapshot stream ended after ${this.dbBytes + this.tail.length} bytes, too short to hold its sha256`));
+      done(
+        new WatchkeeperError(
+          'integrity',
+          `the etcd snapshot stream ended after ${this.dbBytes + this.tail.length} bytes, too short to hold its sha256`,
+        ),
+      );
       return;
     }
     this.contentDigestHex = this.hash.copy().update(this.tail).digest('hex');
     const digest = this.hash.digest();
     this.digestHex = digest.toString('hex');
     if (!digest.equals(this.tail)) {
-      done(new WatchkeeperError('integrity', `the etcd snapshot is corrupted: its sha256 is ${this.digestHex} but etcd sent ${this.tail.toString('hex')}`));
+      done(
+        new WatchkeeperError(
+          'integrity',
+          `the etcd snapshot is corrupted: its sha256 is ${this.digestHex} but etcd sent ${this.tail.toString('hex')}`,
+        ),
+      );
       return;
     }
     done();

@@ -29,8 +29,10 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
     try {
       info = await lstat(file);
     } catch (error) {
-      throw new WatchkeeperError('usage',
-        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+      throw new WatchkeeperError(
+        'usage',
+        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+      );
     }
     const name = path.resolve(file).replace(/^\/+/, '');
     const common = { name, mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid };
@@ -41,8 +43,10 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
       // Restores extract no links: a link to a file is archived as the file it points to.
       const target = await stat(file).catch(() => undefined);
       if (!target?.isFile()) {
-        throw new WatchkeeperError('usage',
-          `control-plane file ${file} is a link to something other than a file; list its target instead`);
+        throw new WatchkeeperError(
+          'usage',
+          `control-plane file ${file} is a link to something other than a file; list its target instead`,
+        );
       }
       const followed = { ...common, mode: target.mode & 0o7777, uid: target.uid, gid: target.gid };
       await visitFile(file, name, followed, target.size);
@@ -50,14 +54,23 @@ export async function archiveFiles(paths: readonly string[]): Promise<{ stream: 
       await visitFile(file, name, common, info.size);
     }
   };
-  async function visitFile(file: string, name: string, header: Partial<tar.Header> & { name: string }, size: number): Promise<void> {
+  async function visitFile(
+    file: string,
+    name: string,
+    header: Partial<tar.Header> & { name: string },
+    size: number,
+  ): Promise<void> {
     if (size > maxFileBytes) {
-      throw new WatchkeeperError('usage',
-        `control-plane file ${file} is ${size} bytes; files over ${maxFileBytes} bytes are not archived`);
+      throw new WatchkeeperError(
+        'usage',
+        `control-plane file ${file} is ${size} bytes; files over ${maxFileBytes} bytes are not archived`,
+      );
     }
     const content = await readFile(file).catch((error: unknown) => {
-      throw new WatchkeeperError('usage',
-        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+      throw new WatchkeeperError(
+        'usage',
+        `control-plane file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+      );
     });
     entries.push({ header: { ...header, type: 'file', size: content.length }, content });
     files.push({ path: `/${name}`, size: content.length });
@@ -102,7 +115,9 @@ export interface ExtractOptions {
  * written, relative to `targetDir`.
  */
 export async function extractFiles(
-  archive: Readable, targetDir: string, options: ExtractOptions = {},
+  archive: Readable,
+  targetDir: string,
+  options: ExtractOptions = {},
 ): Promise<string[]> {
   const root = path.resolve(targetDir);
   await mkdir(root, { recursive: true, mode: 0o700 });
@@ -112,7 +127,9 @@ export async function extractFiles(
   const created = new Map<string, CreatedDirectory>([['', { mode: -1 }]]);
   const extract = tar.extract();
   // Fed by hand: Node's pipeline() throws an uncaught "premature close" when a streamx stream is destroyed early.
-  archive.on('data', (chunk: Buffer) => { if (!extract.write(chunk)) archive.pause(); });
+  archive.on('data', (chunk: Buffer) => {
+    if (!extract.write(chunk)) archive.pause();
+  });
   extract.on('drain', () => archive.resume());
   archive.once('end', () => extract.end(undefined));
   archive.once('error', (error) => extract.destroy(error));
@@ -175,7 +192,10 @@ function checkedName(raw: string): string {
 
 /** Creates one directory under root unless this extraction already did; anything else already there is refused. */
 async function createDirectory(
-  root: string, created: Map<string, CreatedDirectory>, name: string, entryName: string,
+  root: string,
+  created: Map<string, CreatedDirectory>,
+  name: string,
+  entryName: string,
 ): Promise<void> {
   if (created.has(name)) return;
   try {

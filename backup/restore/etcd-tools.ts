@@ -35,11 +35,19 @@ export interface CommandResult {
  */
 export function runCommand(file: string, args: readonly string[], signal?: AbortSignal): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), ...(signal ? { signal, killSignal: 'SIGKILL' as const } : {}) });
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(),
+      ...(signal ? { signal, killSignal: 'SIGKILL' as const } : {}),
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -66,19 +74,36 @@ export interface SnapshotRestoreOptions {
  */
 export async function restoreSnapshot(options: SnapshotRestoreOptions): Promise<string> {
   const etcdutl = await findTool('etcdutl', options.binDir);
-  const tool = etcdutl ?? await findTool('etcdctl', options.binDir);
+  const tool = etcdutl ?? (await findTool('etcdctl', options.binDir));
   if (!tool) {
-    throw new WatchkeeperError('usage',
-      `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`);
+    throw new WatchkeeperError(
+      'usage',
+      `neither etcdutl nor etcdctl was found ${options.binDir ? `in ${options.binDir}` : 'on $PATH'}; install etcd's tools or set backup.tools.binDir`,
+    );
   }
-  const args = ['snapshot', 'restore', options.snapshotFile, '--data-dir', options.dataDir, '--name', options.name,
-    '--initial-cluster', options.initialCluster, '--initial-advertise-peer-urls', options.initialAdvertisePeerUrls,
-    '--initial-cluster-token', options.initialClusterToken];
-  if (options.bumpRevision !== undefined && options.bumpRevision > 0) args.push('--bump-revision', String(options.bumpRevision), '--mark-compacted');
+  const args = [
+    'snapshot',
+    'restore',
+    options.snapshotFile,
+    '--data-dir',
+    options.dataDir,
+    '--name',
+    options.name,
+    '--initial-cluster',
+    options.initialCluster,
+    '--initial-advertise-peer-urls',
+    options.initialAdvertisePeerUrls,
+    '--initial-cluster-token',
+    options.initialClusterToken,
+  ];
+  if (options.bumpRevision !== undefined && options.bumpRevision > 0)
+    args.push('--bump-revision', String(options.bumpRevision), '--mark-compacted');
   const result = await runCommand(tool, args, options.signal);
   if (result.code !== 0) {
-    throw new WatchkeeperError('failed',
-      `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`);
+    throw new WatchkeeperError(
+      'failed',
+      `${path.basename(tool)} snapshot restore failed (exit ${result.code}): ${lastLines(result.stderr || result.stdout)}`,
+    );
   }
   return tool;
 }
@@ -87,17 +112,40 @@ export async function restoreSnapshot(options: SnapshotRestoreOptions): Promise<
  * Starts etcd on a restored data dir (loopback, free ports), counts its keys and stops it.
  * Proves that the restored data opens and serves.
  */
-export async function countKeysInDataDir(dataDir: string, name: string, binDir?: string): Promise<{ keys: number; revision: string }> {
+export async function countKeysInDataDir(
+  dataDir: string,
+  name: string,
+  binDir?: string,
+): Promise<{ keys: number; revision: string }> {
   const etcd = await findTool('etcd', binDir);
   if (!etcd) throw new WatchkeeperError('usage', `etcd was not found ${binDir ? `in ${binDir}` : 'on $PATH'}`);
   const clientPort = await freePort();
   const peerPort = await freePort();
   const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const child = spawn(etcd, ['--name', name, '--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--listen-metrics-urls', '', '--log-level', 'error'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
+  const child = spawn(
+    etcd,
+    [
+      '--name',
+      name,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      clientUrl,
+      '--advertise-client-urls',
+      clientUrl,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--listen-metrics-urls',
+      '',
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
+  );
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   const client = new Etcd3({ hosts: clientUrl, dialTimeout: 2000 });
   try {
@@ -108,8 +156,10 @@ export async function countKeysInDataDir(dataDir: string, name: string, binDir?:
         return { keys, revision: status.header.revision };
       } catch (error) {
         if (child.exitCode !== null || attempt >= 60) {
-          throw new WatchkeeperError('failed',
-            `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`);
+          throw new WatchkeeperError(
+            'failed',
+            `etcd did not serve the restored data dir ${dataDir}: ${lastLines(stderr) || String(error)}`,
+          );
         }
         await sleep(500);
       }

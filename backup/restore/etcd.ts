@@ -77,8 +77,7 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   if (!snapshot) throw new WatchkeeperError('integrity', `backup ${entry.id} has no etcd snapshot in its manifest`);
   const filesObject = manifest.objects.find((o) => o.role === 'control-plane-files');
   if (options.filesDir !== undefined && !filesObject) {
-    throw new WatchkeeperError('usage',
-      `backup ${entry.id} holds no control-plane files; drop --files-dir`);
+    throw new WatchkeeperError('usage', `backup ${entry.id} holds no control-plane files; drop --files-dir`);
   }
 
   const parent = path.dirname(dataDir);
@@ -87,8 +86,8 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   // Decrypted content (every Secret of the cluster) is written only here, 0600, and always removed.
   const tempFile = path.join(parent, `.watchkeeper-restore-${suffix}.db`);
   const filesDir = options.filesDir === undefined ? undefined : path.resolve(options.filesDir);
-  const tempArchive = filesDir === undefined ? undefined
-    : path.join(path.dirname(filesDir), `.watchkeeper-files-${suffix}.tar`);
+  const tempArchive =
+    filesDir === undefined ? undefined : path.join(path.dirname(filesDir), `.watchkeeper-files-${suffix}.tar`);
   const log = logger.child({ backup: entry.id });
   for (const warning of warnings) log.warn(warning);
   const fetchOptions = { storage, root, manifest, key, allowUnauthenticated, signal };
@@ -97,21 +96,34 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
   try {
     throwIfAborted(signal);
     log.info({ tempFile }, 'Downloading and verifying the snapshot.');
-    const progress = (phase: 'download' | 'files') => (b: number, t: number): void => options.onProgress?.(phase, b, t);
-    await fetchVerified({ ...fetchOptions, object: snapshot, onProgress: progress('download') },
-      createWriteStream(tempFile, { flags: 'wx', mode: 0o600 }));
+    const progress =
+      (phase: 'download' | 'files') =>
+      (b: number, t: number): void =>
+        options.onProgress?.(phase, b, t);
+    await fetchVerified(
+      { ...fetchOptions, object: snapshot, onProgress: progress('download') },
+      createWriteStream(tempFile, { flags: 'wx', mode: 0o600 }),
+    );
     if (filesDir !== undefined && tempArchive !== undefined && filesObject) {
       // The whole archive is verified (every hash, every frame) before a single entry is extracted.
       await mkdir(path.dirname(filesDir), { recursive: true });
-      await fetchVerified({ ...fetchOptions, object: filesObject, onProgress: progress('files') },
-        createWriteStream(tempArchive, { flags: 'wx', mode: 0o600 }));
+      await fetchVerified(
+        { ...fetchOptions, object: filesObject, onProgress: progress('files') },
+        createWriteStream(tempArchive, { flags: 'wx', mode: 0o600 }),
+      );
     }
     throwIfAborted(signal);
     createdDataDir = !(await exists(dataDir));
     const tool = await restoreSnapshot({
-      snapshotFile: tempFile, dataDir, name: options.memberName, initialCluster: options.initialCluster,
-      initialAdvertisePeerUrls: options.initialAdvertisePeerUrls, initialClusterToken: options.initialClusterToken,
-      bumpRevision: options.bumpRevision, binDir: options.binDir, signal,
+      snapshotFile: tempFile,
+      dataDir,
+      name: options.memberName,
+      initialCluster: options.initialCluster,
+      initialAdvertisePeerUrls: options.initialAdvertisePeerUrls,
+      initialClusterToken: options.initialClusterToken,
+      bumpRevision: options.bumpRevision,
+      binDir: options.binDir,
+      signal,
     });
     let filesWritten: string[] = [];
     if (filesDir !== undefined && tempArchive !== undefined) {
@@ -130,8 +142,11 @@ export async function restoreEtcd(options: RestoreEtcdOptions): Promise<RestoreE
       else await emptyDir(filesDir);
     }
     if (signal?.aborted) {
-      throw new WatchkeeperError('failed',
-        `the restore was interrupted; what it had written (temporary files, ${dataDir}) was removed`, { cause: error });
+      throw new WatchkeeperError(
+        'failed',
+        `the restore was interrupted; what it had written (temporary files, ${dataDir}) was removed`,
+        { cause: error },
+      );
     }
     throw error;
   } finally {
@@ -145,7 +160,11 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** The manual steps after a restore on a kubeadm control-plane node. */
-export function kubeadmNextSteps(manifest: Manifest, dataDir: string, options: Pick<RestoreEtcdOptions, 'memberName' | 'initialCluster' | 'filesDir'>): string {
+export function kubeadmNextSteps(
+  manifest: Manifest,
+  dataDir: string,
+  options: Pick<RestoreEtcdOptions, 'memberName' | 'initialCluster' | 'filesDir'>,
+): string {
   const members = options.initialCluster.split(',').length;
   const lines = [
     `Restored etcd backup ${manifest.id} (taken ${manifest.startedAt}, revision ${manifest.etcd?.revision ?? '?'}) into ${dataDir}.`,
@@ -161,11 +180,15 @@ export function kubeadmNextSteps(manifest: Manifest, dataDir: string, options: P
     '     (or point the etcd-data hostPath in etcd.yaml at the restored directory)',
   ];
   if (options.filesDir !== undefined) {
-    lines.push('  3. Compare the restored control-plane files with /etc/kubernetes and copy back what is missing or lost:',
-      `       diff -r ${path.resolve(options.filesDir)}/etc/kubernetes /etc/kubernetes`);
+    lines.push(
+      '  3. Compare the restored control-plane files with /etc/kubernetes and copy back what is missing or lost:',
+      `       diff -r ${path.resolve(options.filesDir)}/etc/kubernetes /etc/kubernetes`,
+    );
   } else {
-    lines.push('  3. Make sure /etc/kubernetes/pki and the encryption provider config match the backup\'s cluster',
-      '     (restore them with --files-dir when the backup holds them).');
+    lines.push(
+      "  3. Make sure /etc/kubernetes/pki and the encryption provider config match the backup's cluster",
+      '     (restore them with --files-dir when the backup holds them).',
+    );
   }
   lines.push(
     '  4. Start etcd, then the API server:',
@@ -173,12 +196,15 @@ export function kubeadmNextSteps(manifest: Manifest, dataDir: string, options: P
     '       mv /etc/kubernetes/manifests.stopped/kube-apiserver.yaml /etc/kubernetes/manifests/',
     '  5. Restart the kubelet and the controllers so that no one acts on stale caches:',
     '       systemctl restart kubelet',
-    '       kubectl -n kube-system delete pod -l \'component in (kube-controller-manager,kube-scheduler)\'',
+    "       kubectl -n kube-system delete pod -l 'component in (kube-controller-manager,kube-scheduler)'",
     '  6. Check: kubectl get nodes; kubectl get --raw=/readyz?verbose',
   );
   if (members > 1) {
-    lines.push('', `This is a ${members}-member cluster: run the same restore on each member with its own --name and`,
-      '--initial-advertise-peer-urls, the same --initial-cluster and the same backup, before starting any of them.');
+    lines.push(
+      '',
+      `This is a ${members}-member cluster: run the same restore on each member with its own --name and`,
+      '--initial-advertise-peer-urls, the same --initial-cluster and the same backup, before starting any of them.',
+    );
   }
   return lines.join('\n');
 }
@@ -192,13 +218,15 @@ async function assertEmptyOrAbsent(dir: string, flag: string): Promise<void> {
   }
   if (!info.isDirectory()) throw new WatchkeeperError('usage', `${flag} ${dir} exists and is not a directory`);
   if ((await readdir(dir)).length > 0) {
-    throw new WatchkeeperError('usage',
-      `${flag} ${dir} is not empty; restore into a new or empty directory`);
+    throw new WatchkeeperError('usage', `${flag} ${dir} is not empty; restore into a new or empty directory`);
   }
 }
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function emptyDir(dir: string): Promise<void> {

@@ -41,7 +41,11 @@ export interface FetchResult {
 
 /** A sink that drops what it gets (verification without keeping the content). */
 export function discard(): Writable {
-  return new Writable({ write(_chunk, _enc, done) { done(); } });
+  return new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
 }
 
 /**
@@ -56,17 +60,23 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
   const contentChecked = options.storedOnly !== true;
   const allowUnauthenticated = options.allowUnauthenticated === true;
   if (options.key && !object.encryption && !allowUnauthenticated) {
-    throw new WatchkeeperError('integrity',
-      `${key} is not encrypted: refused while a backup key is configured (anyone with write access to the bucket could have written it)`);
+    throw new WatchkeeperError(
+      'integrity',
+      `${key} is not encrypted: refused while a backup key is configured (anyone with write access to the bucket could have written it)`,
+    );
   }
   if (contentChecked && object.encryption) {
     if (!options.key) {
-      throw new WatchkeeperError('usage',
-        `backup ${manifest.id} is encrypted (key id ${object.encryption.keyId}): give its key with backup.encryption.keyFile or the variable named by backup.encryption.keyEnv`);
+      throw new WatchkeeperError(
+        'usage',
+        `backup ${manifest.id} is encrypted (key id ${object.encryption.keyId}): give its key with backup.encryption.keyFile or the variable named by backup.encryption.keyEnv`,
+      );
     }
     if (keyId(options.key) !== object.encryption.keyId) {
-      throw new WatchkeeperError('integrity',
-        `wrong decryption key: backup ${manifest.id} was encrypted with key id ${object.encryption.keyId}, the given key has id ${keyId(options.key)}`);
+      throw new WatchkeeperError(
+        'integrity',
+        `wrong decryption key: backup ${manifest.id} was encrypted with key id ${object.encryption.keyId}, the given key has id ${keyId(options.key)}`,
+      );
     }
   }
   const stored = new HashMeter((bytes) => options.onProgress?.(bytes, object.size));
@@ -84,23 +94,39 @@ export async function fetchVerified(options: FetchOptions, sink: Writable): Prom
   const source = await storage.get(key, options.signal ? { signal: options.signal } : {});
   try {
     const streams = [source, ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[];
-    await untilAborted(options.signal ? pipeline(streams, { signal: options.signal }) : pipeline(streams), options.signal);
+    await untilAborted(
+      options.signal ? pipeline(streams, { signal: options.signal }) : pipeline(streams),
+      options.signal,
+    );
   } catch (error) {
-    if (options.signal?.aborted) throw new WatchkeeperError('failed', `downloading ${key} was interrupted`, { cause: error });
+    if (options.signal?.aborted)
+      throw new WatchkeeperError('failed', `downloading ${key} was interrupted`, { cause: error });
     if (error instanceof WatchkeeperError && error.code !== 'storage_failed') throw error;
     if (isZlibError(error)) {
-      throw new WatchkeeperError('integrity', `${key} is corrupted: it does not decompress (${describeError(error)})`, { cause: error });
+      throw new WatchkeeperError('integrity', `${key} is corrupted: it does not decompress (${describeError(error)})`, {
+        cause: error,
+      });
     }
-    throw new WatchkeeperError('storage_failed',
-      `downloading ${key} from ${storage.location}: ${describeError(error)}`, { cause: error });
+    throw new WatchkeeperError(
+      'storage_failed',
+      `downloading ${key} from ${storage.location}: ${describeError(error)}`,
+      { cause: error },
+    );
   }
   if (stored.bytes !== object.size || stored.sha256() !== object.sha256) {
-    throw new WatchkeeperError('integrity',
-      `${key} is corrupted or truncated: downloaded ${stored.bytes} bytes with sha256 ${stored.sha256()}, the manifest says ${object.size} bytes with sha256 ${object.sha256}`);
+    throw new WatchkeeperError(
+      'integrity',
+      `${key} is corrupted or truncated: downloaded ${stored.bytes} bytes with sha256 ${stored.sha256()}, the manifest says ${object.size} bytes with sha256 ${object.sha256}`,
+    );
   }
-  if (contentChecked && (contentBytes(content) !== object.contentSize || contentSha256(content) !== object.contentSha256)) {
-    throw new WatchkeeperError('integrity',
-      `${key} is corrupted: its content has sha256 ${contentSha256(content)} (${contentBytes(content)} bytes), the manifest says ${object.contentSha256} (${object.contentSize} bytes)`);
+  if (
+    contentChecked &&
+    (contentBytes(content) !== object.contentSize || contentSha256(content) !== object.contentSha256)
+  ) {
+    throw new WatchkeeperError(
+      'integrity',
+      `${key} is corrupted: its content has sha256 ${contentSha256(content)} (${contentBytes(content)} bytes), the manifest says ${object.contentSha256} (${object.contentSize} bytes)`,
+    );
   }
   return { storedBytes: stored.bytes, contentChecked, contentBytes: contentBytes(content) };
 }
@@ -130,5 +156,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 
 function isZlibError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED');
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('Z_') || code.startsWith('ZSTD_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED')
+  );
 }

@@ -32,11 +32,24 @@ export class DirectoryStorage implements ObjectStorage {
     try {
       await mkdir(dir, { recursive: true });
       const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) { size += chunk.length; options.onProgress?.(size); done(null, chunk); },
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          options.onProgress?.(size);
+          done(null, chunk);
+        },
       });
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }), options.signal ? { signal: options.signal } : {});
+      await pipeline(
+        body,
+        counter,
+        createWriteStream(temp, { flags: 'wx' }),
+        options.signal ? { signal: options.signal } : {},
+      );
       const handle = await open(temp, 'r+');
-      try { await handle.sync(); } finally { await handle.close(); }
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(temp, file);
       await syncDirectory(dir);
     } catch (error) {
@@ -49,7 +62,8 @@ export class DirectoryStorage implements ObjectStorage {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const file = this.fileOf(key);
     const handle = await open(file, 'r').catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WatchkeeperError('not_found', `${key} does not exist in ${this.location}`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new WatchkeeperError('not_found', `${key} does not exist in ${this.location}`);
       throw wrap(error, `reading ${key} from ${this.location}`);
     });
     return createReadStream('', { fd: handle, ...(options.signal ? { signal: options.signal } : {}) });
@@ -60,7 +74,8 @@ export class DirectoryStorage implements ObjectStorage {
       const info = await stat(this.fileOf(key));
       return info.isFile() ? { key, size: info.size, lastModified: info.mtime } : undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return undefined;
       throw wrap(error, `reading ${key} from ${this.location}`);
     }
   }
@@ -81,7 +96,11 @@ export class DirectoryStorage implements ObjectStorage {
     }
     // Empty folders left behind are removed up to the root, so listings stay fast.
     for (let dir = path.dirname(file); dir.startsWith(`${this.root}${path.sep}`); dir = path.dirname(dir)) {
-      try { await rmdir(dir); } catch { break; }
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
     }
   }
 
@@ -90,7 +109,8 @@ export class DirectoryStorage implements ObjectStorage {
     try {
       entries = await readdir(path.join(this.root, relDir), { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return;
       throw wrap(error, `listing ${prefix} in ${this.location}`);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -117,7 +137,11 @@ export class DirectoryStorage implements ObjectStorage {
 
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
-  try { await handle.sync(); } finally { await handle.close(); }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function wrap(error: unknown, what: string): Error {

@@ -38,8 +38,15 @@ export interface ParsedBackupId {
 const idPattern = /^(\d{8}T\d{6}Z)-([a-z0-9]([a-z0-9-]*[a-z0-9])?)-([0-9a-f]{4})$/;
 
 /** Makes a new, time-sortable backup id. */
-export function newBackupId(name: string, startedAt: Date, random: () => string = () => randomBytes(2).toString('hex')): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+export function newBackupId(
+  name: string,
+  startedAt: Date,
+  random: () => string = () => randomBytes(2).toString('hex'),
+): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   const id = `${stamp}-${name}-${random()}`;
   if (!idPattern.test(id)) throw new Error(`backup name "${name}" does not make a valid backup id`);
   return id;
@@ -50,7 +57,9 @@ export function parseBackupId(id: string): ParsedBackupId | undefined {
   const match = idPattern.exec(id);
   if (!match) return undefined;
   const s = match[1]!;
-  const startedAt = new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`);
+  const startedAt = new Date(
+    `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`,
+  );
   if (Number.isNaN(startedAt.getTime())) return undefined;
   return { id, startedAt, name: match[2]! };
 }
@@ -68,7 +77,8 @@ export function backupPrefix(root: LayoutRoot, kind: BackupKind, id: string): st
 
 /** Key of one file of a backup. */
 export function objectKey(root: LayoutRoot, kind: BackupKind, id: string, file: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(file) || file === '.' || file === '..') throw new Error(`invalid backup file name "${file}"`);
+  if (!/^[A-Za-z0-9._-]+$/.test(file) || file === '.' || file === '..')
+    throw new Error(`invalid backup file name "${file}"`);
   return `${backupPrefix(root, kind, id)}${file}`;
 }
 

@@ -1,6 +1,12 @@
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand,
-  type CompletedPart, type S3Client, type StorageClass,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
 
@@ -13,7 +19,6 @@ export interface MultipartTarget {
   SSEKMSKeyId?: string;
   StorageClass?: StorageClass;
 }
-
 
 /** Options of {@link MultipartWriter}. */
 export interface MultipartWriterOptions {
@@ -84,8 +89,25 @@ export class MultipartWriter extends Writable {
     // Parts still uploading could land after an abort and be kept: abort once they settled.
     // No abort signal here: the abort must go out even when the signal is what stopped the upload.
     void Promise.allSettled([...this.inFlight])
-      .then(() => this.options.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.target.Bucket, Key: this.options.target.Key, UploadId: uploadId })))
-      .then(() => done(failure), (abortError: unknown) => done(new AggregateError([failure, abortError], `${failure.message} (and the multipart upload ${uploadId} could not be aborted)`)));
+      .then(() =>
+        this.options.client.send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.options.target.Bucket,
+            Key: this.options.target.Key,
+            UploadId: uploadId,
+          }),
+        ),
+      )
+      .then(
+        () => done(failure),
+        (abortError: unknown) =>
+          done(
+            new AggregateError(
+              [failure, abortError],
+              `${failure.message} (and the multipart upload ${uploadId} could not be aborted)`,
+            ),
+          ),
+      );
   }
 
   private async take(chunk: Buffer): Promise<void> {
@@ -107,7 +129,10 @@ export class MultipartWriter extends Writable {
     if (this.uploadId === undefined) {
       // Everything fits in one part: a single PutObject, no multipart upload to clean up.
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.options.client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }), this.requestOptions());
+      await this.options.client.send(
+        new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }),
+        this.requestOptions(),
+      );
       this.uploaded = body.length;
       this.options.onProgress?.(this.uploaded);
       this.release();
@@ -117,7 +142,15 @@ export class MultipartWriter extends Writable {
     await Promise.allSettled([...this.inFlight]);
     this.throwIfFailed();
     this.parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await this.options.client.send(new CompleteMultipartUploadCommand({ Bucket: target.Bucket, Key: target.Key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }), this.requestOptions());
+    await this.options.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: target.Bucket,
+        Key: target.Key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: this.parts },
+      }),
+      this.requestOptions(),
+    );
     this.uploadId = undefined;
   }
 
@@ -134,20 +167,33 @@ export class MultipartWriter extends Writable {
       this.uploadId = created.UploadId;
     }
     const partNumber = ++this.partNumber;
-    const upload = this.options.client.send(new UploadPartCommand({
-      Bucket: this.options.target.Bucket, Key: this.options.target.Key, UploadId: this.uploadId, PartNumber: partNumber,
-      Body: buffer.subarray(0, length), ContentLength: length,
-    }), this.requestOptions()).then((result) => {
-      this.parts.push({ PartNumber: partNumber, ETag: result.ETag });
-      this.uploaded += length;
-      this.options.onProgress?.(this.uploaded);
-    }, (error: unknown) => {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
-    }).finally(() => {
-      this.inFlight.delete(upload);
-      this.free.push(buffer);
-      this.bufferReleased?.();
-    });
+    const upload = this.options.client
+      .send(
+        new UploadPartCommand({
+          Bucket: this.options.target.Bucket,
+          Key: this.options.target.Key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: buffer.subarray(0, length),
+          ContentLength: length,
+        }),
+        this.requestOptions(),
+      )
+      .then(
+        (result) => {
+          this.parts.push({ PartNumber: partNumber, ETag: result.ETag });
+          this.uploaded += length;
+          this.options.onProgress?.(this.uploaded);
+        },
+        (error: unknown) => {
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+        },
+      )
+      .finally(() => {
+        this.inFlight.delete(upload);
+        this.free.push(buffer);
+        this.bufferReleased?.();
+      });
     this.inFlight.add(upload);
   }
 
@@ -161,7 +207,9 @@ export class MultipartWriter extends Writable {
         // Outside Node's shared pool: these live for the whole upload.
         return Buffer.allocUnsafeSlow(this.options.partSize);
       }
-      await new Promise<void>((resolve) => { this.bufferReleased = resolve; });
+      await new Promise<void>((resolve) => {
+        this.bufferReleased = resolve;
+      });
       this.bufferReleased = undefined;
       this.throwIfFailed();
     }
@@ -180,5 +228,4 @@ export class MultipartWriter extends Writable {
   private requestOptions(): { abortSignal?: AbortSignal } {
     return this.options.signal ? { abortSignal: this.options.signal } : {};
   }
-
 }

@@ -1,5 +1,11 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, type StorageClass,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,8 +63,12 @@ export class S3Storage implements ObjectStorage {
         Bucket: this.options.bucket,
         Key: key,
         ...(options.contentType ? { ContentType: options.contentType } : {}),
-        ...(this.options.serverSideEncryption !== 'none' ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
-        ...(this.options.serverSideEncryption === 'aws:kms' && this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
+        ...(this.options.serverSideEncryption !== 'none'
+          ? { ServerSideEncryption: this.options.serverSideEncryption }
+          : {}),
+        ...(this.options.serverSideEncryption === 'aws:kms' && this.options.kmsKeyId
+          ? { SSEKMSKeyId: this.options.kmsKeyId }
+          : {}),
         ...(this.options.storageClass ? { StorageClass: this.options.storageClass as StorageClass } : {}),
       },
       partSize: this.options.partSizeMiB * 1024 * 1024,
@@ -66,7 +76,9 @@ export class S3Storage implements ObjectStorage {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const onAbort = (): void => { body.destroy(new Error('upload aborted')); };
+    const onAbort = (): void => {
+      body.destroy(new Error('upload aborted'));
+    };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -82,8 +94,10 @@ export class S3Storage implements ObjectStorage {
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     try {
-      const result = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
-        options.signal ? { abortSignal: options.signal } : {});
+      const result = await this.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
       if (!(result.Body instanceof Readable)) throw new Error('the response has no body stream');
       return result.Body;
     } catch (error) {
@@ -107,7 +121,9 @@ export class S3Storage implements ObjectStorage {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }));
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
       } catch (error) {
         throw wrap(error, `listing ${prefix} in ${this.location}`);
       }
@@ -135,8 +151,11 @@ export class S3Storage implements ObjectStorage {
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)
-    && error.name !== 'NoSuchBucket';
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404) &&
+    error.name !== 'NoSuchBucket'
+  );
 }
 
 /** Turns SDK and network errors into one clear sentence naming the likely cause. */
@@ -152,7 +171,9 @@ function wrap(error: unknown, what: string): Error {
     };
     reason = hints[error.name] ?? `${error.name}: ${error.message}`;
   } else {
-    const code = (error as { code?: string } | undefined)?.code ?? (error as { cause?: { code?: string } } | undefined)?.cause?.code;
+    const code =
+      (error as { code?: string } | undefined)?.code ??
+      (error as { cause?: { code?: string } } | undefined)?.cause?.code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
       reason = `the S3 server is unreachable (${code})`;
     }

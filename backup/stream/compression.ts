@@ -17,7 +17,10 @@ export type Compression = 'zstd' | 'gzip' | 'none';
  */
 export function compressor(compression: Compression): Transform {
   if (compression === 'zstd') {
-    return createZstdCompress({ chunkSize, params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 } });
+    return createZstdCompress({
+      chunkSize,
+      params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
+    });
   }
   if (compression === 'gzip') return createGzip({ level: 6, chunkSize });
   return new PassThrough();

@@ -59,7 +59,8 @@ export function keyId(key: Buffer): string {
 }
 
 function streamKey(key: Buffer, salt: Buffer, context: string | undefined): Buffer {
-  const streamInfo = context === undefined ? legacyInfo : Buffer.concat([info, Buffer.from([0]), Buffer.from(context, 'utf8')]);
+  const streamInfo =
+    context === undefined ? legacyInfo : Buffer.concat([info, Buffer.from([0]), Buffer.from(context, 'utf8')]);
   // HKDF's info is limited to 1024 bytes; a context is a few ids, far below that.
   if (streamInfo.length > 1024) throw new WatchkeeperError('usage', 'the encryption context is too long');
   return Buffer.from(hkdfSync('sha256', key, salt, streamInfo, 32));
@@ -166,9 +167,18 @@ export class DecryptStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.header) { done(integrity('the encrypted data is truncated: its header is incomplete')); return; }
-    if (!this.finished) { done(integrity('the encrypted data is truncated: its final frame is missing')); return; }
-    if (this.buffer.length > 0) { done(integrity('the encrypted data has bytes after its final frame')); return; }
+    if (!this.header) {
+      done(integrity('the encrypted data is truncated: its header is incomplete'));
+      return;
+    }
+    if (!this.finished) {
+      done(integrity('the encrypted data is truncated: its final frame is missing'));
+      return;
+    }
+    if (this.buffer.length > 0) {
+      done(integrity('the encrypted data has bytes after its final frame'));
+      return;
+    }
     done();
   }
 
@@ -178,17 +188,23 @@ export class DecryptStream extends Transform {
       const header = this.buffer.subarray(0, headerSize);
       const legacy = header.subarray(0, 8).equals(legacyMagic);
       if (legacy && !this.allowLegacy) {
-        throw integrity('the data is in the old WKBKENC1 format, which binds no backup id or role: refused where WKBKENC2 is expected');
+        throw integrity(
+          'the data is in the old WKBKENC1 format, which binds no backup id or role: refused where WKBKENC2 is expected',
+        );
       }
-      if (!legacy && !header.subarray(0, 8).equals(magic)) throw integrity('the data is not in watchkeeper\'s encrypted format (bad magic)');
+      if (!legacy && !header.subarray(0, 8).equals(magic))
+        throw integrity("the data is not in watchkeeper's encrypted format (bad magic)");
       const id = header.subarray(8, 16).toString('hex');
       const expected = keyId(this.masterKey);
       if (id !== expected) {
-        throw new WatchkeeperError('integrity',
-          `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`);
+        throw new WatchkeeperError(
+          'integrity',
+          `wrong decryption key: the data was encrypted with key id ${id}, the given key has id ${expected}`,
+        );
       }
       this.chunkSize = header.readUInt32BE(48);
-      if (this.chunkSize === 0 || this.chunkSize > maxChunkSize) throw integrity(`the encrypted data has an invalid chunk size ${this.chunkSize}`);
+      if (this.chunkSize === 0 || this.chunkSize > maxChunkSize)
+        throw integrity(`the encrypted data has an invalid chunk size ${this.chunkSize}`);
       this.header = Buffer.from(header);
       this.key = streamKey(this.masterKey, header.subarray(16, 48), legacy ? undefined : this.context);
       this.buffer = this.buffer.subarray(headerSize);
@@ -208,9 +224,14 @@ export class DecryptStream extends Transform {
       decipher.setAuthTag(this.buffer.subarray(frameHeaderSize + length, frameSize));
       let plain: Buffer;
       try {
-        plain = Buffer.concat([decipher.update(this.buffer.subarray(frameHeaderSize, frameHeaderSize + length)), decipher.final()]);
+        plain = Buffer.concat([
+          decipher.update(this.buffer.subarray(frameHeaderSize, frameHeaderSize + length)),
+          decipher.final(),
+        ]);
       } catch {
-        throw integrity(`the encrypted data was modified, is corrupted or belongs to another backup or file (frame ${this.counter} fails authentication)`);
+        throw integrity(
+          `the encrypted data was modified, is corrupted or belongs to another backup or file (frame ${this.counter} fails authentication)`,
+        );
       }
       this.counter++;
       this.buffer = this.buffer.subarray(frameSize);

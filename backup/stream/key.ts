@@ -20,8 +20,10 @@ export async function loadKey(source: KeySource, env: NodeJS.ProcessEnv = proces
     try {
       handle = await open(source.keyFile, 'r');
     } catch (error) {
-      throw new WatchkeeperError('usage',
-        `encryption key file ${source.keyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new WatchkeeperError(
+        'usage',
+        `encryption key file ${source.keyFile}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
     try {
       // The mode of the file actually opened, not of whatever the path names a moment later.
@@ -47,8 +49,10 @@ export function parseKeyText(text: string, origin: string): Buffer {
     const decoded = Buffer.from(trimmed, 'base64');
     if (decoded.length === 32) return decoded;
   }
-  throw new WatchkeeperError('usage',
-    `${origin}: expected a 32-byte key as 64 hex characters or base64 (e.g. from \`openssl rand -hex 32\`)`);
+  throw new WatchkeeperError(
+    'usage',
+    `${origin}: expected a 32-byte key as 64 hex characters or base64 (e.g. from \`openssl rand -hex 32\`)`,
+  );
 }
 
 /**
@@ -59,15 +63,20 @@ export function parseKeyText(text: string, origin: string): Buffer {
  * a warning in a daemon's log is read after the key has leaked.
  */
 export function checkKeyFileMode(
-  file: string, mode: number, gid: number, groups: readonly number[] = ownGroups(),
+  file: string,
+  mode: number,
+  gid: number,
+  groups: readonly number[] = ownGroups(),
 ): void {
   const others = mode & 0o007;
   const group = mode & 0o070;
   if (others !== 0 || (group !== 0 && !groups.includes(gid))) {
     const who = others !== 0 ? 'other users' : `group ${gid}`;
     const octal = (mode & 0o777).toString(8).padStart(3, '0');
-    throw new WatchkeeperError('usage',
-      `encryption key file ${file} is accessible to ${who} (mode ${octal}): make it readable by its owner only, e.g. chmod 600 ${file}`);
+    throw new WatchkeeperError(
+      'usage',
+      `encryption key file ${file} is accessible to ${who} (mode ${octal}): make it readable by its owner only, e.g. chmod 600 ${file}`,
+    );
   }
 }
 

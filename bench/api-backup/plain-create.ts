@@ -24,9 +24,11 @@ async function createAll(lines: AsyncIterator<string>): Promise<void> {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-const lines = (filter: (line: string) => boolean): AsyncIterator<string> => (async function* () {
-  for await (const line of createInterface({ input: createReadStream(file!), crlfDelay: Infinity })) if (line !== '' && filter(line)) yield line;
-})();
+const lines = (filter: (line: string) => boolean): AsyncIterator<string> =>
+  (async function* () {
+    for await (const line of createInterface({ input: createReadStream(file!), crlfDelay: Infinity }))
+      if (line !== '' && filter(line)) yield line;
+  })();
 const isNamespace = (line: string): boolean => line.startsWith('["/api/v1/namespaces",');
 await createAll(lines(isNamespace));
 await createAll(lines((l) => !isNamespace(l)));

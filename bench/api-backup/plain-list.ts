@@ -11,7 +11,8 @@ let objects = 0;
 let next = 0;
 const worker = async (): Promise<void> => {
   while (next < paths.length) {
-    for await (const page of listPages(client, paths[next++]!, { limit: 500, labelSelector: 'bench=yes' })) objects += page.items.length;
+    for await (const page of listPages(client, paths[next++]!, { limit: 500, labelSelector: 'bench=yes' }))
+      objects += page.items.length;
   }
 };
 await Promise.all(Array.from({ length: Number(concurrencyText) }, worker));

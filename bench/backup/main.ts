@@ -43,14 +43,23 @@ function median(values: readonly number[]): number {
 }
 
 /** Several runs of one method: median seconds, highest and lowest peak RSS. */
-interface Summary { seconds: number; peakRssMiB: number; lowestPeakRssMiB: number; secondsRange: string; last: Measured }
+interface Summary {
+  seconds: number;
+  peakRssMiB: number;
+  lowestPeakRssMiB: number;
+  secondsRange: string;
+  last: Measured;
+}
 
 function summarize(runs: readonly Measured[]): Summary {
   const seconds = runs.map((r) => r.seconds);
   const peaks = runs.map((r) => r.peakRssMiB);
   return {
-    seconds: median(seconds), peakRssMiB: Math.max(...peaks), lowestPeakRssMiB: Math.min(...peaks),
-    secondsRange: `${Math.min(...seconds).toFixed(1)}-${Math.max(...seconds).toFixed(1)} s`, last: runs.at(-1)!,
+    seconds: median(seconds),
+    peakRssMiB: Math.max(...peaks),
+    lowestPeakRssMiB: Math.min(...peaks),
+    secondsRange: `${Math.min(...seconds).toFixed(1)}-${Math.max(...seconds).toFixed(1)} s`,
+    last: runs.at(-1)!,
   };
 }
 
@@ -62,23 +71,33 @@ async function main(): Promise<void> {
     process.stdout.write(`filling etcd with ${targetMiB} MiB ...\n`);
     await fill(etcd.endpoints[0]!, targetMiB);
     const s3Settings = {
-      bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
-      serverSideEncryption: 'none', partSizeMiB: 5, queueSize: 2,
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      serverSideEncryption: 'none',
+      partSizeMiB: 5,
+      queueSize: 2,
     };
     await writeFile(path.join(work, 's3.json'), JSON.stringify(s3Settings));
     const keyHex = randomBytes(32).toString('hex');
     const configFor = async (name: string, encrypted: boolean): Promise<string> => {
       const file = path.join(work, `${name}.json`);
-      await writeFile(file, JSON.stringify({
-        cluster: { name: 'bench' },
-        log: { level: 'warn' },
-        backup: {
-          storage: { type: 's3', prefix: name, s3: s3Settings },
-          encryption: { enabled: encrypted, keyEnv: 'BENCH_KEY' },
-          etcd: { endpoints: etcd.endpoints, compression: 'zstd' },
-          tools: { binDir: etcd.binDir },
-        },
-      }));
+      await writeFile(
+        file,
+        JSON.stringify({
+          cluster: { name: 'bench' },
+          log: { level: 'warn' },
+          backup: {
+            storage: { type: 's3', prefix: name, s3: s3Settings },
+            encryption: { enabled: encrypted, keyEnv: 'BENCH_KEY' },
+            etcd: { endpoints: etcd.endpoints, compression: 'zstd' },
+            tools: { binDir: etcd.binDir },
+          },
+        }),
+      );
       return file;
     };
     const env = { ...process.env, BENCH_KEY: keyHex };
@@ -87,39 +106,119 @@ async function main(): Promise<void> {
 
     const snapshotFile = path.join(work, 'peer.db');
     const cli = path.join(repo, 'cli/main.ts');
-    const runs = { save: [] as Measured[], upload: [] as Measured[], peer: [] as Measured[], slim: [] as Measured[], wk: [] as Measured[], wkEnc: [] as Measured[], wkArena: [] as Measured[] };
+    const runs = {
+      save: [] as Measured[],
+      upload: [] as Measured[],
+      peer: [] as Measured[],
+      slim: [] as Measured[],
+      wk: [] as Measured[],
+      wkEnc: [] as Measured[],
+      wkArena: [] as Measured[],
+    };
     let dbBytes = 0;
     for (let i = 0; i < repeats; i++) {
       // Peer: etcdctl snapshot save, then upload of the file.
-      const save = await measure(path.join(etcd.binDir, 'etcdctl'), ['--endpoints', etcd.endpoints[0]!, 'snapshot', 'save', snapshotFile]);
+      const save = await measure(path.join(etcd.binDir, 'etcdctl'), [
+        '--endpoints',
+        etcd.endpoints[0]!,
+        'snapshot',
+        'save',
+        snapshotFile,
+      ]);
       dbBytes = (await stat(snapshotFile)).size;
-      const upload = await measure(node, [path.join(repo, 'bench/backup/upload-file.ts'), path.join(work, 's3.json'), snapshotFile, 'peer/etcd.db']);
+      const upload = await measure(node, [
+        path.join(repo, 'bench/backup/upload-file.ts'),
+        path.join(work, 's3.json'),
+        snapshotFile,
+        'peer/etcd.db',
+      ]);
       await rm(snapshotFile, { force: true });
       runs.save.push(save);
       runs.upload.push(upload);
-      runs.peer.push({ seconds: save.seconds + upload.seconds, peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB), stdout: '', cpuSeconds: save.cpuSeconds + upload.cpuSeconds });
+      runs.peer.push({
+        seconds: save.seconds + upload.seconds,
+        peakRssMiB: Math.max(save.peakRssMiB, upload.peakRssMiB),
+        stdout: '',
+        cpuSeconds: save.cpuSeconds + upload.cpuSeconds,
+      });
       // watchkeeper: one process, etcd -> sha256 -> zstd (-> encryption) -> multipart upload.
       runs.slim.push(await measure(node, [path.join(repo, 'bench/backup/streamed-backup.ts'), plainConfig], env));
       runs.wk.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], env));
       runs.wkEnc.push(await measure(node, [cli, 'backup', 'etcd', '-c', encConfig, '-o', 'json'], env));
       // glibc gives each thread (zstd and crypto work on libuv's pool) its own malloc arena, which keeps freed memory.
-      runs.wkArena.push(await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], { ...env, MALLOC_ARENA_MAX: '2' }));
+      runs.wkArena.push(
+        await measure(node, [cli, 'backup', 'etcd', '-c', plainConfig, '-o', 'json'], {
+          ...env,
+          MALLOC_ARENA_MAX: '2',
+        }),
+      );
     }
-    const [save, upload, peer, slim, wk, wkEnc, wkArena] = [runs.save, runs.upload, runs.peer, runs.slim, runs.wk, runs.wkEnc, runs.wkArena].map(summarize) as [Summary, Summary, Summary, Summary, Summary, Summary, Summary];
+    const [save, upload, peer, slim, wk, wkEnc, wkArena] = [
+      runs.save,
+      runs.upload,
+      runs.peer,
+      runs.slim,
+      runs.wk,
+      runs.wkEnc,
+      runs.wkArena,
+    ].map(summarize) as [Summary, Summary, Summary, Summary, Summary, Summary, Summary];
     const peerSeconds = peer.seconds;
     const wkManifest = JSON.parse(wk.last.stdout) as { objects: { size: number }[] };
 
     // Restore of the encrypted backup: download, verify, decrypt, decompress, etcdutl restore.
-    const restore = await measure(node, [cli, 'restore', 'etcd', 'latest', '-c', encConfig, '--data-dir', path.join(work, 'restored'), '--name', 'default', '-o', 'json'], env);
+    const restore = await measure(
+      node,
+      [
+        cli,
+        'restore',
+        'etcd',
+        'latest',
+        '-c',
+        encConfig,
+        '--data-dir',
+        path.join(work, 'restored'),
+        '--name',
+        'default',
+        '-o',
+        'json',
+      ],
+      env,
+    );
 
     const mib = (b: number): string => (b / 1024 / 1024).toFixed(0);
-    const spread = (m: Summary): string => `runs ${m.secondsRange}, peaks ${m.lowestPeakRssMiB.toFixed(0)}-${m.peakRssMiB.toFixed(0)} MiB`;
+    const spread = (m: Summary): string =>
+      `runs ${m.secondsRange}, peaks ${m.lowestPeakRssMiB.toFixed(0)}-${m.peakRssMiB.toFixed(0)} MiB`;
     const rows = [
-      ['etcdctl snapshot save + upload (peer)', peerSeconds, peer.peakRssMiB, `save ${save.seconds.toFixed(1)} s (${save.peakRssMiB.toFixed(0)} MiB), upload ${upload.seconds.toFixed(1)} s (${upload.peakRssMiB.toFixed(0)} MiB); ${mib(dbBytes)} MiB uploaded, ${mib(dbBytes)} MiB on local disk; ${spread(peer)}`],
-      ['watchkeeper pipeline alone (bench/backup/streamed-backup.ts), zstd', slim.seconds, slim.peakRssMiB, `runEtcdBackup in a process that loads nothing else; ${spread(slim)}`],
-      ['watchkeeper backup etcd (CLI), zstd', wk.seconds, wk.peakRssMiB, `${mib(wkManifest.objects[0]!.size)} MiB uploaded, nothing on local disk; ${spread(wk)}`],
-      ['watchkeeper backup etcd (CLI), zstd + AES-256-GCM', wkEnc.seconds, wkEnc.peakRssMiB, `same, encrypted; ${spread(wkEnc)}`],
-      ['watchkeeper backup etcd (CLI), zstd, MALLOC_ARENA_MAX=2', wkArena.seconds, wkArena.peakRssMiB, `glibc malloc limited to 2 arenas (an environment setting, e.g. in the image); ${spread(wkArena)}`],
+      [
+        'etcdctl snapshot save + upload (peer)',
+        peerSeconds,
+        peer.peakRssMiB,
+        `save ${save.seconds.toFixed(1)} s (${save.peakRssMiB.toFixed(0)} MiB), upload ${upload.seconds.toFixed(1)} s (${upload.peakRssMiB.toFixed(0)} MiB); ${mib(dbBytes)} MiB uploaded, ${mib(dbBytes)} MiB on local disk; ${spread(peer)}`,
+      ],
+      [
+        'watchkeeper pipeline alone (bench/backup/streamed-backup.ts), zstd',
+        slim.seconds,
+        slim.peakRssMiB,
+        `runEtcdBackup in a process that loads nothing else; ${spread(slim)}`,
+      ],
+      [
+        'watchkeeper backup etcd (CLI), zstd',
+        wk.seconds,
+        wk.peakRssMiB,
+        `${mib(wkManifest.objects[0]!.size)} MiB uploaded, nothing on local disk; ${spread(wk)}`,
+      ],
+      [
+        'watchkeeper backup etcd (CLI), zstd + AES-256-GCM',
+        wkEnc.seconds,
+        wkEnc.peakRssMiB,
+        `same, encrypted; ${spread(wkEnc)}`,
+      ],
+      [
+        'watchkeeper backup etcd (CLI), zstd, MALLOC_ARENA_MAX=2',
+        wkArena.seconds,
+        wkArena.peakRssMiB,
+        `glibc malloc limited to 2 arenas (an environment setting, e.g. in the image); ${spread(wkArena)}`,
+      ],
     ] as const;
     const lines = [
       `Run by \`npm run bench -- backup\` (bench/backup/main.ts) on ${machineLine()}.`,
@@ -128,7 +227,9 @@ async function main(): Promise<void> {
       '',
       '| method | seconds | peak RSS (MiB) | notes |',
       '|---|---:|---:|---|',
-      ...rows.map(([name, seconds, rss, notes]) => `| ${name} | ${seconds.toFixed(1)} | ${rss.toFixed(0)} | ${notes} |`),
+      ...rows.map(
+        ([name, seconds, rss, notes]) => `| ${name} | ${seconds.toFixed(1)} | ${rss.toFixed(0)} | ${notes} |`,
+      ),
       '',
       `Ratio peer time / watchkeeper time (above 1: watchkeeper is faster): ${ratio(peerSeconds, slim.seconds)} (pipeline alone), ${ratio(peerSeconds, wk.seconds)} (CLI, zstd), ${ratio(peerSeconds, wkEnc.seconds)} (CLI, zstd + encryption).`,
       `Restore of the encrypted backup (download, verify, decrypt, decompress, etcdutl snapshot restore): ${restore.seconds.toFixed(1)} s, peak RSS ${restore.peakRssMiB.toFixed(0)} MiB.`,

@@ -11,6 +11,13 @@ import { validateConfig } from '../../core/config/load.ts';
 
 const config = validateConfig(JSON.parse(readFileSync(process.argv[2]!, 'utf8')), process.argv[2]!);
 const ctx = await backupContext(config);
-const manifest = await runEtcdBackup({ storage: ctx.storage, root: ctx.root, name: 'bench', etcd: config.backup.etcd, encryptionKey: ctx.encryptionKey, logger: pino({ level: 'warn' }) });
+const manifest = await runEtcdBackup({
+  storage: ctx.storage,
+  root: ctx.root,
+  name: 'bench',
+  etcd: config.backup.etcd,
+  encryptionKey: ctx.encryptionKey,
+  logger: pino({ level: 'warn' }),
+});
 ctx.storage.close?.();
 process.stdout.write(`${JSON.stringify(manifest)}\n`);

@@ -34,9 +34,7 @@ for (const { job, sd } of jobs) {
   });
   await source.start((targets) => {
     counts[job] = targets.length;
-    process.stdout.write(
-      `${JSON.stringify({ at: Date.now(), counts })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ at: Date.now(), counts })}\n`);
     if (job === 'pods') {
       const marker = targets.find((t) => t.pod === 'bench-marker');
       if (marker) process.stdout.write(`${JSON.stringify({ at: Date.now(), marker: true })}\n`);

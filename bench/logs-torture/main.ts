@@ -36,16 +36,31 @@ function setup(name: string, url: string, prefix: string): { dir: string; agent:
     checkpointIntervalMs: 1000,
   });
   const agent = new AgentProcess(config, path.join(dir, 'agent.log'));
-  const logs = Array.from({ length: files }, (_, i) => new TortureLog(path.join(dir, `pods/ns_pod-${i}_uid-${i}/app/0.log`), `f${i}`,
-    i % 2 === 0 ? 'rename' : 'copytruncate', lineBytes));
+  const logs = Array.from(
+    { length: files },
+    (_, i) =>
+      new TortureLog(
+        path.join(dir, `pods/ns_pod-${i}_uid-${i}/app/0.log`),
+        `f${i}`,
+        i % 2 === 0 ? 'rename' : 'copytruncate',
+        lineBytes,
+      ),
+  );
   return { dir, agent, logs };
 }
 
 function deadLettersOf(dir: string): string[] {
   const file = path.join(dir, 'data', 'dead-letter.ndjson');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n')
-    .map((line) => String((JSON.parse((JSON.parse(line) as { document: string }).document) as { message: string }).message).split(' ')[0]!);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        String((JSON.parse((JSON.parse(line) as { document: string }).document) as { message: string }).message).split(
+          ' ',
+        )[0]!,
+    );
 }
 
 async function againstFake(): Promise<TortureResult> {
@@ -54,7 +69,8 @@ async function againstFake(): Promise<TortureResult> {
   fake.faults.itemReject = { every: 200, times: 1 };
   fake.faults.mappingError = (source) => String(source.message).includes('BADMAP');
   const sink: TortureSink = {
-    messages: () => Promise.resolve(fake.documents('torture-logs-*').map((d) => ({ id: d._id, message: String(d._source.message) }))),
+    messages: () =>
+      Promise.resolve(fake.documents('torture-logs-*').map((d) => ({ id: d._id, message: String(d._source.message) }))),
     down: () => fake.stop(),
     up: () => fake.start(),
     resent: () => fake.stats.conflicts,
@@ -63,8 +79,19 @@ async function againstFake(): Promise<TortureResult> {
   try {
     await agent.start();
     return await torture({
-      logs, agent, sink, linesPerSecond: rate, seconds, rotateBytes, kills: 5, outage: { atSecond: seconds / 3, seconds: 10 },
-      splitEvery: 500, badEvery: 5000, seed: 60, settleMs: 300_000, log: (line) => process.stdout.write(`  fake: ${line}\n`),
+      logs,
+      agent,
+      sink,
+      linesPerSecond: rate,
+      seconds,
+      rotateBytes,
+      kills: 5,
+      outage: { atSecond: seconds / 3, seconds: 10 },
+      splitEvery: 500,
+      badEvery: 5000,
+      seed: 60,
+      settleMs: 300_000,
+      log: (line) => process.stdout.write(`  fake: ${line}\n`),
     });
   } finally {
     await agent.kill9();
@@ -75,7 +102,11 @@ async function againstFake(): Promise<TortureResult> {
 async function againstReal(): Promise<TortureResult | string> {
   const { startElasticsearch } = await import('../../test/env/index.ts');
   let es;
-  try { es = await startElasticsearch(); } catch (error) { return (error as Error).message.split('\n')[0]!; }
+  try {
+    es = await startElasticsearch();
+  } catch (error) {
+    return (error as Error).message.split('\n')[0]!;
+  }
   const { Client } = await import('@elastic/elasticsearch');
   const client = new Client({ node: es.url });
   const { dir, agent, logs } = setup('real', es.url, 'torture');
@@ -86,7 +117,12 @@ async function againstReal(): Promise<TortureResult | string> {
       let after: (string | number)[] | undefined;
       for (;;) {
         const page = await client.search<{ message: string }>({
-          index: 'torture-logs-*', size: 10_000, sort: ['_doc'], _source: ['message'], allow_no_indices: true, ignore_unavailable: true,
+          index: 'torture-logs-*',
+          size: 10_000,
+          sort: ['_doc'],
+          _source: ['message'],
+          allow_no_indices: true,
+          ignore_unavailable: true,
           ...(after ? { search_after: after } : {}),
         });
         for (const hit of page.hits.hits) out.push({ id: hit._id!, message: hit._source!.message });
@@ -102,8 +138,18 @@ async function againstReal(): Promise<TortureResult | string> {
   try {
     await agent.start();
     return await torture({
-      logs, agent, sink, linesPerSecond: rate, seconds, rotateBytes, kills: 5,
-      splitEvery: 500, badEvery: 0, seed: 61, settleMs: 300_000, log: (line) => process.stdout.write(`  real: ${line}\n`),
+      logs,
+      agent,
+      sink,
+      linesPerSecond: rate,
+      seconds,
+      rotateBytes,
+      kills: 5,
+      splitEvery: 500,
+      badEvery: 0,
+      seed: 61,
+      settleMs: 300_000,
+      log: (line) => process.stdout.write(`  real: ${line}\n`),
     });
   } finally {
     await agent.kill9();

@@ -42,11 +42,16 @@ export async function startAckEndpoint(): Promise<AckEndpoint> {
         state.requests++;
         body = `{"took":0,"errors":false,"items":[${new Array<string>(items).fill(itemText).join(',')}]}`;
       } else if ((req.url ?? '/') === '/') {
-        body = '{"name":"bench","cluster_name":"bench","version":{"number":"9.0.0","build_flavor":"default","lucene_version":"10.1.0"},"tagline":"You Know, for Search"}';
+        body =
+          '{"name":"bench","cluster_name":"bench","version":{"number":"9.0.0","build_flavor":"default","lucene_version":"10.1.0"},"tagline":"You Know, for Search"}';
       } else {
         body = '{"acknowledged":true}';
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-elastic-product': 'Elasticsearch',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     });
   };
@@ -56,10 +61,24 @@ export async function startAckEndpoint(): Promise<AckEndpoint> {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    get items() { return state.items; },
-    get bytes() { return state.bytes; },
-    get requests() { return state.requests; },
-    reset() { state.items = 0; state.bytes = 0; state.requests = 0; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get items() {
+      return state.items;
+    },
+    get bytes() {
+      return state.bytes;
+    },
+    get requests() {
+      return state.requests;
+    },
+    reset() {
+      state.items = 0;
+      state.bytes = 0;
+      state.requests = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

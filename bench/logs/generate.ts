@@ -10,9 +10,28 @@ export interface BenchInput {
   bytes: number;
 }
 
-const words = ['GET', 'POST', '/api/v1/orders', 'user=42', 'status=200', 'latency_ms=13', 'cache=miss', 'request completed',
-  'connection reset by peer', 'retrying', 'level=info', 'level=warn', 'trace_id=4bf92f3577b34da6a3ce929d0e0e4736', '"quoted"',
-  'path=/var/lib/data', 'bytes=51234', 'ok', 'handler=checkout', 'region=eu-west-1', 'duration=1.204s'];
+const words = [
+  'GET',
+  'POST',
+  '/api/v1/orders',
+  'user=42',
+  'status=200',
+  'latency_ms=13',
+  'cache=miss',
+  'request completed',
+  'connection reset by peer',
+  'retrying',
+  'level=info',
+  'level=warn',
+  'trace_id=4bf92f3577b34da6a3ce929d0e0e4736',
+  '"quoted"',
+  'path=/var/lib/data',
+  'bytes=51234',
+  'ok',
+  'handler=checkout',
+  'region=eu-west-1',
+  'duration=1.204s',
+];
 
 /** Generates (or reuses) `totalBytes` of input in `fileCount` files under dir. */
 export function generateInput(dir: string, totalBytes: number, fileCount: number): BenchInput {
@@ -26,7 +45,10 @@ export function generateInput(dir: string, totalBytes: number, fileCount: number
   let bytes = 0;
   const perFile = Math.ceil(totalBytes / fileCount);
   let seed = 12345;
-  const random = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   const start = Date.UTC(2026, 0, 1);
   for (let k = 0; k < fileCount; k++) {
     const podDir = join(dir, 'pods', `bench_load-${k}_00000000-0000-0000-0000-00000000000${k % 10}`, 'app');

@@ -36,15 +36,24 @@ function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   return { cpuSeconds, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 };
 }
 
-async function waitForItems(endpoint: AckEndpoint, child: ChildProcess, expected: number, name: string): Promise<number> {
+async function waitForItems(
+  endpoint: AckEndpoint,
+  child: ChildProcess,
+  expected: number,
+  name: string,
+): Promise<number> {
   const started = performance.now();
   let last = -1;
   let lastChange = performance.now();
   for (;;) {
     if (endpoint.items >= expected) return (performance.now() - started) / 1000;
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    if (endpoint.items !== last) { last = endpoint.items; lastChange = performance.now(); }
-    if (performance.now() - lastChange > 60_000) throw new Error(`${name} stalled at ${endpoint.items} of ${expected} items`);
+    if (endpoint.items !== last) {
+      last = endpoint.items;
+      lastChange = performance.now();
+    }
+    if (performance.now() - lastChange > 60_000)
+      throw new Error(`${name} stalled at ${endpoint.items} of ${expected} items`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -63,21 +72,28 @@ async function runWatchkeeper(endpoint: AckEndpoint, input: BenchInput): Promise
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'watchkeeper.yaml');
-  writeFileSync(config, stringify({
-    log: { level: 'warn', format: 'json' },
-    server: { host: '127.0.0.1', port: 0 },
-    logs: {
-      dataDir: path.join(dir, 'data'),
-      enrichFromApi: false,
-      containers: { paths: [path.join(work, 'input', 'pods/*/*/*.log')], startAt: 'beginning' },
-      sink: 'elasticsearch',
-      elasticsearch: { url: endpoint.url, installTemplate: true },
-    },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      log: { level: 'warn', format: 'json' },
+      server: { host: '127.0.0.1', port: 0 },
+      logs: {
+        dataDir: path.join(dir, 'data'),
+        enrichFromApi: false,
+        containers: { paths: [path.join(work, 'input', 'pods/*/*/*.log')], startAt: 'beginning' },
+        sink: 'elasticsearch',
+        elasticsearch: { url: endpoint.url, installTemplate: true },
+      },
+    }),
+  );
   endpoint.reset();
   // The deployment setting (docs/logs.md): a 4 MiB young generation keeps peak memory low.
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions}`.trim() };
-  const child = spawn(path.join(repo, 'node_modules/.bin/node'), ['cli/main.ts', 'agent', '-c', config], { cwd: repo, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(path.join(repo, 'node_modules/.bin/node'), ['cli/main.ts', 'agent', '-c', config], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const seconds = await waitForItems(endpoint, child, input.lines, 'watchkeeper');
   const stats = procStats(child.pid!);
   const items = endpoint.items;
@@ -90,7 +106,9 @@ async function runRsyslog(endpoint: AckEndpoint, input: BenchInput): Promise<Res
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'state'), { recursive: true });
   const conf = path.join(dir, 'rsyslog.conf');
-  writeFileSync(conf, `
+  writeFileSync(
+    conf,
+    `
 global(workDirectory="${path.join(dir, 'state')}" maxMessageSize="64k")
 module(load="imfile" mode="inotify")
 module(load="omelasticsearch")
@@ -106,9 +124,12 @@ ruleset(name="ship" queue.type="LinkedList" queue.size="200000" queue.dequeueBat
          action.resumeRetryCount="-1")
 }
 ${input.files.map((f, i) => `input(type="imfile" File="${f}" Tag="bench${i}" addMetadata="on" freshStartTail="off" ruleset="ship")`).join('\n')}
-`);
+`,
+  );
   endpoint.reset();
-  const child = spawn('/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn('/usr/sbin/rsyslogd', ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const seconds = await waitForItems(endpoint, child, input.lines, 'rsyslog');
   const stats = procStats(child.pid!);
   const items = endpoint.items;
@@ -152,7 +173,8 @@ Items received ≥ lines means nothing was lost (the run ends when the endpoint 
 items than lines are re-sent duplicates). The machine is shared: other work ran at the same time.
 Reproduce: \`npm run bench -- logs\` (WK_BENCH_LOGS_MIB=64 for a quick run).
 `;
-    if (mib >= 1024) await writeBenchmarkSection('## Logs: CRI files to a bulk endpoint, watchkeeper vs rsyslog', section);
+    if (mib >= 1024)
+      await writeBenchmarkSection('## Logs: CRI files to a bulk endpoint, watchkeeper vs rsyslog', section);
     else process.stdout.write(section);
   } finally {
     await endpoint.close();

@@ -14,12 +14,20 @@ import { generateBody } from './generate.ts';
 const rounds = Number(process.env.BENCH_PARSE_ROUNDS ?? 7);
 const chunkBytes = 64 * 1024;
 interface PeerMetric {
-  value?: string; buckets?: Record<string, string>; quantiles?: Record<string, string>; count?: string; sum?: string;
+  value?: string;
+  buckets?: Record<string, string>;
+  quantiles?: Record<string, string>;
+  count?: string;
+  sum?: string;
 }
 type PeerParse = (text: string) => { metrics: PeerMetric[] }[];
 const peer = createRequire(import.meta.url)('parse-prometheus-text-format') as PeerParse;
 
-interface Measure { cpuMs: number; wallMs: number; samples: number }
+interface Measure {
+  cpuMs: number;
+  wallMs: number;
+  samples: number;
+}
 
 function measure(run: () => number): Measure {
   const cpu = process.cpuUsage();
@@ -31,7 +39,11 @@ function measure(run: () => number): Measure {
 
 function ours(format: ExpositionFormat, chunks: Buffer[]): number {
   let samples = 0;
-  const parser = new ExpositionParser(format, { sample: () => { samples++; } });
+  const parser = new ExpositionParser(format, {
+    sample: () => {
+      samples++;
+    },
+  });
   for (const chunk of chunks) parser.write(chunk);
   parser.end();
   return samples;
@@ -42,8 +54,11 @@ function theirs(text: string): number {
   let values = 0;
   for (const family of peer(text)) {
     for (const m of family.metrics) {
-      values += (m.value === undefined ? 0 : 1) + Object.keys(m.buckets ?? m.quantiles ?? {}).length
-        + (m.count === undefined ? 0 : 1) + (m.sum === undefined ? 0 : 1);
+      values +=
+        (m.value === undefined ? 0 : 1) +
+        Object.keys(m.buckets ?? m.quantiles ?? {}).length +
+        (m.count === undefined ? 0 : 1) +
+        (m.sum === undefined ? 0 : 1);
     }
   }
   return values;
@@ -67,17 +82,21 @@ const textChunks = chunked(text.body);
 const omChunks = chunked(openMetrics.body);
 const runs: Record<string, Measure[]> = { oursText: [], oursOpenMetrics: [], peerText: [] };
 // One warm-up round each, then rounds interleaved so both see the same machine load.
-ours('text', textChunks); ours('openmetrics', omChunks); theirs(text.body);
+ours('text', textChunks);
+ours('openmetrics', omChunks);
+theirs(text.body);
 for (let round = 0; round < rounds; round++) {
   runs.oursText!.push(measure(() => ours('text', textChunks)));
   runs.oursOpenMetrics!.push(measure(() => ours('openmetrics', omChunks)));
   runs.peerText!.push(measure(() => theirs(text.body)));
 }
-const summary = Object.fromEntries(Object.entries(runs).map(([name, list]) => {
-  const cpuMs = median(list.map((m) => m.cpuMs));
-  const samples = list[0]!.samples;
-  return [name, { cpuMs, nsPerSample: (cpuMs * 1e6) / samples, samplesPerSecond: samples / (cpuMs / 1000), samples }];
-}));
+const summary = Object.fromEntries(
+  Object.entries(runs).map(([name, list]) => {
+    const cpuMs = median(list.map((m) => m.cpuMs));
+    const samples = list[0]!.samples;
+    return [name, { cpuMs, nsPerSample: (cpuMs * 1e6) / samples, samplesPerSecond: samples / (cpuMs / 1000), samples }];
+  }),
+);
 const oursText = summary.oursText!;
 const oursOm = summary.oursOpenMetrics!;
 const peerText = summary.peerText!;
@@ -98,22 +117,25 @@ const table = [
   row('parse-prometheus-text-format 1.1.1, text (whole string)', peerText),
 ];
 process.stdout.write(`${table.join('\n')}\nCPU ratio watchkeeper/peer (text): ${ratio.toFixed(2)}\n`);
-await writeBenchmarkSection('## Metrics: exposition parsing, watchkeeper vs parse-prometheus-text-format', [
-  `Run by \`npm run bench -- metrics-parse\` (bench/metrics-parse/main.ts) on ${machineLine()}.`,
-  `Body: ${text.samples.toLocaleString('en')} samples (counters, gauges, histograms with 10 buckets, summaries), ` +
-  `${(text.body.length / 2 ** 20).toFixed(1)} MiB as text, ` +
-  `${(openMetrics.body.length / 2 ** 20).toFixed(1)} MiB as OpenMetrics; ` +
-  `median of ${rounds} rounds after a warm-up, both parsers in the same process, rounds interleaved ` +
-  `(load average ${loadavg()[0]!.toFixed(1)} on the machine while it ran: ` +
-  'absolute numbers vary with it, the ratio much less).',
-  '',
-  ...table,
-  '',
-  `**CPU ratio watchkeeper / parse-prometheus-text-format: ${ratio.toFixed(2)}** (below 1 is faster). ` +
-  'The peer needs the ' +
-  'whole body as one string and returns it all at once; watchkeeper streams from byte chunks (UTF-8 validation and ' +
-  'decoding included) and keeps only the current line. The peer also does less: it returns values as strings ' +
-  `(no number parsing) and on this body returned ${peerText.samples.toLocaleString('en')} of the ` +
-  `${text.samples.toLocaleString('en')} values (it keeps one series per histogram family and drops their labels, ` +
-  '_sum and _count), so the ratio flatters it.',
-].join('\n'));
+await writeBenchmarkSection(
+  '## Metrics: exposition parsing, watchkeeper vs parse-prometheus-text-format',
+  [
+    `Run by \`npm run bench -- metrics-parse\` (bench/metrics-parse/main.ts) on ${machineLine()}.`,
+    `Body: ${text.samples.toLocaleString('en')} samples (counters, gauges, histograms with 10 buckets, summaries), ` +
+      `${(text.body.length / 2 ** 20).toFixed(1)} MiB as text, ` +
+      `${(openMetrics.body.length / 2 ** 20).toFixed(1)} MiB as OpenMetrics; ` +
+      `median of ${rounds} rounds after a warm-up, both parsers in the same process, rounds interleaved ` +
+      `(load average ${loadavg()[0]!.toFixed(1)} on the machine while it ran: ` +
+      'absolute numbers vary with it, the ratio much less).',
+    '',
+    ...table,
+    '',
+    `**CPU ratio watchkeeper / parse-prometheus-text-format: ${ratio.toFixed(2)}** (below 1 is faster). ` +
+      'The peer needs the ' +
+      'whole body as one string and returns it all at once; watchkeeper streams from byte chunks (UTF-8 validation and ' +
+      'decoding included) and keeps only the current line. The peer also does less: it returns values as strings ' +
+      `(no number parsing) and on this body returned ${peerText.samples.toLocaleString('en')} of the ` +
+      `${text.samples.toLocaleString('en')} values (it keeps one series per histogram family and drops their labels, ` +
+      '_sum and _count), so the ratio flatters it.',
+  ].join('\n'),
+);

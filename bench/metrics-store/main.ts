@@ -16,7 +16,11 @@ import { mixFor, renderExposition, seriesCount } from '../metrics/exposition.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
-const settle = (): number => { gc(); gc(); return process.memoryUsage().heapUsed; };
+const settle = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 const mix = mixFor(Number(process.argv[2] ?? 100_000));
 let epoch = 0;
@@ -41,9 +45,15 @@ const started = process.hrtime.bigint();
 const body = (await exposition(registry, false)).body;
 const exposeMs = Number(process.hrtime.bigint() - started) / 1e6;
 const series = stored.seriesCount;
-console.log(JSON.stringify({
-  series, expected: seriesCount(mix), heapBytesPerSeries: Math.round((after - before) / series),
-  exposeMs: Math.round(exposeMs), exposedBytes: body.length, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
-}));
+console.log(
+  JSON.stringify({
+    series,
+    expected: seriesCount(mix),
+    heapBytesPerSeries: Math.round((after - before) / series),
+    exposeMs: Math.round(exposeMs),
+    exposedBytes: body.length,
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  }),
+);
 await engine.stop();
 server.close();

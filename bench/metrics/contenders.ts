@@ -30,7 +30,11 @@ export function snapshot(pid: number): ProcSnapshot {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / clockTicks, rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
+  return {
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / clockTicks,
+    rssMiB: kib('VmRSS') / 1024,
+    peakRssMiB: kib('VmHWM') / 1024,
+  };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -42,7 +46,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function spawnLogged(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): ChildProcess {
+function spawnLogged(
+  name: string,
+  command: string,
+  args: string[],
+  dir: string,
+  env?: NodeJS.ProcessEnv,
+): ChildProcess {
   const log = path.join(dir, `${name}.log`);
   const child = spawn(command, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(log);
@@ -70,24 +80,44 @@ export async function startWatchkeeper(options: ContenderOptions, nodeOptions: s
   const dir = path.join(options.workDir, 'watchkeeper');
   mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'watchkeeper.yaml');
-  writeFileSync(config, stringify({
-    log: { level: 'warn', format: 'json' },
-    server: { host: '127.0.0.1', port: await freePort() },
-    metrics: {
-      jobs: [{ job: 'watchkeeper', targets: [options.target], interval: `${options.intervalSeconds}s`, timeout: `${Math.min(10, options.intervalSeconds)}s` }],
-      sinks: { remoteWrite: [{ url: options.remoteWriteUrl }] },
-    },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      log: { level: 'warn', format: 'json' },
+      server: { host: '127.0.0.1', port: await freePort() },
+      metrics: {
+        jobs: [
+          {
+            job: 'watchkeeper',
+            targets: [options.target],
+            interval: `${options.intervalSeconds}s`,
+            timeout: `${Math.min(10, options.intervalSeconds)}s`,
+          },
+        ],
+        sinks: { remoteWrite: [{ url: options.remoteWriteUrl }] },
+      },
+    }),
+  );
   const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions}`.trim(), MALLOC_ARENA_MAX: '2' };
-  const child = spawnLogged('watchkeeper', path.join(repo, 'node_modules/.bin/node'), ['cli/main.ts', 'collector', '-c', config], dir, env);
+  const child = spawnLogged(
+    'watchkeeper',
+    path.join(repo, 'node_modules/.bin/node'),
+    ['cli/main.ts', 'collector', '-c', config],
+    dir,
+    env,
+  );
   return { name: 'watchkeeper', pid: child.pid!, stop: () => stopChild(child) };
 }
 
 /** Debian's Prometheus in agent mode (no TSDB, no queries: the part comparable to a forwarder). */
-export async function startPrometheusAgent(options: ContenderOptions): Promise<Contender & { server: PrometheusServer }> {
+export async function startPrometheusAgent(
+  options: ContenderOptions,
+): Promise<Contender & { server: PrometheusServer }> {
   const server = await startPrometheus({
-    agent: true, scrapeIntervalSeconds: options.intervalSeconds,
-    scrapeTargets: [{ job: 'prometheus', target: options.target }], remoteWriteUrls: [options.remoteWriteUrl],
+    agent: true,
+    scrapeIntervalSeconds: options.intervalSeconds,
+    scrapeTargets: [{ job: 'prometheus', target: options.target }],
+    remoteWriteUrls: [options.remoteWriteUrl],
   });
   return { name: 'prometheus', pid: server.process.pid!, server, stop: () => server.stop() };
 }
@@ -97,13 +127,27 @@ export async function startVmagent(options: ContenderOptions): Promise<Contender
   const dir = path.join(options.workDir, 'vmagent');
   mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'scrape.yml');
-  writeFileSync(config, stringify({
-    global: { scrape_interval: `${options.intervalSeconds}s`, scrape_timeout: `${Math.min(10, options.intervalSeconds)}s` },
-    scrape_configs: [{ job_name: 'vmagent', static_configs: [{ targets: [options.target] }] }],
-  }));
-  const child = spawnLogged('vmagent', toolBinary('vmagent', 'vmagent'), [
-    `-promscrape.config=${config}`, `-remoteWrite.url=${options.remoteWriteUrl}`, `-remoteWrite.tmpDataPath=${path.join(dir, 'data')}`,
-    `-httpListenAddr=127.0.0.1:${await freePort()}`, '-loggerLevel=WARN',
-  ], dir);
+  writeFileSync(
+    config,
+    stringify({
+      global: {
+        scrape_interval: `${options.intervalSeconds}s`,
+        scrape_timeout: `${Math.min(10, options.intervalSeconds)}s`,
+      },
+      scrape_configs: [{ job_name: 'vmagent', static_configs: [{ targets: [options.target] }] }],
+    }),
+  );
+  const child = spawnLogged(
+    'vmagent',
+    toolBinary('vmagent', 'vmagent'),
+    [
+      `-promscrape.config=${config}`,
+      `-remoteWrite.url=${options.remoteWriteUrl}`,
+      `-remoteWrite.tmpDataPath=${path.join(dir, 'data')}`,
+      `-httpListenAddr=127.0.0.1:${await freePort()}`,
+      '-loggerLevel=WARN',
+    ],
+    dir,
+  );
   return { name: 'vmagent', pid: child.pid!, stop: () => stopChild(child) };
 }

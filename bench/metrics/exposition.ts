@@ -80,7 +80,9 @@ export function renderExposition(mix: SeriesMix, epoch: number, format: 'text' |
       bucketBounds.forEach((le, b) => {
         parts.push(`${name}_bucket{${l},le="${le}"} ${Math.floor((count * (b + 1)) / (bucketBounds.length + 1))}\n`);
       });
-      parts.push(`${name}_bucket{${l},le="+Inf"} ${count}\n${name}_sum{${l}} ${(count * 0.137).toFixed(3)}\n${name}_count{${l}} ${count}\n`);
+      parts.push(
+        `${name}_bucket{${l},le="+Inf"} ${count}\n${name}_sum{${l}} ${(count * 0.137).toFixed(3)}\n${name}_count{${l}} ${count}\n`,
+      );
     }
   }
   const perSummaryFamily = Math.max(1, Math.floor(seriesPerFamily / summarySeries));
@@ -90,7 +92,9 @@ export function renderExposition(mix: SeriesMix, epoch: number, format: 'text' |
     for (let s = f * perSummaryFamily; s < Math.min(mix.summaries, (f + 1) * perSummaryFamily); s++) {
       const l = labels(s);
       const count = moving(s, epoch, 9);
-      quantiles.forEach((q, k) => parts.push(`${name}{${l},quantile="${q}"} ${(0.001 * (k + 1) * ((s % 13) + 1)).toFixed(4)}\n`));
+      quantiles.forEach((q, k) =>
+        parts.push(`${name}{${l},quantile="${q}"} ${(0.001 * (k + 1) * ((s % 13) + 1)).toFixed(4)}\n`),
+      );
       parts.push(`${name}_sum{${l}} ${(count * 0.0021).toFixed(4)}\n${name}_count{${l}} ${count}\n`);
     }
   }

@@ -31,5 +31,7 @@ for (let round = 0; round < 8; round++) {
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 process.stdout.write(`gzipped body ${(body.length / 1e6).toFixed(1)} MB, median CPU per gunzip:\n`);
 for (const size of sizes) {
-  process.stdout.write(`  chunkSize ${size === undefined ? 'default (16 KiB)' : `${size / 1024} KiB`}: ${median(times.get(size)!).toFixed(0)} ms\n`);
+  process.stdout.write(
+    `  chunkSize ${size === undefined ? 'default (16 KiB)' : `${size / 1024} KiB`}: ${median(times.get(size)!).toFixed(0)} ms\n`,
+  );
 }

@@ -16,7 +16,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startVictoriaMetrics } from '../../test/env/index.ts';
 import { machineLine, writeBenchmarkSection } from '../report.ts';
-import { snapshot, startPrometheusAgent, startVmagent, startWatchkeeper, type Contender, type ProcSnapshot } from './contenders.ts';
+import {
+  snapshot,
+  startPrometheusAgent,
+  startVmagent,
+  startWatchkeeper,
+  type Contender,
+  type ProcSnapshot,
+} from './contenders.ts';
 import { mixFor } from './exposition.ts';
 import { startBenchTarget, type BenchTarget } from './target.ts';
 
@@ -66,7 +73,8 @@ async function seriesIn(receiverUrl: string, job: string): Promise<number> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
     answer = await response.text();
-    const value = (JSON.parse(answer) as { data?: { result?: { value: [number, string] }[] } }).data?.result?.[0]?.value[1];
+    const value = (JSON.parse(answer) as { data?: { result?: { value: [number, string] }[] } }).data?.result?.[0]
+      ?.value[1];
     if (value !== undefined) return Number(value);
     await delay(3000);
   }
@@ -76,8 +84,10 @@ async function seriesIn(receiverUrl: string, job: string): Promise<number> {
 function row(r: Result, series: number): string {
   const perMillion = r.cpuSeconds / (r.samples / 1e6);
   const perThousand = r.end.peakRssMiB / (series / 1000);
-  return `| ${r.name} | ${r.scrapes} (${r.formats}) | ${(r.samples / 1e6).toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${perMillion.toFixed(2)} | `
-    + `${r.end.rssMiB.toFixed(0)} / ${r.end.peakRssMiB.toFixed(0)} | ${perThousand.toFixed(2)} | ${r.seriesReceived.toLocaleString('en')} |`;
+  return (
+    `| ${r.name} | ${r.scrapes} (${r.formats}) | ${(r.samples / 1e6).toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${perMillion.toFixed(2)} | ` +
+    `${r.end.rssMiB.toFixed(0)} / ${r.end.peakRssMiB.toFixed(0)} | ${perThousand.toFixed(2)} | ${r.seriesReceived.toLocaleString('en')} |`
+  );
 }
 
 async function main(): Promise<void> {
@@ -87,15 +97,23 @@ async function main(): Promise<void> {
   // Counting 100,000 series at the end can take VictoriaMetrics over its default 30 s on a loaded machine.
   const receiver = await startVictoriaMetrics({ extraArgs: ['-search.maxQueryDuration=5m'] });
   const target = await startBenchTarget(mix, intervalSeconds * 1000);
-  process.stdout.write(`target ${target.address}: ${target.series.toLocaleString('en')} series, every ${intervalSeconds} s for ${durationSeconds} s; receiver ${receiver.url}\n`);
+  process.stdout.write(
+    `target ${target.address}: ${target.series.toLocaleString('en')} series, every ${intervalSeconds} s for ${durationSeconds} s; receiver ${receiver.url}\n`,
+  );
   const options = { target: target.address, intervalSeconds, remoteWriteUrl: receiver.remoteWriteUrl, workDir: work };
   const contenders: Contender[] = [];
   try {
-    contenders.push(await startWatchkeeper(options, nodeOptions), await startPrometheusAgent(options), await startVmagent(options));
+    contenders.push(
+      await startWatchkeeper(options, nodeOptions),
+      await startPrometheusAgent(options),
+      await startVmagent(options),
+    );
     await waitForFirstScrapes(target, contenders);
     // Let the first scrape's work (parse, encode, send) finish before the window opens.
     await delay(Math.min(5, intervalSeconds / 3) * 1000);
-    const before = new Map(contenders.map((c) => [c.name, { proc: snapshot(c.pid), scrapes: scrapesOf(target, c.name) }]));
+    const before = new Map(
+      contenders.map((c) => [c.name, { proc: snapshot(c.pid), scrapes: scrapesOf(target, c.name) }]),
+    );
     process.stdout.write(`measuring for ${durationSeconds} s...\n`);
     await delay(durationSeconds * 1000);
     const results: Result[] = [];
@@ -105,26 +123,44 @@ async function main(): Promise<void> {
       const count = target.counts.get(c.name)!;
       const scrapes = count.scrapes - start.scrapes;
       results.push({
-        name: c.name, scrapes, samples: scrapes * target.series, cpuSeconds: end.cpuSeconds - start.proc.cpuSeconds, end,
-        formats: count.openmetrics > 0 && count.text > 0 ? 'both' : count.openmetrics > 0 ? 'OpenMetrics' : 'text', seriesReceived: 0,
+        name: c.name,
+        scrapes,
+        samples: scrapes * target.series,
+        cpuSeconds: end.cpuSeconds - start.proc.cpuSeconds,
+        end,
+        formats: count.openmetrics > 0 && count.text > 0 ? 'both' : count.openmetrics > 0 ? 'OpenMetrics' : 'text',
+        seriesReceived: 0,
       });
     }
     await fetch(`${receiver.url}/internal/force_flush`);
     await delay(2000);
     for (const r of results) r.seriesReceived = await seriesIn(receiver.url, r.name);
     const byName = new Map(results.map((r) => [r.name, r]));
-    const cpu = (name: string): number => { const r = byName.get(name)!; return r.cpuSeconds / r.samples; };
+    const cpu = (name: string): number => {
+      const r = byName.get(name)!;
+      return r.cpuSeconds / r.samples;
+    };
     const mem = (name: string): number => byName.get(name)!.end.peakRssMiB;
-    const ratios = ['prometheus', 'vmagent'].map((peer) =>
-      `watchkeeper/${peer}: CPU per sample ${(cpu('watchkeeper') / cpu(peer)).toFixed(2)}×, memory per series ${(mem('watchkeeper') / mem(peer)).toFixed(2)}×`).join('; ');
+    const ratios = ['prometheus', 'vmagent']
+      .map(
+        (peer) =>
+          `watchkeeper/${peer}: CPU per sample ${(cpu('watchkeeper') / cpu(peer)).toFixed(2)}×, memory per series ${(mem('watchkeeper') / mem(peer)).toFixed(2)}×`,
+      )
+      .join('; ');
     const kibPerSeries = (mem('watchkeeper') * 1024) / target.series;
     const expected = Math.floor(durationSeconds / intervalSeconds);
-    const behind = results.filter((r) => r.scrapes < expected)
-      .map((r) => ` ${r.name} completed ${r.scrapes} of ${expected} scrapes in the window: it fell behind its schedule on this machine.`).join('');
-    const section = `${machineLine()}; Prometheus 2.42 (Debian, agent mode), vmagent v1.151.0, receiver VictoriaMetrics (Debian).
-Target: ${target.series.toLocaleString('en')} series (${mix.counters.toLocaleString('en')} counters, ${mix.gauges.toLocaleString('en')} gauges, `
-      + `${mix.histograms.toLocaleString('en')} histograms × 11 series, ${mix.summaries.toLocaleString('en')} summaries × 5 series), `
-      + `text 0.0.4 or OpenMetrics 1.0 as each asks, gzip; scraped every ${intervalSeconds} s by all three at once, each writing by remote_write
+    const behind = results
+      .filter((r) => r.scrapes < expected)
+      .map(
+        (r) =>
+          ` ${r.name} completed ${r.scrapes} of ${expected} scrapes in the window: it fell behind its schedule on this machine.`,
+      )
+      .join('');
+    const section =
+      `${machineLine()}; Prometheus 2.42 (Debian, agent mode), vmagent v1.151.0, receiver VictoriaMetrics (Debian).
+Target: ${target.series.toLocaleString('en')} series (${mix.counters.toLocaleString('en')} counters, ${mix.gauges.toLocaleString('en')} gauges, ` +
+      `${mix.histograms.toLocaleString('en')} histograms × 11 series, ${mix.summaries.toLocaleString('en')} summaries × 5 series), ` +
+      `text 0.0.4 or OpenMetrics 1.0 as each asks, gzip; scraped every ${intervalSeconds} s by all three at once, each writing by remote_write
 to the same VictoriaMetrics. Window: ${durationSeconds} s after each collector's first scrape. watchkeeper runs \`watchkeeper collector\`
 with NODE_OPTIONS=\`${nodeOptions}\` and MALLOC_ARENA_MAX=2 (the deployment settings). CPU is user+system from /proc; memory is
 peak RSS (VmHWM) over the whole run, per 1,000 active series; "series received" is \`count({job=...})\` in the receiver at the end.
@@ -146,7 +182,11 @@ The machine is shared (2 cores, other work running); the three run at the same t
 Reproduce: \`npm run provision -- vmagent && npm run bench -- metrics\` (\`node bench/metrics/main.ts --duration 60 --series 20000\` for a quick try).
 `;
     process.stdout.write(`${section}\n`);
-    if (fullRun) await writeBenchmarkSection('## Metrics collectors: watchkeeper vs Prometheus (agent) and vmagent, 100,000 series', section);
+    if (fullRun)
+      await writeBenchmarkSection(
+        '## Metrics collectors: watchkeeper vs Prometheus (agent) and vmagent, 100,000 series',
+        section,
+      );
     else process.stdout.write('(not a full run: docs/benchmarks.md left as it is)\n');
   } finally {
     await Promise.all(contenders.map((c) => c.stop()));

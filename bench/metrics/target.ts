@@ -60,7 +60,11 @@ export async function startBenchTarget(mix: SeriesMix, intervalMs: number): Prom
     const who = collectorOf(req.headers['user-agent'] ?? '');
     const count = counts.get(who) ?? { scrapes: 0, text: 0, openmetrics: 0, bytes: 0 };
     counts.set(who, count);
-    res.writeHead(200, { 'content-type': contentTypes[format], 'content-length': payload.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.writeHead(200, {
+      'content-type': contentTypes[format],
+      'content-length': payload.length,
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
     res.end(payload, () => {
       count.scrapes++;
       count[format]++;
@@ -73,6 +77,10 @@ export async function startBenchTarget(mix: SeriesMix, intervalMs: number): Prom
     address: `127.0.0.1:${port}`,
     series: seriesCount(mix),
     counts,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -15,7 +15,10 @@ const rounds = Number(process.env.BENCH_PROBER_ROUNDS ?? 2);
 const kuberhealthyWorstCaseSeconds = 30 * 60 + 15 * 60;
 
 async function metric(url: string, name: string): Promise<number | undefined> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+  const text = await fetch(`${url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
@@ -33,8 +36,17 @@ const cluster = await startCluster({ nodes: 3 });
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const config = join(cluster.dir, 'prober-bench.yaml');
-await writeFile(config, JSON.stringify({ log: { level: 'warn', format: 'json' }, server: { host: '127.0.0.1', port }, kubernetes: { kubeconfig: cluster.adminKubeconfig } }));
-const prober = spawn(process.execPath, [join(import.meta.dirname, '../../cli/main.ts'), 'prober', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+await writeFile(
+  config,
+  JSON.stringify({
+    log: { level: 'warn', format: 'json' },
+    server: { host: '127.0.0.1', port },
+    kubernetes: { kubeconfig: cluster.adminKubeconfig },
+  }),
+);
+const prober = spawn(process.execPath, [join(import.meta.dirname, '../../cli/main.ts'), 'prober', '-c', config], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const results: { fault: string; detect: number; recover: number }[] = [];
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -47,7 +59,9 @@ try {
       await cluster.startComponent(component);
       const recover = await secondsUntil(url, 1);
       results.push({ fault: `${component} stopped`, detect, recover });
-      process.stdout.write(`round ${round}: ${component} stopped -> success 0 after ${detect.toFixed(1)} s; back to 1 ${recover.toFixed(1)} s after restart\n`);
+      process.stdout.write(
+        `round ${round}: ${component} stopped -> success 0 after ${detect.toFixed(1)} s; back to 1 ${recover.toFixed(1)} s after restart\n`,
+      );
     }
   }
 } finally {
@@ -56,13 +70,16 @@ try {
 }
 const worst = Math.max(...results.map((r) => r.detect));
 const rows = results.map((r) => `| ${r.fault} | ${r.detect.toFixed(1)} | ${r.recover.toFixed(1)} |`);
-await writeBenchmarkSection('## Prober: time to detect a control-plane fault', [
-  `Run by \`npm run bench -- prober\` (bench/prober/main.ts) on ${machineLine()}.`,
-  'Default prober settings (60 s interval ±10 %, 45 s workload bound); `watchkeeper_probe_success` read from /metrics every 0.5 s.',
-  '',
-  '| fault | seconds until success = 0 | seconds until back to 1 after the fix |',
-  '|---|---:|---:|',
-  ...rows,
-  '',
-  `Worst detection ${worst.toFixed(1)} s (goal: under 120 s). Kuberhealthy's deployment check with its defaults (30-minute interval, 15-minute timeout) can take up to ${kuberhealthyWorstCaseSeconds} s: ratio ${(kuberhealthyWorstCaseSeconds / worst).toFixed(0)}× faster, by configuration rather than by code.`,
-].join('\n'));
+await writeBenchmarkSection(
+  '## Prober: time to detect a control-plane fault',
+  [
+    `Run by \`npm run bench -- prober\` (bench/prober/main.ts) on ${machineLine()}.`,
+    'Default prober settings (60 s interval ±10 %, 45 s workload bound); `watchkeeper_probe_success` read from /metrics every 0.5 s.',
+    '',
+    '| fault | seconds until success = 0 | seconds until back to 1 after the fix |',
+    '|---|---:|---:|',
+    ...rows,
+    '',
+    `Worst detection ${worst.toFixed(1)} s (goal: under 120 s). Kuberhealthy's deployment check with its defaults (30-minute interval, 15-minute timeout) can take up to ${kuberhealthyWorstCaseSeconds} s: ratio ${(kuberhealthyWorstCaseSeconds / worst).toFixed(0)}× faster, by configuration rather than by code.`,
+  ].join('\n'),
+);

@@ -6,8 +6,12 @@ import { configFromOptions, withConfigOptions, type ConfigOptions } from '../opt
 /** `watchkeeper agent`: the node agent, shipping container, component and audit logs until SIGTERM. */
 export function agentCommand(): Command {
   return withConfigOptions(new Command('agent'))
-    .description('node agent: ship container, component and audit logs; with metrics.enabled, run the metrics collectors')
-    .addHelpText('after', `
+    .description(
+      'node agent: ship container, component and audit logs; with metrics.enabled, run the metrics collectors',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   watchkeeper agent -c watchkeeper.yaml
   watchkeeper agent -c watchkeeper.yaml --set logs.sink=elasticsearch --set logs.elasticsearch.url=http://es:9200
@@ -15,16 +19,23 @@ Examples:
   NODE_NAME=$(hostname) watchkeeper agent -c watchkeeper.yaml --set metrics.enabled=true --set metrics.node.enabled=true
                                                       with the built-in node collector as job node
 Runs until SIGTERM or SIGINT; then sends what is buffered (within shutdownTimeoutSeconds) and persists checkpoints.
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`)
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`,
+    )
     .action(async (options: ConfigOptions) => {
       const config = await configFromOptions(options);
       await runService({
-        mode: 'agent', config,
+        mode: 'agent',
+        config,
         start: async (ctx) => {
           const { startLogAgent } = await import('../../collectors/logs/agent.ts');
-          const detecting = config.audit.detector.enabled ? (await import('../audit-shipping.ts')).auditDetectingSink(ctx.registry, ctx.logger) : undefined;
+          const detecting = config.audit.detector.enabled
+            ? (await import('../audit-shipping.ts')).auditDetectingSink(ctx.registry, ctx.logger)
+            : undefined;
           const agent = await startLogAgent({
-            config: config.logs, kubernetes: config.kubernetes, logger: ctx.logger, registry: ctx.registry,
+            config: config.logs,
+            kubernetes: config.kubernetes,
+            logger: ctx.logger,
+            registry: ctx.registry,
             stopTimeoutMs: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 2000),
             ...(detecting ? { wrapSink: detecting } : {}),
           });

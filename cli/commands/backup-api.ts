@@ -26,33 +26,61 @@ interface ApiOptions extends ConfigOptions {
   output: string;
 }
 
-const list = (value: string | undefined): string[] | undefined => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 const repeat = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** `watchkeeper backup api`: one label-selected API backup now. */
 export function backupApiCommand(): Command {
   return withConfigOptions(new Command('api'))
-    .description('back up API objects now: discovery, paged LIST of every selected resource, streamed into a tar (compressed, encrypted) in storage')
-    .option('--name <name>', 'backup name recorded in the id; a kind: api schedule of this name gives the default selection', 'manual')
-    .option('-l, --selector <selector>', 'label selector, kubectl syntax (repeat for an OR: objects matching any)', repeat)
+    .description(
+      'back up API objects now: discovery, paged LIST of every selected resource, streamed into a tar (compressed, encrypted) in storage',
+    )
+    .option(
+      '--name <name>',
+      'backup name recorded in the id; a kind: api schedule of this name gives the default selection',
+      'manual',
+    )
+    .option(
+      '-l, --selector <selector>',
+      'label selector, kubectl syntax (repeat for an OR: objects matching any)',
+      repeat,
+    )
     .option('--include-namespaces <globs>', 'comma-separated namespaces or globs to back up (default: all)')
     .option('--exclude-namespaces <globs>', 'comma-separated namespaces or globs never backed up')
-    .option('--include-resources <globs>', 'comma-separated resources ("deployments", "deployments.apps", "*.example.com")')
+    .option(
+      '--include-resources <globs>',
+      'comma-separated resources ("deployments", "deployments.apps", "*.example.com")',
+    )
     .option('--exclude-resources <globs>', 'comma-separated resources never backed up')
-    .option('--cluster-resources <mode>', 'cluster-scoped objects: none, all (matching the selectors) or referenced (default)')
+    .option(
+      '--cluster-resources <mode>',
+      'cluster-scoped objects: none, all (matching the selectors) or referenced (default)',
+    )
     .option('--compression <algorithm>', 'zstd (default), gzip or none')
     .option('--concurrency <n>', 'resources listed at the same time (default 4)')
-    .option('--kubeconfig <file>', 'kubeconfig of the cluster to back up (default: kubernetes.kubeconfig, $KUBECONFIG, in-cluster)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster to back up (default: kubernetes.kubeconfig, $KUBECONFIG, in-cluster)',
+    )
     .option('--context <name>', 'kubeconfig context')
-    .option('--prune', "apply the retention of the schedule with the same --name afterwards")
+    .option('--prune', 'apply the retention of the schedule with the same --name afterwards')
     .option('-o, --output <format>', 'table or json', 'table')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   watchkeeper backup api -l app=payments
   watchkeeper backup api -l 'tier in (web,api)' -l team=db --include-namespaces 'prod-*' --exclude-resources secrets
   watchkeeper backup api --name api-nightly --prune -o json     (selection of the kind: api schedule api-nightly)
 Events are never backed up; objects labelled watchkeeper.io/exclude-from-backup=true are left out.
-Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad usage or configuration.`)
+Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad usage or configuration.`,
+    )
     .action(async (local: ApiOptions, command: Command) => {
       const options = { ...command.optsWithGlobals(), ...local };
       const format = outputFormat(options.output);
@@ -64,18 +92,38 @@ Exit codes: 0 stored, 1 failed (nothing is left that lists as a backup), 2 bad u
       const client = await kubeClientFromConfig(config, { kubeconfig: options.kubeconfig, context: options.context });
       try {
         await withBackupContext(config, async (ctx) => {
-          const manifest = await runApiBackup({ storage: ctx.storage, root: ctx.root, client, name: options.name, api, encryptionKey: ctx.encryptionKey, logger });
+          const manifest = await runApiBackup({
+            storage: ctx.storage,
+            root: ctx.root,
+            client,
+            name: options.name,
+            api,
+            encryptionKey: ctx.encryptionKey,
+            logger,
+          });
           if (manifest.api?.secretsIncluded && !ctx.encryptionKey) {
-            process.stderr.write('WARNING: this backup holds Secrets and is NOT encrypted: enable backup.encryption or exclude secrets.\n');
+            process.stderr.write(
+              'WARNING: this backup holds Secrets and is NOT encrypted: enable backup.encryption or exclude secrets.\n',
+            );
           }
           if (options.prune === true && schedule?.retention) {
             // With a key, planted or unauthenticated backups neither count for retention nor get deleted by it.
             await pruneBackups({
-              storage: ctx.storage, root: ctx.root, kind: 'api', name: options.name, policy: schedule.retention,
-              dryRun: false, logger, key: ctx.key,
+              storage: ctx.storage,
+              root: ctx.root,
+              kind: 'api',
+              name: options.name,
+              policy: schedule.retention,
+              dryRun: false,
+              logger,
+              key: ctx.key,
             });
           }
-          process.stdout.write(format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : `Stored in ${ctx.storage.location}\n${formatApiManifest(manifest)}`);
+          process.stdout.write(
+            format === 'json'
+              ? `${JSON.stringify(manifest, null, 2)}\n`
+              : `Stored in ${ctx.storage.location}\n${formatApiManifest(manifest)}`,
+          );
         });
       } finally {
         client.close();
@@ -98,7 +146,10 @@ function apiSettings(base: ApiBackupConfig, options: ApiOptions): ApiBackupConfi
   };
   const result = apiBackupSection.safeParse(merged);
   if (!result.success) {
-    throw new WatchkeeperError('usage', result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+    throw new WatchkeeperError(
+      'usage',
+      result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '),
+    );
   }
   return result.data;
 }

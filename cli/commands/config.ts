@@ -11,17 +11,22 @@ export function configCommand(): Command {
     .description('validate a configuration file and print the effective configuration (credentials masked)')
     .argument('[file]', 'configuration file (same as --config)')
     .option('-o, --output <format>', 'yaml or json', 'yaml')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   watchkeeper config check watchkeeper.yaml
   WATCHKEEPER_CFG__log__level=debug watchkeeper config check watchkeeper.yaml --set server.port=9500
-Exit codes: 0 valid, 2 invalid (each problem is printed with its path).`)
+Exit codes: 0 valid, 2 invalid (each problem is printed with its path).`,
+    )
     .action(async (file: string | undefined, options: ConfigOptions & { output: string }) => {
       if (options.output !== 'yaml' && options.output !== 'json') {
         throw new WatchkeeperError('usage', `--output: expected yaml or json, found "${options.output}"`);
       }
       const effective = maskSecrets(await configFromOptions({ ...options, config: file ?? options.config }));
-      process.stdout.write(options.output === 'json' ? `${JSON.stringify(effective, null, 2)}\n` : stringify(effective));
+      process.stdout.write(
+        options.output === 'json' ? `${JSON.stringify(effective, null, 2)}\n` : stringify(effective),
+      );
     });
   return config.addCommand(check);
 }

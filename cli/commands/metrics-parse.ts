@@ -21,7 +21,9 @@ export function metricsParseCommand(): Command {
     .argument('[file]', 'file to read, or - for standard input', '-')
     .option('--format <format>', `exposition format: ${formats.join(', ')}`, 'auto')
     .option('-o, --output <output>', `output: ${outputs.join(', ')}`, 'text')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   curl -s http://localhost:9100/metrics | watchkeeper metrics parse - -o json
   watchkeeper metrics parse body.txt --format openmetrics -o json | jq -r .name | sort | uniq -c
@@ -32,7 +34,8 @@ or "NaN", "+Inf", "-Inf"; timestampMs is milliseconds (OpenMetrics seconds conve
 --format auto: OpenMetrics when the input ends with "# EOF", or its first 64 KiB have a "# EOF" or
 "# UNIT" line, an OpenMetrics-only type, or a counter "foo" with samples "foo_total"; else text.
 Exit codes: 0 parsed, 1 unreadable input or malformed body (the line and reason on stderr, after the
-samples of the lines before it), 2 bad usage.`)
+samples of the lines before it), 2 bad usage.`,
+    )
     .action(async (file: string, options: ParseOptions) => {
       const format = oneOf(options.format, formats, '--format');
       const output = oneOf(options.output, outputs, '-o/--output');
@@ -80,7 +83,10 @@ async function regularFileTail(path: string): Promise<string | undefined> {
     const length = Math.min(info.size, 256);
     const tail = Buffer.alloc(length);
     await handle.read(tail, 0, length, info.size - length);
-    const lines = tail.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = tail
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     return lines.at(-1) ?? '';
   } finally {
     await handle.close();

@@ -35,20 +35,22 @@ interface ScrapeOptions {
 export function metricsScrapeCommand(): Command {
   return new Command('scrape')
     .description('scrape a live target as the collectors would and print its samples')
-    .argument('<url>', 'the target\'s metrics URL, e.g. http://127.0.0.1:9100/metrics')
+    .argument('<url>', "the target's metrics URL, e.g. http://127.0.0.1:9100/metrics")
     .option('--format <format>', 'auto (negotiate as the collectors do), text or openmetrics (ask for it only)', 'auto')
     .option('-o, --output <output>', `output: ${outputs.join(', ')}`, 'text')
     .option('--timeout <seconds>', 'give up after this many seconds', '10')
     .option('--bearer-token-file <file>', 'send the token in this file (e.g. a service-account token)')
-    .option('--ca-file <file>', 'CA bundle (PEM) that verifies the target\'s certificate')
+    .option('--ca-file <file>', "CA bundle (PEM) that verifies the target's certificate")
     .option('--cert-file <file>', 'client certificate (PEM), with --key-file (mTLS, e.g. etcd)')
     .option('--key-file <file>', 'key of the client certificate (PEM)')
-    .option('--server-name <name>', 'name expected in the target\'s certificate')
+    .option('--server-name <name>', "name expected in the target's certificate")
     .option('--insecure-skip-tls-verify', 'accept any server certificate')
     .option('--basic-auth-user <name>', 'basic authentication user, with --basic-auth-password-file')
     .option('--basic-auth-password-file <file>', 'file holding the basic authentication password')
     .option('--body-size-limit <bytes>', 'fail when the body is larger than this', String(64 * 1024 * 1024))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   watchkeeper metrics scrape http://127.0.0.1:9100/metrics -o json | jq -r .name | sort | uniq -c
   watchkeeper metrics scrape https://127.0.0.1:6443/metrics --ca-file ca.crt \\
@@ -59,7 +61,8 @@ Examples:
 
 -o json prints one object per sample, as \`metrics parse\` does: {"name","labels":{...},"value","timestampMs"}.
 Exit codes: 0 scraped and parsed, 1 the target failed (connection, TLS, HTTP status, timeout, body too
-large, malformed body: the reason on stderr), 2 bad usage.`)
+large, malformed body: the reason on stderr), 2 bad usage.`,
+    )
     .action(async (rawUrl: string, options: ScrapeOptions) => {
       const format = oneOf(options.format, formats, '--format');
       const output = oneOf(options.output, outputs, '-o/--output');
@@ -74,13 +77,17 @@ large, malformed body: the reason on stderr), 2 bad usage.`)
         const parseAs = answered ?? (format === 'auto' ? undefined : format);
         if (format !== 'auto' && answered !== undefined && answered !== format) {
           const contentType = response.contentType;
-          process.stderr.write(`${url.host}: asked for ${format}, answered ${answered} `
-            + `(Content-Type "${contentType}"); parsing it as ${answered}\n`);
+          process.stderr.write(
+            `${url.host}: asked for ${format}, answered ${answered} ` +
+              `(Content-Type "${contentType}"); parsing it as ${answered}\n`,
+          );
         }
         if (parseAs === undefined) {
-          throw new WatchkeeperError('failed',
-            `${url.host}: answered Content-Type "${response.contentType}", not an exposition format `
-            + '(try --format text)');
+          throw new WatchkeeperError(
+            'failed',
+            `${url.host}: answered Content-Type "${response.contentType}", not an exposition format ` +
+              '(try --format text)',
+          );
         }
         const summary = await previewExposition(response.body, { format: parseAs, output, write: writeStdout });
         if (output === 'text') {
@@ -106,20 +113,25 @@ function clientOptions(options: ScrapeOptions, format: (typeof formats)[number])
     throw new WatchkeeperError('usage', '--insecure-skip-tls-verify and --ca-file contradict each other: choose one');
   }
   if (options.basicAuthUser !== undefined && options.bearerTokenFile !== undefined) {
-    throw new WatchkeeperError('usage',
-      '--bearer-token-file and --basic-auth-user are two ways to authenticate: choose one');
+    throw new WatchkeeperError(
+      'usage',
+      '--bearer-token-file and --basic-auth-user are two ways to authenticate: choose one',
+    );
   }
   const { caFile, certFile, keyFile, serverName, bearerTokenFile, basicAuthUser, basicAuthPasswordFile } = options;
   return {
     bodySizeLimitBytes: positiveNumber(options.bodySizeLimit, '--body-size-limit'),
     tls: {
       insecureSkipVerify: options.insecureSkipTlsVerify === true,
-      ...(caFile ? { caFile } : {}), ...(certFile ? { certFile } : {}), ...(keyFile ? { keyFile } : {}),
+      ...(caFile ? { caFile } : {}),
+      ...(certFile ? { certFile } : {}),
+      ...(keyFile ? { keyFile } : {}),
       ...(serverName ? { serverName } : {}),
     },
     ...(bearerTokenFile ? { bearerTokenFile } : {}),
     ...(basicAuthUser && basicAuthPasswordFile
-      ? { basicAuth: { username: basicAuthUser, passwordFile: basicAuthPasswordFile } } : {}),
+      ? { basicAuth: { username: basicAuthUser, passwordFile: basicAuthPasswordFile } }
+      : {}),
     ...(format === 'auto' ? {} : { accept: acceptOf[format] }),
   };
 }
@@ -140,7 +152,11 @@ function scrapeFailure(error: unknown, url: URL, timedOutAfterSeconds: number | 
 function parseUrl(text: string): URL {
   const usage = (message: string): WatchkeeperError => new WatchkeeperError('usage', message);
   let url: URL;
-  try { url = new URL(text); } catch { throw usage(`"${text}" is not a URL such as http://127.0.0.1:9100/metrics`); }
+  try {
+    url = new URL(text);
+  } catch {
+    throw usage(`"${text}" is not a URL such as http://127.0.0.1:9100/metrics`);
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(`"${text}": scheme must be http or https`);
   if (url.username || url.password) {
     throw usage(`"${url.host}": put credentials in --basic-auth-user/--basic-auth-password-file, not in the URL`);

@@ -14,21 +14,27 @@ interface TargetsOptions extends ConfigOptions {
 }
 
 function labelText(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
 }
 
 /** `watchkeeper metrics targets`: scrapes every configured target once and lists its state. */
 export function metricsTargetsCommand(): Command {
   return withConfigOptions(new Command('targets'))
-    .description('scrape every configured target once and list its state: up, last error, labels before and after '
-      + 'relabeling')
+    .description(
+      'scrape every configured target once and list its state: up, last error, labels before and after ' + 'relabeling',
+    )
     .option('-o, --output <output>', 'table or json', 'table')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   watchkeeper metrics targets -c watchkeeper.yaml
   watchkeeper metrics targets -c watchkeeper.yaml -o json | jq '.targets[] | select(.health == "down")'
 Every target is scraped once, all at the same time, with its job's timeout; nothing is exposed or sent to sinks.
-Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all, 2 bad usage or configuration.`)
+Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all, 2 bad usage or configuration.`,
+    )
     .action(async (options: TargetsOptions) => {
       if (options.output !== 'table' && options.output !== 'json') {
         throw new WatchkeeperError('usage', `--output: expected table or json, found "${options.output}"`);
@@ -41,8 +47,10 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
       try {
         for (const job of config.metrics.jobs) {
           if (job.kubernetes) {
-            process.stderr.write(`job ${job.job}: discovered targets are not listed here; see `
-              + 'watchkeeper_discovery_targets and watchkeeper_relabel_targets at the running process\'s /metrics\n');
+            process.stderr.write(
+              `job ${job.job}: discovered targets are not listed here; see ` +
+                "watchkeeper_discovery_targets and watchkeeper_relabel_targets at the running process's /metrics\n",
+            );
             continue;
           }
           engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job), staticJobRelabeling(job));
@@ -64,19 +72,34 @@ Exit codes: 0 every target is up, 1 a target is down or cannot be scraped at all
 
 function targetJson(t: TargetStatus): unknown {
   return {
-    job: t.job, url: t.url, health: t.health, lastError: t.lastError ?? null, durationSeconds: t.lastDurationSeconds,
-    samples: t.samples, discoveredLabels: t.discoveredLabels, labels: t.labels,
+    job: t.job,
+    url: t.url,
+    health: t.health,
+    lastError: t.lastError ?? null,
+    durationSeconds: t.lastDurationSeconds,
+    samples: t.samples,
+    discoveredLabels: t.discoveredLabels,
+    labels: t.labels,
   };
 }
 
 function table(
-  targets: readonly TargetStatus[], dropped: readonly { job: string; discoveredLabels: Record<string, string> }[],
+  targets: readonly TargetStatus[],
+  dropped: readonly { job: string; discoveredLabels: Record<string, string> }[],
   invalid: readonly { job: string; reason: string }[],
 ): string {
   if (targets.length === 0 && invalid.length === 0) return 'No targets configured (metrics.jobs is empty).\n';
-  let text = formatTable(['JOB', 'URL', 'HEALTH', 'SAMPLES', 'DURATION', 'LAST ERROR'], targets.map((t) => [
-    t.job, t.url, t.health, String(t.samples), `${t.lastDurationSeconds.toFixed(3)}s`, t.lastError ?? '',
-  ]));
+  let text = formatTable(
+    ['JOB', 'URL', 'HEALTH', 'SAMPLES', 'DURATION', 'LAST ERROR'],
+    targets.map((t) => [
+      t.job,
+      t.url,
+      t.health,
+      String(t.samples),
+      `${t.lastDurationSeconds.toFixed(3)}s`,
+      t.lastError ?? '',
+    ]),
+  );
   text += '\nLabels (before relabeling -> after):\n';
   for (const t of targets) text += `  ${t.url}: {${labelText(t.discoveredLabels)}} -> {${labelText(t.labels)}}\n`;
   for (const d of dropped) text += `  dropped by relabeling in job ${d.job}: {${labelText(d.discoveredLabels)}}\n`;

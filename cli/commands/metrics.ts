@@ -10,12 +10,15 @@ import { metricsTargetsCommand } from './metrics-targets.ts';
 export function metricsCommand(): Command {
   return new Command('metrics')
     .description('debug metrics targets: parse an exposition body, scrape a live target, list the configured targets')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   curl -s http://localhost:9100/metrics | watchkeeper metrics parse - -o json
   watchkeeper metrics parse body.txt --format openmetrics -o json | jq -r .name | sort | uniq -c
   watchkeeper metrics scrape http://127.0.0.1:9100/metrics -o json
-  watchkeeper metrics targets -c watchkeeper.yaml`)
+  watchkeeper metrics targets -c watchkeeper.yaml`,
+    )
     .addCommand(metricsParseCommand())
     .addCommand(metricsScrapeCommand())
     .addCommand(metricsTargetsCommand());

@@ -8,6 +8,9 @@ export function notBuiltCommand(name: string, description: string, component: st
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(() => {
-      throw new WatchkeeperError('not_implemented', `'watchkeeper ${name}' is not built yet: ${component} has not landed in this version.`);
+      throw new WatchkeeperError(
+        'not_implemented',
+        `'watchkeeper ${name}' is not built yet: ${component} has not landed in this version.`,
+      );
     });
 }

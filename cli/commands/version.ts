@@ -8,7 +8,15 @@ export function versionCommand(): Command {
     .option('-o, --output <format>', 'text or json', 'text')
     .addHelpText('after', '\nExample:\n  watchkeeper version -o json')
     .action((options: { output: string }) => {
-      const info = { version: buildInfo.version, node: process.version, platform: `${process.platform}/${process.arch}` };
-      process.stdout.write(options.output === 'json' ? `${JSON.stringify(info)}\n` : `watchkeeper ${info.version} (node ${info.node}, ${info.platform})\n`);
+      const info = {
+        version: buildInfo.version,
+        node: process.version,
+        platform: `${process.platform}/${process.arch}`,
+      };
+      process.stdout.write(
+        options.output === 'json'
+          ? `${JSON.stringify(info)}\n`
+          : `watchkeeper ${info.version} (node ${info.node}, ${info.platform})\n`,
+      );
     });
 }

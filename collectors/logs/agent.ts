@@ -58,14 +58,19 @@ async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise
   try {
     // Loaded only when needed: the Kubernetes client modules are large.
     const [{ resolveKubeAccess }, { KubeClient }, { kubePodMetadata }] = await Promise.all([
-      import('../../core/kube/access.ts'), import('../../core/kube/client.ts'), import('./enrich/pod-metadata.ts'),
+      import('../../core/kube/access.ts'),
+      import('../../core/kube/client.ts'),
+      import('./enrich/pod-metadata.ts'),
     ]);
     const access = await resolveKubeAccess({
       ...(options.kubernetes.kubeconfig ? { kubeconfig: options.kubernetes.kubeconfig } : {}),
       ...(options.kubernetes.context ? { context: options.kubernetes.context } : {}),
     });
     if (access.server.toLowerCase().startsWith('http://') && Object.keys(await access.authHeaders()).length > 0) {
-      logger.warn({ server: maskUrlCredentials(access.server) }, 'Kubernetes credentials are sent in clear text over http://; use https://.');
+      logger.warn(
+        { server: maskUrlCredentials(access.server) },
+        'Kubernetes credentials are sent in clear text over http://; use https://.',
+      );
     }
     const nodeName = options.config.nodeName ?? (process.env.NODE_NAME || undefined);
     return kubePodMetadata(new KubeClient(access), { ...(nodeName ? { nodeName } : {}), logger });
@@ -87,30 +92,45 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const loaded = await checkpoints.load();
   if (loaded.movedTo) {
     metrics.stateFilesCorrupt.inc({ file: 'checkpoints' });
-    logger.error({ movedTo: loaded.movedTo, problem: loaded.problem },
-      'The checkpoint file is unusable; it was moved aside and files are read from the configured start positions.');
+    logger.error(
+      { movedTo: loaded.movedTo, problem: loaded.problem },
+      'The checkpoint file is unusable; it was moved aside and files are read from the configured start positions.',
+    );
   }
   const abort = new AbortController();
-  const configured: LogSink = config.sink === 'elasticsearch'
-    ? new ElasticsearchSink({
-      config: config.elasticsearch, metrics, logger,
-      ...(config.deadLetter.target === 'file' ? {
-        deadLetters: new DeadLetterFile(config.dataDir, {
-          ...config.deadLetter, onDropped: (letters) => {
-            metrics.deadLettersDropped.inc(letters);
-            logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
-          },
-        }),
-      } : {}),
-    })
-    : new DirectorySink(config.directory, metrics);
+  const configured: LogSink =
+    config.sink === 'elasticsearch'
+      ? new ElasticsearchSink({
+          config: config.elasticsearch,
+          metrics,
+          logger,
+          ...(config.deadLetter.target === 'file'
+            ? {
+                deadLetters: new DeadLetterFile(config.dataDir, {
+                  ...config.deadLetter,
+                  onDropped: (letters) => {
+                    metrics.deadLettersDropped.inc(letters);
+                    logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
+                  },
+                }),
+              }
+            : {}),
+        })
+      : new DirectorySink(config.directory, metrics);
   const sink = options.wrapSink ? options.wrapSink(configured) : configured;
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
-  const names = new IndexNames(config.elasticsearch.indexPrefix, config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream');
+  const names = new IndexNames(
+    config.elasticsearch.indexPrefix,
+    config.sink === 'elasticsearch' && config.elasticsearch.mode === 'datastream',
+  );
   const pods = await podMetadataFor(options, logger);
   const messages = containerMessageOptions(config);
-  const plain: MessageOptions = { redactions: messages.redactions, parseJson: false, maxMessageBytes: config.containers.maxMessageBytes };
+  const plain: MessageOptions = {
+    redactions: messages.redactions,
+    parseJson: false,
+    maxMessageBytes: config.containers.maxMessageBytes,
+  };
   const maxLineBytes = Math.max(config.containers.maxMessageBytes + 4096, config.tail.readBufferBytes);
   const common = { pipeline, checkpoints, fresh: loaded.fresh, tail: config.tail, maxLineBytes, logger, metrics };
 
@@ -121,52 +141,106 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
       if (meta?.namespace !== namespace || meta.pod !== pod) continue;
       const info = pods.get(namespace, pod);
       file.emitter.suffix = containerSuffix(file.path, meta, info);
-      file.parser.excluded = isExcluded(namespace, info?.annotations, config.containers.excludeNamespaces, config.containers.excludeAnnotation);
+      file.parser.excluded = isExcluded(
+        namespace,
+        info?.annotations,
+        config.containers.excludeNamespaces,
+        config.containers.excludeAnnotation,
+      );
     }
   });
 
   const sources: FileSource[] = [];
   if (config.containers.enabled) {
-    sources.push(new FileSource('containers', {
-      ...common, source: 'containers', patterns: config.containers.paths, startAt: config.containers.startAt,
-      makeParser: (path, firstLine, target, idPrefix) => {
-        const meta = pathMetadata(path);
-        const info = meta ? pods.get(meta.namespace, meta.pod) : undefined;
-        const emitter = new FileEmitter(pipeline, names, messages, target, idPrefix, containerSuffix(path, meta, info));
-        const format = config.containers.format === 'auto' ? detectContainerFormat(firstLine.toString('utf8')) : config.containers.format;
-        const inner = format === 'docker' ? new DockerParser(emitter, messages.maxMessageBytes) : new CriParser(emitter, messages.maxMessageBytes);
-        const parser = new ExcludableParser(inner, emitter,
-          isExcluded(meta?.namespace, info?.annotations, config.containers.excludeNamespaces, config.containers.excludeAnnotation));
-        containerFiles.set(path, { emitter, parser, path });
-        return { emitter, parser };
-      },
-    }));
+    sources.push(
+      new FileSource('containers', {
+        ...common,
+        source: 'containers',
+        patterns: config.containers.paths,
+        startAt: config.containers.startAt,
+        makeParser: (path, firstLine, target, idPrefix) => {
+          const meta = pathMetadata(path);
+          const info = meta ? pods.get(meta.namespace, meta.pod) : undefined;
+          const emitter = new FileEmitter(
+            pipeline,
+            names,
+            messages,
+            target,
+            idPrefix,
+            containerSuffix(path, meta, info),
+          );
+          const format =
+            config.containers.format === 'auto'
+              ? detectContainerFormat(firstLine.toString('utf8'))
+              : config.containers.format;
+          const inner =
+            format === 'docker'
+              ? new DockerParser(emitter, messages.maxMessageBytes)
+              : new CriParser(emitter, messages.maxMessageBytes);
+          const parser = new ExcludableParser(
+            inner,
+            emitter,
+            isExcluded(
+              meta?.namespace,
+              info?.annotations,
+              config.containers.excludeNamespaces,
+              config.containers.excludeAnnotation,
+            ),
+          );
+          containerFiles.set(path, { emitter, parser, path });
+          return { emitter, parser };
+        },
+      }),
+    );
   }
   for (const component of config.components) {
-    sources.push(new FileSource(`component:${component.name}`, {
-      ...common, source: `component:${component.name}`, patterns: component.paths, startAt: component.startAt,
-      makeParser: (path, _firstLine, target, idPrefix) => {
-        const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, componentSuffix(path, component.name));
-        return { emitter, parser: new KlogParser(emitter, component.name, plain.maxMessageBytes) };
-      },
-    }));
+    sources.push(
+      new FileSource(`component:${component.name}`, {
+        ...common,
+        source: `component:${component.name}`,
+        patterns: component.paths,
+        startAt: component.startAt,
+        makeParser: (path, _firstLine, target, idPrefix) => {
+          const emitter = new FileEmitter(
+            pipeline,
+            names,
+            plain,
+            target,
+            idPrefix,
+            componentSuffix(path, component.name),
+          );
+          return { emitter, parser: new KlogParser(emitter, component.name, plain.maxMessageBytes) };
+        },
+      }),
+    );
   }
   if (config.audit.paths.length > 0) {
-    sources.push(new FileSource('audit', {
-      ...common, source: 'audit', patterns: config.audit.paths, startAt: config.audit.startAt, maxLineBytes: config.audit.maxLineBytes,
-      makeParser: (path, _firstLine, target, idPrefix) => {
-        const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, Buffer.from('}'));
-        return { emitter, parser: new AuditParser(emitter, config.auditProcessing, config.audit.maxLineBytes) };
-      },
-    }));
+    sources.push(
+      new FileSource('audit', {
+        ...common,
+        source: 'audit',
+        patterns: config.audit.paths,
+        startAt: config.audit.startAt,
+        maxLineBytes: config.audit.maxLineBytes,
+        makeParser: (path, _firstLine, target, idPrefix) => {
+          const emitter = new FileEmitter(pipeline, names, plain, target, idPrefix, Buffer.from('}'));
+          return { emitter, parser: new AuditParser(emitter, config.auditProcessing, config.audit.maxLineBytes) };
+        },
+      }),
+    );
   }
   for (const source of sources) await source.start();
 
   let webhook: AuditWebhook | undefined;
   if (config.auditWebhook.enabled) {
     webhook = await startAuditWebhook({
-      config: config.auditWebhook, dir: join(config.dataDir, 'audit-queue'), audit: config.auditProcessing,
-      pipeline, names, metrics, logger,
+      config: config.auditWebhook,
+      dir: join(config.dataDir, 'audit-queue'),
+      audit: config.auditProcessing,
+      pipeline,
+      names,
+      metrics,
+      logger,
     });
   }
 
@@ -174,14 +248,21 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
   const checkpointTimer = setInterval(() => {
     if (saving) return;
     saving = true;
-    checkpoints.save()
+    checkpoints
+      .save()
       .catch((error: unknown) => logger.error({ err: error }, 'Cannot persist checkpoints.'))
-      .finally(() => { saving = false; metrics.checkpointAge.set((Date.now() - checkpoints.savedAt) / 1000); });
+      .finally(() => {
+        saving = false;
+        metrics.checkpointAge.set((Date.now() - checkpoints.savedAt) / 1000);
+      });
   }, config.checkpointIntervalMs);
   logger.info({ sources: sources.map((s) => s.name), sink: sink.name, webhook: webhook?.url }, 'Log shipper started.');
 
   return {
-    sources, pipeline, metrics, ...(webhook ? { webhook } : {}),
+    sources,
+    pipeline,
+    metrics,
+    ...(webhook ? { webhook } : {}),
     problem: () => pipeline.failure ?? webhook?.problem(),
     async stop() {
       clearInterval(checkpointTimer);

@@ -42,12 +42,18 @@ export async function previewFile(path: string, options: PreviewOptions): Promis
     name: 'preview',
     start: () => Promise.resolve(),
     write: (batch: Batch) => {
-      for (let i = 0; i < batch.count; i++) options.write(`{"_index":"${batch.index(i)}","_id":"${batch.id(i)}","doc":${batch.doc(i).toString('utf8')}}`);
+      for (let i = 0; i < batch.count; i++)
+        options.write(`{"_index":"${batch.index(i)}","_id":"${batch.id(i)}","doc":${batch.doc(i).toString('utf8')}}`);
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };
-  const pipeline = new Pipeline({ sink, batch: { ...logs.batch, concurrency: 1 }, metrics, logger: pino({ level: 'silent' }) });
+  const pipeline = new Pipeline({
+    sink,
+    batch: { ...logs.batch, concurrency: 1 },
+    metrics,
+    logger: pino({ level: 'silent' }),
+  });
   const names = new IndexNames(logs.elasticsearch.indexPrefix, logs.elasticsearch.mode === 'datastream');
   const messages = containerMessageOptions(logs);
   const handle = await open(path, 'r');
@@ -55,20 +61,39 @@ export async function previewFile(path: string, options: PreviewOptions): Promis
     const head = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     const firstLine = head.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
-    const format = options.format === 'auto'
-      ? (firstLine.startsWith('{') && firstLine.includes('"auditID"') ? 'audit' : /^[IWEF]\d{4} /.test(firstLine) ? 'klog' : detectContainerFormat(firstLine))
-      : options.format;
+    const format =
+      options.format === 'auto'
+        ? firstLine.startsWith('{') && firstLine.includes('"auditID"')
+          ? 'audit'
+          : /^[IWEF]\d{4} /.test(firstLine)
+            ? 'klog'
+            : detectContainerFormat(firstLine)
+        : options.format;
     const target = new AckTarget(0);
-    const suffix = format === 'audit' ? Buffer.from('}') : format === 'klog' ? componentSuffix(path, options.component) : containerSuffix(path, pathMetadata(path), undefined);
+    const suffix =
+      format === 'audit'
+        ? Buffer.from('}')
+        : format === 'klog'
+          ? componentSuffix(path, options.component)
+          : containerSuffix(path, pathMetadata(path), undefined);
     const emitter = new FileEmitter(pipeline, names, messages, target, 'preview-', suffix);
-    const parser: LineParser = format === 'audit' ? new AuditParser(emitter, logs.auditProcessing, Number.POSITIVE_INFINITY)
-      : format === 'klog' ? new KlogParser(emitter, options.component, messages.maxMessageBytes)
-        : format === 'docker' ? new DockerParser(emitter, messages.maxMessageBytes) : new CriParser(emitter, messages.maxMessageBytes);
+    const parser: LineParser =
+      format === 'audit'
+        ? new AuditParser(emitter, logs.auditProcessing, Number.POSITIVE_INFINITY)
+        : format === 'klog'
+          ? new KlogParser(emitter, options.component, messages.maxMessageBytes)
+          : format === 'docker'
+            ? new DockerParser(emitter, messages.maxMessageBytes)
+            : new CriParser(emitter, messages.maxMessageBytes);
     let buf = Buffer.allocUnsafe(1 << 20);
     let carry = 0;
     let position = 0;
     for (;;) {
-      if (carry === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, carry); buf = bigger; }
+      if (carry === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
       const { bytesRead: n } = await handle.read(buf, carry, buf.length - carry, position + carry);
       const end = carry + n;
       const view = buf.subarray(0, end);

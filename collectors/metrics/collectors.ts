@@ -101,20 +101,34 @@ async function startParts(options: MetricsCollectorsOptions, engine: ScrapeEngin
     if (!options.kubeClient) throw new Error('metrics: kubernetes jobs, sharding and node resources need API access');
     client = await options.kubeClient();
     parts.discovery = createDiscovery({
-      client, logger, metrics: createDiscoveryMetrics(options.registry), ...(nodeName ? { nodeName } : {}),
+      client,
+      logger,
+      metrics: createDiscoveryMetrics(options.registry),
+      ...(nodeName ? { nodeName } : {}),
     });
   }
   if (sharding && client && parts.discovery) {
     const s = config.sharding;
     const identity = s.identity ?? (process.env.POD_NAME || hostname());
     parts.assignment = new ShardAssignment({
-      identity, strategy: s.strategy, keyLabel: s.key, metrics: parts.discovery.metrics,
+      identity,
+      strategy: s.strategy,
+      keyLabel: s.key,
+      metrics: parts.discovery.metrics,
     });
     const log = logger.child({ component: 'shard-group' });
     parts.group = new LeaseShardGroup({
-      client, namespace: s.namespace, group: s.group, identity, assignment: parts.assignment,
-      leaseDurationMs: s.leaseDurationSeconds * 1000, renewMs: s.renewSeconds * 1000, graceMs: s.graceSeconds * 1000,
-      onError: (err) => { log.warn({ err }, 'Shard group: API request failed; retrying.'); },
+      client,
+      namespace: s.namespace,
+      group: s.group,
+      identity,
+      assignment: parts.assignment,
+      leaseDurationMs: s.leaseDurationSeconds * 1000,
+      renewMs: s.renewSeconds * 1000,
+      graceMs: s.graceSeconds * 1000,
+      onError: (err) => {
+        log.warn({ err }, 'Shard group: API request failed; retrying.');
+      },
     });
     // Before the jobs: a replica learns the plan before it decides which targets are its own.
     await parts.group.start();
@@ -132,7 +146,8 @@ function addJob(engine: ScrapeEngine, job: StaticJobConfig, parts: Parts): void 
   }
   const ownership = job.shard && !job.kubernetes.ownNode ? parts.assignment : undefined;
   const source = createDiscoveredJobSource(job.job, job.kubernetes, parts.discovery, {
-    rules: compileRelabelRules(job.relabelConfigs), defaults: jobTargetDefaults(job),
+    rules: compileRelabelRules(job.relabelConfigs),
+    defaults: jobTargetDefaults(job),
     ...(ownership ? { ownership } : {}),
   });
   engine.addJob(settingsOfStaticJob(job), source, relabeling.sample ? { sample: relabeling.sample } : {});
@@ -151,13 +166,16 @@ async function addNodeCollectorJob(options: MetricsCollectorsOptions, engine: Sc
     await parts.resources.start();
   }
   parts.nodeServer = await startNodeExpositionServer({
-    collector: new NodeCollector(config.node), logger: options.logger,
+    collector: new NodeCollector(config.node),
+    logger: options.logger,
     ...(parts.resources ? { resources: parts.resources } : {}),
   });
   const intervalMs = durationMs(config.node.interval);
   // instance names the node (as kube_node_* and the kubelet's targets do), not the random loopback port.
   const job = scrapeJobSchema.parse({
-    job: nodeCollectorJob, targets: [parts.nodeServer.address], interval: config.node.interval,
+    job: nodeCollectorJob,
+    targets: [parts.nodeServer.address],
+    interval: config.node.interval,
     timeout: intervalMs <= 10_000 ? config.node.interval : '10s',
     relabelConfigs: [{ target_label: 'instance', replacement: nodeName ?? hostname() }],
   });

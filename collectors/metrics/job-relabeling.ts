@@ -22,7 +22,10 @@ export function staticJobRelabeling(job: StaticJobConfig): JobRelabeling {
       const result = relabelTarget(discovered, targetRules, defaults);
       if (!result.kept) return undefined;
       const labels: TargetLabels = {
-        ...result.labels, __address__: result.address, __scheme__: result.scheme, __metrics_path__: result.metricsPath,
+        ...result.labels,
+        __address__: result.address,
+        __scheme__: result.scheme,
+        __metrics_path__: result.metricsPath,
       };
       for (const [name, value] of Object.entries(result.params)) labels[`__param_${name}`] = value;
       return labels;
@@ -40,7 +43,11 @@ export function staticJobRelabeling(job: StaticJobConfig): JobRelabeling {
 /** What relabeling fills in for a target of the job before its rules run (job, scheme, path, params, interval). */
 export function jobTargetDefaults(job: StaticJobConfig): TargetDefaults {
   return {
-    job: job.job, scheme: job.scheme, metricsPath: job.metricsPath, params: job.params,
-    scrapeIntervalMs: durationMs(job.interval), scrapeTimeoutMs: durationMs(job.timeout),
+    job: job.job,
+    scheme: job.scheme,
+    metricsPath: job.metricsPath,
+    params: job.params,
+    scrapeIntervalMs: durationMs(job.interval),
+    scrapeTimeoutMs: durationMs(job.timeout),
   };
 }

@@ -13,7 +13,14 @@ export const scrapeMetricNames = {
 
 /** Why a scrape failed; the `reason` label of {@link ScrapeMetrics.scrapeErrors}. */
 export type ScrapeErrorReason =
-  | 'timeout' | 'connection' | 'tls' | 'http_status' | 'body_too_large' | 'parse' | 'sample_limit' | 'auth_file'
+  | 'timeout'
+  | 'connection'
+  | 'tls'
+  | 'http_status'
+  | 'body_too_large'
+  | 'parse'
+  | 'sample_limit'
+  | 'auth_file'
   | 'other';
 
 /** Why new series were not kept; the `reason` label of {@link ScrapeMetrics.seriesDropped}. */
@@ -41,32 +48,45 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
   const job = ['scrape_job'] as const;
   return {
     targets: new Gauge({
-      name: n.targets, help: 'Scrape targets by scrape job and state (up: last scrape succeeded).',
-      labelNames: ['scrape_job', 'state'], registers,
+      name: n.targets,
+      help: 'Scrape targets by scrape job and state (up: last scrape succeeded).',
+      labelNames: ['scrape_job', 'state'],
+      registers,
     }),
     scrapes: new Counter({ name: n.scrapes, help: 'Scrapes attempted, by scrape job.', labelNames: job, registers }),
     scrapeErrors: new Counter({
       name: n.scrapeErrors,
-      help: 'Scrapes that failed, by scrape job and reason (timeout, connection, tls, http_status, body_too_large, '
-        + 'parse, sample_limit...).',
-      labelNames: ['scrape_job', 'reason'], registers,
+      help:
+        'Scrapes that failed, by scrape job and reason (timeout, connection, tls, http_status, body_too_large, ' +
+        'parse, sample_limit...).',
+      labelNames: ['scrape_job', 'reason'],
+      registers,
     }),
     samplesScraped: new Counter({
-      name: n.samplesScraped, help: 'Samples read from successful scrapes, by scrape job.', labelNames: job, registers,
+      name: n.samplesScraped,
+      help: 'Samples read from successful scrapes, by scrape job.',
+      labelNames: job,
+      registers,
     }),
     seriesActive: new Gauge({
-      name: n.seriesActive, help: 'Series held for exposition and staleness, by scrape job.',
-      labelNames: job, registers,
+      name: n.seriesActive,
+      help: 'Series held for exposition and staleness, by scrape job.',
+      labelNames: job,
+      registers,
     }),
     seriesDropped: new Counter({
       name: n.seriesDropped,
-      help: 'New series not kept because a cardinality limit was reached, by scrape job and reason (target_limit, '
-        + 'total_limit).',
-      labelNames: ['scrape_job', 'reason'], registers,
+      help:
+        'New series not kept because a cardinality limit was reached, by scrape job and reason (target_limit, ' +
+        'total_limit).',
+      labelNames: ['scrape_job', 'reason'],
+      registers,
     }),
     scrapeDuration: new Histogram({
-      name: n.scrapeDuration, help: 'Duration of one scrape (request, body and parse), by scrape job.',
-      labelNames: job, registers,
+      name: n.scrapeDuration,
+      help: 'Duration of one scrape (request, body and parse), by scrape job.',
+      labelNames: job,
+      registers,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     }),
   };

@@ -9,7 +9,11 @@ export function staticTargetProblem(target: string): string | undefined {
     return !/[/?#@\s]/.test(target) && /:\d+$/.test(target) ? undefined : 'is neither host:port nor an http(s) URL';
   }
   let url: URL;
-  try { url = new URL(target); } catch { return 'is not a valid URL'; }
+  try {
+    url = new URL(target);
+  } catch {
+    return 'is not a valid URL';
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'has a scheme other than http or https';
   if (url.username || url.password) return 'has credentials in the URL: put them in basicAuth';
   return undefined;

@@ -8,8 +8,7 @@ export type Labels = Record<string, string>;
 
 /** The metric types of the Prometheus text format 0.0.4 and OpenMetrics 1.0. */
 export type MetricType =
-  | 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped'
-  | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
+  'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
 
 /** What the `# TYPE`, `# HELP` and `# UNIT` lines say about one metric family. */
 export interface FamilyMeta {

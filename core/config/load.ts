@@ -26,8 +26,10 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
     try {
       text = await readFile(sources.file, 'utf8');
     } catch (error) {
-      throw new WatchkeeperError('config_invalid',
-        `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new WatchkeeperError(
+        'config_invalid',
+        `config file ${sources.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
     raw = parseConfigText(text, sources.file);
   }
@@ -40,8 +42,10 @@ export async function loadConfig(sources: ConfigSources): Promise<Config> {
   for (const assignment of sources.sets ?? []) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) {
-      throw new WatchkeeperError('config_invalid',
-        `--set ${assignment}: expected path=value, e.g. --set log.level=debug`);
+      throw new WatchkeeperError(
+        'config_invalid',
+        `--set ${assignment}: expected path=value, e.g. --set log.level=debug`,
+      );
     }
     const path = assignment.slice(0, eq).split('.');
     setPath(root, path, overrideValue(path, assignment.slice(eq + 1)), `--set ${assignment}`);
@@ -54,8 +58,10 @@ export function validateConfig(raw: unknown, origin: string): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const lines = result.error.issues.map(formatIssue);
-  throw new WatchkeeperError('config_invalid',
-    `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  throw new WatchkeeperError(
+    'config_invalid',
+    `invalid configuration (${origin}):\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+  );
 }
 
 function parseConfigText(text: string, file: string): unknown {
@@ -63,13 +69,17 @@ function parseConfigText(text: string, file: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new WatchkeeperError('config_invalid',
-      `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`);
+    throw new WatchkeeperError(
+      'config_invalid',
+      `config file ${file}:${where}: not valid YAML (${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
+    );
   }
   const value: unknown = doc.toJS();
   if (value !== null && value !== undefined && !isPlainObject(value)) {
-    throw new WatchkeeperError('config_invalid',
-      `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`);
+    throw new WatchkeeperError(
+      'config_invalid',
+      `config file ${file}: expected a mapping at the top level, found ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -84,7 +94,9 @@ function formatIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `${path}: required ${typeName(issue.expected)} is missing` : `${path}: expected ${typeName(issue.expected)}${found}`;
+      return issue.input === undefined
+        ? `${path}: required ${typeName(issue.expected)} is missing`
+        : `${path}: expected ${typeName(issue.expected)}${found}`;
     case 'invalid_value':
       return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${found}`;
     case 'too_small':
@@ -103,7 +115,14 @@ function formatIssue(issue: z.core.$ZodIssue): string {
 }
 
 function typeName(expected: string): string {
-  const names: Record<string, string> = { object: 'a mapping', array: 'a list', number: 'a number', string: 'a string', boolean: 'true or false', int: 'an integer' };
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    int: 'an integer',
+  };
   return names[expected] ?? expected;
 }
 
@@ -124,17 +143,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function overrideValue(path: readonly string[], text: string): unknown {
   if (takesString(configSchema, path)) return text;
-  try { return parseYaml(text) as unknown; } catch { return text; }
+  try {
+    return parseYaml(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /** Whether the field at `path` of a schema accepts a string (through optional, default, unions and records). */
 function takesString(schema: z.core.$ZodType, path: readonly string[]): boolean {
   const def = schema._zod.def as unknown as {
-    type: string; innerType?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType;
-    options?: z.core.$ZodType[]; in?: z.core.$ZodType;
+    type: string;
+    innerType?: z.core.$ZodType;
+    shape?: Record<string, z.core.$ZodType>;
+    valueType?: z.core.$ZodType;
+    options?: z.core.$ZodType[];
+    in?: z.core.$ZodType;
   };
   switch (def.type) {
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
       return takesString(def.innerType!, path);
     case 'pipe':
       return takesString(def.in!, path);

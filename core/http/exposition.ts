@@ -47,7 +47,9 @@ export function acceptsOpenMetrics(accept: string | undefined): boolean {
  * names, and `untyped` becomes OpenMetrics' `unknown`. {@link StreamedMetric}s write themselves.
  */
 export async function writeExposition(
-  registry: Registry, openMetrics: boolean, write: (text: string) => Promise<void>,
+  registry: Registry,
+  openMetrics: boolean,
+  write: (text: string) => Promise<void>,
 ): Promise<void> {
   const metrics = registry.getMetricsAsArray() as unknown as RegisteredMetric[];
   if (!openMetrics) {
@@ -60,7 +62,10 @@ export async function writeExposition(
   const om = new Registry<OpenMetricsContentType>();
   om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   for (const metric of metrics) {
-    if (isStreamed(metric)) { await metric.writeExposition(true, write); continue; }
+    if (isStreamed(metric)) {
+      await metric.writeExposition(true, write);
+      continue;
+    }
     const type = metric.type === 'untyped' ? 'unknown' : metric.type;
     const name = type === 'counter' ? metric.name.replace(/_total$/, '') : metric.name;
     const wrapper = { name, help: metric.help, type, get: async () => ({ ...(await metric.get()), name, type }) };
@@ -73,10 +78,14 @@ export async function writeExposition(
 
 /** The whole exposition as one string (tests, small registries). */
 export async function exposition(
-  registry: Registry, openMetrics: boolean,
+  registry: Registry,
+  openMetrics: boolean,
 ): Promise<{ contentType: string; body: string }> {
   const parts: string[] = [];
-  await writeExposition(registry, openMetrics, (text) => { parts.push(text); return Promise.resolve(); });
+  await writeExposition(registry, openMetrics, (text) => {
+    parts.push(text);
+    return Promise.resolve();
+  });
   const contentType = openMetrics ? expositionContentTypes.openMetrics : expositionContentTypes.text;
   return { contentType, body: parts.join('') };
 }

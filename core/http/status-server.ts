@@ -63,7 +63,10 @@ class ChunkedWriter {
     if (this.res.destroyed) throw new Error('the client closed the connection');
     if (this.res.write(text)) return;
     await new Promise<void>((resolve, reject) => {
-      const done = (): void => { this.res.off('close', closed); resolve(); };
+      const done = (): void => {
+        this.res.off('close', closed);
+        resolve();
+      };
       const closed = (): void => {
         this.res.off('drain', done);
         reject(new Error('the client closed the connection'));
@@ -93,14 +96,20 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       } else if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {
-        const results = await Promise.all(readiness.map(async (r) => {
-          try { return { name: r.name, ok: await r.check(), detail: '' }; } catch (error) {
-            return { name: r.name, ok: false, detail: error instanceof Error ? error.message : String(error) };
-          }
-        }));
+        const results = await Promise.all(
+          readiness.map(async (r) => {
+            try {
+              return { name: r.name, ok: await r.check(), detail: '' };
+            } catch (error) {
+              return { name: r.name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+            }
+          }),
+        );
         const ok = results.every((r) => r.ok);
         const body = results.map((r) => `[${r.ok ? '+' : '-'}]${r.name}${r.detail ? `: ${r.detail}` : ''}`).join('\n');
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${body}${body ? '\n' : ''}${ok ? 'ok' : 'not ready'}\n`);
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(`${body}${body ? '\n' : ''}${ok ? 'ok' : 'not ready'}\n`);
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
       }
@@ -113,7 +122,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
@@ -121,10 +133,13 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   options.logger.info({ url }, 'Status server listening.');
   return {
     url,
-    addReadiness: (check) => { readiness.push(check); },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    addReadiness: (check) => {
+      readiness.push(check);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -3,7 +3,13 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import { WatchkeeperError } from '../errors.ts';
-import { loadKubeconfigs, resolveContext, runExecPlugin, type ExecCredential, type MergedKubeconfig } from './kubeconfig.ts';
+import {
+  loadKubeconfigs,
+  resolveContext,
+  runExecPlugin,
+  type ExecCredential,
+  type MergedKubeconfig,
+} from './kubeconfig.ts';
 import { RotatingClientCert, type CertPair } from './rotating-cert.ts';
 
 /** Where the credentials of a {@link KubeAccess} came from. */
@@ -78,8 +84,10 @@ export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<K
   if (listed.length > 0) {
     const present = listed.filter((p) => existsSync(p));
     if (present.length === 0) {
-      throw new WatchkeeperError('config_invalid',
-        `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`);
+      throw new WatchkeeperError(
+        'config_invalid',
+        `KUBECONFIG names ${listed.join(delimiter)} but none of these files exists`,
+      );
     }
     return fromKubeConfig(loadKubeconfigs(present), 'KUBECONFIG', present.join(delimiter), options.context);
   }
@@ -87,8 +95,10 @@ export async function resolveKubeAccess(options: ResolveOptions = {}): Promise<K
   if (existsSync(join(saDir, 'token'))) return inClusterAccess(saDir, env);
   const home = join(options.homeDir ?? homedir(), '.kube', 'config');
   if (existsSync(home)) return fromKubeConfig(loadKubeconfigs([home]), 'home-kubeconfig', home, options.context);
-  throw new WatchkeeperError('config_invalid',
-    `no Kubernetes credentials found: set kubernetes.kubeconfig, $KUBECONFIG, run in a pod with a service account, or create ${home}`);
+  throw new WatchkeeperError(
+    'config_invalid',
+    `no Kubernetes credentials found: set kubernetes.kubeconfig, $KUBECONFIG, run in a pod with a service account, or create ${home}`,
+  );
 }
 
 /** Options of {@link explicitKubeAccess}: a server and one way to authenticate. */
@@ -110,17 +120,39 @@ export interface ExplicitAccessOptions {
 /** Builds access from explicit values (tests, tools); no kubeconfig involved. */
 export function explicitKubeAccess(options: ExplicitAccessOptions): KubeAccess {
   if (options.insecureSkipTlsVerify === true && (options.ca !== undefined || options.caFile !== undefined)) {
-    throw new WatchkeeperError('config_invalid',
-      'specifying a root certificates file with the insecure flag is not allowed');
+    throw new WatchkeeperError(
+      'config_invalid',
+      'specifying a root certificates file with the insecure flag is not allowed',
+    );
   }
-  const ca = options.ca !== undefined ? Buffer.from(options.ca) : options.caFile !== undefined ? readFileSync(options.caFile) : undefined;
+  const ca =
+    options.ca !== undefined
+      ? Buffer.from(options.ca)
+      : options.caFile !== undefined
+        ? readFileSync(options.caFile)
+        : undefined;
   const tls: TlsMaterial = { rejectUnauthorized: options.insecureSkipTlsVerify !== true };
   if (ca) tls.ca = ca;
   if (options.certFile !== undefined) tls.cert = readFileSync(options.certFile);
   if (options.keyFile !== undefined) tls.key = readFileSync(options.keyFile);
-  const auth = options.tokenFile !== undefined ? tokenFileAuth(options.tokenFile)
-    : { headers: (): Promise<Record<string, string>> => Promise.resolve<Record<string, string>>(options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {}), invalidate: () => undefined };
-  const method = options.token !== undefined ? 'bearer token' : options.tokenFile !== undefined ? `token file ${options.tokenFile}` : tls.cert ? 'client certificate' : 'no credentials';
+  const auth =
+    options.tokenFile !== undefined
+      ? tokenFileAuth(options.tokenFile)
+      : {
+          headers: (): Promise<Record<string, string>> =>
+            Promise.resolve<Record<string, string>>(
+              options.token !== undefined ? { authorization: `Bearer ${options.token}` } : {},
+            ),
+          invalidate: () => undefined,
+        };
+  const method =
+    options.token !== undefined
+      ? 'bearer token'
+      : options.tokenFile !== undefined
+        ? `token file ${options.tokenFile}`
+        : tls.cert
+          ? 'client certificate'
+          : 'no credentials';
   return {
     server: trimSlash(options.server),
     namespace: options.namespace ?? 'default',
@@ -136,8 +168,10 @@ function inClusterAccess(saDir: string, env: NodeJS.ProcessEnv): KubeAccess {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
-    throw new WatchkeeperError('config_invalid',
-      `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`);
+    throw new WatchkeeperError(
+      'config_invalid',
+      `found a service account in ${saDir} but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set`,
+    );
   }
   const nsFile = join(saDir, 'namespace');
   const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : 'default';
@@ -155,14 +189,22 @@ function tokenFileAuth(file: string): { headers: () => Promise<Record<string, st
   let cached: { token: string; at: number } | undefined;
   return {
     headers: () => {
-      if (!cached || Date.now() - cached.at > authCacheMs) cached = { token: readFileSync(file, 'utf8').trim(), at: Date.now() };
+      if (!cached || Date.now() - cached.at > authCacheMs)
+        cached = { token: readFileSync(file, 'utf8').trim(), at: Date.now() };
       return Promise.resolve({ authorization: `Bearer ${cached.token}` });
     },
-    invalidate: () => { cached = undefined; },
+    invalidate: () => {
+      cached = undefined;
+    },
   };
 }
 
-async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, where: string, contextName: string | undefined): Promise<KubeAccess> {
+async function fromKubeConfig(
+  config: MergedKubeconfig,
+  source: AccessSource,
+  where: string,
+  contextName: string | undefined,
+): Promise<KubeAccess> {
   const ctx = resolveContext(config, contextName);
   const tls: TlsMaterial = { rejectUnauthorized: !ctx.insecureSkipTlsVerify };
   if (ctx.ca) tls.ca = ctx.ca;
@@ -191,17 +233,30 @@ async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, wh
     const fetchedAt = { at: Date.now() };
     auth = {
       headers: async (): Promise<Record<string, string>> => {
-        const expired = cached === undefined || (cached.expiresAt !== undefined ? Date.now() > cached.expiresAt - 10_000 : Date.now() - fetchedAt.at > authCacheMs);
-        if (expired) { cached = await runExecPlugin(plugin, ctx.server); fetchedAt.at = Date.now(); }
+        const expired =
+          cached === undefined ||
+          (cached.expiresAt !== undefined
+            ? Date.now() > cached.expiresAt - 10_000
+            : Date.now() - fetchedAt.at > authCacheMs);
+        if (expired) {
+          cached = await runExecPlugin(plugin, ctx.server);
+          fetchedAt.at = Date.now();
+        }
         return cached?.token ? { authorization: `Bearer ${cached.token}` } : {};
       },
-      invalidate: () => { cached = undefined; },
+      invalidate: () => {
+        cached = undefined;
+      },
     };
   } else if (ctx.tokenFile !== undefined) {
     auth = tokenFileAuth(ctx.tokenFile);
   } else {
-    const headers: Record<string, string> = ctx.token !== undefined ? { authorization: `Bearer ${ctx.token}` }
-      : ctx.username !== undefined ? { authorization: `Basic ${Buffer.from(`${ctx.username}:${ctx.password ?? ''}`).toString('base64')}` } : {};
+    const headers: Record<string, string> =
+      ctx.token !== undefined
+        ? { authorization: `Bearer ${ctx.token}` }
+        : ctx.username !== undefined
+          ? { authorization: `Basic ${Buffer.from(`${ctx.username}:${ctx.password ?? ''}`).toString('base64')}` }
+          : {};
     auth = { headers: () => Promise.resolve(headers), invalidate: () => undefined };
   }
   let tlsNow = tls;
@@ -212,15 +267,17 @@ async function fromKubeConfig(config: MergedKubeconfig, source: AccessSource, wh
     source,
     description: `kubeconfig ${where}, context ${ctx.contextName}`,
     tls,
-    ...(rotating ? {
-      currentTls: (): TlsMaterial => {
-        const pair = rotating();
-        if (pair && (pair.cert !== tlsNow.cert || pair.key !== tlsNow.key)) {
-          tlsNow = { ...tlsNow, cert: pair.cert, key: pair.key };
+    ...(rotating
+      ? {
+          currentTls: (): TlsMaterial => {
+            const pair = rotating();
+            if (pair && (pair.cert !== tlsNow.cert || pair.key !== tlsNow.key)) {
+              tlsNow = { ...tlsNow, cert: pair.cert, key: pair.key };
+            }
+            return tlsNow;
+          },
         }
-        return tlsNow;
-      },
-    } : {}),
+      : {}),
     authHeaders: auth.headers,
     invalidate: auth.invalidate,
   };

@@ -71,7 +71,9 @@ export class KubeClient {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const attempt = async (): Promise<KubeResponse> => {
       const res = await this.send(method, path, options, signal, timeout, timeoutMs);
-      const body = await readBody(res, signal).catch((error: unknown) => { throw this.failure(error, method, path, options.signal, timeout, timeoutMs); });
+      const body = await readBody(res, signal).catch((error: unknown) => {
+        throw this.failure(error, method, path, options.signal, timeout, timeoutMs);
+      });
       return { status: res.statusCode ?? 0, headers: res.headers, body };
     };
     let response = await attempt();
@@ -81,7 +83,13 @@ export class KubeClient {
       response = await attempt();
     }
     if (response.status >= 400 && options.acceptErrorStatus !== true) {
-      throw new KubeApiError({ status: response.status, verb: method, path, body: response.body, retryAfter: header(response.headers, 'retry-after') });
+      throw new KubeApiError({
+        status: response.status,
+        verb: method,
+        path,
+        body: response.body,
+        retryAfter: header(response.headers, 'retry-after'),
+      });
     }
     return response;
   }
@@ -147,7 +155,12 @@ export class KubeClient {
   }
 
   private async send(
-    method: string, path: string, options: RequestOptions, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number,
+    method: string,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal,
+    timeout: AbortSignal,
+    timeoutMs: number,
     streamSignal?: AbortSignal,
   ): Promise<IncomingMessage> {
     const auth = await this.access.authHeaders();
@@ -157,7 +170,11 @@ export class KubeClient {
     } catch (error) {
       // A kept-alive connection the server had already closed (e.g. it restarted): the request
       // never reached it, so sending it once more on a fresh connection is safe.
-      if ((error as { reusedSocket?: boolean }).reusedSocket === true && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal.aborted) {
+      if (
+        (error as { reusedSocket?: boolean }).reusedSocket === true &&
+        (error as NodeJS.ErrnoException).code === 'ECONNRESET' &&
+        !signal.aborted
+      ) {
         try {
           return await this.sendOnce(method, path, options, signal, auth, streamSignal);
         } catch (retryError) {
@@ -169,13 +186,20 @@ export class KubeClient {
   }
 
   private sendOnce(
-    method: string, path: string, options: RequestOptions, signal: AbortSignal, auth: Record<string, string>, streamSignal?: AbortSignal,
+    method: string,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal,
+    auth: Record<string, string>,
+    streamSignal?: AbortSignal,
   ): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const url = this.url(path, options.query);
       let body: Buffer | undefined;
       if (options.body !== undefined) {
-        body = Buffer.isBuffer(options.body) ? options.body : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+        body = Buffer.isBuffer(options.body)
+          ? options.body
+          : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
       }
       const headers: Record<string, string | number> = {
         accept: 'application/json',
@@ -189,20 +213,27 @@ export class KubeClient {
       }
       const requestFn = url.protocol === 'http:' ? httpRequest : httpsRequest;
       let req: ClientRequest;
-      const onAbort = (): void => { req.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')); };
+      const onAbort = (): void => {
+        req.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
       try {
         req = requestFn(url, { method, headers, agent: url.protocol === 'http:' ? undefined : this.agent });
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      if (signal.aborted) { onAbort(); }
+      if (signal.aborted) {
+        onAbort();
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       req.once('response', (res) => {
         signal.removeEventListener('abort', onAbort);
         if (streamSignal) {
           // From here on only the caller's signal ends the stream; the header timeout is over.
-          const onStreamAbort = (): void => { res.destroy(); req.destroy(); };
+          const onStreamAbort = (): void => {
+            res.destroy();
+            req.destroy();
+          };
           if (streamSignal.aborted) onStreamAbort();
           else streamSignal.addEventListener('abort', onStreamAbort, { once: true });
           res.once('close', () => streamSignal.removeEventListener('abort', onStreamAbort));
@@ -218,11 +249,26 @@ export class KubeClient {
     });
   }
 
-  private failure(error: unknown, method: string, path: string, callerSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): Error {
+  private failure(
+    error: unknown,
+    method: string,
+    path: string,
+    callerSignal: AbortSignal | undefined,
+    timeout: AbortSignal,
+    timeoutMs: number,
+  ): Error {
     if (error instanceof WatchkeeperError) return error;
-    if (callerSignal?.aborted) return callerSignal.reason instanceof Error ? callerSignal.reason : new Error(String(callerSignal.reason));
+    if (callerSignal?.aborted)
+      return callerSignal.reason instanceof Error ? callerSignal.reason : new Error(String(callerSignal.reason));
     if (timeout.aborted) {
-      return new KubeUnreachableError({ verb: method, path, server: this.access.server, errno: 'TIMEOUT', detail: `no complete answer within ${timeoutMs} ms`, cause: error });
+      return new KubeUnreachableError({
+        verb: method,
+        path,
+        server: this.access.server,
+        errno: 'TIMEOUT',
+        detail: `no complete answer within ${timeoutMs} ms`,
+        cause: error,
+      });
     }
     const errno = (error as NodeJS.ErrnoException).code ?? 'ERROR';
     const detail = error instanceof Error ? error.message : String(error);
@@ -249,12 +295,25 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 function readBody(res: IncomingMessage, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const onAbort = (): void => { res.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')); };
+    const onAbort = (): void => {
+      res.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.once('end', () => { signal.removeEventListener('abort', onAbort); resolve(Buffer.concat(chunks)); });
-    res.once('error', (error) => { signal.removeEventListener('abort', onAbort); reject(error); });
-    res.once('close', () => { if (!res.complete) { signal.removeEventListener('abort', onAbort); reject(new Error('connection closed before the response ended')); } });
+    res.once('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(Buffer.concat(chunks));
+    });
+    res.once('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    res.once('close', () => {
+      if (!res.complete) {
+        signal.removeEventListener('abort', onAbort);
+        reject(new Error('connection closed before the response ended'));
+      }
+    });
   });
 }
 

@@ -8,7 +8,13 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason?: string; message?: string; field?: string }[];
+    retryAfterSeconds?: number;
+  };
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
@@ -33,7 +39,10 @@ export class KubeApiError extends WatchkeeperError {
     const kubeStatus = parseStatus(init.body);
     const reason = kubeStatus?.reason ?? reasonForStatus(init.status);
     const apiMessage = kubeStatus?.message ?? init.body.toString('utf8', 0, 300).trim();
-    super('kube_request_failed', `${init.verb} ${init.path}: ${init.status} ${reason}${apiMessage ? `: ${apiMessage}` : ''}`);
+    super(
+      'kube_request_failed',
+      `${init.verb} ${init.path}: ${init.status} ${reason}${apiMessage ? `: ${apiMessage}` : ''}`,
+    );
     this.name = 'KubeApiError';
     this.status = init.status;
     this.reason = reason;
@@ -41,7 +50,9 @@ export class KubeApiError extends WatchkeeperError {
     this.path = init.path;
     this.apiMessage = apiMessage;
     this.kubeStatus = kubeStatus;
-    this.retryAfterMs = parseRetryAfter(init.retryAfter) ?? (kubeStatus?.details?.retryAfterSeconds !== undefined ? kubeStatus.details.retryAfterSeconds * 1000 : undefined);
+    this.retryAfterMs =
+      parseRetryAfter(init.retryAfter) ??
+      (kubeStatus?.details?.retryAfterSeconds !== undefined ? kubeStatus.details.retryAfterSeconds * 1000 : undefined);
   }
 }
 
@@ -53,7 +64,9 @@ export class KubeUnreachableError extends WatchkeeperError {
   readonly errno: string;
 
   constructor(init: { verb: string; path: string; server: string; errno: string; detail: string; cause?: unknown }) {
-    super('kube_unreachable', `${init.verb} ${init.path}: cannot reach ${init.server}: ${init.detail}`, { cause: init.cause });
+    super('kube_unreachable', `${init.verb} ${init.path}: cannot reach ${init.server}: ${init.detail}`, {
+      cause: init.cause,
+    });
     this.name = 'KubeUnreachableError';
     this.verb = init.verb;
     this.path = init.path;
@@ -85,8 +98,18 @@ function parseStatus(body: Buffer): KubeStatus | undefined {
 
 function reasonForStatus(status: number): string {
   const reasons: Record<number, string> = {
-    400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict',
-    410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    405: 'MethodNotAllowed',
+    409: 'Conflict',
+    410: 'Expired',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
   };
   return reasons[status] ?? `HTTP${status}`;
 }

@@ -4,9 +4,7 @@ import { objectKey, type KubeObject } from './types.ts';
 
 /** What changed in an {@link Informer}'s cache. */
 export type CacheChange<T extends KubeObject> =
-  | { type: 'added'; object: T }
-  | { type: 'modified'; object: T; previous: T }
-  | { type: 'deleted'; object: T };
+  { type: 'added'; object: T } | { type: 'modified'; object: T; previous: T } | { type: 'deleted'; object: T };
 
 /** Options of {@link Informer}. */
 export interface InformerOptions extends WatchOptions {
@@ -37,20 +35,32 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Starts listing and watching; resolves when the first list is in the cache. */
   async start(): Promise<void> {
     if (this.handle) return this.handle.ready;
-    this.handle = startWatch<T>(this.client, this.path, {
-      onList: (items) => { this.replace(items); },
-      onEvent: (event) => {
-        const key = objectKey(event.object);
-        const previous = this.store.get(key);
-        if (event.type === 'DELETED') {
-          if (previous) { this.store.delete(key); this.emit({ type: 'deleted', object: event.object }); }
-        } else {
-          this.store.set(key, event.object);
-          this.emit(previous ? { type: 'modified', object: event.object, previous } : { type: 'added', object: event.object });
-        }
+    this.handle = startWatch<T>(
+      this.client,
+      this.path,
+      {
+        onList: (items) => {
+          this.replace(items);
+        },
+        onEvent: (event) => {
+          const key = objectKey(event.object);
+          const previous = this.store.get(key);
+          if (event.type === 'DELETED') {
+            if (previous) {
+              this.store.delete(key);
+              this.emit({ type: 'deleted', object: event.object });
+            }
+          } else {
+            this.store.set(key, event.object);
+            this.emit(
+              previous ? { type: 'modified', object: event.object, previous } : { type: 'added', object: event.object },
+            );
+          }
+        },
+        onError: (error, action) => this.options.onError?.(error, action),
       },
-      onError: (error, action) => this.options.onError?.(error, action),
-    }, { ...this.options, resourceVersion: undefined });
+      { ...this.options, resourceVersion: undefined },
+    );
     await this.handle.ready;
   }
 
@@ -73,7 +83,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Subscribes to changes; returns the unsubscribe function. Listeners must not throw. */
   onChange(listener: (change: CacheChange<T>) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** resourceVersion the cache is at. */
@@ -89,20 +101,28 @@ export class Informer<T extends KubeObject = KubeObject> {
   private replace(items: T[]): void {
     const fresh = new Map(items.map((o) => [objectKey(o), o] as const));
     for (const [key, old] of this.store) {
-      if (!fresh.has(key)) { this.store.delete(key); this.emit({ type: 'deleted', object: old }); }
+      if (!fresh.has(key)) {
+        this.store.delete(key);
+        this.emit({ type: 'deleted', object: old });
+      }
     }
     for (const [key, object] of fresh) {
       const previous = this.store.get(key);
       this.store.set(key, object);
       if (!previous) this.emit({ type: 'added', object });
-      else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion) this.emit({ type: 'modified', object, previous });
+      else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion)
+        this.emit({ type: 'modified', object, previous });
     }
     this.synced = true;
   }
 
   private emit(change: CacheChange<T>): void {
     for (const listener of this.listeners) {
-      try { listener(change); } catch { /* a listener's bug must not stop the cache */ }
+      try {
+        listener(change);
+      } catch {
+        /* a listener's bug must not stop the cache */
+      }
     }
   }
 }

@@ -46,7 +46,10 @@ export interface LeaderElectorOptions {
  * the leader steps down when it cannot renew within renewDeadline, and releases the lease on stop().
  */
 export class LeaderElector {
-  private readonly options: Required<Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>> & LeaderElectorOptions;
+  private readonly options: Required<
+    Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>
+  > &
+    LeaderElectorOptions;
   private readonly controller = new AbortController();
   private leading: AbortController | undefined;
   private observed: { holder: string; renewTime: string; at: number } | undefined;
@@ -55,7 +58,8 @@ export class LeaderElector {
 
   constructor(options: LeaderElectorOptions) {
     this.options = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
-    if (this.options.renewDeadlineMs >= this.options.leaseDurationMs) throw new Error('renewDeadlineMs must be shorter than leaseDurationMs');
+    if (this.options.renewDeadlineMs >= this.options.leaseDurationMs)
+      throw new Error('renewDeadlineMs must be shorter than leaseDurationMs');
   }
 
   /** True while this candidate holds the lease. */
@@ -134,8 +138,16 @@ export class LeaderElector {
     } catch (error) {
       if (!isStatus(error, 404)) throw error;
       const fresh: Lease = {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: this.options.namespace },
-        spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 },
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: this.options.namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: 0,
+        },
       };
       try {
         await client.postJson(this.path(), fresh, { signal, timeoutMs });
@@ -149,7 +161,8 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     this.see(holder, spec.renewTime ?? '');
-    const expired = holder === '' || this.observed === undefined || Date.now() - this.observed.at >= this.options.leaseDurationMs;
+    const expired =
+      holder === '' || this.observed === undefined || Date.now() - this.observed.at >= this.options.leaseDurationMs;
     if (holder !== identity && !expired) return false;
     const next: Lease = {
       ...lease,
@@ -158,8 +171,8 @@ export class LeaderElector {
         holderIdentity: identity,
         leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
         renewTime: now,
-        acquireTime: holder === identity ? spec.acquireTime ?? now : now,
-        leaseTransitions: holder === identity ? spec.leaseTransitions ?? 0 : (spec.leaseTransitions ?? 0) + 1,
+        acquireTime: holder === identity ? (spec.acquireTime ?? now) : now,
+        leaseTransitions: holder === identity ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
       },
     };
     try {
@@ -177,10 +190,14 @@ export class LeaderElector {
     const { client, name, identity } = this.options;
     const lease = await client.getJson<Lease>(this.path(name), { timeoutMs: 5000 });
     if (lease.spec?.holderIdentity !== identity) return;
-    await client.putJson(this.path(name), {
-      ...lease,
-      spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
-    }, { timeoutMs: 5000 });
+    await client.putJson(
+      this.path(name),
+      {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+      },
+      { timeoutMs: 5000 },
+    );
   }
 
   private see(holder: string, renewTime: string): void {

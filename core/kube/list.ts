@@ -36,13 +36,23 @@ export interface ListPage<T extends KubeObject = KubeObject> {
  * Lists a collection page by page (limit/continue). When the continue token expires (410 Gone,
  * the snapshot was compacted) the list starts again from the first page, and that page says so.
  */
-export async function* listPages<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: ListOptions = {}): AsyncGenerator<ListPage<T>, void> {
+export async function* listPages<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  path: string,
+  options: ListOptions = {},
+): AsyncGenerator<ListPage<T>, void> {
   const maxRestarts = options.maxRestarts ?? 3;
   let restarts = 0;
   let token: string | undefined = options.continueToken;
   let restarted = false;
   for (;;) {
-    const query: Query = { ...options.query, limit: options.limit ?? 500, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, continue: token };
+    const query: Query = {
+      ...options.query,
+      limit: options.limit ?? 500,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      continue: token,
+    };
     let raw: Buffer;
     try {
       raw = (await client.request('GET', path, { query, signal: options.signal, timeoutMs: options.timeoutMs })).body;
@@ -57,14 +67,24 @@ export async function* listPages<T extends KubeObject = KubeObject>(client: Kube
     }
     const list = JSON.parse(raw.toString('utf8')) as KubeList<T>;
     token = list.metadata.continue || undefined;
-    yield { items: list.items, raw, resourceVersion: list.metadata.resourceVersion ?? '', restarted, last: token === undefined };
+    yield {
+      items: list.items,
+      raw,
+      resourceVersion: list.metadata.resourceVersion ?? '',
+      restarted,
+      last: token === undefined,
+    };
     restarted = false;
     if (token === undefined) return;
   }
 }
 
 /** Lists every object of a collection (paged), with the list's resourceVersion for a following watch. */
-export async function listAll<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+export async function listAll<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  path: string,
+  options: ListOptions = {},
+): Promise<{ items: T[]; resourceVersion: string }> {
   let items: T[] = [];
   let resourceVersion = '';
   for await (const page of listPages<T>(client, path, options)) {

@@ -46,13 +46,15 @@ export class RotatingClientCert {
   }
 
   private readStamp(): string {
-    return [this.certFile, this.keyFile].map((file) => {
-      try {
-        const info = statSync(file);
-        return `${info.ino}:${info.size}:${info.mtimeMs}`;
-      } catch {
-        return 'missing';
-      }
-    }).join('|');
+    return [this.certFile, this.keyFile]
+      .map((file) => {
+        try {
+          const info = statSync(file);
+          return `${info.ino}:${info.size}:${info.mtimeMs}`;
+        } catch {
+          return 'missing';
+        }
+      })
+      .join('|');
   }
 }

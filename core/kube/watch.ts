@@ -52,7 +52,11 @@ export interface WatchRequestOptions {
  * ends). An ERROR event with 410 and an HTTP 410 both throw {@link WatchExpiredError}; other ERROR
  * events throw {@link KubeApiError}.
  */
-export async function* watchEvents<T extends KubeObject = KubeObject>(client: KubeClient, path: string, options: WatchRequestOptions = {}): AsyncGenerator<WatchEvent<T>> {
+export async function* watchEvents<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  path: string,
+  options: WatchRequestOptions = {},
+): AsyncGenerator<WatchEvent<T>> {
   const timeoutSeconds = options.timeoutSeconds ?? 300;
   const guard = AbortSignal.timeout((timeoutSeconds + 30) * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, guard]) : guard;
@@ -82,7 +86,12 @@ export async function* watchEvents<T extends KubeObject = KubeObject>(client: Ku
         const status = event.object as unknown as KubeStatus;
         const message = `watch ${path}: ${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`;
         if (status.code === 410) throw new WatchExpiredError(message);
-        throw new KubeApiError({ status: status.code ?? 500, verb: 'WATCH', path, body: Buffer.from(JSON.stringify(status)) });
+        throw new KubeApiError({
+          status: status.code ?? 500,
+          verb: 'WATCH',
+          path,
+          body: Buffer.from(JSON.stringify(status)),
+        });
       }
       yield event;
     }
@@ -130,19 +139,31 @@ export interface WatchHandle {
  * resourceVersion seen (events and bookmarks), reconnects with backoff after errors and relists on
  * 410 Gone. Never rejects: failures go to onError and the loop carries on.
  */
-export function startWatch<T extends KubeObject = KubeObject>(client: KubeClient, path: string, handlers: WatchHandlers<T>, options: WatchOptions = {}): WatchHandle {
+export function startWatch<T extends KubeObject = KubeObject>(
+  client: KubeClient,
+  path: string,
+  handlers: WatchHandlers<T>,
+  options: WatchOptions = {},
+): WatchHandle {
   const controller = new AbortController();
   const { signal } = controller;
   let resourceVersion = options.resourceVersion;
   let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   const loop = async (): Promise<void> => {
     let failures = 0;
     let needList = resourceVersion === undefined;
     while (!signal.aborted) {
       try {
         if (needList) {
-          const listed = await listAll<T>(client, path, { limit: options.listLimit, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, signal });
+          const listed = await listAll<T>(client, path, {
+            limit: options.listLimit,
+            labelSelector: options.labelSelector,
+            fieldSelector: options.fieldSelector,
+            signal,
+          });
           resourceVersion = listed.resourceVersion;
           await handlers.onList?.(listed.items, listed.resourceVersion);
           needList = false;
@@ -150,8 +171,16 @@ export function startWatch<T extends KubeObject = KubeObject>(client: KubeClient
         }
         let sawSomething = false;
         const openedAt = Date.now();
-        for await (const event of watchEvents<T>(client, path, { ...options, resourceVersion, signal, onConnected: markReady })) {
-          if (!sawSomething) { sawSomething = true; failures = 0; }
+        for await (const event of watchEvents<T>(client, path, {
+          ...options,
+          resourceVersion,
+          signal,
+          onConnected: markReady,
+        })) {
+          if (!sawSomething) {
+            sawSomething = true;
+            failures = 0;
+          }
           const rv = event.object.metadata?.resourceVersion;
           if (rv) resourceVersion = rv;
           if (event.type !== 'BOOKMARK') await handlers.onEvent(event);
@@ -160,7 +189,10 @@ export function startWatch<T extends KubeObject = KubeObject>(client: KubeClient
         // keeps closing at once, which would spin.
         if (!sawSomething && Date.now() - openedAt < 1000) {
           failures++;
-          await sleep(backoffDelay(failures, options.initialDelayMs ?? 500, options.maxDelayMs ?? 30_000), signal).catch(() => undefined);
+          await sleep(
+            backoffDelay(failures, options.initialDelayMs ?? 500, options.maxDelayMs ?? 30_000),
+            signal,
+          ).catch(() => undefined);
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -173,15 +205,26 @@ export function startWatch<T extends KubeObject = KubeObject>(client: KubeClient
         failures++;
         // An expired resourceVersion is not a server problem: relist without waiting the first time.
         if (!(error instanceof WatchExpiredError && failures === 1)) {
-          await sleep(backoffDelay(failures, options.initialDelayMs ?? 500, options.maxDelayMs ?? 30_000), signal).catch(() => undefined);
+          await sleep(
+            backoffDelay(failures, options.initialDelayMs ?? 500, options.maxDelayMs ?? 30_000),
+            signal,
+          ).catch(() => undefined);
         }
       }
     }
   };
-  const done = loop().catch((error: unknown) => { handlers.onError?.(error, 'reconnect'); });
+  const done = loop().catch((error: unknown) => {
+    handlers.onError?.(error, 'reconnect');
+  });
   return {
-    get resourceVersion() { return resourceVersion; },
+    get resourceVersion() {
+      return resourceVersion;
+    },
     ready,
-    stop: async () => { controller.abort(); await done; markReady(); },
+    stop: async () => {
+      controller.abort();
+      await done;
+      markReady();
+    },
   };
 }

@@ -9,10 +9,18 @@ export const namespaceStep = (timeoutMs: number): ProbeStep => ({
   async run(ctx: ProbeContext): Promise<string> {
     ctx.measurements.namespaceRequested = true;
     ctx.progress(`creating namespace ${ctx.namespace}`);
-    await ctx.client.postJson(resourcePath(resources.namespaces), {
-      apiVersion: 'v1', kind: 'Namespace',
-      metadata: { name: ctx.namespace, labels: { [proberLabel]: 'true', [runIdLabel]: ctx.runId, ...podSecurityLabels } },
-    }, { signal: ctx.signal });
+    await ctx.client.postJson(
+      resourcePath(resources.namespaces),
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: ctx.namespace,
+          labels: { [proberLabel]: 'true', [runIdLabel]: ctx.runId, ...podSecurityLabels },
+        },
+      },
+      { signal: ctx.signal },
+    );
     return ctx.namespace;
   },
 });

@@ -35,15 +35,19 @@ export const teardownStep = (timeoutMs: number): ProbeStep => ({
     if (ctx.stopping) return `${what} deletion requested (stopping: not waiting)`;
     ctx.progress(`waiting for ${what} to be gone`);
     let last: Namespace | undefined;
-    const gone = await waitFor(signal, async () => {
-      try {
-        last = await client.getJson<Namespace>(path, { signal });
-        return undefined;
-      } catch (error) {
-        if (isStatus(error, 404)) return true;
-        throw error;
-      }
-    }, 500);
+    const gone = await waitFor(
+      signal,
+      async () => {
+        try {
+          last = await client.getJson<Namespace>(path, { signal });
+          return undefined;
+        } catch (error) {
+          if (isStatus(error, 404)) return true;
+          throw error;
+        }
+      },
+      500,
+    );
     if (!gone) throw new ProbeFailure(stuck(what, last, timeoutMs));
     return `${what} deleted`;
   },
@@ -51,7 +55,9 @@ export const teardownStep = (timeoutMs: number): ProbeStep => ({
 
 function stuck(what: string, ns: Namespace | undefined, timeoutMs: number): string {
   const phase = ns?.status?.phase ?? 'unknown';
-  const problems = (ns?.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}: ${c.message ?? c.reason ?? ''}`);
+  const problems = (ns?.status?.conditions ?? [])
+    .filter((c) => c.status === 'True')
+    .map((c) => `${c.type}: ${c.message ?? c.reason ?? ''}`);
   if (problems.length > 0) return `${what}: still ${phase} after ${seconds(timeoutMs)}; ${problems.join('; ')}`;
   return `${what}: still ${phase} after ${seconds(timeoutMs)}, and the namespace controller reported no progress (is kube-controller-manager running?)`;
 }

@@ -17,7 +17,8 @@ interface ReplicaSet extends KubeObject {
 export function probeDeployment(config: ProberConfig, replicas: number): KubeObject {
   const labels = { app: workloadName };
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name: workloadName, labels },
     spec: {
       replicas,
@@ -28,16 +29,30 @@ export function probeDeployment(config: ProberConfig, replicas: number): KubeObj
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 1,
           // Pod Security "restricted" (the namespace enforces it): an unprivileged user, no capability, no escalation.
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65534,
+            runAsGroup: 65534,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           nodeSelector: config.nodeSelector,
           tolerations: config.tolerations,
-          containers: [{
-            name: 'web', image: config.image, args: config.args, imagePullPolicy: 'IfNotPresent',
-            ports: [{ name: 'http', containerPort: config.port }],
-            readinessProbe: { httpGet: { path: config.httpPath, port: config.port }, periodSeconds: 2 },
-            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-          }],
+          containers: [
+            {
+              name: 'web',
+              image: config.image,
+              args: config.args,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: config.port }],
+              readinessProbe: { httpGet: { path: config.httpPath, port: config.port }, periodSeconds: 2 },
+              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
         },
       },
     },
@@ -56,28 +71,50 @@ export const workloadStep = (timeoutMs: number): ProbeStep => ({
     const n = config.replicas;
     const podsPath = resourcePath(resources.pods, ctx.namespace);
     const seen = new Map<string, { addedAt: number; readyAt?: number; pod: Pod }>();
-    const watch = startWatch<Pod>(client, podsPath, {
-      onList: (items) => { for (const pod of items) seen.set(pod.metadata.name!, { addedAt: performance.now(), pod }); },
-      onEvent: (event) => {
-        const name = event.object.metadata.name!;
-        if (event.type === 'DELETED') { seen.delete(name); return; }
-        const entry = seen.get(name) ?? { addedAt: performance.now(), pod: event.object };
-        entry.pod = event.object;
-        if (entry.readyAt === undefined && isPodReady(event.object)) entry.readyAt = performance.now();
-        seen.set(name, entry);
+    const watch = startWatch<Pod>(
+      client,
+      podsPath,
+      {
+        onList: (items) => {
+          for (const pod of items) seen.set(pod.metadata.name!, { addedAt: performance.now(), pod });
+        },
+        onEvent: (event) => {
+          const name = event.object.metadata.name!;
+          if (event.type === 'DELETED') {
+            seen.delete(name);
+            return;
+          }
+          const entry = seen.get(name) ?? { addedAt: performance.now(), pod: event.object };
+          entry.pod = event.object;
+          if (entry.readyAt === undefined && isPodReady(event.object)) entry.readyAt = performance.now();
+          seen.set(name, entry);
+        },
+        onError: (error) => ctx.logger.debug({ err: error }, 'Probe pod watch failed; reconnecting.'),
       },
-      onError: (error) => ctx.logger.debug({ err: error }, 'Probe pod watch failed; reconnecting.'),
-    }, { labelSelector: `app=${workloadName}`, timeoutSeconds: Math.ceil(timeoutMs / 1000) + 30 });
+      { labelSelector: `app=${workloadName}`, timeoutSeconds: Math.ceil(timeoutMs / 1000) + 30 },
+    );
     try {
       await unlessAborted(watch.ready, signal);
       ctx.progress(`creating deployment ${workloadName}`);
       await client.postJson(resourcePath(resources.deployments, ctx.namespace), probeDeployment(config, n), { signal });
       ctx.progress(`waiting for ${n} pods Ready`);
-      const ready = await waitFor(signal, () => {
-        const readyPods = [...seen.values()].filter((e) => e.readyAt !== undefined && isPodReady(e.pod));
-        return readyPods.length >= n ? readyPods : undefined;
-      }, 100);
-      if (!ready) throw new ProbeFailure(await describeNotReady(ctx, [...seen.values()].map((e) => e.pod), n, timeoutMs));
+      const ready = await waitFor(
+        signal,
+        () => {
+          const readyPods = [...seen.values()].filter((e) => e.readyAt !== undefined && isPodReady(e.pod));
+          return readyPods.length >= n ? readyPods : undefined;
+        },
+        100,
+      );
+      if (!ready)
+        throw new ProbeFailure(
+          await describeNotReady(
+            ctx,
+            [...seen.values()].map((e) => e.pod),
+            n,
+            timeoutMs,
+          ),
+        );
       const latencies = ready.map((e) => e.readyAt! - e.addedAt);
       ctx.measurements.podStartupMs = latencies;
       ctx.measurements.readyPods = ready.map((e) => ({ name: e.pod.metadata.name!, ip: e.pod.status?.podIP ?? '' }));
@@ -86,7 +123,9 @@ export const workloadStep = (timeoutMs: number): ProbeStep => ({
       const slo = config.podStartupSloSeconds * 1000;
       const verdict = p99 <= slo ? 'met' : 'MISSED';
       if (verdict === 'MISSED' && config.failOnPodStartupSlo) {
-        throw new ProbeFailure(`deployment ${workloadName}: pod startup p99 ${seconds(p99)} exceeds the SLO of ${seconds(slo)}`);
+        throw new ProbeFailure(
+          `deployment ${workloadName}: pod startup p99 ${seconds(p99)} exceeds the SLO of ${seconds(slo)}`,
+        );
       }
       return `${n}/${n} pods Ready; startup p50 ${measured(p50)} p99 ${measured(p99)} (SLO p99 <= ${seconds(slo)}: ${verdict})`;
     } finally {
@@ -102,15 +141,26 @@ async function describeNotReady(ctx: ProbeContext, watched: Pod[], wanted: numbe
   const diagnose = AbortSignal.timeout(5000);
   let pods = watched;
   try {
-    pods = (await listAll<Pod>(ctx.client, resourcePath(resources.pods, ctx.namespace), { labelSelector: `app=${workloadName}`, signal: diagnose })).items;
-  } catch { /* keep what the watch saw */ }
+    pods = (
+      await listAll<Pod>(ctx.client, resourcePath(resources.pods, ctx.namespace), {
+        labelSelector: `app=${workloadName}`,
+        signal: diagnose,
+      })
+    ).items;
+  } catch {
+    /* keep what the watch saw */
+  }
   const readyCount = pods.filter(isPodReady).length;
   const head = `${prefix} ${readyCount}/${wanted} pods Ready after ${seconds(timeoutMs)}`;
   if (pods.length === 0) {
     try {
-      const sets = await listAll<ReplicaSet>(ctx.client, resourcePath(resources.replicaSets, ctx.namespace), { signal: diagnose });
+      const sets = await listAll<ReplicaSet>(ctx.client, resourcePath(resources.replicaSets, ctx.namespace), {
+        signal: diagnose,
+      });
       if (sets.items.length === 0) return `${head}; no ReplicaSet was created (is kube-controller-manager running?)`;
-      const failure = sets.items.flatMap((rs) => rs.status?.conditions ?? []).find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+      const failure = sets.items
+        .flatMap((rs) => rs.status?.conditions ?? [])
+        .find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
       return `${head}; ReplicaSet ${sets.items[0]!.metadata.name} exists but no pod was created${failure?.message ? `: ${failure.message}` : ' (is kube-controller-manager running?)'}`;
     } catch (error) {
       return `${head}; no pods, and the ReplicaSets could not be read: ${error instanceof Error ? error.message : String(error)}`;

@@ -29,10 +29,15 @@ export const writeStep = (timeoutMs: number): ProbeStep => ({
     const { resourceVersion } = await listAll(client, collection, { signal });
     const watchAbort = new AbortController();
     let connected: () => void = () => undefined;
-    const watchOpen = new Promise<void>((resolve) => { connected = resolve; });
+    const watchOpen = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
     const added = (async (): Promise<number | undefined> => {
       for await (const event of watchEvents<ConfigMap>(client, collection, {
-        resourceVersion, signal: AbortSignal.any([signal, watchAbort.signal]), allowWatchBookmarks: false, onConnected: connected,
+        resourceVersion,
+        signal: AbortSignal.any([signal, watchAbort.signal]),
+        allowWatchBookmarks: false,
+        onConnected: connected,
       })) {
         if (event.type === 'ADDED' && event.object.metadata.name === configMapName) return performance.now();
       }
@@ -44,28 +49,42 @@ export const writeStep = (timeoutMs: number): ProbeStep => ({
 
     ctx.progress(`creating ${what}`);
     const createdAt = performance.now();
-    const created = await client.postJson<ConfigMap>(collection, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName }, data: { step: 'create' } }, { signal });
+    const created = await client.postJson<ConfigMap>(
+      collection,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName }, data: { step: 'create' } },
+      { signal },
+    );
     ctx.progress(`waiting for the ADDED event of ${what}`);
     const addedAt = await unlessAborted(added, signal);
     watchAbort.abort();
-    if (addedAt === undefined) throw new ProbeFailure(`${what}: created, but no ADDED event on the watch after ${seconds(timeoutMs)}`);
+    if (addedAt === undefined)
+      throw new ProbeFailure(`${what}: created, but no ADDED event on the watch after ${seconds(timeoutMs)}`);
     const watchLatencyMs = addedAt - createdAt;
     ctx.measurements.watchLatencyMs = watchLatencyMs;
 
     ctx.progress(`reading ${what}`);
     const got = await client.getJson<ConfigMap>(path, { signal });
-    if (got.data?.step !== 'create') throw new ProbeFailure(`${what}: read back data.step=${JSON.stringify(got.data?.step)}, expected "create"`);
+    if (got.data?.step !== 'create')
+      throw new ProbeFailure(`${what}: read back data.step=${JSON.stringify(got.data?.step)}, expected "create"`);
 
     ctx.progress(`updating ${what}`);
     const updated = await client.putJson<ConfigMap>(path, { ...got, data: { step: 'update' } }, { signal });
     if (updated.metadata.resourceVersion === created.metadata.resourceVersion) {
-      throw new ProbeFailure(`${what}: update kept resourceVersion ${updated.metadata.resourceVersion}, expected a new one`);
+      throw new ProbeFailure(
+        `${what}: update kept resourceVersion ${updated.metadata.resourceVersion}, expected a new one`,
+      );
     }
 
     ctx.progress(`stale update of ${what}`);
-    const stale = await client.request('PUT', path, { body: { ...got, data: { step: 'stale' } }, signal, acceptErrorStatus: true });
+    const stale = await client.request('PUT', path, {
+      body: { ...got, data: { step: 'stale' } },
+      signal,
+      acceptErrorStatus: true,
+    });
     if (stale.status !== 409) {
-      throw new ProbeFailure(`${what}: update with stale resourceVersion ${got.metadata.resourceVersion} answered ${stale.status}, expected 409 Conflict`);
+      throw new ProbeFailure(
+        `${what}: update with stale resourceVersion ${got.metadata.resourceVersion} answered ${stale.status}, expected 409 Conflict`,
+      );
     }
 
     ctx.progress(`deleting ${what}`);

@@ -26,12 +26,16 @@ export function toolDir(tool: ToolName): string {
   const root = join(cacheDir, 'bin');
   const candidates = existsSync(root)
     ? readdirSync(root)
-      .filter((name) => name.startsWith(prefix) && !name.endsWith('.tmp') && existsSync(join(root, name, '.complete')))
-      .map((name) => join(root, name))
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+        .filter(
+          (name) => name.startsWith(prefix) && !name.endsWith('.tmp') && existsSync(join(root, name, '.complete')),
+        )
+        .map((name) => join(root, name))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
     : [];
   if (candidates.length === 0) {
-    throw new Error(`${binaries.join(', ')} ${version} not built: run \`npm run provision -- ${tool}\` (builds into ${root})`);
+    throw new Error(
+      `${binaries.join(', ')} ${version} not built: run \`npm run provision -- ${tool}\` (builds into ${root})`,
+    );
   }
   return candidates[0]!;
 }
@@ -43,6 +47,7 @@ export function toolBinary(tool: ToolName, binary: string): string {
 
 /** Full path of a binary installed from a Debian package; throws a clear error when absent. */
 export function debianBinary(path: string, pkg: string): string {
-  if (!existsSync(path)) throw new Error(`${path} not found: run \`npm run provision\` (installs Debian package ${pkg})`);
+  if (!existsSync(path))
+    throw new Error(`${path} not found: run \`npm run provision\` (installs Debian package ${pkg})`);
   return path;
 }

@@ -19,8 +19,13 @@ export interface ElasticsearchServer {
 /** A JDK that runs Elasticsearch 9.2 (21 or newer), preferring Temurin. */
 function findJavaHome(): string {
   const jvms = existsSync('/usr/lib/jvm') ? readdirSync('/usr/lib/jvm') : [];
-  const candidates = jvms.filter((d) => /(?:temurin|jdk|openjdk)-(2[1-9]|[3-9]\d)\b/.test(d)).sort((a, b) => Number(b.includes('temurin')) - Number(a.includes('temurin')));
-  if (candidates.length === 0) throw new Error(`Elasticsearch ${version} needs a JDK 21 or newer in /usr/lib/jvm (found: ${jvms.join(', ') || 'none'})`);
+  const candidates = jvms
+    .filter((d) => /(?:temurin|jdk|openjdk)-(2[1-9]|[3-9]\d)\b/.test(d))
+    .sort((a, b) => Number(b.includes('temurin')) - Number(a.includes('temurin')));
+  if (candidates.length === 0)
+    throw new Error(
+      `Elasticsearch ${version} needs a JDK 21 or newer in /usr/lib/jvm (found: ${jvms.join(', ') || 'none'})`,
+    );
   return join('/usr/lib/jvm', candidates[0]!);
 }
 
@@ -52,19 +57,45 @@ export async function startElasticsearch(): Promise<ElasticsearchServer> {
   if (process.getuid?.() === 0) chownTree(dir, 65534);
   const [port, transportPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
-  const args = ['-E', 'discovery.type=single-node', '-E', `http.port=${port}`, '-E', 'http.host=127.0.0.1', '-E', `transport.port=${transportPort}`,
-    '-E', 'transport.host=127.0.0.1', '-E', `path.data=${join(dir, 'data')}`, '-E', `path.logs=${join(dir, 'logs')}`,
-    '-E', 'xpack.security.enabled=false', '-E', 'cluster.routing.allocation.disk.threshold_enabled=false'];
+  const args = [
+    '-E',
+    'discovery.type=single-node',
+    '-E',
+    `http.port=${port}`,
+    '-E',
+    'http.host=127.0.0.1',
+    '-E',
+    `transport.port=${transportPort}`,
+    '-E',
+    'transport.host=127.0.0.1',
+    '-E',
+    `path.data=${join(dir, 'data')}`,
+    '-E',
+    `path.logs=${join(dir, 'logs')}`,
+    '-E',
+    'xpack.security.enabled=false',
+    '-E',
+    'cluster.routing.allocation.disk.threshold_enabled=false',
+  ];
   const command = join(home, 'bin', 'elasticsearch');
   const server = new ManagedProcess({
     name: 'elasticsearch',
     command: process.getuid?.() === 0 ? 'setpriv' : command,
-    args: process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', command, ...args] : args,
+    args:
+      process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', command, ...args] : args,
     env: { ES_JAVA_HOME: javaHome, ES_PATH_CONF: config, ES_JAVA_OPTS: '-Xms512m -Xmx512m' },
     logFile: join(dir, 'elasticsearch.out'),
     ready: async () => (await httpGet(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`)).status === 200,
     startTimeoutMs: 180_000,
   });
   await server.start();
-  return { url, version, process: server, stop: async () => { await server.stop(30_000); await removeWorkDir(dir); } };
+  return {
+    url,
+    version,
+    process: server,
+    stop: async () => {
+      await server.stop(30_000);
+      await removeWorkDir(dir);
+    },
+  };
 }

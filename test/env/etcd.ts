@@ -61,21 +61,39 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
   const name = options.name ?? 'default';
   let tls: EtcdTls | undefined;
   const args = [
-    `--name=${name}`, `--data-dir=${dataDir}`,
-    `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-    `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=${name}=${peerUrl}`, `--listen-metrics-urls=${metricsUrl}`,
-    '--log-level=warn', ...(options.extraArgs ?? []),
+    `--name=${name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    `--listen-metrics-urls=${metricsUrl}`,
+    '--log-level=warn',
+    ...(options.extraArgs ?? []),
   ];
   if (options.tls) {
     const pki = await Pki.create(dir, 'etcd-ca');
-    const server = await pki.issue({ name: 'server', commonName: 'etcd', altNames: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'both' });
+    const server = await pki.issue({
+      name: 'server',
+      commonName: 'etcd',
+      altNames: ['IP:127.0.0.1', 'DNS:localhost'],
+      usage: 'both',
+    });
     const client = await pki.issue({ name: 'client', commonName: 'watchkeeper', usage: 'client' });
     tls = { caFile: pki.caFile, ...client };
-    args.push(`--cert-file=${server.certFile}`, `--key-file=${server.keyFile}`, `--trusted-ca-file=${pki.caFile}`, '--client-cert-auth');
+    args.push(
+      `--cert-file=${server.certFile}`,
+      `--key-file=${server.keyFile}`,
+      `--trusted-ca-file=${pki.caFile}`,
+      '--client-cert-auth',
+    );
   }
   const process = new ManagedProcess({
-    name: 'etcd', command: join(binDir, 'etcd'), args, logFile: join(dir, 'etcd.log'),
+    name: 'etcd',
+    command: join(binDir, 'etcd'),
+    args,
+    logFile: join(dir, 'etcd.log'),
     ready: async () => (await httpGet(`${metricsUrl}/health`)).body.includes('"health":"true"'),
   });
   await process.start();
@@ -83,7 +101,10 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     const flags = [`--endpoints=${clientUrl}`];
     if (tls) flags.push(`--cacert=${tls.caFile}`, `--cert=${tls.certFile}`, `--key=${tls.keyFile}`);
     if (options.auth && authEnabled) flags.push(`--user=${options.auth.user}:${options.auth.password}`);
-    const { stdout } = await run(join(binDir, 'etcdctl'), [...flags, ...ctlArgs], { env: { ...globalThis.process.env, ...ctl?.env }, maxBuffer: 64 << 20 });
+    const { stdout } = await run(join(binDir, 'etcdctl'), [...flags, ...ctlArgs], {
+      env: { ...globalThis.process.env, ...ctl?.env },
+      maxBuffer: 64 << 20,
+    });
     return stdout;
   };
   let authEnabled = false;
@@ -94,9 +115,19 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     authEnabled = true;
   }
   return {
-    endpoints: [clientUrl], metricsUrl, dataDir, tls, auth: options.auth, binDir, process, etcdctl,
+    endpoints: [clientUrl],
+    metricsUrl,
+    dataDir,
+    tls,
+    auth: options.auth,
+    binDir,
+    process,
+    etcdctl,
     restart: () => process.restart(),
-    stop: async () => { await process.stop(); if (!options.dataDir) await removeWorkDir(dir); },
+    stop: async () => {
+      await process.stop();
+      if (!options.dataDir) await removeWorkDir(dir);
+    },
   };
 }
 
@@ -150,8 +181,11 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   for (let i = 1; i <= count; i++) {
     const [clientPort, peerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     specs.push({
-      name: `m${i}`, clientUrl: `${scheme}://127.0.0.1:${clientPort}`, peerUrl: `http://127.0.0.1:${peerPort}`,
-      metricsUrl: `http://127.0.0.1:${metricsPort}`, dataDir: join(dir, `m${i}`),
+      name: `m${i}`,
+      clientUrl: `${scheme}://127.0.0.1:${clientPort}`,
+      peerUrl: `http://127.0.0.1:${peerPort}`,
+      metricsUrl: `http://127.0.0.1:${metricsPort}`,
+      dataDir: join(dir, `m${i}`),
     });
   }
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
@@ -159,21 +193,43 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
   let tlsArgs: string[] = [];
   if (options.tls) {
     const pki = await Pki.create(dir, 'etcd-ca');
-    const server = await pki.issue({ name: 'server', commonName: 'etcd', altNames: ['IP:127.0.0.1', 'DNS:localhost'], usage: 'both' });
+    const server = await pki.issue({
+      name: 'server',
+      commonName: 'etcd',
+      altNames: ['IP:127.0.0.1', 'DNS:localhost'],
+      usage: 'both',
+    });
     const client = await pki.issue({ name: 'client', commonName: 'watchkeeper', usage: 'client' });
     tls = { caFile: pki.caFile, ...client };
-    tlsArgs = [`--cert-file=${server.certFile}`, `--key-file=${server.keyFile}`, `--trusted-ca-file=${pki.caFile}`, '--client-cert-auth'];
+    tlsArgs = [
+      `--cert-file=${server.certFile}`,
+      `--key-file=${server.keyFile}`,
+      `--trusted-ca-file=${pki.caFile}`,
+      '--client-cert-auth',
+    ];
   }
   const members: EtcdMember[] = specs.map((s) => ({
-    name: s.name, endpoint: s.clientUrl, metricsUrl: s.metricsUrl, dataDir: s.dataDir,
+    name: s.name,
+    endpoint: s.clientUrl,
+    metricsUrl: s.metricsUrl,
+    dataDir: s.dataDir,
     process: new ManagedProcess({
-      name: `etcd ${s.name}`, command: join(binDir, 'etcd'), logFile: join(dir, `${s.name}.log`),
+      name: `etcd ${s.name}`,
+      command: join(binDir, 'etcd'),
+      logFile: join(dir, `${s.name}.log`),
       args: [
-        `--name=${s.name}`, `--data-dir=${s.dataDir}`,
-        `--listen-client-urls=${s.clientUrl}`, `--advertise-client-urls=${s.clientUrl}`,
-        `--listen-peer-urls=${s.peerUrl}`, `--initial-advertise-peer-urls=${s.peerUrl}`,
-        `--initial-cluster=${initialCluster}`, '--initial-cluster-state=new', '--initial-cluster-token=watchkeeper-test',
-        `--listen-metrics-urls=${s.metricsUrl}`, '--log-level=warn', ...tlsArgs,
+        `--name=${s.name}`,
+        `--data-dir=${s.dataDir}`,
+        `--listen-client-urls=${s.clientUrl}`,
+        `--advertise-client-urls=${s.clientUrl}`,
+        `--listen-peer-urls=${s.peerUrl}`,
+        `--initial-advertise-peer-urls=${s.peerUrl}`,
+        `--initial-cluster=${initialCluster}`,
+        '--initial-cluster-state=new',
+        '--initial-cluster-token=watchkeeper-test',
+        `--listen-metrics-urls=${s.metricsUrl}`,
+        '--log-level=warn',
+        ...tlsArgs,
       ],
       ready: async () => (await httpGet(`${s.metricsUrl}/health`)).body.includes('"health":"true"'),
     }),
@@ -200,12 +256,23 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     return found;
   };
   return {
-    endpoints: members.map((m) => m.endpoint), members, tls, binDir, etcdctl, stop,
+    endpoints: members.map((m) => m.endpoint),
+    members,
+    tls,
+    binDir,
+    etcdctl,
+    stop,
     leaderEndpoint: async () => {
       const running = members.filter((m) => m.process.running).map((m) => m.endpoint);
       // Member ids are 64-bit: quote them before JSON.parse rounds them.
-      const text = (await etcdctl(['endpoint', 'status', '-w', 'json'], running)).replace(/"(member_id|leader|cluster_id)":(\d+)/g, '"$1":"$2"');
-      const statuses = JSON.parse(text) as { Endpoint: string; Status: { header: { member_id: string }; leader: string } }[];
+      const text = (await etcdctl(['endpoint', 'status', '-w', 'json'], running)).replace(
+        /"(member_id|leader|cluster_id)":(\d+)/g,
+        '"$1":"$2"',
+      );
+      const statuses = JSON.parse(text) as {
+        Endpoint: string;
+        Status: { header: { member_id: string }; leader: string };
+      }[];
       const leader = statuses.find((s) => s.Status.header.member_id === s.Status.leader);
       if (!leader) throw new Error(`no member reports itself as the leader: ${JSON.stringify(statuses)}`);
       return leader.Endpoint;

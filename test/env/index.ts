@@ -3,7 +3,16 @@
  * Build the binaries first with `npm run provision`; see test/env/README.md.
  */
 export { startCluster, type Cluster, type ClusterOptions, type ComponentName } from './cluster.ts';
-export { startEtcd, startEtcdCluster, type EtcdCluster, type EtcdClusterOptions, type EtcdMember, type EtcdOptions, type EtcdServer, type EtcdTls } from './etcd.ts';
+export {
+  startEtcd,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdClusterOptions,
+  type EtcdMember,
+  type EtcdOptions,
+  type EtcdServer,
+  type EtcdTls,
+} from './etcd.ts';
 export { startS3, type S3Server } from './s3.ts';
 export { startPrometheus, type PrometheusOptions, type PrometheusServer } from './prometheus.ts';
 export { startVictoriaMetrics, type VictoriaMetricsOptions, type VictoriaMetricsServer } from './victoria-metrics.ts';

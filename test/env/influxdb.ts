@@ -44,17 +44,30 @@ export async function startInfluxDB(options: { database?: string } = {}): Promis
   const password = randomBytes(12).toString('hex');
   const database = options.database ?? 'watchkeeper';
   const configFile = join(dir, 'influxdb.conf');
-  await writeFile(configFile, [
-    'reporting-disabled = true',
-    `bind-address = "127.0.0.1:${rpcPort}"`,
-    '[meta]', `  dir = "${join(dir, 'meta')}"`,
-    '[data]', `  dir = "${join(dir, 'data')}"`, `  wal-dir = "${join(dir, 'wal')}"`, '  query-log-enabled = false',
-    '[monitor]', '  store-enabled = false',
-    '[http]', `  bind-address = "127.0.0.1:${httpPort}"`, '  auth-enabled = true', '  log-enabled = false',
-    '',
-  ].join('\n'));
+  await writeFile(
+    configFile,
+    [
+      'reporting-disabled = true',
+      `bind-address = "127.0.0.1:${rpcPort}"`,
+      '[meta]',
+      `  dir = "${join(dir, 'meta')}"`,
+      '[data]',
+      `  dir = "${join(dir, 'data')}"`,
+      `  wal-dir = "${join(dir, 'wal')}"`,
+      '  query-log-enabled = false',
+      '[monitor]',
+      '  store-enabled = false',
+      '[http]',
+      `  bind-address = "127.0.0.1:${httpPort}"`,
+      '  auth-enabled = true',
+      '  log-enabled = false',
+      '',
+    ].join('\n'),
+  );
   const process = new ManagedProcess({
-    name: 'influxdb', command: toolBinary('influxdb', 'influxd'), logFile: join(dir, 'influxdb.log'),
+    name: 'influxdb',
+    command: toolBinary('influxdb', 'influxd'),
+    logFile: join(dir, 'influxdb.log'),
     args: ['run', '-config', configFile],
     ready: async () => (await httpGet(`${url}/ping`)).status === 204,
   });
@@ -75,11 +88,18 @@ export async function startInfluxDB(options: { database?: string } = {}): Promis
   await influxql(`CREATE USER "${username}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES`, false);
   await influxql(`CREATE DATABASE "${database}"`, true);
   return {
-    url, username, password, database, process,
+    url,
+    username,
+    password,
+    database,
+    process,
     token: `${username}:${password}`,
     bucket: `${database}/autogen`,
     query: (q) => influxql(q, true, database),
     restart: () => process.restart(),
-    stop: async () => { await process.stop(); await removeWorkDir(dir); },
+    stop: async () => {
+      await process.stop();
+      await removeWorkDir(dir);
+    },
   };
 }

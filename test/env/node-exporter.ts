@@ -19,10 +19,19 @@ export async function startNodeExporter(): Promise<NodeExporter> {
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const process = new ManagedProcess({
-    name: 'node-exporter', command: debianBinary('/usr/bin/prometheus-node-exporter', 'prometheus-node-exporter'),
-    logFile: join(dir, 'node-exporter.log'), args: [`--web.listen-address=${target}`],
+    name: 'node-exporter',
+    command: debianBinary('/usr/bin/prometheus-node-exporter', 'prometheus-node-exporter'),
+    logFile: join(dir, 'node-exporter.log'),
+    args: [`--web.listen-address=${target}`],
     ready: async () => (await httpGet(`http://${target}/metrics`)).status === 200,
   });
   await process.start();
-  return { target, metricsUrl: `http://${target}/metrics`, stop: async () => { await process.stop(); await removeWorkDir(dir); } };
+  return {
+    target,
+    metricsUrl: `http://${target}/metrics`,
+    stop: async () => {
+      await process.stop();
+      await removeWorkDir(dir);
+    },
+  };
 }

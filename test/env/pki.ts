@@ -40,8 +40,23 @@ export class Pki {
   /** Creates a new CA in `dir`. */
   static async create(dir: string, commonName = 'watchkeeper-test-ca'): Promise<Pki> {
     const pki = new Pki(dir);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', pki.caKey, '-out', pki.caFile, '-days', '30', '-subj', `/CN=${commonName}`]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pki.caKey,
+      '-out',
+      pki.caFile,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${commonName}`,
+    ]);
     return pki;
   }
 
@@ -56,10 +71,38 @@ export class Pki {
     const ext = [`extendedKeyUsage=${usage}`, 'keyUsage=digitalSignature,keyEncipherment', 'basicConstraints=CA:FALSE'];
     if (request.altNames?.length) ext.push(`subjectAltName=${request.altNames.join(',')}`);
     await writeFile(extFile, `${ext.join('\n')}\n`);
-    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', csrFile, '-subj', subject]);
-    await run('openssl', ['x509', '-req', '-in', csrFile, '-CA', this.caFile, '-CAkey', this.caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-      '-out', certFile, '-days', '30', '-extfile', extFile]);
+    await run('openssl', [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      csrFile,
+      '-subj',
+      subject,
+    ]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      this.caFile,
+      '-CAkey',
+      this.caKey,
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-extfile',
+      extFile,
+    ]);
     return { certFile, keyFile };
   }
 

@@ -56,7 +56,10 @@ export class ManagedProcess {
     while (Date.now() < deadline) {
       const failed = await Promise.race([spawnError, delay(0).then(() => undefined)]);
       if (failed) throw new Error(`${name}: cannot start ${command}: ${failed.message}`);
-      if (!this.running) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} during start-up:\n${this.logTail()}`);
+      if (!this.running)
+        throw new Error(
+          `${name} exited with ${child.exitCode ?? child.signalCode} during start-up:\n${this.logTail()}`,
+        );
       if (await this.spec.ready().catch(() => false)) return;
       await delay(100);
     }

@@ -43,22 +43,33 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
-  await writeFile(join(dir, 'prometheus.yml'), stringify({
-    global: { scrape_interval: interval, evaluation_interval: interval },
-    rule_files: options.ruleFiles ?? [],
-    scrape_configs: (options.scrapeTargets ?? []).map((t): Record<string, unknown> => ({
-      job_name: t.job, scheme: t.scheme ?? 'http', static_configs: [{ targets: [t.target] }],
-      ...(t.scheme === 'https' ? { tls_config: { insecure_skip_verify: true } } : {}),
-    })).concat(options.scrapeConfigs ?? []),
-    ...(options.remoteWriteUrls?.length ? { remote_write: options.remoteWriteUrls.map((u) => ({ url: u })) } : {}),
-  }));
+  await writeFile(
+    join(dir, 'prometheus.yml'),
+    stringify({
+      global: { scrape_interval: interval, evaluation_interval: interval },
+      rule_files: options.ruleFiles ?? [],
+      scrape_configs: (options.scrapeTargets ?? [])
+        .map((t): Record<string, unknown> => ({
+          job_name: t.job,
+          scheme: t.scheme ?? 'http',
+          static_configs: [{ targets: [t.target] }],
+          ...(t.scheme === 'https' ? { tls_config: { insecure_skip_verify: true } } : {}),
+        }))
+        .concat(options.scrapeConfigs ?? []),
+      ...(options.remoteWriteUrls?.length ? { remote_write: options.remoteWriteUrls.map((u) => ({ url: u })) } : {}),
+    }),
+  );
   const storageArgs = options.agent
     ? ['--enable-feature=agent', `--storage.agent.path=${join(dir, 'data')}`]
     : [`--storage.tsdb.path=${join(dir, 'data')}`];
   const process = new ManagedProcess({
-    name: 'prometheus', command: debianBinary('/usr/bin/prometheus', 'prometheus'), logFile: join(dir, 'prometheus.log'),
+    name: 'prometheus',
+    command: debianBinary('/usr/bin/prometheus', 'prometheus'),
+    logFile: join(dir, 'prometheus.log'),
     args: [
-      `--config.file=${join(dir, 'prometheus.yml')}`, ...storageArgs, `--web.listen-address=127.0.0.1:${port}`,
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      ...storageArgs,
+      `--web.listen-address=127.0.0.1:${port}`,
       ...(options.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
     ],
     ready: async () => (await httpGet(`${url}/-/ready`)).status === 200,
@@ -76,8 +87,12 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     query: async (promql) => {
       const { status, body } = await httpGet(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (status !== 200) throw new Error(`prometheus query ${promql}: HTTP ${status}: ${body}`);
-      return (JSON.parse(body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+      return (JSON.parse(body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } })
+        .data.result;
     },
-    stop: async () => { await process.stop(); await removeWorkDir(dir); },
+    stop: async () => {
+      await process.stop();
+      await removeWorkDir(dir);
+    },
   };
 }

@@ -35,20 +35,47 @@ export async function startS3(options: { bucket?: string } = {}): Promise<S3Serv
   const region = 'us-east-1';
   const dataDir = join(dir, 'data');
   const process = new ManagedProcess({
-    name: 'minio', command: toolBinary('minio', 'minio'), logFile: join(dir, 'minio.log'),
-    args: ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
-    env: { MINIO_ROOT_USER: accessKeyId, MINIO_ROOT_PASSWORD: secretAccessKey, MINIO_REGION: region, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
+    name: 'minio',
+    command: toolBinary('minio', 'minio'),
+    logFile: join(dir, 'minio.log'),
+    args: [
+      'server',
+      dataDir,
+      '--address',
+      `127.0.0.1:${port}`,
+      '--console-address',
+      `127.0.0.1:${consolePort}`,
+      '--quiet',
+    ],
+    env: {
+      MINIO_ROOT_USER: accessKeyId,
+      MINIO_ROOT_PASSWORD: secretAccessKey,
+      MINIO_REGION: region,
+      MINIO_BROWSER: 'off',
+      MINIO_UPDATE: 'off',
+    },
     ready: async () => (await httpGet(`${endpoint}/minio/health/ready`)).status === 200,
   });
   await process.start();
-  const client = (): S3Client => new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+  const client = (): S3Client =>
+    new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
   const bucket = options.bucket ?? 'watchkeeper-test';
   const setup = client();
   await setup.send(new CreateBucketCommand({ Bucket: bucket }));
   setup.destroy();
   return {
-    endpoint, region, accessKeyId, secretAccessKey, bucket, dataDir, process, client,
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    bucket,
+    dataDir,
+    process,
+    client,
     restart: () => process.restart(),
-    stop: async () => { await process.stop(); await removeWorkDir(dir); },
+    stop: async () => {
+      await process.stop();
+      await removeWorkDir(dir);
+    },
   };
 }

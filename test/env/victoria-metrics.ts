@@ -41,11 +41,18 @@ export async function startVictoriaMetrics(options: VictoriaMetricsOptions = {})
     ...(options.basicAuth ? { basicAuth: options.basicAuth } : {}),
   };
   const process = new ManagedProcess({
-    name: 'victoria-metrics', command: debianBinary('/usr/bin/victoria-metrics', 'victoria-metrics'), logFile: join(dir, 'vm.log'),
+    name: 'victoria-metrics',
+    command: debianBinary('/usr/bin/victoria-metrics', 'victoria-metrics'),
+    logFile: join(dir, 'vm.log'),
     args: [
-      `-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s', '-loggerLevel=WARN',
+      `-storageDataPath=${join(dir, 'data')}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-search.latencyOffset=0s',
+      '-loggerLevel=WARN',
       ...(options.tls ? ['-tls', `-tlsCertFile=${options.tls.certFile}`, `-tlsKeyFile=${options.tls.keyFile}`] : []),
-      ...(options.basicAuth ? [`-httpAuth.username=${options.basicAuth.username}`, `-httpAuth.password=${options.basicAuth.password}`] : []),
+      ...(options.basicAuth
+        ? [`-httpAuth.username=${options.basicAuth.username}`, `-httpAuth.password=${options.basicAuth.password}`]
+        : []),
       ...(options.extraArgs ?? []),
     ],
     ready: async () => (await httpGet(`${url}/health`, access)).status === 200,
@@ -63,8 +70,12 @@ export async function startVictoriaMetrics(options: VictoriaMetricsOptions = {})
     query: async (promql) => {
       const { status, body } = await httpGet(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`, access);
       if (status !== 200) throw new Error(`victoria-metrics query ${promql}: HTTP ${status}: ${body}`);
-      return (JSON.parse(body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+      return (JSON.parse(body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } })
+        .data.result;
     },
-    stop: async () => { await process.stop(); await removeWorkDir(dir); },
+    stop: async () => {
+      await process.stop();
+      await removeWorkDir(dir);
+    },
   };
 }

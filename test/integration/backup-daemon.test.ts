@@ -8,23 +8,53 @@ import { freePort, startCluster, startS3, type Cluster, type S3Server } from '..
 
 const main = join(import.meta.dirname, '../../cli/main.ts');
 
-interface Running { child: ChildProcess; url: string; output: () => string; exit: Promise<number | null> }
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exit: Promise<number | null>;
+}
 
 /** Starts `watchkeeper backup` (the daemon) as a real child process with its own status port. */
 async function startDaemon(config: string): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [main, 'backup', '-c', config, '--set', `server.port=${port}`, '--set', 'server.host=127.0.0.1', '--set', 'log.format=json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      'backup',
+      '-c',
+      config,
+      '--set',
+      `server.port=${port}`,
+      '--set',
+      'server.host=127.0.0.1',
+      '--set',
+      'log.format=json',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, url: `http://127.0.0.1:${port}`, output: () => output, exit };
 }
 
-async function until(check: () => Promise<boolean>, what: string, output: () => string, timeoutMs = 90_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  output: () => string,
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs} ms; daemon output:\n${output().slice(-4000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached after ${timeoutMs} ms; daemon output:\n${output().slice(-4000)}`);
     await delay(250);
   }
 }
@@ -34,7 +64,8 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
   for (const line of metrics.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -50,23 +81,41 @@ describe('watchkeeper backup daemon as a child process (real etcd, MinIO, API se
     dir = await mkdtemp(join(tmpdir(), 'wk-backup-daemon-'));
     config = join(dir, 'watchkeeper.json');
     const etcd = cluster.etcd;
-    await writeFile(config, JSON.stringify({
-      cluster: { name: 'daemon-it' },
-      kubernetes: { kubeconfig: cluster.adminTokenKubeconfig },
-      backup: {
-        storage: {
-          type: 's3', prefix: 'daemon',
-          s3: { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, serverSideEncryption: 'none' },
+    await writeFile(
+      config,
+      JSON.stringify({
+        cluster: { name: 'daemon-it' },
+        kubernetes: { kubeconfig: cluster.adminTokenKubeconfig },
+        backup: {
+          storage: {
+            type: 's3',
+            prefix: 'daemon',
+            s3: {
+              bucket: s3.bucket,
+              endpoint: s3.endpoint,
+              region: s3.region,
+              forcePathStyle: true,
+              accessKeyId: s3.accessKeyId,
+              secretAccessKey: s3.secretAccessKey,
+              serverSideEncryption: 'none',
+            },
+          },
+          etcd: {
+            endpoints: etcd.endpoints,
+            ...(etcd.tls ? { caFile: etcd.tls.caFile, certFile: etcd.tls.certFile, keyFile: etcd.tls.keyFile } : {}),
+          },
+          // node-cron's optional seconds field: a run every 3 seconds.
+          schedules: [{ name: 'every-3s', cron: '*/3 * * * * *', catchUp: false, retention: { keepLast: 2 } }],
+          leaderElection: {
+            namespace: 'default',
+            leaseName: 'wk-backup-daemon-it',
+            leaseDurationSeconds: 4,
+            renewDeadlineSeconds: 3,
+            retryPeriodSeconds: 1,
+          },
         },
-        etcd: {
-          endpoints: etcd.endpoints,
-          ...(etcd.tls ? { caFile: etcd.tls.caFile, certFile: etcd.tls.certFile, keyFile: etcd.tls.keyFile } : {}),
-        },
-        // node-cron's optional seconds field: a run every 3 seconds.
-        schedules: [{ name: 'every-3s', cron: '*/3 * * * * *', catchUp: false, retention: { keepLast: 2 } }],
-        leaderElection: { namespace: 'default', leaseName: 'wk-backup-daemon-it', leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
-      },
-    }));
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -81,11 +130,17 @@ describe('watchkeeper backup daemon as a child process (real etcd, MinIO, API se
     try {
       await until(async () => (await fetch(`${daemon.url}/healthz`)).status === 200, '/healthz', daemon.output);
       // Three successes with keepLast 2: retention must have deleted at least one backup.
-      await until(async () => {
-        metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-        return (sample(metrics, 'watchkeeper_backup_runs_total', { ...labels, result: 'success' }) ?? 0) >= 3
-          && (sample(metrics, 'watchkeeper_backup_retention_deleted_total', labels) ?? 0) >= 1;
-      }, 'three successful runs and one retention deletion in /metrics', daemon.output);
+      await until(
+        async () => {
+          metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+          return (
+            (sample(metrics, 'watchkeeper_backup_runs_total', { ...labels, result: 'success' }) ?? 0) >= 3 &&
+            (sample(metrics, 'watchkeeper_backup_retention_deleted_total', labels) ?? 0) >= 1
+          );
+        },
+        'three successful runs and one retention deletion in /metrics',
+        daemon.output,
+      );
       const lastSuccess = sample(metrics, 'watchkeeper_backup_last_success_timestamp_seconds', labels);
       expect(lastSuccess).toBeGreaterThan(Date.now() / 1000 - 120);
       expect(sample(metrics, 'watchkeeper_backup_bytes', labels)).toBeGreaterThan(0);
@@ -94,7 +149,17 @@ describe('watchkeeper backup daemon as a child process (real etcd, MinIO, API se
 
       daemon.child.kill('SIGTERM');
       expect(await daemon.exit).toBe(0);
-      const messages = daemon.output().trim().split('\n').flatMap((line) => { try { return [(JSON.parse(line) as { msg: string }).msg]; } catch { return []; } });
+      const messages = daemon
+        .output()
+        .trim()
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return [(JSON.parse(line) as { msg: string }).msg];
+          } catch {
+            return [];
+          }
+        });
       expect(messages).toEqual(expect.arrayContaining(['Became the backup leader.', 'Stopping.', 'Stopped.']));
       expect(daemon.output()).not.toContain(s3.secretAccessKey);
     } finally {
@@ -102,7 +167,9 @@ describe('watchkeeper backup daemon as a child process (real etcd, MinIO, API se
     }
 
     // After the daemon stopped, the last run's retention is done: exactly keepLast backups remain.
-    const listed = spawnSync(process.execPath, [main, 'backups', 'list', '-c', config, '-o', 'json'], { encoding: 'utf8' });
+    const listed = spawnSync(process.execPath, [main, 'backups', 'list', '-c', config, '-o', 'json'], {
+      encoding: 'utf8',
+    });
     expect(listed.status, listed.stderr).toBe(0);
     const backups = JSON.parse(listed.stdout) as { id: string; name: string; kind: string; completedAt: string }[];
     expect(backups).toHaveLength(2);

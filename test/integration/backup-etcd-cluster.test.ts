@@ -21,16 +21,23 @@ describe('etcd backup from a 3-member TLS cluster (real etcd members)', () => {
   beforeAll(async () => {
     cluster = await startEtcdCluster({ members: 3, tls: true });
     dir = await mkdtemp(path.join(tmpdir(), 'wk-backup-cluster-'));
-    config = validateConfig({
-      cluster: { name: 'three' },
-      backup: {
-        storage: { type: 'directory', directory: dir },
-        etcd: {
-          endpoints: cluster.endpoints, caFile: cluster.tls!.caFile, certFile: cluster.tls!.certFile, keyFile: cluster.tls!.keyFile,
-          preferFollower: true, dialTimeoutSeconds: 2,
+    config = validateConfig(
+      {
+        cluster: { name: 'three' },
+        backup: {
+          storage: { type: 'directory', directory: dir },
+          etcd: {
+            endpoints: cluster.endpoints,
+            caFile: cluster.tls!.caFile,
+            certFile: cluster.tls!.certFile,
+            keyFile: cluster.tls!.keyFile,
+            preferFollower: true,
+            dialTimeoutSeconds: 2,
+          },
         },
       },
-    }, 'test');
+      'test',
+    );
     context = await backupContext(config);
     for (let i = 0; i < 50; i++) await cluster.etcdctl(['put', `/registry/test/key-${i}`, `value-${i}`]);
   });
@@ -40,7 +47,15 @@ describe('etcd backup from a 3-member TLS cluster (real etcd members)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const backup = (name: string) => runEtcdBackup({ storage: context.storage, root: context.root, name, etcd: config.backup.etcd, encryptionKey: undefined, logger });
+  const backup = (name: string) =>
+    runEtcdBackup({
+      storage: context.storage,
+      root: context.root,
+      name,
+      etcd: config.backup.etcd,
+      encryptionKey: undefined,
+      logger,
+    });
 
   it('takes the snapshot from a follower, never the leader', async () => {
     const leader = await cluster.leaderEndpoint();
@@ -48,7 +63,14 @@ describe('etcd backup from a 3-member TLS cluster (real etcd members)', () => {
     // and the runs repeat: the choice must not depend on order or on which member answers first.
     const leaderFirst = [leader, ...cluster.endpoints.filter((e) => e !== leader)];
     for (let i = 0; i < 3; i++) {
-      const manifest = await runEtcdBackup({ storage: context.storage, root: context.root, name: `follower-${i}`, etcd: { ...config.backup.etcd, endpoints: leaderFirst }, encryptionKey: undefined, logger });
+      const manifest = await runEtcdBackup({
+        storage: context.storage,
+        root: context.root,
+        name: `follower-${i}`,
+        etcd: { ...config.backup.etcd, endpoints: leaderFirst },
+        encryptionKey: undefined,
+        logger,
+      });
       expect(manifest.etcd!.wasLeader).toBe(false);
       expect(manifest.etcd!.endpoint).not.toBe(leader);
       expect(cluster.endpoints).toContain(manifest.etcd!.endpoint);
@@ -58,7 +80,14 @@ describe('etcd backup from a 3-member TLS cluster (real etcd members)', () => {
   });
 
   it('records that the snapshot came from the leader when the leader is the only endpoint given', async () => {
-    const manifest = await runEtcdBackup({ storage: context.storage, root: context.root, name: 'any-member', etcd: { ...config.backup.etcd, endpoints: [await cluster.leaderEndpoint()], preferFollower: false }, encryptionKey: undefined, logger });
+    const manifest = await runEtcdBackup({
+      storage: context.storage,
+      root: context.root,
+      name: 'any-member',
+      etcd: { ...config.backup.etcd, endpoints: [await cluster.leaderEndpoint()], preferFollower: false },
+      encryptionKey: undefined,
+      logger,
+    });
     expect(manifest.etcd!.wasLeader).toBe(true);
   });
 
@@ -68,7 +97,10 @@ describe('etcd backup from a 3-member TLS cluster (real etcd members)', () => {
     const stopped = followers[0]!;
     await cluster.stopMember(stopped.name);
     try {
-      await cluster.etcdctl(['put', '/registry/test/after-stop', 'yes'], cluster.endpoints.filter((e) => e !== stopped.endpoint));
+      await cluster.etcdctl(
+        ['put', '/registry/test/after-stop', 'yes'],
+        cluster.endpoints.filter((e) => e !== stopped.endpoint),
+      );
       const manifest = await backup('one-down');
       expect(manifest.etcd!.endpoint).toBe(followers[1]!.endpoint);
       expect(manifest.etcd!.wasLeader).toBe(false);

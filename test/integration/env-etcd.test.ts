@@ -15,7 +15,10 @@ describe('test env: etcd', () => {
   let scratch: string;
 
   beforeAll(async () => {
-    [etcd, tlsEtcd] = await Promise.all([startEtcd(), startEtcd({ tls: true, auth: { user: 'root', password: 'secret-pw' } })]);
+    [etcd, tlsEtcd] = await Promise.all([
+      startEtcd(),
+      startEtcd({ tls: true, auth: { user: 'root', password: 'secret-pw' } }),
+    ]);
     scratch = await mkdtemp(join(tmpdir(), 'env-etcd-test-'));
   });
   afterAll(async () => {
@@ -45,7 +48,16 @@ describe('test env: etcd', () => {
     await tlsEtcd.etcdctl(['put', 'k', 'v']);
     expect(await tlsEtcd.etcdctl(['get', 'k', '--print-value-only'])).toBe('v\n');
     // Without the client certificate the server refuses the connection.
-    await expect(run(join(tlsEtcd.binDir, 'etcdctl'), [`--endpoints=${tlsEtcd.endpoints[0]}`, `--cacert=${tlsEtcd.tls!.caFile}`,
-      '--user=root:secret-pw', '--dial-timeout=2s', '--command-timeout=3s', 'get', 'k'])).rejects.toThrow();
+    await expect(
+      run(join(tlsEtcd.binDir, 'etcdctl'), [
+        `--endpoints=${tlsEtcd.endpoints[0]}`,
+        `--cacert=${tlsEtcd.tls!.caFile}`,
+        '--user=root:secret-pw',
+        '--dial-timeout=2s',
+        '--command-timeout=3s',
+        'get',
+        'k',
+      ]),
+    ).rejects.toThrow();
   });
 });

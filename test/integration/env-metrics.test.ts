@@ -1,6 +1,13 @@
 import { eventually } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeExporter, startPrometheus, startVictoriaMetrics, type NodeExporter, type PrometheusServer, type VictoriaMetricsServer } from '../env/index.ts';
+import {
+  startNodeExporter,
+  startPrometheus,
+  startVictoriaMetrics,
+  type NodeExporter,
+  type PrometheusServer,
+  type VictoriaMetricsServer,
+} from '../env/index.ts';
 
 describe('test env: Prometheus, node-exporter and VictoriaMetrics', () => {
   let exporter: NodeExporter;
@@ -19,10 +26,18 @@ describe('test env: Prometheus, node-exporter and VictoriaMetrics', () => {
   });
 
   it('Prometheus scrapes node-exporter and answers PromQL', async () => {
-    const result = await eventually(() => prometheus.query('up{job="node"}'), (r) => r.length > 0, 'node-exporter scraped');
+    const result = await eventually(
+      () => prometheus.query('up{job="node"}'),
+      (r) => r.length > 0,
+      'node-exporter scraped',
+    );
     expect(result[0]?.metric.instance).toBe(exporter.target);
     expect(result[0]?.value[1]).toBe('1');
-    const cpu = await eventually(() => prometheus.query('count(node_cpu_seconds_total{mode="idle"})'), (r) => r.length > 0, 'CPU series');
+    const cpu = await eventually(
+      () => prometheus.query('count(node_cpu_seconds_total{mode="idle"})'),
+      (r) => r.length > 0,
+      'CPU series',
+    );
     expect(Number(cpu[0]?.value[1])).toBeGreaterThan(0);
   });
 
@@ -34,7 +49,11 @@ describe('test env: Prometheus, node-exporter and VictoriaMetrics', () => {
     });
     expect(response.status).toBe(204);
     await fetch(`${vm.url}/internal/force_flush`);
-    const result = await eventually(() => vm.query('kube_node_memory_bytes{node="kwok-node-0"}'), (r) => r.length > 0, 'the written point');
+    const result = await eventually(
+      () => vm.query('kube_node_memory_bytes{node="kwok-node-0"}'),
+      (r) => r.length > 0,
+      'the written point',
+    );
     expect(result[0]?.value[1]).toBe('1048576');
   });
 });

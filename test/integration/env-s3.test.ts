@@ -16,15 +16,24 @@ describe('test env: MinIO', () => {
   });
 
   it('puts and gets an object and reports a missing key as NoSuchKey', async () => {
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'a/b.txt', Body: 'hello', ChecksumAlgorithm: 'SHA256' }));
+    await client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'a/b.txt', Body: 'hello', ChecksumAlgorithm: 'SHA256' }),
+    );
     const got = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'a/b.txt' }));
     expect(await got.Body?.transformToString()).toBe('hello');
-    await expect(client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'missing' }))).rejects.toBeInstanceOf(NoSuchKey);
+    await expect(client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'missing' }))).rejects.toBeInstanceOf(
+      NoSuchKey,
+    );
   });
 
   it('refuses wrong credentials', async () => {
     const { S3Client: Client } = await import('@aws-sdk/client-s3');
-    const wrong = new Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: 'wrong-secret-key' } });
+    const wrong = new Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: 'wrong-secret-key' },
+    });
     await expect(wrong.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'a/b.txt' }))).rejects.toThrow(/signature/i);
     wrong.destroy();
   });

@@ -34,11 +34,29 @@ let work: string;
 
 beforeAll(async () => {
   await buildah(['inspect', '--type', 'image', baseImage]).catch((error: unknown) => {
-    throw new Error(`buildah or the base image ${baseImage} is missing: run \`npm run provision -- image-base\` (${String(error)})`);
+    throw new Error(
+      `buildah or the base image ${baseImage} is missing: run \`npm run provision -- image-base\` (${String(error)})`,
+    );
   });
   // --layers keeps the npm ci layer while package-lock.json is unchanged, so warm runs are quick.
-  await buildah(['bud', '--isolation', 'chroot', '--pull-never', '--layers', '--quiet', '-f', 'deploy/Dockerfile',
-    '--build-arg', 'VERSION=0.1.0', '-t', image, '.'], 900_000);
+  await buildah(
+    [
+      'bud',
+      '--isolation',
+      'chroot',
+      '--pull-never',
+      '--layers',
+      '--quiet',
+      '-f',
+      'deploy/Dockerfile',
+      '--build-arg',
+      'VERSION=0.1.0',
+      '-t',
+      image,
+      '.',
+    ],
+    900_000,
+  );
   container = (await buildah(['from', '--pull-never', image])).stdout.trim();
   [etcd, work] = await Promise.all([startEtcd(), mkdtemp(join(tmpdir(), 'wk-image-'))]);
 }, 960_000);
@@ -57,15 +75,26 @@ describe('the container image', () => {
     expect(config.OCIv1.config.User).toBe('1000:1000');
     expect(config.OCIv1.config.Entrypoint).toEqual(entrypoint);
     expect(config.OCIv1.config.Labels).toMatchObject({
-      'org.opencontainers.image.version': '0.1.0', 'org.opencontainers.image.licenses': 'Apache-2.0',
+      'org.opencontainers.image.version': '0.1.0',
+      'org.opencontainers.image.licenses': 'Apache-2.0',
     });
     expect((await buildah(['run', '--isolation', 'chroot', container, '--', 'id', '-u'])).stdout.trim()).toBe('1000');
     expect((await watchkeeper(['version'])).stdout).toMatch(/^watchkeeper 0\.1\.0 \(node v24\./);
   });
 
   it('holds no test code, sources or dev dependencies', async () => {
-    const listing = (await buildah(['run', '--isolation', 'chroot', container, '--', 'sh', '-c',
-      'ls /opt/watchkeeper /opt/watchkeeper/dist; ls /opt/watchkeeper/node_modules'])).stdout.split('\n');
+    const listing = (
+      await buildah([
+        'run',
+        '--isolation',
+        'chroot',
+        container,
+        '--',
+        'sh',
+        '-c',
+        'ls /opt/watchkeeper /opt/watchkeeper/dist; ls /opt/watchkeeper/node_modules',
+      ])
+    ).stdout.split('\n');
     expect(listing).not.toContain('test');
     expect(listing).not.toContain('cli.ts');
     expect(listing).not.toContain('vitest');
@@ -85,8 +114,9 @@ describe('the container image', () => {
     const checked = await watchkeeper(['config', 'check', '/tmp/watchkeeper.yaml']);
     expect(checked.stdout).toContain('directory: /tmp/backups');
     await watchkeeper(['backup', 'etcd', '-c', '/tmp/watchkeeper.yaml']);
-    const listed = JSON.parse((await watchkeeper(['backups', 'list', '-c', '/tmp/watchkeeper.yaml', '-o', 'json'])).stdout) as
-      { id: string }[];
+    const listed = JSON.parse(
+      (await watchkeeper(['backups', 'list', '-c', '/tmp/watchkeeper.yaml', '-o', 'json'])).stdout,
+    ) as { id: string }[];
     expect(listed).toHaveLength(1);
     const verified = await watchkeeper(['backups', 'verify', listed[0]!.id, '-c', '/tmp/watchkeeper.yaml']);
     expect(verified.stdout + verified.stderr).toMatch(/ok|verified/i);

@@ -6,8 +6,20 @@ import { until } from '../support/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../env/index.ts';
 import {
-  explicitKubeAccess, Informer, KubeApiError, KubeClient, LeaderElector, listAll, listPages, resolveKubeAccess, resourcePath, resources,
-  startWatch, watchEvents, type KubeObject, type WatchEvent,
+  explicitKubeAccess,
+  Informer,
+  KubeApiError,
+  KubeClient,
+  LeaderElector,
+  listAll,
+  listPages,
+  resolveKubeAccess,
+  resourcePath,
+  resources,
+  startWatch,
+  watchEvents,
+  type KubeObject,
+  type WatchEvent,
 } from '../../core/kube/index.ts';
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
@@ -18,7 +30,9 @@ describe('core/kube against a real kube-apiserver', () => {
   const cmPath = resourcePath(resources.configMaps, ns);
 
   const compactAndRestart = async (): Promise<void> => {
-    const status = JSON.parse(await cluster.etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { header: { revision: number } } }[];
+    const status = JSON.parse(await cluster.etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as {
+      Status: { header: { revision: number } };
+    }[];
     await cluster.etcd.etcdctl(['compact', String(status[0]!.Status.header.revision)]);
     await cluster.stopComponent('kube-apiserver');
     await cluster.startComponent('kube-apiserver');
@@ -26,7 +40,9 @@ describe('core/kube against a real kube-apiserver', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 1 });
-    admin = new KubeClient(explicitKubeAccess({ server: cluster.server, caFile: cluster.caFile, token: cluster.adminToken }));
+    admin = new KubeClient(
+      explicitKubeAccess({ server: cluster.server, caFile: cluster.caFile, token: cluster.adminToken }),
+    );
     await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: ns } });
   });
   afterAll(async () => {
@@ -39,12 +55,19 @@ describe('core/kube against a real kube-apiserver', () => {
     const viaTokenFile = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.adminTokenKubeconfig }));
     try {
       for (const client of [admin, viaCert, viaTokenFile]) {
-        const review = await client.postJson<{ status: { userInfo: { username: string } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-          apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview',
-        });
+        const review = await client.postJson<{ status: { userInfo: { username: string } } }>(
+          '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+          {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'SelfSubjectReview',
+          },
+        );
         expect(['token-admin', 'watchkeeper-admin']).toContain(review.status.userInfo.username);
       }
-      const certUser = await viaCert.postJson<{ status: { userInfo: { username: string } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      const certUser = await viaCert.postJson<{ status: { userInfo: { username: string } } }>(
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      );
       expect(certUser.status.userInfo.username).toBe('watchkeeper-admin');
     } finally {
       viaCert.close();
@@ -52,7 +75,7 @@ describe('core/kube against a real kube-apiserver', () => {
     }
   });
 
-  it('returns the server\'s bytes and typed errors naming verb, path and reason', async () => {
+  it("returns the server's bytes and typed errors naming verb, path and reason", async () => {
     const created = await admin.request('POST', cmPath, { body: { metadata: { name: 'raw' }, data: { a: '1' } } });
     expect(created.status).toBe(201);
     expect(Buffer.isBuffer(created.body)).toBe(true);
@@ -61,7 +84,9 @@ describe('core/kube against a real kube-apiserver', () => {
     const error = await admin.getJson(`${cmPath}/missing`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).status).toBe(404);
-    expect((error as KubeApiError).message).toMatch(/^GET \/api\/v1\/namespaces\/kube-access-test\/configmaps\/missing: 404 NotFound: /);
+    expect((error as KubeApiError).message).toMatch(
+      /^GET \/api\/v1\/namespaces\/kube-access-test\/configmaps\/missing: 404 NotFound: /,
+    );
 
     const restricted = new KubeClient(await resolveKubeAccess({ kubeconfig: cluster.restrictedKubeconfig }));
     try {
@@ -78,7 +103,8 @@ describe('core/kube against a real kube-apiserver', () => {
     const pagedNs = 'kube-access-paged';
     await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: pagedNs } });
     const path = resourcePath(resources.configMaps, pagedNs);
-    for (let i = 0; i < 25; i++) await admin.postJson(path, { metadata: { name: `cm-${String(i).padStart(2, '0')}`, labels: { set: 'paged' } } });
+    for (let i = 0; i < 25; i++)
+      await admin.postJson(path, { metadata: { name: `cm-${String(i).padStart(2, '0')}`, labels: { set: 'paged' } } });
     const pages: number[] = [];
     const names: string[] = [];
     for await (const page of listPages(admin, path, { limit: 10, labelSelector: 'set=paged' })) {
@@ -99,11 +125,19 @@ describe('core/kube against a real kube-apiserver', () => {
     await compactAndRestart();
     if (first.done) throw new Error('no first page');
     const token = (JSON.parse(first.value.raw.toString()) as { metadata: { continue: string } }).metadata.continue;
-    const direct = await admin.request('GET', path, { query: { limit: 10, labelSelector: 'set=paged', continue: token }, acceptErrorStatus: true });
+    const direct = await admin.request('GET', path, {
+      query: { limit: 10, labelSelector: 'set=paged', continue: token },
+      acceptErrorStatus: true,
+    });
     expect(direct.status).toBe(410);
     const rest: { restarted: boolean; n: number }[] = [];
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push({ restarted: next.value.restarted, n: next.value.items.length });
-    expect(rest).toEqual([{ restarted: true, n: 10 }, { restarted: false, n: 10 }, { restarted: false, n: 6 }]);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      rest.push({ restarted: next.value.restarted, n: next.value.items.length });
+    expect(rest).toEqual([
+      { restarted: true, n: 10 },
+      { restarted: false, n: 10 },
+      { restarted: false, n: 6 },
+    ]);
     const all = await listAll(admin, path, { limit: 7, labelSelector: 'set=paged' });
     expect(all.items.length).toBe(26);
   });
@@ -114,10 +148,19 @@ describe('core/kube against a real kube-apiserver', () => {
     const path = resourcePath(resources.configMaps, watchNs);
     const seen: string[] = [];
     const lists: string[][] = [];
-    const handle = startWatch(admin, path, {
-      onList: (items) => { lists.push(items.map((o) => o.metadata.name!)); },
-      onEvent: (e) => { seen.push(`${e.type} ${e.object.metadata.name}`); },
-    }, { timeoutSeconds: 60, labelSelector: 'test=watch' });
+    const handle = startWatch(
+      admin,
+      path,
+      {
+        onList: (items) => {
+          lists.push(items.map((o) => o.metadata.name!));
+        },
+        onEvent: (e) => {
+          seen.push(`${e.type} ${e.object.metadata.name}`);
+        },
+      },
+      { timeoutSeconds: 60, labelSelector: 'test=watch' },
+    );
     await handle.ready;
     await admin.postJson(path, { metadata: { name: 'w1', labels: { test: 'watch' } }, data: { v: '1' } });
     await admin.patchJson(`${path}/w1`, { data: { v: '2' } });
@@ -130,7 +173,16 @@ describe('core/kube against a real kube-apiserver', () => {
     // Changes made while nobody watched are delivered when resuming from the last resourceVersion.
     await admin.postJson(path, { metadata: { name: 'w2', labels: { test: 'watch' } } });
     const resumed: string[] = [];
-    const again = startWatch(admin, path, { onEvent: (e) => { resumed.push(`${e.type} ${e.object.metadata.name}`); } }, { resourceVersion: resumeFrom, labelSelector: 'test=watch' });
+    const again = startWatch(
+      admin,
+      path,
+      {
+        onEvent: (e) => {
+          resumed.push(`${e.type} ${e.object.metadata.name}`);
+        },
+      },
+      { resourceVersion: resumeFrom, labelSelector: 'test=watch' },
+    );
     await again.ready;
     await until(() => resumed.length >= 1, 'an event after resuming');
     await again.stop();
@@ -142,11 +194,20 @@ describe('core/kube against a real kube-apiserver', () => {
     await compactAndRestart();
     const errors: string[] = [];
     const relisted: string[][] = [];
-    const old = startWatch(admin, path, {
-      onList: (items) => { relisted.push(items.map((o) => o.metadata.name!)); },
-      onEvent: () => undefined,
-      onError: (error, action) => { errors.push(`${action}: ${error instanceof Error ? error.message : String(error)}`); },
-    }, { resourceVersion: '1', labelSelector: 'test=watch' });
+    const old = startWatch(
+      admin,
+      path,
+      {
+        onList: (items) => {
+          relisted.push(items.map((o) => o.metadata.name!));
+        },
+        onEvent: () => undefined,
+        onError: (error, action) => {
+          errors.push(`${action}: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      },
+      { resourceVersion: '1', labelSelector: 'test=watch' },
+    );
     await until(() => relisted.length > 0, 'a relist after 410');
     await old.stop();
     expect(relisted[0]).toEqual(['w2']);
@@ -180,17 +241,28 @@ describe('core/kube against a real kube-apiserver', () => {
     expect(informer.get(ns, 'before-start')?.metadata.name).toBe('before-start');
     await admin.postJson(path, { metadata: { name: 'after-start', labels: { test: 'informer' } } });
     await admin.deleteJson(`${path}/before-start`);
-    await until(() => informer.get(ns, 'after-start') !== undefined && informer.get(ns, 'before-start') === undefined, 'the informer sees the change after start');
+    await until(
+      () => informer.get(ns, 'after-start') !== undefined && informer.get(ns, 'before-start') === undefined,
+      'the informer sees the change after start',
+    );
     await informer.stop();
     expect(changes).toContain('added after-start');
     expect(changes).toContain('deleted before-start');
-    expect(informer.list(ns).map((o) => o.metadata.name).sort()).toEqual(['after-start']);
+    expect(
+      informer
+        .list(ns)
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['after-start']);
   });
 
   it('an informer carries on across an API server restart and sees what changed meanwhile', async () => {
     const path = resourcePath(resources.configMaps, ns);
     const errors: string[] = [];
-    const informer = new Informer(admin, path, { labelSelector: 'test=restart', onError: (_e, action) => errors.push(action) });
+    const informer = new Informer(admin, path, {
+      labelSelector: 'test=restart',
+      onError: (_e, action) => errors.push(action),
+    });
     await admin.postJson(path, { metadata: { name: 'r1', labels: { test: 'restart' } } });
     await informer.start();
     await cluster.stopComponent('kube-apiserver');
@@ -198,7 +270,11 @@ describe('core/kube against a real kube-apiserver', () => {
     await admin.deleteJson(`${path}/r1`);
     await admin.postJson(path, { metadata: { name: 'r2', labels: { test: 'restart' } } });
     try {
-      await until(() => informer.get(ns, 'r2') !== undefined && informer.get(ns, 'r1') === undefined, 'the informer catches up after the API server restart', 60_000);
+      await until(
+        () => informer.get(ns, 'r2') !== undefined && informer.get(ns, 'r1') === undefined,
+        'the informer catches up after the API server restart',
+        60_000,
+      );
     } finally {
       await informer.stop();
     }
@@ -208,11 +284,18 @@ describe('core/kube against a real kube-apiserver', () => {
 
   it('elects one leader on a Lease and fails over when it stops', async () => {
     const events: string[] = [];
-    const elector = (identity: string): LeaderElector => new LeaderElector({
-      client: admin, namespace: ns, name: 'election', identity, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300,
-      onStartedLeading: () => events.push(`start ${identity}`),
-      onStoppedLeading: () => events.push(`stop ${identity}`),
-    });
+    const elector = (identity: string): LeaderElector =>
+      new LeaderElector({
+        client: admin,
+        namespace: ns,
+        name: 'election',
+        identity,
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 2000,
+        retryPeriodMs: 300,
+        onStartedLeading: () => events.push(`start ${identity}`),
+        onStoppedLeading: () => events.push(`stop ${identity}`),
+      });
     const a = elector('a');
     const b = elector('b');
     a.start();
@@ -225,7 +308,9 @@ describe('core/kube against a real kube-apiserver', () => {
     expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
     await a.stop();
     await until(() => b.isLeader(), 'b takes over');
-    const lease = await admin.getJson<{ spec: { holderIdentity: string; leaseTransitions: number } }>(resourcePath(resources.leases, ns, 'election'));
+    const lease = await admin.getJson<{ spec: { holderIdentity: string; leaseTransitions: number } }>(
+      resourcePath(resources.leases, ns, 'election'),
+    );
     await b.stop();
     expect(lease.spec.holderIdentity).toBe('b');
     expect(lease.spec.leaseTransitions).toBe(1);
@@ -245,27 +330,43 @@ describe('core/kube against a real kube-apiserver', () => {
     };
     const plugin = join(work, 'plugin.mjs');
     // The credential it prints has already expired, so the client runs it again before each request.
-    await writeFile(plugin, `#!${process.execPath}
+    await writeFile(
+      plugin,
+      `#!${process.execPath}
 import { readFileSync } from 'node:fs';
 process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: {
   clientCertificateData: readFileSync(${JSON.stringify(live.certFile)}, 'utf8'), clientKeyData: readFileSync(${JSON.stringify(live.keyFile)}, 'utf8'),
   expirationTimestamp: new Date(0).toISOString() } }));
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     const kubeconfig = async (name: string, user: Record<string, unknown>): Promise<string> => {
       const file = join(work, name);
-      await writeFile(file, stringify({
-        clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }], users: [{ name: 'u', user }],
-        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x',
-      }));
+      await writeFile(
+        file,
+        stringify({
+          clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+          users: [{ name: 'u', user }],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          'current-context': 'x',
+        }),
+      );
       return file;
     };
     const files = await kubeconfig('files.yaml', { 'client-certificate': live.certFile, 'client-key': live.keyFile });
-    const exec = await kubeconfig('exec.yaml', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } });
+    const exec = await kubeconfig('exec.yaml', {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin },
+    });
     for (const file of [files, exec]) {
       await install(first);
       const client = new KubeClient(await resolveKubeAccess({ kubeconfig: file }));
-      const whoami = async (): Promise<string> => (await client.postJson<{ status: { userInfo: { username: string } } }>(
-        '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).status.userInfo.username;
+      const whoami = async (): Promise<string> =>
+        (
+          await client.postJson<{ status: { userInfo: { username: string } } }>(
+            '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+            { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+          )
+        ).status.userInfo.username;
       try {
         expect(await whoami()).toBe('rotate-first');
         await install(second);

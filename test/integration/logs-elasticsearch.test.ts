@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeElasticsearch, type FakeElasticsearch } from '../fakes/elasticsearch/server.ts';
-import { AgentProcess, CriWriter, eventually, messageKey, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
+import {
+  AgentProcess,
+  CriWriter,
+  eventually,
+  messageKey,
+  writeAgentConfig,
+} from '../unit/logs/support/agent-process.ts';
 
 // The shipper runs as a real child process (`node cli/main.ts agent`) against the Elasticsearch
 // fake, which injects the faults (outage, per-item 429s, mapping errors). After each scenario
@@ -15,12 +21,21 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('log shipper against Elasticsearch (fake with faults)', () => {
   let fake: FakeElasticsearch;
   const agents: AgentProcess[] = [];
-  beforeAll(async () => { fake = await startFakeElasticsearch(); });
+  beforeAll(async () => {
+    fake = await startFakeElasticsearch();
+  });
   // A failed assertion must not leave an agent running.
-  afterEach(async () => { for (const agent of agents.splice(0)) await agent.kill9(); });
-  afterAll(async () => { await fake.stop(); });
+  afterEach(async () => {
+    for (const agent of agents.splice(0)) await agent.kill9();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
 
-  function setup(name: string, logs: Record<string, unknown> = {}): { dir: string; agent: AgentProcess; prefix: string; podDir: string } {
+  function setup(
+    name: string,
+    logs: Record<string, unknown> = {},
+  ): { dir: string; agent: AgentProcess; prefix: string; podDir: string } {
     const dir = mkdtempSync(join(tmpdir(), `wk-logs-${name}-`));
     const prefix = `t-${name}`;
     const config = writeAgentConfig(dir, {
@@ -56,7 +71,11 @@ describe('log shipper against Elasticsearch (fake with faults)', () => {
     for (const w of writers) w.write(2000);
     await sleep(1500);
     await fake.stop();
-    for (const w of writers) { w.write(2000); w.rotateByRename(); w.write(500); }
+    for (const w of writers) {
+      w.write(2000);
+      w.rotateByRename();
+      w.write(500);
+    }
     await sleep(1500);
     const whileDown = stored(prefix).size;
     delete fake.faults.down;
@@ -75,16 +94,23 @@ describe('log shipper against Elasticsearch (fake with faults)', () => {
     const before = { ...fake.stats };
     await agent.start();
     for (let round = 0; round < 10; round++) {
-      for (const w of writers) { w.write(300); w.write(1, ' BADMAP'); }
+      for (const w of writers) {
+        w.write(300);
+        w.write(1, ' BADMAP');
+      }
       await sleep(20);
     }
     const bad = writers.flatMap((w) => w.written.filter((m) => m.includes('BADMAP')));
     const good = writers.map((w) => ({ written: w.written.filter((m) => !m.includes('BADMAP')) }) as CriWriter);
     const deadLetterFile = join(dir, 'data', 'dead-letter.ndjson');
-    const deadLettered = (): string[] => existsSync(deadLetterFile)
-      ? readFileSync(deadLetterFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; document: string })
-        .map((l) => `${l.reason} ${messageKey((JSON.parse(l.document) as { message: string }).message)}`)
-      : [];
+    const deadLettered = (): string[] =>
+      existsSync(deadLetterFile)
+        ? readFileSync(deadLetterFile, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { reason: string; document: string })
+            .map((l) => `${l.reason} ${messageKey((JSON.parse(l.document) as { message: string }).message)}`)
+        : [];
     await eventually(() => missing(prefix, good).length === 0 && deadLettered().length >= bad.length);
     delete fake.faults.itemReject;
     delete fake.faults.mappingError;

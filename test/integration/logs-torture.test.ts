@@ -14,8 +14,13 @@ import { torture, TortureLog, type TortureSink } from '../unit/logs/support/tort
 describe('log shipper torture (shortened)', () => {
   let fake: FakeElasticsearch;
   let agent: AgentProcess | undefined;
-  beforeAll(async () => { fake = await startFakeElasticsearch(); });
-  afterAll(async () => { await agent?.kill9(); await fake.stop(); });
+  beforeAll(async () => {
+    fake = await startFakeElasticsearch();
+  });
+  afterAll(async () => {
+    await agent?.kill9();
+    await fake.stop();
+  });
 
   it('loses no line and stores none twice under rotation storms, kill -9, an outage and item errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wk-torture-'));
@@ -28,24 +33,48 @@ describe('log shipper torture (shortened)', () => {
       batch: { maxEvents: 1000, maxDelayMs: 100, maxBufferedBytes: 1024 * 1024 },
     });
     agent = new AgentProcess(config, join(dir, 'agent.log'));
-    const logs = Array.from({ length: 6 }, (_, i) => new TortureLog(join(dir, `pods/ns_pod-${i}_uid-${i}/app/0.log`), `f${i}`,
-      i % 2 === 0 ? 'rename' : 'copytruncate', 200));
+    const logs = Array.from(
+      { length: 6 },
+      (_, i) =>
+        new TortureLog(
+          join(dir, `pods/ns_pod-${i}_uid-${i}/app/0.log`),
+          `f${i}`,
+          i % 2 === 0 ? 'rename' : 'copytruncate',
+          200,
+        ),
+    );
     fake.faults.itemReject = { every: 50, times: 1 };
     fake.faults.mappingError = (source) => String(source.message).includes('BADMAP');
     const conflictsBefore = fake.stats.conflicts;
     const deadLetters = join(dir, 'data', 'dead-letter.ndjson');
     const sink: TortureSink = {
-      messages: () => Promise.resolve(fake.documents(`${prefix}-logs-*`).map((d) => ({ id: d._id, message: String(d._source.message) }))),
+      messages: () =>
+        Promise.resolve(
+          fake.documents(`${prefix}-logs-*`).map((d) => ({ id: d._id, message: String(d._source.message) })),
+        ),
       down: () => fake.stop(),
       up: () => fake.start(),
       resent: () => fake.stats.conflicts - conflictsBefore,
-      deadLettered: () => (existsSync(deadLetters) ? readFileSync(deadLetters, 'utf8').trim().split('\n') : [])
-        .map((line) => String((JSON.parse(JSON.parse(line).document as string) as { message: string }).message).split(' ')[0]!),
+      deadLettered: () =>
+        (existsSync(deadLetters) ? readFileSync(deadLetters, 'utf8').trim().split('\n') : []).map(
+          (line) =>
+            String((JSON.parse(JSON.parse(line).document as string) as { message: string }).message).split(' ')[0]!,
+        ),
     };
     await agent.start();
     const result = await torture({
-      logs, agent, sink, linesPerSecond: 3000, seconds: 10, rotateBytes: 160 * 1024, kills: 3,
-      outage: { atSecond: 3, seconds: 3 }, splitEvery: 100, badEvery: 400, seed: 10, settleMs: 90_000,
+      logs,
+      agent,
+      sink,
+      linesPerSecond: 3000,
+      seconds: 10,
+      rotateBytes: 160 * 1024,
+      kills: 3,
+      outage: { atSecond: 3, seconds: 3 },
+      splitEvery: 100,
+      badEvery: 400,
+      seed: 10,
+      settleMs: 90_000,
     });
     delete fake.faults.itemReject;
     delete fake.faults.mappingError;
@@ -59,7 +88,9 @@ describe('log shipper torture (shortened)', () => {
     expect(result.sent).toBeGreaterThan(25_000);
     // Each kill left batches unacknowledged: they were sent again and answered as already stored.
     expect(result.resent).toBeGreaterThan(0);
-    expect(result.deadLettered).toBe(logs.reduce((n, f) => n + [...f.written.values()].filter((m) => m.includes('BADMAP')).length, 0));
+    expect(result.deadLettered).toBe(
+      logs.reduce((n, f) => n + [...f.written.values()].filter((m) => m.includes('BADMAP')).length, 0),
+    );
     expect(await agent.stop()).toBe(0);
   });
 });

@@ -123,11 +123,10 @@ describe('built-in node collector', () => {
 
     const first = new Map(before.series.map((s) => [id(s), s.value]));
     const last = new Map(after.series.map((s) => [id(s), s.value]));
-    const stable =
-      new RegExp(
-        '^node_(memory_(MemTotal|SwapTotal|HugePages_Total|Hugepagesize)_bytes|memory_HugePages_Total' +
-          '|boot_time_seconds|filesystem_(size_bytes|files|readonly|device_error))$',
-      );
+    const stable = new RegExp(
+      '^node_(memory_(MemTotal|SwapTotal|HugePages_Total|Hugepagesize)_bytes|memory_HugePages_Total' +
+        '|boot_time_seconds|filesystem_(size_bytes|files|readonly|device_error))$',
+    );
     const outside: string[] = [];
     for (const s of ours.series.filter((x) => shared.includes(x.name))) {
       const a = first.get(id(s))!;

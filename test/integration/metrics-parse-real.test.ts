@@ -15,7 +15,12 @@ import { formatFromContentType, scrapeAcceptHeader } from '../../collectors/metr
 import { ExpositionParser } from '../../collectors/metrics/scrape/parse/parser.ts';
 import type { ExpositionFormat, FamilyMeta, Sample } from '../../collectors/metrics/types.ts';
 import {
-  startCluster, startNodeExporter, startPrometheus, type Cluster, type NodeExporter, type PrometheusServer,
+  startCluster,
+  startNodeExporter,
+  startPrometheus,
+  type Cluster,
+  type NodeExporter,
+  type PrometheusServer,
 } from '../env/index.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -24,34 +29,59 @@ const textAccept = 'text/plain;version=0.0.4';
 const referenceDir = join(import.meta.dirname, '../fixtures/metrics/reference');
 /** Series Prometheus adds to every scrape, not part of a body. */
 const synthetic = new Set([
-  'up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling',
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
   'scrape_series_added',
 ]);
 
-interface Body { name: string; contentType: string; bytes: Buffer }
-interface Parsed { samples: Sample[]; families: Map<string, FamilyMeta> }
+interface Body {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+interface Parsed {
+  samples: Sample[];
+  families: Map<string, FamilyMeta>;
+}
 
 /** GET with an Accept header (and a client certificate for the API server); the body as bytes. */
-interface Tls { ca?: string; cert?: string; key?: string; insecure?: boolean }
+interface Tls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+}
 
 function fetchBody(url: string, accept: string, tls: Tls = {}): Promise<{ contentType: string; bytes: Buffer }> {
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, {
-      headers: { accept },
-      timeout: 10_000,
-      ...(url.startsWith('https:') ? {
-        ca: tls.ca ? readFileSync(tls.ca) : undefined, cert: tls.cert ? readFileSync(tls.cert) : undefined,
-        key: tls.key ? readFileSync(tls.key) : undefined, rejectUnauthorized: !tls.insecure,
-      } : {}),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => res.statusCode === 200
-        ? resolve({ contentType: String(res.headers['content-type']), bytes: Buffer.concat(chunks) })
-        : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`)));
-      res.on('error', reject);
-    });
+    const req = send(
+      url,
+      {
+        headers: { accept },
+        timeout: 10_000,
+        ...(url.startsWith('https:')
+          ? {
+              ca: tls.ca ? readFileSync(tls.ca) : undefined,
+              cert: tls.cert ? readFileSync(tls.cert) : undefined,
+              key: tls.key ? readFileSync(tls.key) : undefined,
+              rejectUnauthorized: !tls.insecure,
+            }
+          : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve({ contentType: String(res.headers['content-type']), bytes: Buffer.concat(chunks) })
+            : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`)),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
     req.on('error', reject);
     req.end();
@@ -61,7 +91,12 @@ function fetchBody(url: string, accept: string, tls: Tls = {}): Promise<{ conten
 function parse(format: ExpositionFormat, chunks: Uint8Array[]): Parsed {
   const samples: Sample[] = [];
   const families = new Map<string, FamilyMeta>();
-  const parser = new ExpositionParser(format, { sample: (s, f) => { samples.push(s); families.set(f.name, f); } });
+  const parser = new ExpositionParser(format, {
+    sample: (s, f) => {
+      samples.push(s);
+      families.set(f.name, f);
+    },
+  });
   for (const chunk of chunks) parser.write(chunk);
   parser.end();
   return { samples, families };
@@ -91,22 +126,34 @@ async function promClientRegistry(
   const registry = new Registry<typeof contentType>();
   registry.setContentType(contentType);
   const counter = new Counter({
-    name: 'pc_jobs_total', help: 'Jobs done, "quoted" and \\ escaped.', labelNames: ['queue', 'note'],
+    name: 'pc_jobs_total',
+    help: 'Jobs done, "quoted" and \\ escaped.',
+    labelNames: ['queue', 'note'],
     registers: [registry],
   });
   counter.inc({ queue: 'a\\b', note: 'line\nbreak "q"' }, 3);
   counter.inc({ queue: 'ü ☃', note: '' }, 1.5);
   const gauge = new Gauge({
-    name: 'pc_temperature_celsius', help: 'Temperature.', labelNames: ['room'], registers: [registry],
+    name: 'pc_temperature_celsius',
+    help: 'Temperature.',
+    labelNames: ['room'],
+    registers: [registry],
   });
   gauge.set({ room: 'a' }, -4.25);
   gauge.set({ room: 'b' }, Infinity);
   const histogram = new Histogram({
-    name: 'pc_latency_seconds', help: 'Latency.', labelNames: ['path'], buckets: [0.1, 1, 10], registers: [registry],
+    name: 'pc_latency_seconds',
+    help: 'Latency.',
+    labelNames: ['path'],
+    buckets: [0.1, 1, 10],
+    registers: [registry],
   });
   for (const v of [0.05, 0.5, 5, 50]) histogram.observe({ path: '/x' }, v);
   const summary = new Summary({
-    name: 'pc_size_bytes', help: 'Sizes.', percentiles: [0.5, 0.9], registers: [registry],
+    name: 'pc_size_bytes',
+    help: 'Sizes.',
+    percentiles: [0.5, 0.9],
+    registers: [registry],
   });
   for (const v of [10, 20, 30]) summary.observe(v);
   await Promise.resolve();
@@ -124,15 +171,24 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
   let bodyServer: Server;
   const bodies = new Map<string, Body>();
   const jobs = [
-    'node-exporter', 'etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'prometheus',
-    'prom-client', 'reference',
+    'node-exporter',
+    'etcd',
+    'kube-apiserver',
+    'kube-scheduler',
+    'kube-controller-manager',
+    'prometheus',
+    'prom-client',
+    'reference',
   ];
   const names = jobs.flatMap((job) => [`${job}-text`, `${job}-openmetrics`]);
 
   beforeAll(async () => {
     bodyServer = createServer((req, res) => {
       const body = bodies.get(req.url?.replace('/body/', '') ?? '');
-      if (body === undefined) { res.writeHead(503).end(); return; }
+      if (body === undefined) {
+        res.writeHead(503).end();
+        return;
+      }
       res.writeHead(200, { 'content-type': body.contentType }).end(body.bytes);
     });
     await new Promise<void>((resolve) => bodyServer.listen(0, '127.0.0.1', resolve));
@@ -142,7 +198,9 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       startNodeExporter(),
       startPrometheus({
         scrapeConfigs: names.map((name) => ({
-          job_name: `ref-${name}`, metrics_path: `/body/${name}`, honor_labels: true,
+          job_name: `ref-${name}`,
+          metrics_path: `/body/${name}`,
+          honor_labels: true,
           static_configs: [{ targets: [target] }],
         })),
       }),
@@ -166,25 +224,31 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       }
     }
     const promClientTypes = [
-      ['text', Registry.PROMETHEUS_CONTENT_TYPE], ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+      ['text', Registry.PROMETHEUS_CONTENT_TYPE],
+      ['openmetrics', Registry.OPENMETRICS_CONTENT_TYPE],
     ] as const;
     for (const [format, contentType] of promClientTypes) {
       const bytes = Buffer.from(await (await promClientRegistry(contentType)).metrics());
       bodies.set(`prom-client-${format}`, { name: `prom-client-${format}`, contentType, bytes });
     }
     bodies.set('reference-text', {
-      name: 'reference-text', contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      name: 'reference-text',
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
       bytes: readFileSync(join(referenceDir, 'reference.txt')),
     });
     bodies.set('reference-openmetrics', {
-      name: 'reference-openmetrics', contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+      name: 'reference-openmetrics',
+      contentType: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
       bytes: readFileSync(join(referenceDir, 'reference.om')),
     });
   });
 
   afterAll(async () => {
     await Promise.all([
-      cluster?.stop(), exporter?.stop(), prometheus?.stop(), new Promise((resolve) => bodyServer?.close(resolve)),
+      cluster?.stop(),
+      exporter?.stop(),
+      prometheus?.stop(),
+      new Promise((resolve) => bodyServer?.close(resolve)),
     ]);
   });
 
@@ -202,7 +266,7 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       const whole = parse(format, [body.bytes]);
       expect(whole.samples.length, body.name).toBeGreaterThan(10);
       const chunks: Buffer[] = [];
-      for (let i = 0, size = 1; i < body.bytes.length; i += size, size = (size * 7) % 13 + 1) {
+      for (let i = 0, size = 1; i < body.bytes.length; i += size, size = ((size * 7) % 13) + 1) {
         chunks.push(body.bytes.subarray(i, i + size));
       }
       expect(parse(format, chunks).samples, `${body.name} in chunks of 1-13 bytes`).toEqual(whole.samples);
@@ -243,7 +307,8 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
       for (const [key, value] of ours) expect(theirs.get(key), `${body.name}: ${key}`).toBe(value);
 
       const metadata = await prometheus.api<{ metric: string; type: string; help: string; unit: string }[]>(
-        `/api/v1/targets/metadata?match_target=${encodeURIComponent(`{job="${job}"}`)}`);
+        `/api/v1/targets/metadata?match_target=${encodeURIComponent(`{job="${job}"}`)}`,
+      );
       expect(metadata.length, `${body.name}: Prometheus metadata`).toBeGreaterThan(0);
       let compared = 0;
       for (const meta of metadata) {
@@ -251,8 +316,10 @@ describe('exposition parser on real bodies, with Debian Prometheus as the refere
         if (family === undefined) continue; // declared in the body but without samples: we report families of samples
         compared++;
         const type = family.type === 'untyped' ? 'unknown' : family.type;
-        expect({ type, help: family.help ?? '', unit: family.unit ?? '' }, `${body.name}: family ${meta.metric}`)
-          .toEqual({ type: meta.type, help: meta.help, unit: meta.unit });
+        expect(
+          { type, help: family.help ?? '', unit: family.unit ?? '' },
+          `${body.name}: family ${meta.metric}`,
+        ).toEqual({ type: meta.type, help: meta.help, unit: meta.unit });
       }
       expect(compared, `${body.name}: families compared with Prometheus metadata`).toBeGreaterThan(metadata.length / 2);
       process.stdout.write(`${body.name}: ${ours.size} series and ${compared} families as Prometheus stored them\n`);

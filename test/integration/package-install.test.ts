@@ -23,15 +23,23 @@ let installed: Promise<string> | undefined;
 /** Installs the packed tarball globally into a prefix of its own, once; resolves to that prefix. */
 function globalInstall(): Promise<string> {
   const prefix = join(work, 'global');
-  installed ??= withNode(node24Dir, 'npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], work)
-    .then(() => prefix);
+  installed ??= withNode(
+    node24Dir,
+    'npm',
+    ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball],
+    work,
+  ).then(() => prefix);
   return installed;
 }
 
 /** Runs a command with `nodeBinDir` first on PATH, so npm and the installed shim use that Node. */
 function withNode(nodeBinDir: string, file: string, args: string[], cwd: string) {
   const path = [nodeBinDir, join(root, 'node_modules/.bin'), process.env.PATH].join(':');
-  return run(file, args, { cwd, env: { ...process.env, PATH: path, npm_config_prefer_offline: 'true' }, timeout: 240_000 });
+  return run(file, args, {
+    cwd,
+    env: { ...process.env, PATH: path, npm_config_prefer_offline: 'true' },
+    timeout: 240_000,
+  });
 }
 
 beforeAll(async () => {
@@ -42,7 +50,9 @@ beforeAll(async () => {
   packedFiles = info!.files.map((f) => f.path);
 }, 300_000);
 
-afterAll(async () => { await rm(work, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 describe('the npm package', () => {
   it('holds the compiled CLI and no test code, sandbox or TypeScript sources', () => {
@@ -64,7 +74,9 @@ describe('the npm package', () => {
     const help = await withNode(nodeBinDir, bin, ['backups', '--help'], work);
     expect(help.stdout).toContain('Usage: watchkeeper backups');
     // The sandbox needs the test environment's servers: the package says where it runs instead.
-    const sandbox = await withNode(nodeBinDir, bin, ['sandbox'], work).catch((error: unknown) => error as { code: number; stderr: string });
+    const sandbox = await withNode(nodeBinDir, bin, ['sandbox'], work).catch(
+      (error: unknown) => error as { code: number; stderr: string },
+    );
     expect(sandbox).toMatchObject({ code: 2 });
     expect((sandbox as { stderr: string }).stderr).toContain('runs from a source checkout');
   });
@@ -73,7 +85,8 @@ describe('the npm package', () => {
     const prefix = await globalInstall();
     const clean = await mkdtemp(join(work, 'clean-'));
     const printed = await run('npx', ['--no-install', 'watchkeeper', 'version'], {
-      cwd: clean, env: { ...process.env, PATH: [node24Dir, process.env.PATH].join(':'), npm_config_prefix: prefix },
+      cwd: clean,
+      env: { ...process.env, PATH: [node24Dir, process.env.PATH].join(':'), npm_config_prefix: prefix },
     });
     expect(printed.stdout).toContain(`watchkeeper ${version} (node v24.`);
   });

@@ -68,14 +68,25 @@ describe('prober against a real control plane with kwok nodes', () => {
     await cluster?.stop();
   });
 
-  it('passes every step on a healthy cluster, measuring pod startup and watch latency, and collects a crashed run\'s namespace', async () => {
+  it("passes every step on a healthy cluster, measuring pod startup and watch latency, and collects a crashed run's namespace", async () => {
     // A namespace left by a "crashed" earlier run.
-    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: 'watchkeeper-probe-crashed', labels: { [proberLabel]: 'true' } } });
+    await admin.postJson(resourcePath(resources.namespaces), {
+      metadata: { name: 'watchkeeper-probe-crashed', labels: { [proberLabel]: 'true' } },
+    });
     // Someone labelled a namespace that is not the prober's: the label alone must not get it deleted.
-    await admin.postJson(resourcePath(resources.namespaces), { metadata: { name: 'payments', labels: { [proberLabel]: 'true' } } });
+    await admin.postJson(resourcePath(resources.namespaces), {
+      metadata: { name: 'payments', labels: { [proberLabel]: 'true' } },
+    });
     const result = await probe();
     expect(statusOf(result)).toEqual({
-      api: 'passed', namespace: 'passed', write: 'passed', workload: 'passed', service: 'passed', 'in-cluster': 'skipped', teardown: 'passed', leftovers: 'passed',
+      api: 'passed',
+      namespace: 'passed',
+      write: 'passed',
+      workload: 'passed',
+      service: 'passed',
+      'in-cluster': 'skipped',
+      teardown: 'passed',
+      leftovers: 'passed',
     });
     expect(result.ok).toBe(true);
     expect(result.measurements.podStartupMs).toHaveLength(3);
@@ -83,10 +94,14 @@ describe('prober against a real control plane with kwok nodes', () => {
     expect(messageOf(result, 'workload')).toMatch(/^3\/3 pods Ready; startup p50 .* \(SLO p99 <= 5s: (met|MISSED)\)$/);
     expect(messageOf(result, 'leftovers')).toBe('deleted watchkeeper-probe-crashed');
     expect(result.measurements.leftoversCollected).toBe(1);
-    const payments = await admin.getJson<{ metadata: { deletionTimestamp?: string } }>(resourcePath(resources.namespaces, undefined, 'payments'));
+    const payments = await admin.getJson<{ metadata: { deletionTimestamp?: string } }>(
+      resourcePath(resources.namespaces, undefined, 'payments'),
+    );
     expect(payments.metadata.deletionTimestamp).toBeUndefined();
     // The run's own namespace is gone.
-    const gone = await admin.getJson(resourcePath(resources.namespaces, undefined, result.namespace)).catch((e: unknown) => e);
+    const gone = await admin
+      .getJson(resourcePath(resources.namespaces, undefined, result.namespace))
+      .catch((e: unknown) => e);
     expect(isStatus(gone, 404)).toBe(true);
     expect(await metricValue(registry, 'watchkeeper_probe_success')).toBe(1);
     expect(await metricValue(registry, 'watchkeeper_probe_leftover_namespaces_collected_total')).toBe(1);
@@ -100,12 +115,14 @@ describe('prober against a real control plane with kwok nodes', () => {
       const result = await probe(restricted);
       expect(result.ok).toBe(false);
       // It may list and watch pods in namespace default only, which is not enough cluster-wide.
-      expect(result.failure).toBe("api: the prober's identity lacks cluster-wide permissions: "
-        + 'cannot create, get, list, delete namespaces (step namespace/teardown/leftovers); '
-        + 'cannot create, get, update, delete, list, watch configmaps (step write); '
-        + 'cannot create, get, patch deployments.apps (step workload); cannot list replicasets.apps (step workload); '
-        + 'cannot list, watch pods (step workload); cannot create, get services (step service); '
-        + 'cannot list endpointslices.discovery.k8s.io (step service)');
+      expect(result.failure).toBe(
+        "api: the prober's identity lacks cluster-wide permissions: " +
+          'cannot create, get, list, delete namespaces (step namespace/teardown/leftovers); ' +
+          'cannot create, get, update, delete, list, watch configmaps (step write); ' +
+          'cannot create, get, patch deployments.apps (step workload); cannot list replicasets.apps (step workload); ' +
+          'cannot list, watch pods (step workload); cannot create, get services (step service); ' +
+          'cannot list endpointslices.discovery.k8s.io (step service)',
+      );
       expect(statusOf(result)).toMatchObject({ namespace: 'skipped', teardown: 'skipped', leftovers: 'skipped' });
       expect(await metricValue(registry, 'watchkeeper_probe_success')).toBe(0);
       expect(await metricValue(registry, 'watchkeeper_probe_step_success', '{step="api"}')).toBe(0);
@@ -120,7 +137,8 @@ describe('prober against a real control plane with kwok nodes', () => {
       const result = await probe();
       expect(result.ok).toBe(false);
       expect(messageOf(result, 'workload')).toBe(
-        'deployment probe-web: 0/3 pods Ready after 20s; 3 Pending: not scheduled: no scheduler has acted on it (is kube-scheduler running?)');
+        'deployment probe-web: 0/3 pods Ready after 20s; 3 Pending: not scheduled: no scheduler has acted on it (is kube-scheduler running?)',
+      );
       expect(statusOf(result)).toMatchObject({ workload: 'failed', service: 'skipped', teardown: 'passed' });
       expect(await metricValue(registry, 'watchkeeper_probe_step_success', '{step="workload"}')).toBe(0);
       expect(await metricValue(registry, 'watchkeeper_probe_step_success', '{step="teardown"}')).toBe(1);
@@ -138,9 +156,12 @@ describe('prober against a real control plane with kwok nodes', () => {
       await cluster.startComponent('kube-controller-manager');
     }
     expect(result.ok).toBe(false);
-    expect(messageOf(result, 'workload')).toBe('deployment probe-web: 0/3 pods Ready after 20s; no ReplicaSet was created (is kube-controller-manager running?)');
+    expect(messageOf(result, 'workload')).toBe(
+      'deployment probe-web: 0/3 pods Ready after 20s; no ReplicaSet was created (is kube-controller-manager running?)',
+    );
     expect(messageOf(result, 'teardown')).toBe(
-      `namespace ${result.namespace}: still Terminating after 20s, and the namespace controller reported no progress (is kube-controller-manager running?)`);
+      `namespace ${result.namespace}: still Terminating after 20s, and the namespace controller reported no progress (is kube-controller-manager running?)`,
+    );
     expect(result.failure).toMatch(/^workload: /);
     expect(await metricValue(registry, 'watchkeeper_probe_step_success', '{step="teardown"}')).toBe(0);
     expect(await metricValue(registry, 'watchkeeper_probe_consecutive_failures')).toBe(3);
@@ -153,19 +174,36 @@ describe('prober against a real control plane with kwok nodes', () => {
   });
 
   it('in-cluster checks switched on outside the cluster fail on DNS with the name they looked up, and teardown still runs', async () => {
-    const config = proberSection.parse({ ...testConfig, inCluster: 'on', timeouts: { ...testConfig.timeouts, inClusterSeconds: 3 } });
+    const config = proberSection.parse({
+      ...testConfig,
+      inCluster: 'on',
+      timeouts: { ...testConfig.timeouts, inClusterSeconds: 3 },
+    });
     const result = await probe(admin, config);
-    expect(messageOf(result, 'in-cluster')).toMatch(new RegExp(`^service probe-web: DNS name probe-web\\.${result.namespace}\\.svc did not resolve within 3s \\((ENOTFOUND|EAI_AGAIN)\\)$`));
+    expect(messageOf(result, 'in-cluster')).toMatch(
+      new RegExp(
+        `^service probe-web: DNS name probe-web\\.${result.namespace}\\.svc did not resolve within 3s \\((ENOTFOUND|EAI_AGAIN)\\)$`,
+      ),
+    );
     expect(statusOf(result)).toMatchObject({ service: 'passed', 'in-cluster': 'failed', teardown: 'passed' });
   });
 
   it('`watchkeeper prober --once` prints the table and exits 0 when healthy, 1 with the reason when not', async () => {
     const configFile = join(cluster.dir, 'prober-once.yaml');
-    await writeFile(configFile, JSON.stringify({ log: { level: 'warn' }, prober: { ...testConfig, leftoverMinAgeSeconds: 900 } }));
-    const run = (kubeconfig: string): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
-      execFile(node, ['cli/main.ts', 'prober', '--once', '-c', configFile], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 150_000 },
-        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
-    });
+    await writeFile(
+      configFile,
+      JSON.stringify({ log: { level: 'warn' }, prober: { ...testConfig, leftoverMinAgeSeconds: 900 } }),
+    );
+    const run = (kubeconfig: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(
+          node,
+          ['cli/main.ts', 'prober', '--once', '-c', configFile],
+          { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 150_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
     const ok = await run(cluster.adminKubeconfig);
     expect(ok.stdout).toMatch(/^workload\s+ok\s+/m);
     expect(ok.stdout).toContain('PASSED in');

@@ -4,7 +4,12 @@ import { setTimeout as delay } from 'node:timers/promises';
  * Reads a value until `done` accepts it and returns it; a read that throws counts as not done.
  * Fails after `timeoutMs` naming `what` and the last value or error seen.
  */
-export async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing read yet';
   for (;;) {

@@ -14,7 +14,12 @@ export interface TestFamily {
  * none), families by name, stale series listed apart by key.
  */
 export function scrapeBatch(options: {
-  job?: string; instance?: string; timestampMs: number; families: TestFamily[]; stale?: Sample[]; honorLabels?: boolean;
+  job?: string;
+  instance?: string;
+  timestampMs: number;
+  families: TestFamily[];
+  stale?: Sample[];
+  honorLabels?: boolean;
 }): ScrapeBatch {
   const job = options.job ?? 'test';
   const instance = options.instance ?? '127.0.0.1:9100';
@@ -30,15 +35,27 @@ export function scrapeBatch(options: {
     }
   }
   return {
-    target: { job, instance, labels: targetLabels }, honorLabels: options.honorLabels ?? false,
-    timestampMs: options.timestampMs, samples, families, stale: (options.stale ?? []).map((s) => seriesKey(s.name, s.labels)),
+    target: { job, instance, labels: targetLabels },
+    honorLabels: options.honorLabels ?? false,
+    timestampMs: options.timestampMs,
+    samples,
+    families,
+    stale: (options.stale ?? []).map((s) => seriesKey(s.name, s.labels)),
   };
 }
 
 /** A histogram family with cumulative buckets, sum and count, as text format 0.0.4 exposes it. */
-export function histogramFamily(name: string, labels: Labels, buckets: [string, number][], sum: number, count: number): TestFamily {
+export function histogramFamily(
+  name: string,
+  labels: Labels,
+  buckets: [string, number][],
+  sum: number,
+  count: number,
+): TestFamily {
   return {
-    name, type: 'histogram', samples: [
+    name,
+    type: 'histogram',
+    samples: [
       ...buckets.map(([le, value]) => ({ name: `${name}_bucket`, labels: { ...labels, le }, value })),
       { name: `${name}_sum`, labels, value: sum },
       { name: `${name}_count`, labels, value: count },
@@ -47,9 +64,17 @@ export function histogramFamily(name: string, labels: Labels, buckets: [string, 
 }
 
 /** A summary family with quantiles, sum and count. */
-export function summaryFamily(name: string, labels: Labels, quantiles: [string, number][], sum: number, count: number): TestFamily {
+export function summaryFamily(
+  name: string,
+  labels: Labels,
+  quantiles: [string, number][],
+  sum: number,
+  count: number,
+): TestFamily {
   return {
-    name, type: 'summary', samples: [
+    name,
+    type: 'summary',
+    samples: [
       ...quantiles.map(([quantile, value]) => ({ name, labels: { ...labels, quantile }, value })),
       { name: `${name}_sum`, labels, value: sum },
       { name: `${name}_count`, labels, value: count },

@@ -29,7 +29,11 @@ function bodiesOmitted(event: AuditEvent, omit: readonly string[]): boolean {
  * replaced by a note with their size. The who/what/when/from-where fields (user, verb, objectRef,
  * sourceIPs, timestamps, responseStatus) are kept as they are.
  */
-export function sanitizeAuditEvent(event: AuditEvent, maxObjectBytes: number, omit: readonly string[] = defaultOmittedBodies): AuditEvent {
+export function sanitizeAuditEvent(
+  event: AuditEvent,
+  maxObjectBytes: number,
+  omit: readonly string[] = defaultOmittedBodies,
+): AuditEvent {
   const out: AuditEvent = { ...event };
   const isSecret = bodiesOmitted(event, omit);
   const trimmed: string[] = [];
@@ -64,9 +68,17 @@ export function auditDocumentId(event: AuditEvent): string {
   const impersonated = event.impersonatedUser as { username?: unknown } | undefined;
   const status = event.responseStatus as { code?: unknown } | undefined;
   const identity = JSON.stringify([
-    event.auditID ?? null, event.stage ?? null, event.requestReceivedTimestamp ?? null, event.stageTimestamp ?? null,
-    user?.username ?? null, user?.uid ?? null, impersonated?.username ?? null, event.verb ?? null, event.requestURI ?? null,
-    event.sourceIPs ?? null, status?.code ?? null,
+    event.auditID ?? null,
+    event.stage ?? null,
+    event.requestReceivedTimestamp ?? null,
+    event.stageTimestamp ?? null,
+    user?.username ?? null,
+    user?.uid ?? null,
+    impersonated?.username ?? null,
+    event.verb ?? null,
+    event.requestURI ?? null,
+    event.sourceIPs ?? null,
+    status?.code ?? null,
   ]);
   return createHash('sha256').update(identity).digest('base64url').slice(0, 32);
 }

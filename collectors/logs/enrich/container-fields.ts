@@ -20,7 +20,9 @@ export function containerSuffix(path: string, meta: PathMetadata | undefined, po
     if (pod) {
       if (pod.nodeName) kube.node = { name: pod.nodeName };
       kube.labels = pod.labels;
-      kube.annotations = Object.fromEntries(Object.entries(pod.annotations).filter(([k]) => !skippedAnnotations.has(k)));
+      kube.annotations = Object.fromEntries(
+        Object.entries(pod.annotations).filter(([k]) => !skippedAnnotations.has(k)),
+      );
     }
     s += `,"kubernetes":${JSON.stringify(kube)}`;
     const id = meta.containerId ?? pod?.containerIds[meta.container];

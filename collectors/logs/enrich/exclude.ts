@@ -35,8 +35,12 @@ export class ExcludableParser implements LineParser {
 }
 
 /** Whether a pod's logs are excluded by namespace or by its annotation. */
-export function isExcluded(namespace: string | undefined, annotations: Record<string, string> | undefined,
-  excludeNamespaces: readonly string[], annotation: string): boolean {
+export function isExcluded(
+  namespace: string | undefined,
+  annotations: Record<string, string> | undefined,
+  excludeNamespaces: readonly string[],
+  annotation: string,
+): boolean {
   if (namespace !== undefined && excludeNamespaces.includes(namespace)) return true;
   return annotations?.[annotation] === 'true';
 }

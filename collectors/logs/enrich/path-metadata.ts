@@ -25,12 +25,23 @@ export function pathMetadata(path: string): PathMetadata | undefined {
     const podDir = basename(dirname(dirname(path)));
     const m = /^(?<ns>[^_]+)_(?<pod>[^_]+)_(?<uid>[^_]+)$/.exec(podDir);
     if (m?.groups && container) {
-      return { namespace: m.groups.ns!, pod: m.groups.pod!, podUid: m.groups.uid!, container, restart: Number(pods.groups!.restart) };
+      return {
+        namespace: m.groups.ns!,
+        pod: m.groups.pod!,
+        podUid: m.groups.uid!,
+        container,
+        restart: Number(pods.groups!.restart),
+      };
     }
   }
   const containers = /^(?<pod>[^_]+)_(?<ns>[^_]+)_(?<container>.+)-(?<id>[0-9a-f]{64})\.log$/.exec(file);
   if (containers?.groups) {
-    return { namespace: containers.groups.ns!, pod: containers.groups.pod!, container: containers.groups.container!, containerId: containers.groups.id! };
+    return {
+      namespace: containers.groups.ns!,
+      pod: containers.groups.pod!,
+      container: containers.groups.container!,
+      containerId: containers.groups.id!,
+    };
   }
   return undefined;
 }

@@ -30,7 +30,10 @@ export const noPodMetadata: PodMetadataProvider = {
 
 interface Pod extends KubeObject {
   spec?: { nodeName?: string };
-  status?: { containerStatuses?: { name: string; containerID?: string }[]; initContainerStatuses?: { name: string; containerID?: string }[] };
+  status?: {
+    containerStatuses?: { name: string; containerID?: string }[];
+    initContainerStatuses?: { name: string; containerID?: string }[];
+  };
 }
 
 function toInfo(pod: Pod): PodInfo {
@@ -39,8 +42,10 @@ function toInfo(pod: Pod): PodInfo {
     if (s.containerID) containerIds[s.name] = s.containerID.replace(/^[a-z]+:\/\//, '');
   }
   return {
-    labels: pod.metadata.labels ?? {}, annotations: pod.metadata.annotations ?? {},
-    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}), containerIds,
+    labels: pod.metadata.labels ?? {},
+    annotations: pod.metadata.annotations ?? {},
+    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+    containerIds,
   };
 }
 
@@ -49,10 +54,14 @@ function toInfo(pod: Pod): PodInfo {
  * It starts in the background: until the first list arrives, and whenever the API is unreachable,
  * lookups miss and events carry their path fields only.
  */
-export function kubePodMetadata(client: KubeClient, options: { nodeName?: string; logger: Logger }): PodMetadataProvider {
+export function kubePodMetadata(
+  client: KubeClient,
+  options: { nodeName?: string; logger: Logger },
+): PodMetadataProvider {
   const informer = new Informer<Pod>(client, resourcePath(resources.pods), {
     ...(options.nodeName ? { fieldSelector: `spec.nodeName=${options.nodeName}` } : {}),
-    onError: (error, action) => options.logger.warn({ err: error, action }, 'Pod watch failed; enrichment uses path fields meanwhile.'),
+    onError: (error, action) =>
+      options.logger.warn({ err: error, action }, 'Pod watch failed; enrichment uses path fields meanwhile.'),
   });
   const listeners: ((namespace: string, pod: string) => void)[] = [];
   informer.onChange((change) => {
@@ -64,7 +73,9 @@ export function kubePodMetadata(client: KubeClient, options: { nodeName?: string
       const found = informer.get(namespace, pod);
       return found ? toInfo(found) : undefined;
     },
-    onChange(listener) { listeners.push(listener); },
+    onChange(listener) {
+      listeners.push(listener);
+    },
     stop: () => informer.stop(),
   };
 }

@@ -10,7 +10,10 @@ export interface AuditOptions {
 }
 
 /** Turns one audit event into its document text and id (shared by the file source and the webhook). */
-export function auditDocument(event: AuditEvent, options: AuditOptions): { id: string; timestamp: string; text: string } {
+export function auditDocument(
+  event: AuditEvent,
+  options: AuditOptions,
+): { id: string; timestamp: string; text: string } {
   const doc = sanitizeAuditEvent(event, options.maxObjectBytes, options.omitBodiesOf);
   return { id: auditDocumentId(event), timestamp: doc['@timestamp'] as string, text: JSON.stringify(doc) };
 }
@@ -24,15 +27,29 @@ const metadataFields = ['auditID', 'stage', 'verb', 'requestURI', 'level'] as co
  * may hold a Secret's data).
  */
 export function auditMetadataOnly(text: string, reason: string): Record<string, unknown> {
-  const doc: Record<string, unknown> = { '@timestamp': new Date().toISOString(), parse_error: reason, bytes: Buffer.byteLength(text) };
+  const doc: Record<string, unknown> = {
+    '@timestamp': new Date().toISOString(),
+    parse_error: reason,
+    bytes: Buffer.byteLength(text),
+  };
   for (const field of metadataFields) {
     const match = new RegExp(`"${field}":"((?:[^"\\\\]|\\\\.){0,512})"`).exec(text);
     if (match) {
-      try { doc[field] = JSON.parse(`"${match[1]!}"`) as string; } catch { /* not a clean string */ }
+      try {
+        doc[field] = JSON.parse(`"${match[1]!}"`) as string;
+      } catch {
+        /* not a clean string */
+      }
     }
   }
   const user = /"user":\{"username":"((?:[^"\\]|\\.){0,512})"/.exec(text);
-  if (user) { try { doc.user = { username: JSON.parse(`"${user[1]!}"`) as string }; } catch { /* not a clean string */ } }
+  if (user) {
+    try {
+      doc.user = { username: JSON.parse(`"${user[1]!}"`) as string };
+    } catch {
+      /* not a clean string */
+    }
+  }
   return doc;
 }
 
@@ -67,7 +84,14 @@ export class AuditParser implements LineParser {
       const reason = end - start >= this.maxLineBytes ? 'audit_line_too_long' : 'not_audit_json';
       this.emitter.error(reason);
       const doc = auditMetadataOnly(text, reason);
-      this.emitter.document('audit', doc['@timestamp'] as string, this.emitter.idPrefix + offset, JSON.stringify(doc), offset, endOffset);
+      this.emitter.document(
+        'audit',
+        doc['@timestamp'] as string,
+        this.emitter.idPrefix + offset,
+        JSON.stringify(doc),
+        offset,
+        endOffset,
+      );
       return;
     }
     const doc = auditDocument(event, this.options);

@@ -7,7 +7,9 @@ const F = 0x46;
 
 /** True when bytes [start, end) look like the start of an RFC 3339 timestamp (YYYY-MM-DDT). */
 function looksLikeTimestamp(buf: Buffer, start: number, end: number): boolean {
-  return end - start >= 20 && end - start <= 40 && buf[start + 4] === 45 && buf[start + 7] === 45 && buf[start + 10] === 84;
+  return (
+    end - start >= 20 && end - start <= 40 && buf[start + 4] === 45 && buf[start + 7] === 45 && buf[start + 10] === 84
+  );
 }
 
 /**
@@ -65,8 +67,18 @@ export class CriParser implements LineParser {
     }
     if (this.partialOffset >= 0) {
       this.append(buf, msgStart, end);
-      this.emitter.container(this.partialTs, 0, this.partialTsLength, this.partialStderr, this.partial, 0, this.partialLength,
-        this.partialOffset, endOffset, this.partialTruncated);
+      this.emitter.container(
+        this.partialTs,
+        0,
+        this.partialTsLength,
+        this.partialStderr,
+        this.partial,
+        0,
+        this.partialLength,
+        this.partialOffset,
+        endOffset,
+        this.partialTruncated,
+      );
       this.reset();
       return;
     }
@@ -77,11 +89,16 @@ export class CriParser implements LineParser {
     let n = end - start;
     if (this.partialLength + n > this.maxMessageBytes) {
       n = Math.max(0, this.maxMessageBytes - this.partialLength);
-      if (!this.partialTruncated) { this.partialTruncated = true; this.emitter.error('partial_truncated'); }
+      if (!this.partialTruncated) {
+        this.partialTruncated = true;
+        this.emitter.error('partial_truncated');
+      }
     }
     if (n === 0) return;
     if (this.partialLength + n > this.partial.length) {
-      const next = Buffer.allocUnsafe(Math.min(this.maxMessageBytes, Math.max(64 * 1024, (this.partialLength + n) * 2)));
+      const next = Buffer.allocUnsafe(
+        Math.min(this.maxMessageBytes, Math.max(64 * 1024, (this.partialLength + n) * 2)),
+      );
       this.partial.copy(next, 0, 0, this.partialLength);
       this.partial = next;
     }
@@ -101,8 +118,18 @@ export class CriParser implements LineParser {
   end(): void {
     if (this.partialOffset >= 0) {
       this.emitter.error('partial_unfinished');
-      this.emitter.container(this.partialTs, 0, this.partialTsLength, this.partialStderr, this.partial, 0, this.partialLength,
-        this.partialOffset, this.partialEnd, this.partialTruncated);
+      this.emitter.container(
+        this.partialTs,
+        0,
+        this.partialTsLength,
+        this.partialStderr,
+        this.partial,
+        0,
+        this.partialLength,
+        this.partialOffset,
+        this.partialEnd,
+        this.partialTruncated,
+      );
       this.reset();
     }
     this.emitter.flush();

@@ -9,7 +9,9 @@ import type { LineParser } from './line-parser.ts';
 export class DockerParser implements LineParser {
   private readonly emitter: FileEmitter;
   private readonly maxMessageBytes: number;
-  private partial: { message: string; time: string; stderr: boolean; offset: number; endOffset: number; truncated: boolean } | undefined;
+  private partial:
+    | { message: string; time: string; stderr: boolean; offset: number; endOffset: number; truncated: boolean }
+    | undefined;
 
   constructor(emitter: FileEmitter, maxMessageBytes: number) {
     this.emitter = emitter;
@@ -37,11 +39,17 @@ export class DockerParser implements LineParser {
     p.endOffset = endOffset;
     if (p.message.length + piece.length > this.maxMessageBytes) {
       p.message += piece.slice(0, Math.max(0, this.maxMessageBytes - p.message.length));
-      if (!p.truncated) { p.truncated = true; this.emitter.error('partial_truncated'); }
+      if (!p.truncated) {
+        p.truncated = true;
+        this.emitter.error('partial_truncated');
+      }
     } else {
       p.message += piece;
     }
-    if (!complete) { this.partial = p; return; }
+    if (!complete) {
+      this.partial = p;
+      return;
+    }
     this.partial = undefined;
     const ts = Buffer.from(p.time);
     const msg = Buffer.from(p.message);

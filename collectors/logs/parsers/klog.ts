@@ -29,7 +29,14 @@ export function parseKlogHeader(line: string, now: Date = new Date()): KlogHeade
   const at = (y: number): number => Date.UTC(y, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (at(year) > now.getTime() + 86_400_000) year -= 1;
   const date = new Date(at(year)).toISOString().slice(0, 19);
-  return { severity: severities[sev!]!, timestamp: `${date}.${us}Z`, pid: Number(pid), file: file!, line: Number(ln), length: m[0].length };
+  return {
+    severity: severities[sev!]!,
+    timestamp: `${date}.${us}Z`,
+    pid: Number(pid),
+    file: file!,
+    line: Number(ln),
+    length: m[0].length,
+  };
 }
 
 interface Pending {
@@ -67,8 +74,14 @@ export class KlogParser implements LineParser {
       }
       this.emitter.error('not_klog');
       const now = new Date().toISOString();
-      this.emitter.document('logs', now, this.emitter.idPrefix + offset,
-        JSON.stringify({ '@timestamp': now, message: text, component: this.component, parse_error: 'klog' }), offset, endOffset);
+      this.emitter.document(
+        'logs',
+        now,
+        this.emitter.idPrefix + offset,
+        JSON.stringify({ '@timestamp': now, message: text, component: this.component, parse_error: 'klog' }),
+        offset,
+        endOffset,
+      );
       return;
     }
     this.idle();
@@ -80,10 +93,20 @@ export class KlogParser implements LineParser {
     if (!p) return;
     this.pending = undefined;
     const { head } = p;
-    this.emitter.document('logs', head.timestamp, this.emitter.idPrefix + p.offset, JSON.stringify({
-      '@timestamp': head.timestamp, message: p.message, severity: head.severity, component: this.component,
-      klog: { pid: head.pid, file: head.file, line: head.line },
-    }), p.offset, p.endOffset);
+    this.emitter.document(
+      'logs',
+      head.timestamp,
+      this.emitter.idPrefix + p.offset,
+      JSON.stringify({
+        '@timestamp': head.timestamp,
+        message: p.message,
+        severity: head.severity,
+        component: this.component,
+        klog: { pid: head.pid, file: head.file, line: head.line },
+      }),
+      p.offset,
+      p.endOffset,
+    );
   }
 
   end(): void {

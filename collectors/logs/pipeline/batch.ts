@@ -76,7 +76,10 @@ export class Batch {
     this.digits(offset);
     this.ensure(4);
     const out = this.buf;
-    out[this.length++] = 34; out[this.length++] = 125; out[this.length++] = 125; out[this.length++] = 10;
+    out[this.length++] = 34;
+    out[this.length++] = 125;
+    out[this.length++] = 125;
+    out[this.length++] = 10;
     this.itemStarts.push(this.itemStart);
     this.docStarts.push(this.length);
   }
@@ -85,7 +88,10 @@ export class Batch {
   put(src: Buffer): void {
     const n = src.length;
     this.ensure(n);
-    if (n > 64) { this.length += src.copy(this.buf, this.length); return; }
+    if (n > 64) {
+      this.length += src.copy(this.buf, this.length);
+      return;
+    }
     const out = this.buf;
     let o = this.length;
     for (let i = 0; i < n; i++) out[o++] = src[i]!;
@@ -96,7 +102,10 @@ export class Batch {
   slice(src: Buffer, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    if (n > 64) { this.length += src.copy(this.buf, this.length, start, end); return; }
+    if (n > 64) {
+      this.length += src.copy(this.buf, this.length, start, end);
+      return;
+    }
     const out = this.buf;
     let o = this.length;
     for (let i = start; i < end; i++) out[o++] = src[i]!;
@@ -107,7 +116,10 @@ export class Batch {
   digits(n: number): void {
     this.ensure(20);
     const out = this.buf;
-    if (n < 10) { out[this.length++] = 48 + n; return; }
+    if (n < 10) {
+      out[this.length++] = 48 + n;
+      return;
+    }
     let len = 0;
     for (let v = n; v > 0; v = Math.floor(v / 10)) len++;
     let o = this.length + len;
@@ -201,7 +213,11 @@ export class Batch {
     while (i < end) {
       const c = src[i]!;
       const kind = byteKind[c]!;
-      if (kind === 0) { out[o++] = c; i++; continue; }
+      if (kind === 0) {
+        out[o++] = c;
+        i++;
+        continue;
+      }
       if (kind === 2) {
         const n = utf8SequenceLength(src, i, end);
         if (n === 0) {
@@ -221,8 +237,11 @@ export class Batch {
       else if (c === 13) out[o++] = 114;
       else if (c === 9) out[o++] = 116;
       else {
-        out[o++] = 117; out[o++] = 48; out[o++] = 48;
-        out[o++] = hex.charCodeAt(c >> 4); out[o++] = hex.charCodeAt(c & 15);
+        out[o++] = 117;
+        out[o++] = 48;
+        out[o++] = 48;
+        out[o++] = hex.charCodeAt(c >> 4);
+        out[o++] = hex.charCodeAt(c & 15);
       }
       i++;
     }
@@ -232,7 +251,10 @@ export class Batch {
 
   /** Bytes of item i (action line and document). */
   item(i: number): Buffer {
-    return this.buf.subarray(this.itemStarts[i], i + 1 < this.itemStarts.length ? this.itemStarts[i + 1]! : this.length);
+    return this.buf.subarray(
+      this.itemStarts[i],
+      i + 1 < this.itemStarts.length ? this.itemStarts[i + 1]! : this.length,
+    );
   }
 
   /** Bytes of the document of item i, without its newline. */
@@ -252,7 +274,9 @@ export class Batch {
   }
 
   private action(i: number): { create: { _index: string; _id: string } } {
-    return JSON.parse(this.buf.toString('utf8', this.itemStarts[i], this.docStarts[i])) as { create: { _index: string; _id: string } };
+    return JSON.parse(this.buf.toString('utf8', this.itemStarts[i], this.docStarts[i])) as {
+      create: { _index: string; _id: string };
+    };
   }
 
   /** Empties the batch for reuse, keeping its buffer. */

@@ -61,14 +61,25 @@ export class FileEmitter {
   private readonly slow: boolean;
   private pending: Pending | undefined;
 
-  constructor(pipeline: Pipeline, names: IndexNames, options: MessageOptions, target: AckTarget, idPrefix: string, suffix: Buffer) {
+  constructor(
+    pipeline: Pipeline,
+    names: IndexNames,
+    options: MessageOptions,
+    target: AckTarget,
+    idPrefix: string,
+    suffix: Buffer,
+  ) {
     this.pipeline = pipeline;
     this.names = names;
     this.options = options;
     this.target = target;
     this.idPrefix = idPrefix;
     this.suffix = suffix;
-    this.slow = options.redactions.length > 0 || options.exclude !== undefined || options.parseJson || options.multilineStart !== undefined;
+    this.slow =
+      options.redactions.length > 0 ||
+      options.exclude !== undefined ||
+      options.parseJson ||
+      options.multilineStart !== undefined;
   }
 
   /** Counts a problem with a line (the line is still shipped). */
@@ -86,10 +97,27 @@ export class FileEmitter {
    * One container message. `ts` is an RFC 3339 timestamp in bytes; `offset` identifies the event
    * (the file offset of its first line), `endOffset` is where the next event starts.
    */
-  container(tsBuf: Buffer, tsStart: number, tsEnd: number, stderr: boolean, msg: Buffer, msgStart: number, msgEnd: number,
-    offset: number, endOffset: number, truncated: boolean): void {
+  container(
+    tsBuf: Buffer,
+    tsStart: number,
+    tsEnd: number,
+    stderr: boolean,
+    msg: Buffer,
+    msgStart: number,
+    msgEnd: number,
+    offset: number,
+    endOffset: number,
+    truncated: boolean,
+  ): void {
     if (this.slow) {
-      this.containerSlow(tsBuf.toString('latin1', tsStart, tsEnd), stderr, msg.toString('utf8', msgStart, msgEnd), offset, endOffset, truncated);
+      this.containerSlow(
+        tsBuf.toString('latin1', tsStart, tsEnd),
+        stderr,
+        msg.toString('utf8', msgStart, msgEnd),
+        offset,
+        endOffset,
+        truncated,
+      );
       return;
     }
     const b = this.pipeline.current;
@@ -109,13 +137,23 @@ export class FileEmitter {
     this.pipeline.rotateIfFull();
   }
 
-  private containerSlow(timestamp: string, stderr: boolean, message: string, offset: number, endOffset: number, truncated: boolean): void {
+  private containerSlow(
+    timestamp: string,
+    stderr: boolean,
+    message: string,
+    offset: number,
+    endOffset: number,
+    truncated: boolean,
+  ): void {
     const { options } = this;
     if (options.multilineStart) {
       const p = this.pending;
       if (p && !options.multilineStart.test(message)) {
         if (p.message.length + message.length + 1 <= options.maxMessageBytes) p.message += `\n${message}`;
-        else if (!p.truncated) { p.truncated = true; this.error('multiline_truncated'); }
+        else if (!p.truncated) {
+          p.truncated = true;
+          this.error('multiline_truncated');
+        }
         p.endOffset = endOffset;
         return;
       }
@@ -134,7 +172,14 @@ export class FileEmitter {
     this.writeContainer(p.timestamp, p.stderr, p.message, p.offset, p.endOffset, p.truncated);
   }
 
-  private writeContainer(timestamp: string, stderr: boolean, message: string, offset: number, endOffset: number, truncated: boolean): void {
+  private writeContainer(
+    timestamp: string,
+    stderr: boolean,
+    message: string,
+    offset: number,
+    endOffset: number,
+    truncated: boolean,
+  ): void {
     const { options } = this;
     if (options.exclude?.test(message)) {
       this.pipeline.advance(this.target, endOffset);
@@ -156,7 +201,10 @@ export class FileEmitter {
     b.jsonString(timestamp);
     b.ascii(',"message":');
     b.jsonString(text);
-    if (json !== undefined) { b.ascii(',"json":'); b.utf8(json); }
+    if (json !== undefined) {
+      b.ascii(',"json":');
+      b.utf8(json);
+    }
     if (truncated) b.ascii(',"truncated":true');
     const tail = stderr ? stderrTail : stdoutTail;
     b.raw(tail, 0, tail.length);
@@ -168,7 +216,14 @@ export class FileEmitter {
   }
 
   /** A document given as fields (klog records, audit events): `fields` is a JSON object text without `log`. */
-  document(kind: 'logs' | 'audit', timestamp: string, id: string, fields: string, offset: number, endOffset: number): void {
+  document(
+    kind: 'logs' | 'audit',
+    timestamp: string,
+    id: string,
+    fields: string,
+    offset: number,
+    endOffset: number,
+  ): void {
     const b = this.pipeline.current;
     b.beginItem(this.names.forTimestamp(kind, timestamp), id);
     if (kind === 'audit') {

@@ -50,7 +50,11 @@ export class IndexNames {
     const last = this.lastDay[kind];
     if (last.length === 10 && end - at >= 10) {
       let same = true;
-      for (let i = 0; i < 10; i++) if (buf[at + i] !== last.charCodeAt(i)) { same = false; break; }
+      for (let i = 0; i < 10; i++)
+        if (buf[at + i] !== last.charCodeAt(i)) {
+          same = false;
+          break;
+        }
       if (same) return this.lastName[kind];
     }
     return this.forTimestamp(kind, buf.toString('latin1', at, Math.min(end, at + 10)));

@@ -48,11 +48,15 @@ export class Pipeline {
     this.options = options;
     this.poolLimit = Math.ceil(options.batch.maxBufferedBytes / options.batch.maxBytes) + options.batch.concurrency + 2;
     this.current = new Batch(Math.min(options.batch.maxBytes + 65536, 16 << 20));
-    this.timer = setInterval(() => {
-      if (this.current.count > 0 || this.current.marks.size > 0 || this.hasOpenMark()) {
-        if (Date.now() - this.current.openedAt >= this.options.batch.maxDelayMs || this.current.openedAt === 0) this.rotate();
-      }
-    }, Math.max(10, Math.min(options.batch.maxDelayMs, 250)));
+    this.timer = setInterval(
+      () => {
+        if (this.current.count > 0 || this.current.marks.size > 0 || this.hasOpenMark()) {
+          if (Date.now() - this.current.openedAt >= this.options.batch.maxDelayMs || this.current.openedAt === 0)
+            this.rotate();
+        }
+      },
+      Math.max(10, Math.min(options.batch.maxDelayMs, 250)),
+    );
     this.timer.unref();
   }
 
@@ -113,7 +117,10 @@ export class Pipeline {
         if (delivered) for (const { target, entry } of holds) target.settle(entry);
         this.buffered -= batch.length;
         this.options.metrics.bufferedBytes.set(this.buffered);
-        if (delivered && this.pool.length < this.poolLimit) { batch.reset(); this.pool.push(batch); }
+        if (delivered && this.pool.length < this.poolLimit) {
+          batch.reset();
+          this.pool.push(batch);
+        }
         if (this.buffered + this.current.length < this.options.batch.maxBufferedBytes) {
           const waiters = this.waiters;
           this.waiters = [];
@@ -140,15 +147,23 @@ export class Pipeline {
     const { metrics, logger, sink } = this.options;
     try {
       await withRetry(() => sink.write(batch, this.abort.signal), {
-        attempts: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 30_000, ...this.options.retry, signal: this.abort.signal,
+        attempts: Number.POSITIVE_INFINITY,
+        initialDelayMs: 500,
+        maxDelayMs: 30_000,
+        ...this.options.retry,
+        signal: this.abort.signal,
         retryable: () => !this.abort.signal.aborted,
         onRetry: (error, attempt, delayMs) => {
           metrics.sinkWriteFailures.inc({ sink: sink.name });
           if (attempt >= failingAfterAttempts) {
-            this.failure = `sink ${sink.name} failing since ${new Date(this.failingSince ||= Date.now()).toISOString()}: ${describeError(error)}`;
+            this.failure = `sink ${sink.name} failing since ${new Date((this.failingSince ||= Date.now())).toISOString()}: ${describeError(error)}`;
             metrics.sinkFailing.set(1);
           }
-          if (attempt === 1 || attempt % 10 === 0) logger.error({ err: error, attempt, retryInMs: delayMs }, 'Sink write failed unexpectedly; retrying the batch.');
+          if (attempt === 1 || attempt % 10 === 0)
+            logger.error(
+              { err: error, attempt, retryInMs: delayMs },
+              'Sink write failed unexpectedly; retrying the batch.',
+            );
         },
       });
       if (this.failure) logger.info('Sink writes succeed again.');
@@ -157,7 +172,8 @@ export class Pipeline {
       metrics.sinkFailing.set(0);
       return true;
     } catch (error) {
-      if (!this.abort.signal.aborted) logger.error({ err: error }, 'Sink write failed; the batch will be read again after restart.');
+      if (!this.abort.signal.aborted)
+        logger.error({ err: error }, 'Sink write failed; the batch will be read again after restart.');
       return false;
     }
   }
@@ -167,7 +183,12 @@ export class Pipeline {
     clearInterval(this.timer);
     this.rotate();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.idle(), new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    await Promise.race([
+      this.idle(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     this.abort.abort(new Error('pipeline stopped'));
     await this.options.sink.close();

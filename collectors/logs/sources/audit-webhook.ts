@@ -47,7 +47,9 @@ export function secretMatcher(expected: string): (given: string) => boolean {
 }
 
 /** The names a client certificate carries: CN and DNS/IP subject alternative names. */
-export function certificateNames(cert: { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined): string[] {
+export function certificateNames(
+  cert: { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined,
+): string[] {
   if (!cert) return [];
   const cn = cert.subject?.CN;
   const names = Array.isArray(cn) ? [...cn] : cn ? [cn] : [];
@@ -68,24 +70,38 @@ export function certificateNames(cert: { subject?: { CN?: string | string[] }; s
 export async function startAuditWebhook(options: AuditWebhookOptions): Promise<AuditWebhook> {
   const { config, logger, metrics } = options;
   if (!config.certFile || !config.keyFile) {
-    throw new WatchkeeperError('config_invalid', 'logs.auditWebhook: certFile and keyFile are required (the receiver only speaks TLS)');
+    throw new WatchkeeperError(
+      'config_invalid',
+      'logs.auditWebhook: certFile and keyFile are required (the receiver only speaks TLS)',
+    );
   }
   if (!config.token && !config.clientCaFile) {
-    throw new WatchkeeperError('config_invalid', 'logs.auditWebhook: set token or clientCaFile, so that requests are authenticated');
+    throw new WatchkeeperError(
+      'config_invalid',
+      'logs.auditWebhook: set token or clientCaFile, so that requests are authenticated',
+    );
   }
   if (config.clientCaFile && config.clientNames.length === 0) {
-    throw new WatchkeeperError('config_invalid',
-      'logs.auditWebhook.clientNames: expected the CN or SAN of the API server\'s client certificate (the CA signs other clients too), found none');
+    throw new WatchkeeperError(
+      'config_invalid',
+      "logs.auditWebhook.clientNames: expected the CN or SAN of the API server's client certificate (the CA signs other clients too), found none",
+    );
   }
   const queue = new DiskQueue(options.dir, config.maxQueueBytes);
   const opened = await queue.open();
   if (opened.movedStateTo) {
     metrics.stateFilesCorrupt.inc({ file: 'audit-queue' });
-    logger.error({ movedTo: opened.movedStateTo }, 'The audit queue state file is unusable; moved aside, the queue is read from its oldest segment.');
+    logger.error(
+      { movedTo: opened.movedStateTo },
+      'The audit queue state file is unusable; moved aside, the queue is read from its oldest segment.',
+    );
   }
   if (opened.tornBytes > 0) {
     metrics.stateFilesCorrupt.inc({ file: 'audit-queue-segment' });
-    logger.warn({ bytes: opened.tornBytes }, 'A torn last line in the audit queue was cut off (written but never answered 200).');
+    logger.warn(
+      { bytes: opened.tornBytes },
+      'A torn last line in the audit queue was cut off (written but never answered 200).',
+    );
   }
   const abort = new AbortController();
   const tokenMatches = config.token ? secretMatcher(config.token) : undefined;
@@ -95,7 +111,9 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   const answer = (res: ServerResponse, code: number, message: string): void => {
     metrics.webhookRequests.inc({ code: String(code) });
     res.writeHead(code, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: code === 200 ? 'Success' : 'Failure', message, code }));
+    res.end(
+      JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: code === 200 ? 'Success' : 'Failure', message, code }),
+    );
   };
 
   const authenticated = (req: IncomingMessage): boolean => {
@@ -107,11 +125,24 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') { answer(res, 405, 'only POST'); return; }
-    if (!authenticated(req)) { answer(res, 401, 'unauthorized'); return; }
-    if (readerProblem) { answer(res, 503, readerProblem); return; }
+    if (req.method !== 'POST') {
+      answer(res, 405, 'only POST');
+      return;
+    }
+    if (!authenticated(req)) {
+      answer(res, 401, 'unauthorized');
+      return;
+    }
+    if (readerProblem) {
+      answer(res, 503, readerProblem);
+      return;
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > config.maxBodyBytes) { answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`); req.resume(); return; }
+    if (declared > config.maxBodyBytes) {
+      answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`);
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     // Read to the end either way (a reset connection is an error to the API server, a 413 is an answer); keep only what fits.
@@ -120,7 +151,10 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       if (size <= config.maxBodyBytes) chunks.push(chunk);
       else chunks.length = 0;
     }
-    if (size > config.maxBodyBytes) { answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`); return; }
+    if (size > config.maxBodyBytes) {
+      answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`);
+      return;
+    }
     let list: { items?: unknown };
     try {
       list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items?: unknown };
@@ -128,32 +162,51 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       answer(res, 400, 'body is not JSON');
       return;
     }
-    if (!Array.isArray(list.items)) { answer(res, 400, 'expected an audit.k8s.io/v1 EventList'); return; }
+    if (!Array.isArray(list.items)) {
+      answer(res, 400, 'expected an audit.k8s.io/v1 EventList');
+      return;
+    }
     const lines = (list.items as AuditEvent[]).map((event) => {
       const doc = auditDocument(event, options.audit);
       return `${doc.id}\t${doc.timestamp}\t${doc.text}`;
     });
-    if (!(await queue.append(lines))) { answer(res, 503, 'queue full'); return; }
+    if (!(await queue.append(lines))) {
+      answer(res, 503, 'queue full');
+      return;
+    }
     metrics.auditQueueBytes.set(queue.pendingBytes);
     answer(res, 200, 'queued');
   };
 
-  const server: Server = createServer({
-    cert: readFileSync(config.certFile), key: readFileSync(config.keyFile),
-    ...(config.clientCaFile ? { ca: readFileSync(config.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-  }, (req, res) => {
-    if (active >= config.maxConcurrentRequests) {
-      res.setHeader('Retry-After', '1');
-      answer(res, 429, 'too many requests at once');
-      return;
-    }
-    active++;
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'Audit webhook request failed.');
-      if (!res.headersSent) answer(res, 500, 'internal error');
-    }).finally(() => { active--; });
+  const server: Server = createServer(
+    {
+      cert: readFileSync(config.certFile),
+      key: readFileSync(config.keyFile),
+      ...(config.clientCaFile
+        ? { ca: readFileSync(config.clientCaFile), requestCert: true, rejectUnauthorized: false }
+        : {}),
+    },
+    (req, res) => {
+      if (active >= config.maxConcurrentRequests) {
+        res.setHeader('Retry-After', '1');
+        answer(res, 429, 'too many requests at once');
+        return;
+      }
+      active++;
+      handle(req, res)
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'Audit webhook request failed.');
+          if (!res.headersSent) answer(res, 500, 'internal error');
+        })
+        .finally(() => {
+          active--;
+        });
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(config.port, config.host, () => resolve()); });
   const port = (server.address() as AddressInfo).port;
 
   const reader = (async () => {
@@ -182,7 +235,11 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
     url: `https://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/`,
     port,
     problem: () => readerProblem,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
     async flush() {
       abort.abort();
       await reader;

@@ -30,11 +30,23 @@ export interface FileCheckpoint {
 }
 
 const entrySchema = z.object({
-  key: z.string(), source: z.string(), path: z.string(), origin: z.string().optional(), fingerprint: z.string(),
-  idKey: z.string(), offset: z.number().int().min(0), finished: z.boolean().optional(), copied: z.boolean().optional(),
-  createdAt: z.number().optional(), seenAt: z.number(),
+  key: z.string(),
+  source: z.string(),
+  path: z.string(),
+  origin: z.string().optional(),
+  fingerprint: z.string(),
+  idKey: z.string(),
+  offset: z.number().int().min(0),
+  finished: z.boolean().optional(),
+  copied: z.boolean().optional(),
+  createdAt: z.number().optional(),
+  seenAt: z.number(),
 });
-const fileSchema = z.object({ version: z.number().optional(), since: z.number().optional(), files: z.array(entrySchema) });
+const fileSchema = z.object({
+  version: z.number().optional(),
+  since: z.number().optional(),
+  files: z.array(entrySchema),
+});
 
 /** What loading found. */
 export interface CheckpointLoad {
@@ -84,13 +96,18 @@ export class CheckpointStore {
     } catch (error) {
       const movedTo = `${this.file}.corrupt-${Date.now()}`;
       await rename(this.file, movedTo);
-      const problem = error instanceof z.ZodError ? `unexpected content: ${error.issues[0]?.message ?? 'invalid'}` : (error as Error).message;
+      const problem =
+        error instanceof z.ZodError
+          ? `unexpected content: ${error.issues[0]?.message ?? 'invalid'}`
+          : (error as Error).message;
       return { fresh: true, movedTo, problem };
     }
     if (parsed.since !== undefined) this.since = parsed.since;
     for (const raw of parsed.files) {
       const entry: FileCheckpoint = {
-        ...raw, origin: raw.origin ?? stripRotationSuffix(raw.path), createdAt: raw.createdAt ?? raw.seenAt,
+        ...raw,
+        origin: raw.origin ?? stripRotationSuffix(raw.path),
+        createdAt: raw.createdAt ?? raw.seenAt,
       };
       this.entries.set(entry.idKey, entry);
     }
@@ -109,7 +126,9 @@ export class CheckpointStore {
 
   /** Every entry (of one source when given), oldest first. */
   list(source?: string): FileCheckpoint[] {
-    return [...this.entries.values()].filter((e) => source === undefined || e.source === source).sort((a, b) => a.createdAt - b.createdAt);
+    return [...this.entries.values()]
+      .filter((e) => source === undefined || e.source === source)
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   set(entry: FileCheckpoint): void {
@@ -129,9 +148,14 @@ export class CheckpointStore {
   /** Persists if anything changed; concurrent calls share one write. */
   async save(): Promise<void> {
     if (this.saving) await this.saving;
-    if (!this.dirty) { this.savedAt = Date.now(); return; }
+    if (!this.dirty) {
+      this.savedAt = Date.now();
+      return;
+    }
     this.dirty = false;
-    this.saving = this.write().finally(() => { this.saving = undefined; });
+    this.saving = this.write().finally(() => {
+      this.saving = undefined;
+    });
     try {
       await this.saving;
     } catch (error) {
@@ -153,7 +177,11 @@ export class CheckpointStore {
     }
     await rename(tmp, this.file);
     const dirHandle = await open(dir, 'r');
-    try { await dirHandle.sync(); } finally { await dirHandle.close(); }
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
     this.savedAt = Date.now();
   }
 }

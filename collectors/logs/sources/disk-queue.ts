@@ -31,7 +31,11 @@ export interface QueueOpen {
 function parsePosition(text: string): QueuePosition | undefined {
   try {
     const value = JSON.parse(text) as Partial<QueuePosition>;
-    const ok = Number.isSafeInteger(value.segment) && Number.isSafeInteger(value.offset) && value.segment! >= 0 && value.offset! >= 0;
+    const ok =
+      Number.isSafeInteger(value.segment) &&
+      Number.isSafeInteger(value.offset) &&
+      value.segment! >= 0 &&
+      value.offset! >= 0;
     return ok ? { segment: value.segment!, offset: value.offset! } : undefined;
   } catch {
     return undefined;
@@ -41,7 +45,11 @@ function parsePosition(text: string): QueuePosition | undefined {
 /** fsyncs a directory, so that a created or renamed file survives a crash. */
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
-  try { await handle.sync(); } finally { await handle.close(); }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function segmentName(n: number): string {
@@ -82,7 +90,11 @@ export class DiskQueue {
     const result: QueueOpen = { tornBytes: 0 };
     const stateFile = join(this.dir, 'state.json');
     let text: string | undefined;
-    try { text = await readFile(stateFile, 'utf8'); } catch { text = undefined; }
+    try {
+      text = await readFile(stateFile, 'utf8');
+    } catch {
+      text = undefined;
+    }
     this.committed = { segment: 0, offset: 0 };
     if (text !== undefined) {
       const parsed = parsePosition(text);
@@ -93,16 +105,25 @@ export class DiskQueue {
         await rename(stateFile, result.movedStateTo);
       }
     }
-    const numbers = (await readdir(this.dir)).map((f) => /^seg-(\d+)\.ndjson$/.exec(f)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+    const numbers = (await readdir(this.dir))
+      .map((f) => /^seg-(\d+)\.ndjson$/.exec(f)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
     for (const n of numbers) {
       const path = join(this.dir, segmentName(n));
-      if (n < this.committed.segment) { await unlink(path).catch(() => undefined); continue; }
+      if (n < this.committed.segment) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
       const size = await this.cutTornTail(path, result);
       const start = n === this.committed.segment ? Math.min(this.committed.offset, size) : 0;
       this.segments.push({ n, path, size, target: this.newTarget(n, start) });
     }
     const first = this.segments[0];
-    this.read = first ? { segment: first.n, offset: first.n === this.committed.segment ? first.target.acknowledged : 0 } : { segment: this.committed.segment, offset: this.committed.offset };
+    this.read = first
+      ? { segment: first.n, offset: first.n === this.committed.segment ? first.target.acknowledged : 0 }
+      : { segment: this.committed.segment, offset: this.committed.offset };
     await this.roll();
     return result;
   }
@@ -119,7 +140,10 @@ export class DiskQueue {
         const from = Math.max(0, end - tail.length);
         const { bytesRead } = await handle.read(tail, 0, end - from, from);
         const nl = tail.subarray(0, bytesRead).lastIndexOf(10);
-        if (nl >= 0) { end = from + nl + 1; break; }
+        if (nl >= 0) {
+          end = from + nl + 1;
+          break;
+        }
         end = from;
       }
       if (end < size) {
@@ -171,7 +195,10 @@ export class DiskQueue {
       wake?.();
       return true;
     });
-    this.appendChain = run.then(() => undefined, () => undefined);
+    this.appendChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
@@ -208,7 +235,10 @@ export class DiskQueue {
         }
       }
       const later = this.segments.find((s) => s.n > this.read.segment);
-      if (later && segment && this.read.offset >= segment.size && segment !== this.segments.at(-1)) { this.read = { segment: later.n, offset: 0 }; continue; }
+      if (later && segment && this.read.offset >= segment.size && segment !== this.segments.at(-1)) {
+        this.read = { segment: later.n, offset: 0 };
+        continue;
+      }
       await new Promise<void>((resolve) => {
         this.waiter = resolve;
         signal.addEventListener('abort', () => resolve(), { once: true });
@@ -226,7 +256,8 @@ export class DiskQueue {
 
   private committedPosition(): QueuePosition {
     for (const s of this.segments) {
-      if (s.target.inFlight > 0 || s.target.acknowledged < s.size || s === this.segments.at(-1)) return { segment: s.n, offset: s.target.acknowledged };
+      if (s.target.inFlight > 0 || s.target.acknowledged < s.size || s === this.segments.at(-1))
+        return { segment: s.n, offset: s.target.acknowledged };
     }
     return this.committed;
   }
@@ -236,7 +267,12 @@ export class DiskQueue {
     const position = this.committedPosition();
     const tmp = join(this.dir, 'state.json.tmp');
     const handle = await open(tmp, 'w');
-    try { await handle.writeFile(JSON.stringify(position)); await handle.sync(); } finally { await handle.close(); }
+    try {
+      await handle.writeFile(JSON.stringify(position));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, join(this.dir, 'state.json'));
     await syncDir(this.dir);
     this.committed = position;

@@ -74,11 +74,15 @@ export class FileSource {
         }
       },
       copied: (generation, predecessor) => this.followCopy(generation, predecessor),
-      located: (tail) => { this.byKey.set(tail.key, tail); },
+      located: (tail) => {
+        this.byKey.set(tail.key, tail);
+      },
       lost: (entry, reason) => {
         metrics.generationsLost.inc({ source: name, reason });
-        options.logger.warn({ path: entry.origin, offset: entry.offset, reason },
-          'A rotated log file generation cannot be found any more; its unread rest is lost.');
+        options.logger.warn(
+          { path: entry.origin, offset: entry.offset, reason },
+          'A rotated log file generation cannot be found any more; its unread rest is lost.',
+        );
       },
     };
   }
@@ -109,7 +113,10 @@ export class FileSource {
           if (tail) tail.wake();
           this.scheduleScan();
         });
-        watcher.on('error', () => { watcher.close(); this.watched.delete(root); });
+        watcher.on('error', () => {
+          watcher.close();
+          this.watched.delete(root);
+        });
         this.watched.set(root, watcher);
       } catch {
         // The directory does not exist yet: the periodic scan tries again.
@@ -127,12 +134,22 @@ export class FileSource {
 
   /** Finds new files and forgets finished ones. */
   async scan(initial: boolean): Promise<void> {
-    if (this.scanning) { this.rescan = true; return this.scanning; }
-    this.scanning = this.scanOnce(initial).catch((error: unknown) => {
-      this.options.logger.warn({ err: error, source: this.name }, 'Scanning for log files failed.');
-    }).finally(() => { this.scanning = undefined; });
+    if (this.scanning) {
+      this.rescan = true;
+      return this.scanning;
+    }
+    this.scanning = this.scanOnce(initial)
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error, source: this.name }, 'Scanning for log files failed.');
+      })
+      .finally(() => {
+        this.scanning = undefined;
+      });
     await this.scanning;
-    if (this.rescan && !this.stopped) { this.rescan = false; await this.scan(false); }
+    if (this.rescan && !this.stopped) {
+      this.rescan = false;
+      await this.scan(false);
+    }
   }
 
   private async scanOnce(initial: boolean): Promise<void> {
@@ -140,12 +157,19 @@ export class FileSource {
     for (const pattern of this.options.patterns) {
       for await (const dir of glob(dirname(pattern))) {
         let names: string[];
-        try { names = await readdir(dir); } catch { continue; }
+        try {
+          names = await readdir(dir);
+        } catch {
+          continue;
+        }
         const live: string[] = [];
         const rotated: { path: string; origin: string; mtimeMs: number }[] = [];
         for (const name of names) {
           const path = join(dir, name);
-          if (!isGzip(name) && matchesGlob(path, pattern)) { live.push(path); continue; }
+          if (!isGzip(name) && matchesGlob(path, pattern)) {
+            live.push(path);
+            continue;
+          }
           const origin = stripRotationSuffix(path);
           if (origin === path || name.endsWith('.tmp') || !matchesGlob(origin, pattern)) continue;
           const st = await stat(path).catch(() => undefined);
@@ -180,7 +204,11 @@ export class FileSource {
   /** A file at a watched path: a new generation, unless its inode is followed already. */
   private async found(path: string, initial: boolean): Promise<void> {
     let st;
-    try { st = await stat(path); } catch { return; }
+    try {
+      st = await stat(path);
+    } catch {
+      return;
+    }
     if (!st.isFile()) return;
     const key = `${st.dev}:${st.ino}`;
     const existing = this.byKey.get(key);
@@ -208,7 +236,11 @@ export class FileSource {
    */
   private async foundRotated(path: string, origin: string): Promise<void> {
     let st;
-    try { st = await stat(path); } catch { return; }
+    try {
+      st = await stat(path);
+    } catch {
+      return;
+    }
     const key = `${st.dev}:${st.ino}`;
     if (!st.isFile() || this.byKey.has(key)) return;
     const { checkpoints, tail } = this.options;
@@ -227,7 +259,16 @@ export class FileSource {
       followed = await this.follow(path, key, start, origin);
     } else {
       const entry: FileCheckpoint = {
-        key, source: this.name, path, origin, fingerprint: base64, idKey, offset: 0, copied: true, createdAt: order.createdAt, seenAt: now,
+        key,
+        source: this.name,
+        path,
+        origin,
+        fingerprint: base64,
+        idKey,
+        offset: 0,
+        copied: true,
+        createdAt: order.createdAt,
+        seenAt: now,
       };
       checkpoints.set(entry);
       followed = this.followCopyOf(entry, undefined, order.createdAt);
@@ -241,12 +282,23 @@ export class FileSource {
    * renamed away or is not followed yet; before the live tail's generation when it was rotated
    * away (ctime) before that one was seen; beside the others when the live tail already reads.
    */
-  private async placeOf(origin: string, ctimeMs: number, now: number): Promise<{ createdAt: number; place(tail: FileTail): void }> {
+  private async placeOf(
+    origin: string,
+    ctimeMs: number,
+    now: number,
+  ): Promise<{ createdAt: number; place(tail: FileTail): void }> {
     const live = this.byPath.get(origin);
-    const append = { createdAt: now, place: (tail: FileTail) => { tail.after(this.predecessorOf(origin).predecessor); this.lastOf.set(origin, tail); } };
+    const append = {
+      createdAt: now,
+      place: (tail: FileTail) => {
+        tail.after(this.predecessorOf(origin).predecessor);
+        this.lastOf.set(origin, tail);
+      },
+    };
     if (!live) return append;
     const since = live.generation?.entry.createdAt;
-    if (since !== undefined && ctimeMs < since) return { createdAt: since - 1, place: (tail) => live.insertBefore(tail) };
+    if (since !== undefined && ctimeMs < since)
+      return { createdAt: since - 1, place: (tail) => live.insertBefore(tail) };
     const st = await stat(origin).catch(() => undefined);
     if (!st || `${st.dev}:${st.ino}` !== live.key) return append;
     return { createdAt: now, place: () => undefined };
@@ -272,7 +324,10 @@ export class FileSource {
   /** A tail that finds a generation's copy by its first line and reads it from where the live tail stopped. */
   private followCopy(generation: Generation, predecessor: FileTail | undefined): FileTail {
     const tail = new FileTail(this.ctx, generation.entry.origin, '', {
-      kind: 'copy', offset: generation.position, generation, ...(predecessor ? { predecessor } : {}),
+      kind: 'copy',
+      offset: generation.position,
+      generation,
+      ...(predecessor ? { predecessor } : {}),
     });
     this.all.add(tail);
     void tail.start();
@@ -281,7 +336,11 @@ export class FileSource {
 
   private followCopyOf(entry: FileCheckpoint, predecessor: FileTail | undefined, createdAt?: number): FileTail {
     const tail = new FileTail(this.ctx, entry.origin, '', {
-      kind: 'copy', offset: entry.offset, checkpoint: entry, ...(predecessor ? { predecessor } : {}), ...(createdAt ? { createdAt } : {}),
+      kind: 'copy',
+      offset: entry.offset,
+      checkpoint: entry,
+      ...(predecessor ? { predecessor } : {}),
+      ...(createdAt ? { createdAt } : {}),
     });
     this.all.add(tail);
     void tail.start();
@@ -299,11 +358,18 @@ export class FileSource {
       if (entry.finished) continue;
       if (!entry.copied) {
         const found = await this.findInode(entry);
-        if (found && (await readFingerprint(found.path, tail.fingerprintBytes))?.toString('base64') === entry.fingerprint) {
+        if (
+          found &&
+          (await readFingerprint(found.path, tail.fingerprintBytes))?.toString('base64') === entry.fingerprint
+        ) {
           // Still at its live path: the first scan resumes it there.
           if (found.path === entry.origin) continue;
-          await this.follow(found.path, found.key, { kind: 'rotated', offset: entry.offset, checkpoint: entry, ...this.predecessorOf(entry.origin) },
-            entry.origin);
+          await this.follow(
+            found.path,
+            found.key,
+            { kind: 'rotated', offset: entry.offset, checkpoint: entry, ...this.predecessorOf(entry.origin) },
+            entry.origin,
+          );
           continue;
         }
         entry.copied = true;
@@ -317,7 +383,11 @@ export class FileSource {
   private async findInode(entry: FileCheckpoint): Promise<{ path: string; key: string } | undefined> {
     for (const dir of new Set([dirname(entry.path), dirname(entry.origin)])) {
       let names: string[];
-      try { names = await readdir(dir); } catch { continue; }
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue;
+      }
       for (const name of names) {
         const path = join(dir, name);
         const st = await stat(path).catch(() => undefined);

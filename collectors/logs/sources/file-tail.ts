@@ -20,7 +20,12 @@ export interface TailContext {
   maxLineBytes: number;
   logger: Logger;
   /** Makes the emitter and parser of a generation once its first line is known. */
-  makeParser(path: string, firstLine: Buffer, target: AckTarget, idPrefix: string): { emitter: FileEmitter; parser: LineParser };
+  makeParser(
+    path: string,
+    firstLine: Buffer,
+    target: AckTarget,
+    idPrefix: string,
+  ): { emitter: FileEmitter; parser: LineParser };
   /** Adds lines, bytes and events read to the metrics. */
   count(lines: number, bytes: number, emitter: FileEmitter): void;
   /** copytruncate moved a generation into a copy: the source starts a tail that finds and finishes it. */
@@ -132,7 +137,9 @@ export class FileTail {
       this.gen = start.generation;
       this.discarding = start.generation.discarding;
     }
-    this.drained = new Promise((resolve) => { this.markDrained = resolve; });
+    this.drained = new Promise((resolve) => {
+      this.markDrained = resolve;
+    });
   }
 
   /** Bytes of the file not yet acknowledged. */
@@ -153,10 +160,15 @@ export class FileTail {
   /** Opens the file (a copy is looked for by the loop) and starts reading; resolves once open. */
   async start(): Promise<void> {
     if (this.kind !== 'copy') this.reader = await FileReader.open(this.path);
-    this.loop = this.run().catch((error: unknown) => {
-      this.ctx.logger.error({ err: error, path: this.path }, 'Tailing stopped on an error; the file will be picked up again by the next scan.');
-      this.finished = true;
-    }).finally(() => this.drain());
+    this.loop = this.run()
+      .catch((error: unknown) => {
+        this.ctx.logger.error(
+          { err: error, path: this.path },
+          'Tailing stopped on an error; the file will be picked up again by the next scan.',
+        );
+        this.finished = true;
+      })
+      .finally(() => this.drain());
   }
 
   /** Wakes the tail when it waits. */
@@ -203,7 +215,10 @@ export class FileTail {
   private async nap(until?: Promise<unknown>): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.ctx.tail.pollIntervalMs);
-      const done = (): void => { clearTimeout(timer); resolve(); };
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.wakeUp = done;
       void until?.then(done, done);
     });
@@ -214,11 +229,16 @@ export class FileTail {
   private async turn(): Promise<boolean> {
     const predecessor = this.predecessor;
     if (predecessor) {
-      if (!predecessor.isDrained) { await this.nap(predecessor.drained); return false; }
+      if (!predecessor.isDrained) {
+        await this.nap(predecessor.drained);
+        return false;
+      }
       this.predecessor = undefined;
     }
     if (this.ctx.pipeline.hasRoom()) return true;
-    this.capacityWait ??= this.ctx.pipeline.capacity().then(() => { this.capacityWait = undefined; });
+    this.capacityWait ??= this.ctx.pipeline.capacity().then(() => {
+      this.capacityWait = undefined;
+    });
     await this.nap(this.capacityWait);
     return false;
   }
@@ -246,21 +266,37 @@ export class FileTail {
           continue;
         }
       }
-      if (!(await this.turn())) { this.lastReadFull = false; continue; }
+      if (!(await this.turn())) {
+        this.lastReadFull = false;
+        continue;
+      }
       if (this.stopped) break;
       this.lastReadFull = false;
       const n = await this.readChunk();
-      if (n < 0) { this.replaced(); continue; }
-      if (n > 0) { idleNotified = false; this.eofSince = 0; continue; }
+      if (n < 0) {
+        this.replaced();
+        continue;
+      }
+      if (n > 0) {
+        idleNotified = false;
+        this.eofSince = 0;
+        continue;
+      }
       if (!idleNotified) {
         this.gen!.parser.idle();
         idleNotified = true;
       }
-      if (this.kind === 'copy') { this.finish(); return; }
+      if (this.kind === 'copy') {
+        this.finish();
+        return;
+      }
       if (this.rotated) {
         this.drain();
         if (this.eofSince === 0) this.eofSince = Date.now();
-        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) { this.finish(); return; }
+        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) {
+          this.finish();
+          return;
+        }
       } else {
         await this.checkPath();
       }
@@ -284,7 +320,11 @@ export class FileTail {
     if (this.locateSince === 0) this.locateSince = Date.now();
     const fingerprint = Buffer.from(entry.fingerprint, 'base64');
     let found: Sibling | undefined;
-    try { found = await findByFingerprint(entry.origin, fingerprint, this.ctx.tail.fingerprintBytes); } catch { found = undefined; }
+    try {
+      found = await findByFingerprint(entry.origin, fingerprint, this.ctx.tail.fingerprintBytes);
+    } catch {
+      found = undefined;
+    }
     if (found) {
       this.reader = await openReader(found.path);
       this.key = found.key;
@@ -334,16 +374,24 @@ export class FileTail {
       fingerprint = fp;
       const origin = this.kind === 'live' ? this.path : stripRotationSuffix(this.path);
       const idKey = generationIdKey(origin, fingerprint);
-      entry = ctx.checkpoints.get(idKey)
-        ?? ctx.checkpoints.byInode(this.key, ctx.source).find((e) => !e.copied && e.fingerprint === fp.toString('base64'));
+      entry =
+        ctx.checkpoints.get(idKey) ??
+        ctx.checkpoints.byInode(this.key, ctx.source).find((e) => !e.copied && e.fingerprint === fp.toString('base64'));
       if (entry) {
         this.filePos = entry.offset;
         entry.finished = false;
       } else {
         const now = Date.now();
         entry = {
-          key: this.key, source: ctx.source, path: this.path, origin, fingerprint: fingerprint.toString('base64'), idKey,
-          offset: this.filePos, createdAt: this.createdAt ?? now, seenAt: now,
+          key: this.key,
+          source: ctx.source,
+          path: this.path,
+          origin,
+          fingerprint: fingerprint.toString('base64'),
+          idKey,
+          offset: this.filePos,
+          createdAt: this.createdAt ?? now,
+          seenAt: now,
         };
       }
       ctx.checkpoints.set(entry);
@@ -357,7 +405,16 @@ export class FileTail {
       ctx.checkpoints.touch();
     });
     const { emitter, parser } = ctx.makeParser(entry.origin, fingerprint, target, `${entry.idKey}-`);
-    const generation: Generation = { entry, fingerprint, target, parser, emitter, position: this.filePos, discarding: false, knownSize: 0 };
+    const generation: Generation = {
+      entry,
+      fingerprint,
+      target,
+      parser,
+      emitter,
+      position: this.filePos,
+      discarding: false,
+      knownSize: 0,
+    };
     this.gen = generation;
     return true;
   }
@@ -444,7 +501,10 @@ export class FileTail {
    */
   private replaced(): void {
     const gen = this.gen;
-    this.ctx.logger.debug({ path: this.path, at: this.filePos }, 'File truncated or replaced; the old content is read from its copy.');
+    this.ctx.logger.debug(
+      { path: this.path, at: this.filePos },
+      'File truncated or replaced; the old content is read from its copy.',
+    );
     if (gen) {
       gen.position = this.filePos;
       gen.discarding = this.discarding;

@@ -23,12 +23,16 @@ export class GzipReader implements ByteReader {
   }
 
   async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-    if (position < this.position) throw new Error(`gzip file read backwards (at ${this.position}, asked for ${position})`);
+    if (position < this.position)
+      throw new Error(`gzip file read backwards (at ${this.position}, asked for ${position})`);
     for (;;) {
       if (this.pending.length === 0) {
         if (this.done) return 0;
         const next = await this.chunks.next();
-        if (next.done) { this.done = true; return 0; }
+        if (next.done) {
+          this.done = true;
+          return 0;
+        }
         this.pending = next.value;
         continue;
       }

@@ -20,7 +20,11 @@ export async function rotatedSiblings(origin: string): Promise<Sibling[]> {
   const dir = dirname(origin);
   const base = basename(origin);
   let names: string[];
-  try { names = await readdir(dir); } catch { return []; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
   const found: Sibling[] = [];
   for (const name of names) {
     if (name === base || !name.startsWith(base) || name.endsWith('.tmp')) continue;
@@ -33,7 +37,11 @@ export async function rotatedSiblings(origin: string): Promise<Sibling[]> {
 }
 
 /** The rotated file beside `origin` whose first line is `fingerprint` (a copytruncate copy or a compressed generation). */
-export async function findByFingerprint(origin: string, fingerprint: Buffer, maxBytes: number): Promise<Sibling | undefined> {
+export async function findByFingerprint(
+  origin: string,
+  fingerprint: Buffer,
+  maxBytes: number,
+): Promise<Sibling | undefined> {
   for (const sibling of await rotatedSiblings(origin)) {
     const head = await readFingerprint(sibling.path, maxBytes);
     if (head?.equals(fingerprint)) return sibling;

@@ -61,9 +61,10 @@ export async function startNodeExpositionServer(options: NodeExpositionServerOpt
   const { port } = server.address() as AddressInfo;
   return {
     address: `127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

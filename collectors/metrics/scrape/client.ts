@@ -120,7 +120,10 @@ export class ScrapeClient {
   }
 
   private async *limitedBody(
-    response: IncomingMessage, gzip: boolean, url: URL, signal: AbortSignal,
+    response: IncomingMessage,
+    gzip: boolean,
+    url: URL,
+    signal: AbortSignal,
   ): AsyncGenerator<Buffer> {
     const limit = this.options.bodySizeLimitBytes;
     // 64 KiB output chunks instead of zlib's 16 KiB: `node bench/metrics/gunzip.ts` (2026-11-29, loaded 2-core
@@ -160,8 +163,11 @@ export class ScrapeClient {
     this.httpsAgent?.agent.destroy();
     const tls = this.options.tls;
     const agent = new HttpsAgent({
-      keepAlive: true, maxSockets: 4,
-      ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}),
+      keepAlive: true,
+      maxSockets: 4,
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
       ...(tls?.serverName ? { servername: tls.serverName } : {}),
       rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
     });

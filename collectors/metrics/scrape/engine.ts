@@ -87,8 +87,13 @@ export class ScrapeEngine {
   addJob(settings: ScrapeSettings, source: TargetSource, relabeling: JobRelabeling = {}): void {
     if (this.jobs.has(settings.job)) throw new Error(`job ${settings.job} is configured twice`);
     this.jobs.set(settings.job, {
-      settings, source, relabeling, client: new ScrapeClient(settings.client),
-      targets: new Map(), invalid: [], dropped: [],
+      settings,
+      source,
+      relabeling,
+      client: new ScrapeClient(settings.client),
+      targets: new Map(),
+      invalid: [],
+      dropped: [],
     });
   }
 
@@ -96,7 +101,9 @@ export class ScrapeEngine {
   async start(): Promise<void> {
     this.started = true;
     for (const job of this.jobs.values()) {
-      await job.source.start((targets) => { this.setTargets(job, targets); });
+      await job.source.start((targets) => {
+        this.setTargets(job, targets);
+      });
     }
     this.logger.info({ jobs: [...this.jobs.keys()], targets: this.targetCount() }, 'Metrics collectors started.');
   }
@@ -108,10 +115,14 @@ export class ScrapeEngine {
 
   /** Scrapes every target once, all at the same time (CLI). */
   async scrapeAllOnce(signal: AbortSignal = new AbortController().signal): Promise<void> {
-    await Promise.all([...this.jobs.values()].flatMap((job) => [...job.targets.values()].map(async ({ target }) => {
-      await target.scrape(signal);
-      this.afterScrape(job, target, 'unknown');
-    })));
+    await Promise.all(
+      [...this.jobs.values()].flatMap((job) =>
+        [...job.targets.values()].map(async ({ target }) => {
+          await target.scrape(signal);
+          this.afterScrape(job, target, 'unknown');
+        }),
+      ),
+    );
   }
 
   /** Every target with its state. */
@@ -120,11 +131,17 @@ export class ScrapeEngine {
     for (const job of this.jobs.values()) {
       for (const { target } of job.targets.values()) {
         list.push({
-          job: job.settings.job, url: target.resolved.url.href, health: target.health,
+          job: job.settings.job,
+          url: target.resolved.url.href,
+          health: target.health,
           ...(target.lastError ? { lastError: target.lastError } : {}),
           ...(target.lastScrapeMs ? { lastScrapeMs: target.lastScrapeMs } : {}),
-          lastDurationSeconds: target.lastDurationSeconds, scrapes: target.scrapes, samples: target.lastSamples,
-          series: target.seriesCount, discoveredLabels: target.discovered, labels: target.resolved.labels,
+          lastDurationSeconds: target.lastDurationSeconds,
+          scrapes: target.scrapes,
+          samples: target.lastSamples,
+          series: target.seriesCount,
+          discoveredLabels: target.discovered,
+          labels: target.resolved.labels,
         });
       }
     }
@@ -138,8 +155,9 @@ export class ScrapeEngine {
 
   /** Targets dropped by target relabeling, with their labels before relabeling. */
   droppedTargets(): { job: string; discoveredLabels: TargetLabels }[] {
-    return [...this.jobs.values()]
-      .flatMap((job) => job.dropped.map((labels) => ({ job: job.settings.job, discoveredLabels: labels })));
+    return [...this.jobs.values()].flatMap((job) =>
+      job.dropped.map((labels) => ({ job: job.settings.job, discoveredLabels: labels })),
+    );
   }
 
   /** The scrape target objects of a job (tests). */
@@ -167,14 +185,25 @@ export class ScrapeEngine {
     const dropped: TargetLabels[] = [];
     for (const labels of discovered) {
       const relabeled = job.relabeling.target ? job.relabeling.target(labels) : labels;
-      if (!relabeled) { dropped.push(labels); continue; }
+      if (!relabeled) {
+        dropped.push(labels);
+        continue;
+      }
       try {
         const resolved = resolveTarget(relabeled, job.settings.job);
         const target = new ScrapeTarget(labels, resolved, job.settings, {
-          client: job.client, metrics: this.metrics, budget: this.budget,
+          client: job.client,
+          metrics: this.metrics,
+          budget: this.budget,
           perTargetLimit: this.options.limits.seriesPerTarget,
           ...(this.exposition ? { exposition: this.exposition } : {}),
-          ...(this.options.sinks?.length ? { publish: (batch: ScrapeBatch) => { this.publish(batch); } } : {}),
+          ...(this.options.sinks?.length
+            ? {
+                publish: (batch: ScrapeBatch) => {
+                  this.publish(batch);
+                },
+              }
+            : {}),
           ...(job.relabeling.sample ? { relabelSample: job.relabeling.sample } : {}),
         });
         if (!wanted.has(target.key)) wanted.set(target.key, { discovered: labels, target });
@@ -197,7 +226,10 @@ export class ScrapeEngine {
       const entry: { target: ScrapeTarget; loop?: ScrapeLoop } = { target };
       if (this.options.loops !== false) {
         let previous: TargetHealth = 'unknown';
-        entry.loop = new ScrapeLoop(target, (t) => { this.afterScrape(job, t, previous); previous = t.health; });
+        entry.loop = new ScrapeLoop(target, (t) => {
+          this.afterScrape(job, t, previous);
+          previous = t.health;
+        });
         entry.loop.start();
       }
       job.targets.set(key, entry);
@@ -205,7 +237,9 @@ export class ScrapeEngine {
   }
 
   private async removeTarget(
-    job: Job, entry: { target: ScrapeTarget; loop?: ScrapeLoop }, markStale = true,
+    job: Job,
+    entry: { target: ScrapeTarget; loop?: ScrapeLoop },
+    markStale = true,
   ): Promise<void> {
     await entry.loop?.stop();
     const { target } = entry;

@@ -15,7 +15,7 @@ export function stableHash(text: string): number {
  * `interval` (wall clock), as Prometheus spreads targets over the interval instead of scraping all at once.
  */
 export function nextScrapeTime(now: number, intervalMs: number, offsetMs: number): number {
-  const phase = ((now - offsetMs) % intervalMs + intervalMs) % intervalMs;
+  const phase = (((now - offsetMs) % intervalMs) + intervalMs) % intervalMs;
   return now - phase + intervalMs;
 }
 
@@ -59,12 +59,17 @@ export class ScrapeLoop {
     if (this.abort.signal.aborted) return;
     const now = this.now();
     const next = nextScrapeTime(now, this.target.settings.intervalMs, this.offsetMs);
-    this.timer = setTimeout(() => { this.run(); }, next - now);
+    this.timer = setTimeout(() => {
+      this.run();
+    }, next - now);
   }
 
   private run(): void {
-    this.running = this.target.scrape(this.abort.signal)
-      .then(() => { if (!this.abort.signal.aborted) this.onScraped(this.target); })
+    this.running = this.target
+      .scrape(this.abort.signal)
+      .then(() => {
+        if (!this.abort.signal.aborted) this.onScraped(this.target);
+      })
       .finally(() => {
         this.running = undefined;
         this.schedule();

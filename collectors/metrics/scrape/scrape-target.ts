@@ -90,7 +90,11 @@ export class ScrapeTarget {
     const families = new Map<string, FamilyMeta>();
     let lastFamily: FamilyMeta | undefined;
     const stale: string[] = [];
-    const onStale = publish ? (key: string): void => { stale.push(key); } : undefined;
+    const onStale = publish
+      ? (key: string): void => {
+          stale.push(key);
+        }
+      : undefined;
     const signal = AbortSignal.any([parent, AbortSignal.timeout(this.settings.timeoutMs)]);
     metrics.scrapes.inc({ scrape_job: job });
     const before = this.series.size;
@@ -127,7 +131,10 @@ export class ScrapeTarget {
             samples.keys.push(key);
             samples.values.push(sample.value);
             samples.timestampsMs.push(sample.timestampMs ?? Number.NaN);
-            if (family !== lastFamily) { families.set(family.name, family); lastFamily = family; }
+            if (family !== lastFamily) {
+              families.set(family.name, family);
+              lastFamily = family;
+            }
           }
         },
       });
@@ -160,13 +167,24 @@ export class ScrapeTarget {
    */
   remove(markStale = true): void {
     const stale: string[] = [];
-    const onStale = this.deps.publish && markStale ? (key: string): void => { stale.push(key); } : undefined;
+    const onStale =
+      this.deps.publish && markStale
+        ? (key: string): void => {
+            stale.push(key);
+          }
+        : undefined;
     const before = this.series.size;
     this.series.clear(onStale);
     this.synthetic.clear(onStale);
     this.deps.metrics.seriesActive.dec({ scrape_job: this.settings.job }, before);
     if (this.deps.publish && stale.length > 0) {
-      this.deps.publish({ ...this.ref(), timestampMs: Date.now(), samples: emptyColumns(), families: new Map(), stale });
+      this.deps.publish({
+        ...this.ref(),
+        timestampMs: Date.now(),
+        samples: emptyColumns(),
+        families: new Map(),
+        stale,
+      });
     }
   }
 
@@ -177,8 +195,12 @@ export class ScrapeTarget {
   }
 
   private finish(
-    started: number, startedHr: bigint, counts: { up: number; scraped: number; kept: number; added: number },
-    samples: Mutable<SampleColumns> | undefined, families: Map<string, FamilyMeta>, stale: string[],
+    started: number,
+    startedHr: bigint,
+    counts: { up: number; scraped: number; kept: number; added: number },
+    samples: Mutable<SampleColumns> | undefined,
+    families: Map<string, FamilyMeta>,
+    stale: string[],
   ): void {
     const seconds = Number(process.hrtime.bigint() - startedHr) / 1e9;
     this.lastDurationSeconds = seconds;
@@ -186,7 +208,8 @@ export class ScrapeTarget {
     this.scrapes++;
     this.deps.metrics.scrapeDuration.observe({ scrape_job: this.settings.job }, seconds);
     const values: [string, number][] = [
-      [syntheticFamilies.up.name, counts.up], [syntheticFamilies.duration.name, seconds],
+      [syntheticFamilies.up.name, counts.up],
+      [syntheticFamilies.duration.name, seconds],
       [syntheticFamilies.samplesScraped.name, counts.scraped],
       [syntheticFamilies.samplesPostRelabeling.name, counts.kept],
       [syntheticFamilies.seriesAdded.name, counts.added],

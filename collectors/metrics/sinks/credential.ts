@@ -27,7 +27,9 @@ export class Credential {
     try {
       return await this.file.text();
     } catch (error) {
-      throw new OutputError('credentials', true, `${this.output}: cannot read credential file ${this.file.path}`, { cause: error });
+      throw new OutputError('credentials', true, `${this.output}: cannot read credential file ${this.file.path}`, {
+        cause: error,
+      });
     }
   }
 }

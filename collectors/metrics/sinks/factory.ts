@@ -26,9 +26,14 @@ export function createSinks(config: SinksConfig, deps: { registry: Registry; log
   const metrics = createSinkMetrics(deps.registry);
   const logger = deps.logger.child({ component: 'metrics-outputs' });
   const sinks: MetricsSink[] = [];
-  if (config.influxdb.enabled) sinks.push(build('metrics.sinks.influxdb', () => createInfluxdbSink(config.influxdb, { metrics, logger })));
+  if (config.influxdb.enabled)
+    sinks.push(build('metrics.sinks.influxdb', () => createInfluxdbSink(config.influxdb, { metrics, logger })));
   for (const output of config.remoteWrite) {
-    sinks.push(build(`metrics.sinks.remoteWrite (${remoteWriteOutputName(output)})`, () => createRemoteWriteSink(output, { metrics, logger })));
+    sinks.push(
+      build(`metrics.sinks.remoteWrite (${remoteWriteOutputName(output)})`, () =>
+        createRemoteWriteSink(output, { metrics, logger }),
+      ),
+    );
   }
   return sinks;
 }

@@ -22,15 +22,17 @@ export class HttpPoster {
     this.output = output;
     this.timeoutMs = timeoutMs;
     this.url = new URL(url);
-    this.agent = this.url.protocol === 'https:'
-      ? new HttpsAgent({
-        keepAlive: true, maxSockets: 2,
-        ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-        ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-        ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-        rejectUnauthorized: !tls.insecureSkipVerify,
-      })
-      : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets: 2,
+            ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+            ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+            ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+            rejectUnauthorized: !tls.insecureSkipVerify,
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   }
 
   /** Sends one body; resolves on 2xx, throws an OutputError otherwise. */
@@ -38,28 +40,45 @@ export class HttpPoster {
     const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<void>((resolve, reject) => {
       const fail = (error: unknown): void => reject(transportError(this.output, error));
-      const req = send(this.url, {
-        method: 'POST', agent: this.agent, signal, timeout: this.timeoutMs,
-        headers: { ...headers, 'content-length': body.length },
-      }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          res.resume();
-          res.once('end', () => resolve());
+      const req = send(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          signal,
+          timeout: this.timeoutMs,
+          headers: { ...headers, 'content-length': body.length },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            res.resume();
+            res.once('end', () => resolve());
+            res.once('error', fail);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (kept < maxDetailBytes) {
+              chunks.push(chunk);
+              kept += chunk.length;
+            }
+          });
+          res.once('end', () => {
+            const retryAfter = res.headers['retry-after'];
+            reject(
+              statusError(
+                this.output,
+                status,
+                Buffer.concat(chunks).toString('utf8'),
+                typeof retryAfter === 'string' ? retryAfter : undefined,
+              ),
+            );
+          });
           res.once('error', fail);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (kept < maxDetailBytes) { chunks.push(chunk); kept += chunk.length; }
-        });
-        res.once('end', () => {
-          const retryAfter = res.headers['retry-after'];
-          reject(statusError(this.output, status, Buffer.concat(chunks).toString('utf8'), typeof retryAfter === 'string' ? retryAfter : undefined));
-        });
-        res.once('error', fail);
-      });
+        },
+      );
       req.once('timeout', () => {
         const error = new Error(`no answer within ${this.timeoutMs} ms`);
         error.name = 'TimeoutError';

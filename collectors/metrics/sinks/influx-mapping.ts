@@ -59,21 +59,37 @@ export function influxTarget(sample: Sample, family: FamilyMeta | undefined): In
   const { name, labels } = sample;
   switch (family?.type) {
     case 'counter':
-      if (name === `${family.name}_created`) return { measurement: `${family.name}_total`, tags: labels, field: 'created' };
+      if (name === `${family.name}_created`)
+        return { measurement: `${family.name}_total`, tags: labels, field: 'created' };
       return { measurement: name, tags: labels, field: 'counter' };
     case 'gauge':
       return { measurement: name, tags: labels, field: 'gauge' };
     case 'histogram':
     case 'gaugehistogram': {
       const suffix = name.slice(family.name.length);
-      if (suffix === '_bucket') return { measurement: family.name, tags: without(labels, 'le'), field: boundFieldName(labels.le ?? '') };
-      const field = suffix === '_sum' || suffix === '_gsum' ? 'sum' : suffix === '_count' || suffix === '_gcount' ? 'count' : 'created';
+      if (suffix === '_bucket')
+        return { measurement: family.name, tags: without(labels, 'le'), field: boundFieldName(labels.le ?? '') };
+      const field =
+        suffix === '_sum' || suffix === '_gsum'
+          ? 'sum'
+          : suffix === '_count' || suffix === '_gcount'
+            ? 'count'
+            : 'created';
       return { measurement: family.name, tags: labels, field };
     }
     case 'summary': {
-      if (name === family.name) return { measurement: family.name, tags: without(labels, 'quantile'), field: boundFieldName(labels.quantile ?? '') };
+      if (name === family.name)
+        return {
+          measurement: family.name,
+          tags: without(labels, 'quantile'),
+          field: boundFieldName(labels.quantile ?? ''),
+        };
       const suffix = name.slice(family.name.length);
-      return { measurement: family.name, tags: labels, field: suffix === '_sum' ? 'sum' : suffix === '_count' ? 'count' : 'created' };
+      return {
+        measurement: family.name,
+        tags: labels,
+        field: suffix === '_sum' ? 'sum' : suffix === '_count' ? 'count' : 'created',
+      };
     }
     default:
       return { measurement: name, tags: labels, field: 'value' };
@@ -92,7 +108,10 @@ export interface InfluxLines {
 }
 
 /** Timestamps are given to Point already in the write precision (ms). */
-const pointSettings = { convertTime: (value: string | number | Date | undefined): string | undefined => (value === undefined ? undefined : String(value)) };
+const pointSettings = {
+  convertTime: (value: string | number | Date | undefined): string | undefined =>
+    value === undefined ? undefined : String(value),
+};
 
 /** A grouping key of measurement, tags and time, so the fields of one histogram or summary share a line. */
 function pointKey(target: InfluxTarget, timestampMs: number): string {
@@ -110,8 +129,14 @@ export function toInfluxLines(slices: readonly QueuedSlice[]): InfluxLines {
   for (const { batch, start, end } of slices) {
     for (let i = start; i < end; i++) {
       const { sample, stale } = entryAt(batch, i);
-      if (stale) { staleMarkers++; continue; }
-      if (!Number.isFinite(sample.value)) { nonFinite++; continue; }
+      if (stale) {
+        staleMarkers++;
+        continue;
+      }
+      if (!Number.isFinite(sample.value)) {
+        nonFinite++;
+        continue;
+      }
       // The batch carries the target labels once; they become tags here, in this request's own short-lived objects.
       const withTarget = { name: sample.name, labels: batchSampleLabels(batch, sample.labels), value: sample.value };
       const target = influxTarget(withTarget, familyOf(sample.name, batch.families));

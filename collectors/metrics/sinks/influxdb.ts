@@ -48,7 +48,8 @@ export class InfluxdbWriter implements OutputWriter<string> {
 
   prepare(slices: readonly QueuedSlice[]): PreparedRequest<string> | undefined {
     const mapped = toInfluxLines(slices);
-    if (mapped.nonFinite > 0) this.metrics.samplesSkipped.inc({ output: this.output, reason: 'nan_or_inf' }, mapped.nonFinite);
+    if (mapped.nonFinite > 0)
+      this.metrics.samplesSkipped.inc({ output: this.output, reason: 'nan_or_inf' }, mapped.nonFinite);
     if (mapped.lines.length === 0) return undefined;
     return { payload: mapped.lines.join('\n'), samples: mapped.samples };
   }
@@ -57,7 +58,9 @@ export class InfluxdbWriter implements OutputWriter<string> {
     const token = await this.token.read();
     try {
       await this.client.transport.request(this.path, body, {
-        method: 'POST', signal, gzipThreshold: gzipThresholdBytes,
+        method: 'POST',
+        signal,
+        gzipThreshold: gzipThresholdBytes,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...(token ? { authorization: `Token ${token}` } : {}) },
       });
       return undefined;
@@ -65,7 +68,12 @@ export class InfluxdbWriter implements OutputWriter<string> {
       if (error instanceof HttpError) {
         const detail = error.body ?? error.message;
         const retryAfter = error.headers?.['retry-after'];
-        const failure = statusError(this.output, error.statusCode, detail, typeof retryAfter === 'string' ? retryAfter : undefined);
+        const failure = statusError(
+          this.output,
+          error.statusCode,
+          detail,
+          typeof retryAfter === 'string' ? retryAfter : undefined,
+        );
         // InfluxDB stores the valid lines of a request and names how many it refused (field type
         // conflict, point beyond the retention policy...): those count as refused, one sample per line.
         const partial = /partial write.*dropped=(\d+)/.exec(detail);
@@ -82,7 +90,10 @@ export class InfluxdbWriter implements OutputWriter<string> {
 }
 
 /** Creates the InfluxDB sink: a {@link QueuedSink} around an {@link InfluxdbWriter}. */
-export function createInfluxdbSink(config: InfluxdbOutputConfig, deps: { metrics: SinkMetrics; logger: Logger }): QueuedSink<string> {
+export function createInfluxdbSink(
+  config: InfluxdbOutputConfig,
+  deps: { metrics: SinkMetrics; logger: Logger },
+): QueuedSink<string> {
   const name = 'influxdb';
   return new QueuedSink({
     name,

@@ -39,24 +39,47 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
   const n = sinkMetricNames;
   const output = ['output'] as const;
   return {
-    samplesSent: new Counter({ name: n.samplesSent, help: 'Samples the output acknowledged.', labelNames: output, registers }),
+    samplesSent: new Counter({
+      name: n.samplesSent,
+      help: 'Samples the output acknowledged.',
+      labelNames: output,
+      registers,
+    }),
     writeErrors: new Counter({
-      name: n.writeErrors, help: 'Write attempts that failed, by output and reason (status_<code>, connection, timeout, tls, credentials).',
-      labelNames: ['output', 'reason'], registers,
+      name: n.writeErrors,
+      help: 'Write attempts that failed, by output and reason (status_<code>, connection, timeout, tls, credentials).',
+      labelNames: ['output', 'reason'],
+      registers,
     }),
     samplesDropped: new Counter({
       name: n.samplesDropped,
       help: 'Samples never delivered, by output and reason (queue_full, retries_exhausted, rejected, encode_error, shutdown).',
-      labelNames: ['output', 'reason'], registers,
+      labelNames: ['output', 'reason'],
+      registers,
     }),
     samplesSkipped: new Counter({
-      name: n.samplesSkipped, help: 'Samples the output cannot represent, skipped by design (InfluxDB: NaN and ±Inf values).',
-      labelNames: ['output', 'reason'], registers,
+      name: n.samplesSkipped,
+      help: 'Samples the output cannot represent, skipped by design (InfluxDB: NaN and ±Inf values).',
+      labelNames: ['output', 'reason'],
+      registers,
     }),
-    queueSamples: new Gauge({ name: n.queueSamples, help: 'Samples waiting in the output\'s queue.', labelNames: output, registers }),
-    queueCapacity: new Gauge({ name: n.queueCapacity, help: 'Samples the output\'s queue holds at most.', labelNames: output, registers }),
+    queueSamples: new Gauge({
+      name: n.queueSamples,
+      help: "Samples waiting in the output's queue.",
+      labelNames: output,
+      registers,
+    }),
+    queueCapacity: new Gauge({
+      name: n.queueCapacity,
+      help: "Samples the output's queue holds at most.",
+      labelNames: output,
+      registers,
+    }),
     requestDuration: new Histogram({
-      name: n.requestDuration, help: 'Duration of one write request (attempt), by output.', labelNames: output, registers,
+      name: n.requestDuration,
+      help: 'Duration of one write request (attempt), by output.',
+      labelNames: output,
+      registers,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
   };

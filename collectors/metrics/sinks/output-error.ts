@@ -11,7 +11,12 @@ export class OutputError extends Error {
   /** Server-requested delay before the next attempt (Retry-After). */
   readonly retryAfterMs: number | undefined;
 
-  constructor(reason: string, retryable: boolean, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(
+    reason: string,
+    retryable: boolean,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OutputError';
     this.reason = reason;
@@ -28,9 +33,14 @@ export function retryableStatus(status: number): boolean {
 /** The error for an HTTP answer that is not 2xx; `detail` is the start of its body. */
 export function statusError(output: string, status: number, detail: string, retryAfter?: string | null): OutputError {
   const retryAfterMs = parseRetryAfter(retryAfter);
-  return new OutputError(`status_${status}`, retryableStatus(status), `${output}: HTTP ${status}: ${detail.slice(0, 500).trim()}`, {
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-  });
+  return new OutputError(
+    `status_${status}`,
+    retryableStatus(status),
+    `${output}: HTTP ${status}: ${detail.slice(0, 500).trim()}`,
+    {
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    },
+  );
 }
 
 const tlsErrorCodes = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/;
@@ -41,7 +51,11 @@ export function transportError(output: string, error: unknown): OutputError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  const reason = name === 'TimeoutError' || name === 'RequestTimedOutError' || code === 'ETIMEDOUT' ? 'timeout'
-    : tlsErrorCodes.test(code) ? 'tls' : 'connection';
+  const reason =
+    name === 'TimeoutError' || name === 'RequestTimedOutError' || code === 'ETIMEDOUT'
+      ? 'timeout'
+      : tlsErrorCodes.test(code)
+        ? 'tls'
+        : 'connection';
   return new OutputError(reason, true, `${output}: ${reason}: ${code || message}`, { cause: error });
 }

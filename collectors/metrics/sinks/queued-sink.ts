@@ -67,7 +67,8 @@ export class QueuedSink<P> implements MetricsSink {
     this.queue = new SampleQueue(settings.queueCapacity, (entries) => this.drop('queue_full', entries));
     metrics.queueCapacity.set({ output: this.name }, settings.queueCapacity);
     metrics.queueSamples.set({ output: this.name }, 0);
-    for (const reason of ['queue_full', 'retries_exhausted', 'rejected'] as const) metrics.samplesDropped.inc({ output: this.name, reason }, 0);
+    for (const reason of ['queue_full', 'retries_exhausted', 'rejected'] as const)
+      metrics.samplesDropped.inc({ output: this.name, reason }, 0);
     metrics.samplesSent.inc({ output: this.name }, 0);
     this.loop = this.run();
   }
@@ -106,8 +107,14 @@ export class QueuedSink<P> implements MetricsSink {
   private waitForWork(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      function done(): void { clearTimeout(timer); resolve(); }
-      this.wake = () => { this.wake = undefined; done(); };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
     });
   }
 
@@ -154,43 +161,60 @@ export class QueuedSink<P> implements MetricsSink {
     const signal = this.abort.signal;
     const prepared = request;
     try {
-      const partial = await withRetry(async () => {
-        const end = metrics.requestDuration.startTimer({ output });
-        try {
-          return await writer.send(prepared.payload, signal);
-        } catch (error) {
-          if (!signal.aborted) metrics.writeErrors.inc({ output, reason: error instanceof OutputError ? error.reason : 'connection' });
-          throw error;
-        } finally {
-          end();
-        }
-      }, {
-        attempts: settings.retry.attempts,
-        initialDelayMs: settings.retry.initialBackoffMs,
-        maxDelayMs: settings.retry.maxBackoffMs,
-        retryable: (error) => !(error instanceof OutputError) || error.retryable,
-        retryAfterMs: (error) => (error instanceof OutputError ? error.retryAfterMs : undefined),
-        signal,
-        onRetry: (error, attempt, delayMs) => {
-          // One warning when a request starts failing, then only every tenth attempt: a receiver down for minutes is one story.
-          if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt, retryInMs: delayMs, samples: prepared.samples }, 'Write failed; retrying.');
+      const partial = await withRetry(
+        async () => {
+          const end = metrics.requestDuration.startTimer({ output });
+          try {
+            return await writer.send(prepared.payload, signal);
+          } catch (error) {
+            if (!signal.aborted)
+              metrics.writeErrors.inc({ output, reason: error instanceof OutputError ? error.reason : 'connection' });
+            throw error;
+          } finally {
+            end();
+          }
         },
-      });
+        {
+          attempts: settings.retry.attempts,
+          initialDelayMs: settings.retry.initialBackoffMs,
+          maxDelayMs: settings.retry.maxBackoffMs,
+          retryable: (error) => !(error instanceof OutputError) || error.retryable,
+          retryAfterMs: (error) => (error instanceof OutputError ? error.retryAfterMs : undefined),
+          signal,
+          onRetry: (error, attempt, delayMs) => {
+            // One warning when a request starts failing, then only every tenth attempt: a receiver down for minutes is one story.
+            if (attempt === 1 || attempt % 10 === 0)
+              logger.warn(
+                { err: error, attempt, retryInMs: delayMs, samples: prepared.samples },
+                'Write failed; retrying.',
+              );
+          },
+        },
+      );
       const refused = Math.min(prepared.samples, partial?.refused ?? 0);
       metrics.samplesSent.inc({ output }, prepared.samples - refused);
       if (partial !== undefined) {
         metrics.writeErrors.inc({ output, reason: partial.error.reason });
         this.drop('rejected', refused);
-        logger.warn({ err: partial.error, reason: 'rejected', samples: refused }, 'The output refused part of the samples for good; dropped.');
+        logger.warn(
+          { err: partial.error, reason: 'rejected', samples: refused },
+          'The output refused part of the samples for good; dropped.',
+        );
       }
     } catch (error) {
-      const reason: DropReason = signal.aborted ? 'shutdown'
-        : error instanceof OutputError && !error.retryable ? 'rejected' : 'retries_exhausted';
+      const reason: DropReason = signal.aborted
+        ? 'shutdown'
+        : error instanceof OutputError && !error.retryable
+          ? 'rejected'
+          : 'retries_exhausted';
       this.drop(reason, prepared.samples);
       if (reason !== 'shutdown') {
-        logger.warn({ err: error, reason, samples: prepared.samples }, reason === 'rejected'
-          ? 'The output refused the samples for good; dropped.'
-          : 'The output kept failing; samples dropped after the last attempt.');
+        logger.warn(
+          { err: error, reason, samples: prepared.samples },
+          reason === 'rejected'
+            ? 'The output refused the samples for good; dropped.'
+            : 'The output kept failing; samples dropped after the last attempt.',
+        );
       }
     }
   }

@@ -31,7 +31,10 @@ const tagTimestamp = 0x10;
 function varintSize(value: number): number {
   if (value < 0) return 10;
   let size = 1;
-  while (value >= 0x80) { value = Math.floor(value / 128); size++; }
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    size++;
+  }
   return size;
 }
 
@@ -74,12 +77,17 @@ export class RemoteWriteEncoder {
       this.setTarget(batch.target.labels, batch.honorLabels);
       // Samples first, then stale series (the entry order of a batch), read straight from the arrays:
       // no object per entry, which at 100,000 samples a scrape is young-generation garbage worth avoiding.
-      const { samples: { keys, values, timestampsMs }, stale, timestampMs } = batch;
+      const {
+        samples: { keys, values, timestampsMs },
+        stale,
+        timestampMs,
+      } = batch;
       for (let i = start; i < Math.min(end, keys.length); i++) {
         const time = timestampsMs[i]!;
         this.series(keys[i]!, false, values[i]!, Number.isNaN(time) ? timestampMs : time);
       }
-      for (let i = Math.max(start, keys.length); i < end; i++) this.series(stale[i - keys.length]!, true, 0, timestampMs);
+      for (let i = Math.max(start, keys.length); i < end; i++)
+        this.series(stale[i - keys.length]!, true, 0, timestampMs);
     }
     return this.buffer.subarray(0, this.offset);
   }
@@ -105,7 +113,10 @@ export class RemoteWriteEncoder {
     const { names, values, nameBytes, valueBytes, targetNames, targetValues, targetNameBytes, targetValueBytes } = this;
     let count = targetNames.length;
     for (let k = 0; k < count; k++) {
-      names[k] = targetNames[k]!; values[k] = targetValues[k]!; nameBytes[k] = targetNameBytes[k]!; valueBytes[k] = targetValueBytes[k]!;
+      names[k] = targetNames[k]!;
+      values[k] = targetValues[k]!;
+      nameBytes[k] = targetNameBytes[k]!;
+      valueBytes[k] = targetValueBytes[k]!;
     }
     // Read straight from the key: the slices are short-lived garbage of this request, not objects kept per sample.
     let at = key.indexOf(labelStart);
@@ -113,7 +124,12 @@ export class RemoteWriteEncoder {
     while (at !== -1) {
       const cut = key.indexOf(valueStart, at + 1);
       const next = key.indexOf(labelStart, cut + 1);
-      count = this.insert(count, key.slice(at + 1, cut), key.slice(cut + 1, next === -1 ? key.length : next), this.honorLabels);
+      count = this.insert(
+        count,
+        key.slice(at + 1, cut),
+        key.slice(cut + 1, next === -1 ? key.length : next),
+        this.honorLabels,
+      );
       at = next;
     }
     // An empty value means "no such label" in Prometheus's data model: left out after the merge, so an empty
@@ -121,7 +137,12 @@ export class RemoteWriteEncoder {
     let kept = 0;
     for (let k = 0; k < count; k++) {
       if (valueBytes[k] === 0) continue;
-      if (kept !== k) { names[kept] = names[k]!; values[kept] = values[k]!; nameBytes[kept] = nameBytes[k]!; valueBytes[kept] = valueBytes[k]!; }
+      if (kept !== k) {
+        names[kept] = names[k]!;
+        values[kept] = values[k]!;
+        nameBytes[kept] = nameBytes[k]!;
+        valueBytes[kept] = valueBytes[k]!;
+      }
       kept++;
     }
     count = kept;
@@ -177,13 +198,22 @@ export class RemoteWriteEncoder {
     let j = count - 1;
     while (j >= 0 && names[j]! > key) j--;
     if (j >= 0 && names[j] === key) {
-      if (wins) { values[j] = labelValue; valueBytes[j] = utf8Length(labelValue); }
+      if (wins) {
+        values[j] = labelValue;
+        valueBytes[j] = utf8Length(labelValue);
+      }
       return count;
     }
     for (let k = count - 1; k > j; k--) {
-      names[k + 1] = names[k]!; values[k + 1] = values[k]!; nameBytes[k + 1] = nameBytes[k]!; valueBytes[k + 1] = valueBytes[k]!;
+      names[k + 1] = names[k]!;
+      values[k + 1] = values[k]!;
+      nameBytes[k + 1] = nameBytes[k]!;
+      valueBytes[k + 1] = valueBytes[k]!;
     }
-    names[j + 1] = key; values[j + 1] = labelValue; nameBytes[j + 1] = utf8Length(key); valueBytes[j + 1] = utf8Length(labelValue);
+    names[j + 1] = key;
+    values[j + 1] = labelValue;
+    nameBytes[j + 1] = utf8Length(key);
+    valueBytes[j + 1] = utf8Length(labelValue);
     return count + 1;
   }
 
@@ -214,7 +244,10 @@ export class RemoteWriteEncoder {
   private varint(value: number): void {
     if (value < 0) {
       let wide = BigInt.asUintN(64, BigInt(value));
-      while (wide >= 0x80n) { this.buffer[this.offset++] = Number(wide & 0x7fn) | 0x80; wide >>= 7n; }
+      while (wide >= 0x80n) {
+        this.buffer[this.offset++] = Number(wide & 0x7fn) | 0x80;
+        wide >>= 7n;
+      }
       this.buffer[this.offset++] = Number(wide);
       return;
     }

@@ -60,7 +60,10 @@ export class RemoteWriteWriter implements OutputWriter<Buffer> {
 }
 
 /** Creates one remote_write sink: a {@link QueuedSink} around a {@link RemoteWriteWriter}. */
-export function createRemoteWriteSink(config: RemoteWriteOutputConfig, deps: { metrics: SinkMetrics; logger: Logger }): QueuedSink<Buffer> {
+export function createRemoteWriteSink(
+  config: RemoteWriteOutputConfig,
+  deps: { metrics: SinkMetrics; logger: Logger },
+): QueuedSink<Buffer> {
   const name = remoteWriteOutputName(config);
   return new QueuedSink({
     name,

@@ -22,7 +22,8 @@ export function batchEntries(batch: ScrapeBatch): number {
  */
 export function entryAt(batch: ScrapeBatch, index: number): { sample: Sample; stale: boolean } {
   const { keys, values, timestampsMs } = batch.samples;
-  if (index >= keys.length) return { sample: { ...parseSeriesKey(batch.stale[index - keys.length]!), value: Number.NaN }, stale: true };
+  if (index >= keys.length)
+    return { sample: { ...parseSeriesKey(batch.stale[index - keys.length]!), value: Number.NaN }, stale: true };
   const sample: Sample = { ...parseSeriesKey(keys[index]!), value: values[index]! };
   const timestampMs = timestampsMs[index]!;
   if (!Number.isNaN(timestampMs)) sample.timestampMs = timestampMs;

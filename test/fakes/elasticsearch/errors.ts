@@ -7,7 +7,10 @@ export interface EsErrorCause {
 }
 
 /** The body Elasticsearch sends with a failed request: the error, its root causes, and the status. */
-export function errorBody(status: number, cause: EsErrorCause): { error: EsErrorCause & { root_cause: EsErrorCause[] }; status: number } {
+export function errorBody(
+  status: number,
+  cause: EsErrorCause,
+): { error: EsErrorCause & { root_cause: EsErrorCause[] }; status: number } {
   const { caused_by: _causedBy, ...root } = cause;
   return { error: { root_cause: [root], ...cause }, status };
 }
@@ -15,8 +18,12 @@ export function errorBody(status: number, cause: EsErrorCause): { error: EsError
 /** index_not_found_exception, as for a search or count on a missing concrete index. */
 export function indexNotFound(index: string): EsErrorCause {
   return {
-    type: 'index_not_found_exception', reason: `no such index [${index}]`,
-    'resource.type': 'index_or_alias', 'resource.id': index, index_uuid: '_na_', index,
+    type: 'index_not_found_exception',
+    reason: `no such index [${index}]`,
+    'resource.type': 'index_or_alias',
+    'resource.id': index,
+    index_uuid: '_na_',
+    index,
   };
 }
 
@@ -30,7 +37,10 @@ export function rejectedExecution(what: 'coordinating' | 'primary'): EsErrorCaus
 
 /** cluster_block_exception with 503, as a node answers while its cluster state is not recovered. */
 export function serviceUnavailable(): EsErrorCause {
-  return { type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' };
+  return {
+    type: 'cluster_block_exception',
+    reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];',
+  };
 }
 
 /** document_parsing_exception: a value does not fit the field's mapped type. */
@@ -47,6 +57,8 @@ export function versionConflict(index: string, id: string): EsErrorCause {
   return {
     type: 'version_conflict_engine_exception',
     reason: `[${id}]: version conflict, document already exists (current version [1])`,
-    index_uuid: 'fake-uuid', shard: '0', index,
+    index_uuid: 'fake-uuid',
+    shard: '0',
+    index,
   };
 }

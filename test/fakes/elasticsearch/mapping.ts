@@ -5,7 +5,8 @@ export type FieldTypes = Map<string, string>;
 
 /** Flattens a `mappings.properties` tree into dotted field paths and their types. */
 export function fieldTypesFromMappings(mappings: unknown, prefix = '', into: FieldTypes = new Map()): FieldTypes {
-  const properties = (mappings as { properties?: Record<string, { type?: string; properties?: unknown }> } | undefined)?.properties;
+  const properties = (mappings as { properties?: Record<string, { type?: string; properties?: unknown }> } | undefined)
+    ?.properties;
   if (!properties) return into;
   for (const [name, spec] of Object.entries(properties)) {
     const path = prefix ? `${prefix}.${name}` : name;
@@ -51,18 +52,31 @@ function checkScalar(field: string, type: string, value: unknown, id: string): E
   }
   if (integerTypes.has(type)) {
     const n = typeof value === 'number' ? value : Number(value);
-    if (typeof value === 'boolean' || !Number.isFinite(n)) return documentParsing(field, type, id, preview(value), `For input string: "${preview(value)}"`);
+    if (typeof value === 'boolean' || !Number.isFinite(n))
+      return documentParsing(field, type, id, preview(value), `For input string: "${preview(value)}"`);
   } else if (floatTypes.has(type)) {
     const n = typeof value === 'number' ? value : Number(value);
-    if (typeof value === 'boolean' || !Number.isFinite(n)) return documentParsing(field, type, id, preview(value), `For input string: "${preview(value)}"`);
+    if (typeof value === 'boolean' || !Number.isFinite(n))
+      return documentParsing(field, type, id, preview(value), `For input string: "${preview(value)}"`);
   } else if (type === 'date' || type === 'date_nanos') {
     if (typeof value === 'boolean' || (typeof value === 'string' && Number.isNaN(Date.parse(value)))) {
-      return documentParsing(field, type, id, preview(value),
-        `failed to parse date field [${preview(value)}] with format [strict_date_optional_time||epoch_millis]`);
+      return documentParsing(
+        field,
+        type,
+        id,
+        preview(value),
+        `failed to parse date field [${preview(value)}] with format [strict_date_optional_time||epoch_millis]`,
+      );
     }
   } else if (type === 'boolean') {
     if (value !== true && value !== false && value !== 'true' && value !== 'false' && value !== '') {
-      return documentParsing(field, type, id, preview(value), `Failed to parse value [${preview(value)}] as only [true] or [false] are allowed.`);
+      return documentParsing(
+        field,
+        type,
+        id,
+        preview(value),
+        `Failed to parse value [${preview(value)}] as only [true] or [false] are allowed.`,
+      );
     }
   }
   return undefined;

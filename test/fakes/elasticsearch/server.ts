@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { errorBody, indexNotFound, rejectedExecution, serviceUnavailable, versionConflict, type EsErrorCause } from './errors.ts';
+import {
+  errorBody,
+  indexNotFound,
+  rejectedExecution,
+  serviceUnavailable,
+  versionConflict,
+  type EsErrorCause,
+} from './errors.ts';
 import { checkDocument, fieldTypesFromMappings, getField, type FieldTypes } from './mapping.ts';
 
 /** A stored index template (PUT /_index_template/<name>). */
@@ -83,7 +90,12 @@ export interface FakeElasticsearchOptions {
 const product = 'Elasticsearch';
 
 function wildcardToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 function randomId(): string {
@@ -110,11 +122,27 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
   const itemRejections = new Map<string, number>();
   let itemCounter = 0;
   const faults: Faults = {};
-  const stats: FakeStats = { requests: 0, bulkRequests: 0, bulkItems: 0, created: 0, conflicts: 0, rejected429: 0, mappingErrors: 0, droppedConnections: 0, tooLarge: 0 };
+  const stats: FakeStats = {
+    requests: 0,
+    bulkRequests: 0,
+    bulkItems: 0,
+    created: 0,
+    conflicts: 0,
+    rejected429: 0,
+    mappingErrors: 0,
+    droppedConnections: 0,
+    tooLarge: 0,
+  };
   const sockets = new Set<Socket>();
   let seqNo = 0;
 
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
     const vendored = (req.headers.accept ?? '').includes('vnd.elasticsearch');
     const payload = req.method === 'HEAD' ? '' : JSON.stringify(body);
     res.writeHead(status, {
@@ -125,14 +153,23 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     });
     res.end(payload);
   };
-  const fail = (req: IncomingMessage, res: ServerResponse, status: number, cause: EsErrorCause, headers?: Record<string, string>): void => {
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    cause: EsErrorCause,
+    headers?: Record<string, string>,
+  ): void => {
     send(req, res, status, errorBody(status, cause), headers);
   };
 
   const matchingTemplate = (index: string): IndexTemplate | undefined => {
     let best: IndexTemplate | undefined;
     for (const template of templates.values()) {
-      if (template.index_patterns.some((p) => wildcardToRegExp(p).test(index)) && (best === undefined || (template.priority ?? 0) > (best.priority ?? 0))) {
+      if (
+        template.index_patterns.some((p) => wildcardToRegExp(p).test(index)) &&
+        (best === undefined || (template.priority ?? 0) > (best.priority ?? 0))
+      ) {
         best = template;
       }
     }
@@ -152,14 +189,28 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
   const writeTarget = (name: string, opType: string): { index?: IndexState; error?: EsErrorCause; status?: number } => {
     const backing = dataStreams.get(name);
     if (backing) {
-      if (opType !== 'create') return { status: 400, error: { type: 'illegal_argument_exception', reason: `only write ops with an op_type of create are allowed in data streams` } };
+      if (opType !== 'create')
+        return {
+          status: 400,
+          error: {
+            type: 'illegal_argument_exception',
+            reason: `only write ops with an op_type of create are allowed in data streams`,
+          },
+        };
       return { index: indices.get(backing)! };
     }
     const existing = indices.get(name);
     if (existing) return { index: existing };
     const template = matchingTemplate(name);
     if (template?.data_stream) {
-      if (opType !== 'create') return { status: 400, error: { type: 'illegal_argument_exception', reason: `only write ops with an op_type of create are allowed in data streams` } };
+      if (opType !== 'create')
+        return {
+          status: 400,
+          error: {
+            type: 'illegal_argument_exception',
+            reason: `only write ops with an op_type of create are allowed in data streams`,
+          },
+        };
       const backingName = `.ds-${name}-${dateSuffix()}-000001`;
       const index = createIndex(backingName);
       index.dataStream = name;
@@ -176,7 +227,8 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     for (const part of target.split(',')) {
       if (part.includes('*')) {
         const re = wildcardToRegExp(part);
-        for (const index of indices.values()) if (re.test(index.name) || (index.dataStream !== undefined && re.test(index.dataStream))) list.add(index);
+        for (const index of indices.values())
+          if (re.test(index.name) || (index.dataStream !== undefined && re.test(index.dataStream))) list.add(index);
         continue;
       }
       const index = indices.get(part) ?? indices.get(dataStreams.get(part) ?? '');
@@ -186,7 +238,12 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     return { list: [...list] };
   };
 
-  const shards = (n: number): { total: number; successful: number; skipped: number; failed: number } => ({ total: n, successful: n, skipped: 0, failed: 0 });
+  const shards = (n: number): { total: number; successful: number; skipped: number; failed: number } => ({
+    total: n,
+    successful: n,
+    skipped: 0,
+    failed: 0,
+  });
 
   const matches = (doc: Record<string, unknown>, query: unknown): boolean => {
     if (query === undefined || query === null) return true;
@@ -196,19 +253,29 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
       const [field, spec] = Object.entries(q.term as Record<string, unknown>)[0] ?? [];
       if (field === undefined) return true;
       const wanted: unknown = typeof spec === 'object' && spec !== null && 'value' in spec ? spec.value : spec;
-      const same = (v: unknown): boolean => JSON.stringify(v) === JSON.stringify(wanted) || (typeof v !== 'object' && typeof wanted !== 'object' && `${v as string}` === `${wanted as string}`);
+      const same = (v: unknown): boolean =>
+        JSON.stringify(v) === JSON.stringify(wanted) ||
+        (typeof v !== 'object' && typeof wanted !== 'object' && `${v as string}` === `${wanted as string}`);
       const value = getField(doc, field);
       return Array.isArray(value) ? value.some(same) : value !== undefined && same(value);
     }
     if ('bool' in q) {
       const bool = q.bool as { filter?: unknown; must?: unknown };
-      const clauses: unknown[] = [bool.filter, bool.must].flatMap((c): unknown[] => (c === undefined ? [] : Array.isArray(c) ? (c as unknown[]) : [c]));
+      const clauses: unknown[] = [bool.filter, bool.must].flatMap((c): unknown[] =>
+        c === undefined ? [] : Array.isArray(c) ? (c as unknown[]) : [c],
+      );
       return clauses.every((c) => matches(doc, c));
     }
     return false;
   };
 
-  const handleBulk = (req: IncomingMessage, res: ServerResponse, body: string, pathIndex: string | undefined, refresh: boolean): void => {
+  const handleBulk = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+    pathIndex: string | undefined,
+    refresh: boolean,
+  ): void => {
     const started = Date.now();
     const lines = body.split('\n');
     const items: Record<string, unknown>[] = [];
@@ -220,12 +287,18 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
       try {
         action = JSON.parse(line) as Record<string, Record<string, unknown>>;
       } catch {
-        fail(req, res, 400, { type: 'x_content_parse_exception', reason: `[${i + 1}:1] Unexpected character in action/metadata line` });
+        fail(req, res, 400, {
+          type: 'x_content_parse_exception',
+          reason: `[${i + 1}:1] Unexpected character in action/metadata line`,
+        });
         return;
       }
       const opType = Object.keys(action)[0] ?? '';
       if (!['index', 'create', 'delete', 'update'].includes(opType)) {
-        fail(req, res, 400, { type: 'illegal_argument_exception', reason: `Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${opType}]` });
+        fail(req, res, 400, {
+          type: 'illegal_argument_exception',
+          reason: `Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${opType}]`,
+        });
         return;
       }
       const meta = action[opType] ?? {};
@@ -235,7 +308,10 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         try {
           source = JSON.parse(lines[i] ?? '') as Record<string, unknown>;
         } catch {
-          fail(req, res, 400, { type: 'x_content_parse_exception', reason: `[${i + 1}:1] Unexpected end of input or character in document source` });
+          fail(req, res, 400, {
+            type: 'x_content_parse_exception',
+            reason: `[${i + 1}:1] Unexpected end of input or character in document source`,
+          });
           return;
         }
       }
@@ -247,13 +323,17 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         items.push({ [opType]: { _index: indexName, _id: id, status, ...extra } });
       };
       if (target === undefined) {
-        result(400, { error: { type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing;' } });
+        result(400, {
+          error: { type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing;' },
+        });
         continue;
       }
       const reject = faults.itemReject;
       if (reject) {
         itemCounter++;
-        const hit = reject.match ? reject.match(id, source) : reject.every !== undefined && itemCounter % reject.every === 0;
+        const hit = reject.match
+          ? reject.match(id, source)
+          : reject.every !== undefined && itemCounter % reject.every === 0;
         const seen = itemRejections.get(id) ?? 0;
         if (hit && seen < reject.times) {
           itemRejections.set(id, seen + 1);
@@ -270,7 +350,17 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
       const index = resolved.index;
       if (opType === 'delete') {
         const existed = index.docs.delete(id);
-        result(existed ? 200 : 404, { _version: 1, result: existed ? 'deleted' : 'not_found', _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: seqNo++, _primary_term: 1 }, index.name);
+        result(
+          existed ? 200 : 404,
+          {
+            _version: 1,
+            result: existed ? 'deleted' : 'not_found',
+            _shards: { total: 2, successful: 1, failed: 0 },
+            _seq_no: seqNo++,
+            _primary_term: 1,
+          },
+          index.name,
+        );
         continue;
       }
       if (opType === 'create' && index.docs.has(id)) {
@@ -279,7 +369,11 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         continue;
       }
       const mappingError = faults.mappingError?.(source)
-        ? { type: 'document_parsing_exception', reason: `[1:2] failed to parse field [injected] of type [long] in document with id '${id}'. Preview of field's value: 'x'`, caused_by: { type: 'illegal_argument_exception', reason: 'For input string: "x"' } }
+        ? {
+            type: 'document_parsing_exception',
+            reason: `[1:2] failed to parse field [injected] of type [long] in document with id '${id}'. Preview of field's value: 'x'`,
+            caused_by: { type: 'illegal_argument_exception', reason: 'For input string: "x"' },
+          }
         : checkDocument(index.types, opType === 'update' ? (source.doc ?? {}) : source, id);
       if (mappingError) {
         stats.mappingErrors++;
@@ -287,12 +381,22 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         continue;
       }
       const existed = index.docs.has(id);
-      index.docs.set(id, opType === 'update' ? { ...(index.docs.get(id) ?? {}), ...(source.doc as Record<string, unknown>) } : source);
+      index.docs.set(
+        id,
+        opType === 'update' ? { ...(index.docs.get(id) ?? {}), ...(source.doc as Record<string, unknown>) } : source,
+      );
       stats.created++;
-      result(existed ? 200 : 201, {
-        _version: 1, result: existed ? 'updated' : 'created',
-        _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: seqNo++, _primary_term: 1,
-      }, index.name);
+      result(
+        existed ? 200 : 201,
+        {
+          _version: 1,
+          result: existed ? 'updated' : 'created',
+          _shards: { total: 2, successful: 1, failed: 0 },
+          _seq_no: seqNo++,
+          _primary_term: 1,
+        },
+        index.name,
+      );
     }
     if (faults.dropAfterIndexing && faults.dropAfterIndexing > 0) {
       faults.dropAfterIndexing--;
@@ -308,31 +412,52 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     const url = new URL(req.url ?? '/', 'http://fake');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
-    const parsed = (): Record<string, unknown> => (body.trim() === '' ? {} : JSON.parse(body) as Record<string, unknown>);
+    const parsed = (): Record<string, unknown> =>
+      body.trim() === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
 
     if (parts.length === 0) {
       send(req, res, 200, {
-        name: 'fake-node-0', cluster_name: 'watchkeeper-fake', cluster_uuid: 'f4k3f4k3f4k3f4k3f4k3f4',
+        name: 'fake-node-0',
+        cluster_name: 'watchkeeper-fake',
+        cluster_uuid: 'f4k3f4k3f4k3f4k3f4k3f4',
         version: {
-          number: '9.0.0', build_flavor: 'default', build_type: 'tar', build_hash: '0000000000000000000000000000000000000000',
-          build_date: '2025-04-08T00:00:00.000Z', build_snapshot: false, lucene_version: '10.1.0',
-          minimum_wire_compatibility_version: '8.18.0', minimum_index_compatibility_version: '8.0.0',
+          number: '9.0.0',
+          build_flavor: 'default',
+          build_type: 'tar',
+          build_hash: '0000000000000000000000000000000000000000',
+          build_date: '2025-04-08T00:00:00.000Z',
+          build_snapshot: false,
+          lucene_version: '10.1.0',
+          minimum_wire_compatibility_version: '8.18.0',
+          minimum_index_compatibility_version: '8.0.0',
         },
         tagline: 'You Know, for Search',
       });
       return;
     }
     if (parts[0] === '_cluster' && parts[1] === 'health') {
-      send(req, res, 200, { cluster_name: 'watchkeeper-fake', status: 'green', timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1 });
+      send(req, res, 200, {
+        cluster_name: 'watchkeeper-fake',
+        status: 'green',
+        timed_out: false,
+        number_of_nodes: 1,
+        number_of_data_nodes: 1,
+      });
       return;
     }
     if (parts[0] === '_index_template') {
       const name = parts[1];
       if (method === 'PUT' || method === 'POST') {
-        if (!name) { fail(req, res, 400, { type: 'illegal_argument_exception', reason: 'index template name is missing' }); return; }
+        if (!name) {
+          fail(req, res, 400, { type: 'illegal_argument_exception', reason: 'index template name is missing' });
+          return;
+        }
         const template = parsed() as unknown as IndexTemplate;
         if (!Array.isArray(template.index_patterns)) {
-          fail(req, res, 400, { type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index patterns are missing;' });
+          fail(req, res, 400, {
+            type: 'action_request_validation_exception',
+            reason: 'Validation Failed: 1: index patterns are missing;',
+          });
           return;
         }
         templates.set(name, template);
@@ -340,13 +465,19 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
         return;
       }
       if (method === 'DELETE') {
-        if (!name || !templates.delete(name)) { fail(req, res, 404, { type: 'resource_not_found_exception', reason: `index_template [${name}] missing` }); return; }
+        if (!name || !templates.delete(name)) {
+          fail(req, res, 404, { type: 'resource_not_found_exception', reason: `index_template [${name}] missing` });
+          return;
+        }
         send(req, res, 200, { acknowledged: true });
         return;
       }
       const found = [...templates.entries()].filter(([n]) => name === undefined || wildcardToRegExp(name).test(n));
       if (name !== undefined && found.length === 0) {
-        fail(req, res, 404, { type: 'resource_not_found_exception', reason: `index template matching [${name}] not found` });
+        fail(req, res, 404, {
+          type: 'resource_not_found_exception',
+          reason: `index template matching [${name}] not found`,
+        });
         return;
       }
       send(req, res, 200, { index_templates: found.map(([n, t]) => ({ name: n, index_template: t })) });
@@ -357,8 +488,15 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
       const bulkFault = faults.bulkStatus;
       if (bulkFault && bulkFault.count > 0) {
         bulkFault.count--;
-        const headers: Record<string, string> = bulkFault.retryAfterSeconds !== undefined ? { 'Retry-After': String(bulkFault.retryAfterSeconds) } : {};
-        fail(req, res, bulkFault.status, bulkFault.status === 429 ? rejectedExecution('coordinating') : serviceUnavailable(), headers);
+        const headers: Record<string, string> =
+          bulkFault.retryAfterSeconds !== undefined ? { 'Retry-After': String(bulkFault.retryAfterSeconds) } : {};
+        fail(
+          req,
+          res,
+          bulkFault.status,
+          bulkFault.status === 429 ? rejectedExecution('coordinating') : serviceUnavailable(),
+          headers,
+        );
         return;
       }
       if (faults.maxBodyBytes !== undefined && Buffer.byteLength(body) > faults.maxBodyBytes) {
@@ -378,24 +516,38 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     }
     if (parts[0] === '_refresh' || parts[1] === '_refresh') {
       const { list, missing } = readTargets(parts[0] === '_refresh' ? undefined : parts[0]);
-      if (missing) { fail(req, res, 404, indexNotFound(missing)); return; }
+      if (missing) {
+        fail(req, res, 404, indexNotFound(missing));
+        return;
+      }
       send(req, res, 200, { _shards: { total: list.length * 2, successful: list.length, failed: 0 } });
       return;
     }
     if (parts[0] === '_count' || parts[1] === '_count' || parts[0] === '_search' || parts[1] === '_search') {
       const { list, missing } = readTargets(parts[0]?.startsWith('_') ? undefined : parts[0]);
-      if (missing) { fail(req, res, 404, indexNotFound(missing)); return; }
+      if (missing) {
+        fail(req, res, 404, indexNotFound(missing));
+        return;
+      }
       let request: Record<string, unknown>;
-      try { request = parsed(); } catch { fail(req, res, 400, { type: 'parsing_exception', reason: 'request body is not valid JSON' }); return; }
+      try {
+        request = parsed();
+      } catch {
+        fail(req, res, 400, { type: 'parsing_exception', reason: 'request body is not valid JSON' });
+        return;
+      }
       const q = url.searchParams.get('q');
       let query = request.query;
       if (q) {
         const colon = q.indexOf(':');
-        query = colon > 0 ? { term: { [q.slice(0, colon)]: q.slice(colon + 1).replace(/^"|"$/g, '') } } : { match_all: {} };
+        query =
+          colon > 0 ? { term: { [q.slice(0, colon)]: q.slice(colon + 1).replace(/^"|"$/g, '') } } : { match_all: {} };
       }
-      const hits = list.flatMap((index) => [...index.docs.entries()]
-        .filter(([, doc]) => matches(doc, query))
-        .map(([id, doc]) => ({ _index: index.name, _id: id, _score: 1.0, _source: doc })));
+      const hits = list.flatMap((index) =>
+        [...index.docs.entries()]
+          .filter(([, doc]) => matches(doc, query))
+          .map(([id, doc]) => ({ _index: index.name, _id: id, _score: 1.0, _source: doc })),
+      );
       if (parts.includes('_count')) {
         send(req, res, 200, { count: hits.length, _shards: shards(list.length) });
         return;
@@ -403,34 +555,59 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
       const from = Number(request.from ?? url.searchParams.get('from') ?? 0);
       const size = Number(request.size ?? url.searchParams.get('size') ?? 10);
       send(req, res, 200, {
-        took: 1, timed_out: false, _shards: shards(list.length),
-        hits: { total: { value: hits.length, relation: 'eq' }, max_score: hits.length ? 1.0 : null, hits: hits.slice(from, from + size) },
+        took: 1,
+        timed_out: false,
+        _shards: shards(list.length),
+        hits: {
+          total: { value: hits.length, relation: 'eq' },
+          max_score: hits.length ? 1.0 : null,
+          hits: hits.slice(from, from + size),
+        },
       });
       return;
     }
     if (parts.length === 1 && !parts[0]!.startsWith('_')) {
       const name = parts[0]!;
       if (method === 'PUT') {
-        if (indices.has(name)) { fail(req, res, 400, { type: 'resource_already_exists_exception', reason: `index [${name}/fake-uuid] already exists`, index: name }); return; }
+        if (indices.has(name)) {
+          fail(req, res, 400, {
+            type: 'resource_already_exists_exception',
+            reason: `index [${name}/fake-uuid] already exists`,
+            index: name,
+          });
+          return;
+        }
         createIndex(name, parsed().mappings);
         send(req, res, 200, { acknowledged: true, shards_acknowledged: true, index: name });
         return;
       }
       if (method === 'DELETE') {
         const { list, missing } = readTargets(name);
-        if (missing) { fail(req, res, 404, indexNotFound(missing)); return; }
-        for (const index of list) { indices.delete(index.name); if (index.dataStream) dataStreams.delete(index.dataStream); }
+        if (missing) {
+          fail(req, res, 404, indexNotFound(missing));
+          return;
+        }
+        for (const index of list) {
+          indices.delete(index.name);
+          if (index.dataStream) dataStreams.delete(index.dataStream);
+        }
         send(req, res, 200, { acknowledged: true });
         return;
       }
       if (method === 'HEAD' || method === 'GET') {
         const { list, missing } = readTargets(name);
-        if (missing) { fail(req, res, 404, indexNotFound(missing)); return; }
+        if (missing) {
+          fail(req, res, 404, indexNotFound(missing));
+          return;
+        }
         send(req, res, 200, Object.fromEntries(list.map((i) => [i.name, { aliases: {}, mappings: {}, settings: {} }])));
         return;
       }
     }
-    fail(req, res, 400, { type: 'illegal_argument_exception', reason: `request [${url.pathname}] contains unrecognized parameters or is not supported by this fake` });
+    fail(req, res, 400, {
+      type: 'illegal_argument_exception',
+      reason: `request [${url.pathname}] contains unrecognized parameters or is not supported by this fake`,
+    });
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -450,7 +627,8 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
           fail(req, res, 500, { type: 'exception', reason: String(error) });
         }
       };
-      if (faults.delayMs) setTimeout(answer, faults.delayMs); else answer();
+      if (faults.delayMs) setTimeout(answer, faults.delayMs);
+      else answer();
     });
   };
 
@@ -459,8 +637,14 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
   const host = options.host ?? '127.0.0.1';
   const start = async (): Promise<void> => {
     const s = createServer({ keepAliveTimeout: 30_000 }, handler);
-    s.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
-    await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(port, host, () => resolve()); });
+    s.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, host, () => resolve());
+    });
     port = (s.address() as AddressInfo).port;
     server = s;
   };
@@ -472,7 +656,9 @@ export async function startFakeElasticsearch(options: FakeElasticsearchOptions =
     faults,
     stats,
     documents(pattern) {
-      return readTargets(pattern).list.flatMap((index) => [...index.docs.entries()].map(([id, source]) => ({ _index: index.name, _id: id, _source: source })));
+      return readTargets(pattern).list.flatMap((index) =>
+        [...index.docs.entries()].map(([id, source]) => ({ _index: index.name, _id: id, _source: source })),
+      );
     },
     async stop() {
       const s = server;

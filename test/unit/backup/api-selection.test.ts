@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { formatSelector, matchesAny, matchesSelector, parseLabelSelector } from '../../../backup/api/label-selector.ts';
 import { Selection } from '../../../backup/api/selection.ts';
 
-const spec = (over: Partial<ConstructorParameters<typeof Selection>[0]> = {}): ConstructorParameters<typeof Selection>[0] => ({
-  selectors: [], includeNamespaces: [], excludeNamespaces: [], includeResources: [], excludeResources: [], clusterResources: 'referenced', ...over,
+const spec = (
+  over: Partial<ConstructorParameters<typeof Selection>[0]> = {},
+): ConstructorParameters<typeof Selection>[0] => ({
+  selectors: [],
+  includeNamespaces: [],
+  excludeNamespaces: [],
+  includeResources: [],
+  excludeResources: [],
+  clusterResources: 'referenced',
+  ...over,
 });
 
 describe('label selectors', () => {
@@ -40,7 +48,9 @@ describe('label selectors', () => {
   });
 
   it('formats back to the syntax the API server takes', () => {
-    expect(formatSelector(parseLabelSelector(' app == web , tier in ( a , b ) , !x , y '))).toBe('app=web,tier in (a,b),!x,y');
+    expect(formatSelector(parseLabelSelector(' app == web , tier in ( a , b ) , !x , y '))).toBe(
+      'app=web,tier in (a,b),!x,y',
+    );
   });
 
   it('ORs several selectors; none matches everything', () => {
@@ -54,11 +64,21 @@ describe('label selectors', () => {
 describe('Selection', () => {
   it('matches namespaces by glob, exclusion winning', () => {
     const s = new Selection(spec({ includeNamespaces: ['prod-*', 'shared'], excludeNamespaces: ['prod-tmp*'] }));
-    expect(['prod-eu', 'shared', 'prod-tmp1', 'dev'].map((n) => s.namespaceAllowed(n))).toEqual([true, true, false, false]);
+    expect(['prod-eu', 'shared', 'prod-tmp1', 'dev'].map((n) => s.namespaceAllowed(n))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('matches resources by plural or plural.group', () => {
-    const s = new Selection(spec({ includeResources: ['deployments.apps', 'configmaps', '*.example.com'], excludeResources: ['widgets.example.com'] }));
+    const s = new Selection(
+      spec({
+        includeResources: ['deployments.apps', 'configmaps', '*.example.com'],
+        excludeResources: ['widgets.example.com'],
+      }),
+    );
     expect(s.resourceAllowed({ group: 'apps', resource: 'deployments' })).toBe(true);
     expect(s.resourceAllowed({ group: '', resource: 'configmaps' })).toBe(true);
     expect(s.resourceAllowed({ group: 'example.com', resource: 'gadgets' })).toBe(true);
@@ -69,12 +89,18 @@ describe('Selection', () => {
   it('the exclude label wins over a matching selector', () => {
     const s = new Selection(spec({ selectors: ['app=web'] }));
     expect(s.labelsMatch({ metadata: { labels: { app: 'web' } } })).toBe(true);
-    expect(s.labelsMatch({ metadata: { labels: { app: 'web', 'watchkeeper.io/exclude-from-backup': 'true' } } })).toBe(false);
+    expect(s.labelsMatch({ metadata: { labels: { app: 'web', 'watchkeeper.io/exclude-from-backup': 'true' } } })).toBe(
+      false,
+    );
   });
 
   it('sends one selector to the server with the exclusion, several only the exclusion', () => {
-    expect(new Selection(spec({ selectors: ['app in (a,b)'] })).serverSelector()).toBe('app in (a,b),watchkeeper.io/exclude-from-backup!=true');
-    expect(new Selection(spec({ selectors: ['a=1', 'b=2'] })).serverSelector()).toBe('watchkeeper.io/exclude-from-backup!=true');
+    expect(new Selection(spec({ selectors: ['app in (a,b)'] })).serverSelector()).toBe(
+      'app in (a,b),watchkeeper.io/exclude-from-backup!=true',
+    );
+    expect(new Selection(spec({ selectors: ['a=1', 'b=2'] })).serverSelector()).toBe(
+      'watchkeeper.io/exclude-from-backup!=true',
+    );
   });
 
   it('refuses a bad selector or glob before anything runs', () => {

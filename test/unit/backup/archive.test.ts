@@ -7,8 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveFiles, extractFiles } from '../../../backup/files/archive.ts';
 
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(path.join(tmpdir(), 'wk-archive-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'wk-archive-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('control-plane files archive', () => {
   it('archives directories recursively and extracts them under a target with their modes', async () => {
@@ -19,7 +23,9 @@ describe('control-plane files archive', () => {
     await chmod(path.join(pki, 'etcd/ca.key'), 0o600);
     await writeFile(path.join(dir, 'admin.conf'), 'kubeconfig');
     const { stream, files } = await archiveFiles([pki, path.join(dir, 'admin.conf')]);
-    expect(files.map((f) => f.path).sort()).toEqual([path.join(dir, 'admin.conf'), path.join(pki, 'ca.crt'), path.join(pki, 'etcd/ca.key')].sort());
+    expect(files.map((f) => f.path).sort()).toEqual(
+      [path.join(dir, 'admin.conf'), path.join(pki, 'ca.crt'), path.join(pki, 'etcd/ca.key')].sort(),
+    );
     const target = path.join(dir, 'restored');
     const written = await extractFiles(stream, target);
     expect(written.length).toBe(3);
@@ -29,7 +35,9 @@ describe('control-plane files archive', () => {
   });
 
   it('fails before anything is archived when a file is missing', async () => {
-    await expect(archiveFiles([path.join(dir, 'missing')])).rejects.toThrow(/control-plane file .*missing: cannot be read \(ENOENT\)/);
+    await expect(archiveFiles([path.join(dir, 'missing')])).rejects.toThrow(
+      /control-plane file .*missing: cannot be read \(ENOENT\)/,
+    );
   });
 
   it('archives a link to a file as that file, and refuses a link to a directory', async () => {
@@ -67,14 +75,37 @@ function archiveOf(entries: { header: Partial<tar.Header> & { name: string }; co
 
 describe('control-plane files extraction refuses what could write outside the target', () => {
   const attacks: [string, { header: Partial<tar.Header> & { name: string }; content?: string }[], RegExp][] = [
-    ['a symlink, then a file through it', [
-      { header: { name: 'etc/kubernetes', type: 'symlink', linkname: '/etc' } },
-      { header: { name: 'etc/kubernetes/manifests/x.yaml' }, content: 'evil' }], /"etc\/kubernetes" is a symlink to \/etc; only files and directories/],
-    ['a hard link', [{ header: { name: 'etc/shadow-copy', type: 'link', linkname: '/etc/shadow' } }], /is a link to \/etc\/shadow/],
+    [
+      'a symlink, then a file through it',
+      [
+        { header: { name: 'etc/kubernetes', type: 'symlink', linkname: '/etc' } },
+        { header: { name: 'etc/kubernetes/manifests/x.yaml' }, content: 'evil' },
+      ],
+      /"etc\/kubernetes" is a symlink to \/etc; only files and directories/,
+    ],
+    [
+      'a hard link',
+      [{ header: { name: 'etc/shadow-copy', type: 'link', linkname: '/etc/shadow' } }],
+      /is a link to \/etc\/shadow/,
+    ],
     ['an absolute name', [{ header: { name: '/etc/cron.d/evil' }, content: 'x' }], /has an absolute or empty name/],
     ['a ".." segment inside a name', [{ header: { name: 'etc/../../evil' }, content: 'x' }], /has a "\.\." segment/],
-    ['a file under a file', [{ header: { name: 'etc/a' }, content: 'x' }, { header: { name: 'etc/a/b' }, content: 'y' }], /needs the directory etc\/a, which the archive already used/],
-    ['the same file twice', [{ header: { name: 'etc/a' }, content: 'x' }, { header: { name: 'etc/a' }, content: 'y' }], /EEXIST/],
+    [
+      'a file under a file',
+      [
+        { header: { name: 'etc/a' }, content: 'x' },
+        { header: { name: 'etc/a/b' }, content: 'y' },
+      ],
+      /needs the directory etc\/a, which the archive already used/,
+    ],
+    [
+      'the same file twice',
+      [
+        { header: { name: 'etc/a' }, content: 'x' },
+        { header: { name: 'etc/a' }, content: 'y' },
+      ],
+      /EEXIST/,
+    ],
     ['a device', [{ header: { name: 'dev/sda', type: 'block-device' } }], /is a block-device/],
   ];
   for (const [what, entries, message] of attacks) {
@@ -82,23 +113,30 @@ describe('control-plane files extraction refuses what could write outside the ta
       const target = path.join(dir, 'target');
       await expect(extractFiles(archiveOf(entries), target)).rejects.toThrow(message);
       expect(await readdir(dir)).toEqual(['target']);
-      for (const entry of await readdir(target, { recursive: true, withFileTypes: true })) expect(entry.isSymbolicLink()).toBe(false);
+      for (const entry of await readdir(target, { recursive: true, withFileTypes: true }))
+        expect(entry.isSymbolicLink()).toBe(false);
     });
   }
 
   it('stops reading the archive at the first refused entry (the source is destroyed, not left waiting)', async () => {
     const big = 'x'.repeat(1024 * 1024);
-    const source = archiveOf([{ header: { name: '/abs' }, content: 'x' }, ...Array.from({ length: 20 }, (_, i) => ({ header: { name: `f${i}` }, content: big }))]);
+    const source = archiveOf([
+      { header: { name: '/abs' }, content: 'x' },
+      ...Array.from({ length: 20 }, (_, i) => ({ header: { name: `f${i}` }, content: big })),
+    ]);
     await expect(extractFiles(source, path.join(dir, 'target'))).rejects.toThrow(/absolute/);
     expect(source.destroyed).toBe(true);
   });
 
   it('keeps permission bits, drops setuid, and gives read-only directories their mode only after their content', async () => {
     const target = path.join(dir, 'target');
-    await extractFiles(archiveOf([
-      { header: { name: 'etc/ro', type: 'directory', mode: 0o500 } },
-      { header: { name: 'etc/ro/key', mode: 0o4600 }, content: 'k' },
-    ]), target);
+    await extractFiles(
+      archiveOf([
+        { header: { name: 'etc/ro', type: 'directory', mode: 0o500 } },
+        { header: { name: 'etc/ro/key', mode: 0o4600 }, content: 'k' },
+      ]),
+      target,
+    );
     expect((await stat(path.join(target, 'etc/ro'))).mode & 0o7777).toBe(0o500);
     expect((await stat(path.join(target, 'etc/ro/key'))).mode & 0o7777).toBe(0o600);
     await chmod(path.join(target, 'etc/ro'), 0o700);

@@ -20,17 +20,36 @@ describe('backup config section', () => {
       },
     };
     let message = '';
-    try { validateConfig(bad, 'test'); } catch (error) { message = (error as Error).message; }
+    try {
+      validateConfig(bad, 'test');
+    } catch (error) {
+      message = (error as Error).message;
+    }
     expect(message).toContain("backup.storage.s3: type 's3' needs the s3 settings");
     expect(message).toContain('backup.schedules.0.cron: a cron expression such as "0 * * * *"');
     expect(message).toContain('found "every hour"');
     expect(message).toContain('backup.schedules.1.retention: a retention policy must keep something');
-    expect(() => validateConfig({ backup: { etcd: { compression: 'lz4' } } }, 't'))
-      .toThrow('backup.etcd.compression: expected one of "zstd", "gzip", "none", found "lz4"');
+    expect(() => validateConfig({ backup: { etcd: { compression: 'lz4' } } }, 't')).toThrow(
+      'backup.etcd.compression: expected one of "zstd", "gzip", "none", found "lz4"',
+    );
   });
 
   it('rejects duplicate schedule names and unknown keys', () => {
-    expect(() => validateConfig({ backup: { schedules: [{ name: 'a', cron: '* * * * *' }, { name: 'a', cron: '* * * * *' }] } }, 't')).toThrow(/schedule names must be unique/);
-    expect(() => validateConfig({ backup: { storage: { bucket: 'x' } } }, 't')).toThrow(/backup.storage: unknown key "bucket"/);
+    expect(() =>
+      validateConfig(
+        {
+          backup: {
+            schedules: [
+              { name: 'a', cron: '* * * * *' },
+              { name: 'a', cron: '* * * * *' },
+            ],
+          },
+        },
+        't',
+      ),
+    ).toThrow(/schedule names must be unique/);
+    expect(() => validateConfig({ backup: { storage: { bucket: 'x' } } }, 't')).toThrow(
+      /backup.storage: unknown key "bucket"/,
+    );
   });
 });

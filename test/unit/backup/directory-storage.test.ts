@@ -20,16 +20,28 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'wk-dir-storage-'));
   storage = new DirectoryStorage(dir);
 });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function allFiles(d: string): Promise<string[]> {
-  return (await readdir(d, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return (await readdir(d, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 function manifestFor(id: string, name: string): Manifest {
   return {
-    formatVersion: 1, id, name, kind: 'etcd', cluster: 'test', startedAt: new Date().toISOString(), completedAt: new Date().toISOString(),
-    watchkeeperVersion: '0', objects: [],
+    formatVersion: 1,
+    id,
+    name,
+    kind: 'etcd',
+    cluster: 'test',
+    startedAt: new Date().toISOString(),
+    completedAt: new Date().toISOString(),
+    watchkeeperVersion: '0',
+    objects: [],
   };
 }
 
@@ -83,7 +95,9 @@ describe('catalog and prune on directory storage', () => {
     expect((await readManifest(storage, root, 'etcd', a)).name).toBe('daily');
     await expect(resolveBackup(storage, root, 'etcd', '20260101T000000Z-daily-ffff')).rejects.toThrow(/does not exist/);
     await expect(resolveBackup(storage, root, 'etcd', 'garbage')).rejects.toThrow(/is not a backup id/);
-    await expect(resolveBackup(storage, root, 'etcd', 'latest', 'weekly')).rejects.toThrow(/no etcd backup named weekly/);
+    await expect(resolveBackup(storage, root, 'etcd', 'latest', 'weekly')).rejects.toThrow(
+      /no etcd backup named weekly/,
+    );
     expect((await findIncomplete(storage, root, 'etcd')).length).toBe(1);
     await deleteBackup(storage, root, 'etcd', a);
     expect((await listBackups(storage, root, 'etcd')).map((e) => e.id)).toEqual([b]);
@@ -95,11 +109,29 @@ describe('catalog and prune on directory storage', () => {
     const other = await addBackup('hourly', new Date('2026-01-01T05:00:00Z'));
     const failed = await addBackup('daily', new Date('2026-01-03T12:00:00Z'), false);
     const now = () => new Date('2026-01-06T00:00:00Z');
-    const dry = await pruneBackups({ storage, root, kind: 'etcd', name: 'daily', policy: { keepLast: 2 }, dryRun: true, logger, now });
+    const dry = await pruneBackups({
+      storage,
+      root,
+      kind: 'etcd',
+      name: 'daily',
+      policy: { keepLast: 2 },
+      dryRun: true,
+      logger,
+      now,
+    });
     expect(dry.decision.remove.map((b) => b.id).sort()).toEqual(ids.slice(0, 3));
     expect(dry.incomplete).toEqual([failed]);
     expect((await listBackups(storage, root, 'etcd')).length).toBe(6);
-    const real = await pruneBackups({ storage, root, kind: 'etcd', name: 'daily', policy: { keepLast: 2 }, dryRun: false, logger, now });
+    const real = await pruneBackups({
+      storage,
+      root,
+      kind: 'etcd',
+      name: 'daily',
+      policy: { keepLast: 2 },
+      dryRun: false,
+      logger,
+      now,
+    });
     expect(real.deleted.sort()).toEqual(ids.slice(0, 3));
     expect((await listBackups(storage, root, 'etcd')).map((e) => e.id)).toEqual([other, ids[3], ids[4]].sort());
     expect(await findIncomplete(storage, root, 'etcd')).toEqual([]);

@@ -18,7 +18,9 @@ async function encrypt(data: Buffer, chunkSize = 1024): Promise<Buffer> {
 
 async function decrypt(data: Buffer, withKey = key): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from([data]), new DecryptStream(withKey), async function* (source) { for await (const c of source) out.push(c as Buffer); });
+  await pipeline(Readable.from([data]), new DecryptStream(withKey), async function* (source) {
+    for await (const c of source) out.push(c as Buffer);
+  });
   return Buffer.concat(out);
 }
 
@@ -63,7 +65,9 @@ describe('WKBKENC2 encryption', () => {
   it('names the wrong key by id', async () => {
     const other = randomBytes(32);
     const sealed = await encrypt(randomBytes(100));
-    await expect(decrypt(sealed, other)).rejects.toThrow(`encrypted with key id ${keyId(key)}, the given key has id ${keyId(other)}`);
+    await expect(decrypt(sealed, other)).rejects.toThrow(
+      `encrypted with key id ${keyId(key)}, the given key has id ${keyId(other)}`,
+    );
   });
 
   it('composes with zstd and gzip', async () => {

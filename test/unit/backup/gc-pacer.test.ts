@@ -10,7 +10,16 @@ describe('GcPacer', () => {
     const chunks: Buffer[] = [];
     for (let i = 0; i < data.length; i += 100_000) chunks.push(data.subarray(i, i + 100_000));
     const out: Buffer[] = [];
-    await pipeline(Readable.from(chunks), new GcPacer(256 * 1024), new Writable({ write(c: Buffer, _e, done) { out.push(c); done(); } }));
+    await pipeline(
+      Readable.from(chunks),
+      new GcPacer(256 * 1024),
+      new Writable({
+        write(c: Buffer, _e, done) {
+          out.push(c);
+          done();
+        },
+      }),
+    );
     expect(Buffer.concat(out).equals(data)).toBe(true);
   });
 });

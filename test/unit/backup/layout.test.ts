@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backupIdOfManifestKey, manifestKey, newBackupId, objectKey, parseBackupId, snapshotFile } from '../../../backup/storage/layout.ts';
+import {
+  backupIdOfManifestKey,
+  manifestKey,
+  newBackupId,
+  objectKey,
+  parseBackupId,
+  snapshotFile,
+} from '../../../backup/storage/layout.ts';
 
 const root = { prefix: 'backups/prod', cluster: 'eu1' };
 
@@ -16,7 +23,9 @@ describe('layout', () => {
 
   it('puts every key under <prefix>/<cluster>/<kind>/<id>/', () => {
     const id = '20260425T101500Z-manual-beef';
-    expect(objectKey(root, 'etcd', id, snapshotFile('zstd', true))).toBe(`backups/prod/eu1/etcd/${id}/etcd-snapshot.db.zst.enc`);
+    expect(objectKey(root, 'etcd', id, snapshotFile('zstd', true))).toBe(
+      `backups/prod/eu1/etcd/${id}/etcd-snapshot.db.zst.enc`,
+    );
     expect(manifestKey({ prefix: '', cluster: 'c' }, 'api', id)).toBe(`c/api/${id}/manifest.json`);
     expect(backupIdOfManifestKey(root, 'etcd', `backups/prod/eu1/etcd/${id}/manifest.json`)).toBe(id);
     expect(backupIdOfManifestKey(root, 'etcd', `backups/prod/eu1/etcd/${id}/etcd-snapshot.db`)).toBeUndefined();

@@ -4,7 +4,18 @@ import { rankMembers, toHexId, type MemberStatus } from '../../../backup/etcd/me
 const leaderId = '100';
 
 function member(id: string, revision: string, extra: Partial<MemberStatus> = {}): MemberStatus {
-  return { endpoint: `https://10.0.0.${id}:2379`, memberId: id, clusterId: '9', leaderId, revision, dbSize: 1, version: '3.6.16', isLearner: false, errors: [], ...extra };
+  return {
+    endpoint: `https://10.0.0.${id}:2379`,
+    memberId: id,
+    clusterId: '9',
+    leaderId,
+    revision,
+    dbSize: 1,
+    version: '3.6.16',
+    isLearner: false,
+    errors: [],
+    ...extra,
+  };
 }
 
 describe('rankMembers', () => {
@@ -15,7 +26,11 @@ describe('rankMembers', () => {
   const alarmed = member('5', '900', { errors: ['NOSPACE'] });
 
   it('puts followers first, the most up-to-date follower first, the leader last, and drops learners and members with alarms', () => {
-    expect(rankMembers([leader, behind, learner, current, alarmed], true).map((m) => m.memberId)).toEqual(['3', '2', leaderId]);
+    expect(rankMembers([leader, behind, learner, current, alarmed], true).map((m) => m.memberId)).toEqual([
+      '3',
+      '2',
+      leaderId,
+    ]);
   });
 
   it('ranks by revision alone when followers are not preferred', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyRetention, bucketOf, isoWeek, subtractDuration, type RetentionCandidate } from '../../../backup/retention.ts';
+import {
+  applyRetention,
+  bucketOf,
+  isoWeek,
+  subtractDuration,
+  type RetentionCandidate,
+} from '../../../backup/retention.ts';
 
 const hour = 3600_000;
 const day = 24 * hour;
@@ -16,7 +22,13 @@ function yearOfBackups(): RetentionCandidate[] {
 describe('applyRetention', () => {
   it('keeps exactly what keep-last, hourly, daily, weekly and monthly say over a year of daily and hourly backups', () => {
     const backups = yearOfBackups();
-    const decision = applyRetention(backups, { keepLast: 2, keepHourly: 6, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
+    const decision = applyRetention(backups, {
+      keepLast: 2,
+      keepHourly: 6,
+      keepDaily: 7,
+      keepWeekly: 4,
+      keepMonthly: 12,
+    });
     const kept = decision.keep.map((b) => b.time.toISOString());
     const newest = start + 363 * day + 47 * hour; // 2025-12-31 23:30
     const expected = new Set<string>();
@@ -33,7 +45,13 @@ describe('applyRetention', () => {
     for (let m = 0; m < 11; m++) expected.add(new Date(Date.UTC(2025, m + 1, 0, 0, 30)).toISOString());
     expect(new Set(kept)).toEqual(expected);
     expect(decision.keep.length + decision.remove.length).toBe(backups.length);
-    expect(decision.keep[0]!.reasons).toEqual(['last 2', 'hourly 2025-12-31T23', 'daily 2025-12-31', 'weekly 2026-W01', 'monthly 2025-12']);
+    expect(decision.keep[0]!.reasons).toEqual([
+      'last 2',
+      'hourly 2025-12-31T23',
+      'daily 2025-12-31',
+      'weekly 2026-W01',
+      'monthly 2025-12',
+    ]);
   });
 
   it('keeps every backup within a duration of the newest, in calendar units', () => {
@@ -46,7 +64,10 @@ describe('applyRetention', () => {
   });
 
   it('keeps the newest backup even when no rule covers it', () => {
-    const backups = [{ id: 'a', time: new Date(start) }, { id: 'b', time: new Date(start + hour) }];
+    const backups = [
+      { id: 'a', time: new Date(start) },
+      { id: 'b', time: new Date(start + hour) },
+    ];
     const decision = applyRetention(backups, { keepYearly: 1 });
     expect(decision.keep.map((b) => b.id)).toEqual(['b']);
     expect(decision.remove.map((b) => b.id)).toEqual(['a']);

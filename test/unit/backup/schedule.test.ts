@@ -7,11 +7,15 @@ import { BackupScheduler, type ScheduledBackup } from '../../../backup/schedule.
 const logger = pino({ level: 'silent' });
 const yearly: ScheduledBackup = { name: 'etcd-yearly', kind: 'etcd', cron: '0 0 1 1 *', catchUp: true };
 let scheduler: BackupScheduler | undefined;
-afterEach(async () => { await scheduler?.deactivate(); });
+afterEach(async () => {
+  await scheduler?.deactivate();
+});
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -26,9 +30,15 @@ describe('BackupScheduler', () => {
     const gate = deferred();
     let runs = 0;
     scheduler = new BackupScheduler({
-      backups: [{ ...yearly, catchUp: false }], metrics: new BackupMetrics(registry), logger,
+      backups: [{ ...yearly, catchUp: false }],
+      metrics: new BackupMetrics(registry),
+      logger,
       lastSuccess: () => Promise.resolve(undefined),
-      run: async () => { runs++; await gate.promise; return { bytes: 10 }; },
+      run: async () => {
+        runs++;
+        await gate.promise;
+        return { bytes: 10 };
+      },
     });
     scheduler.activate();
     const first = scheduler.trigger(yearly, 'schedule');
@@ -46,7 +56,9 @@ describe('BackupScheduler', () => {
   it('counts a failed run and carries on', async () => {
     const registry = new Registry();
     scheduler = new BackupScheduler({
-      backups: [yearly], metrics: new BackupMetrics(registry), logger,
+      backups: [yearly],
+      metrics: new BackupMetrics(registry),
+      logger,
       lastSuccess: () => Promise.resolve(new Date()),
       run: () => Promise.reject(new Error('etcd down')),
     });
@@ -59,13 +71,26 @@ describe('BackupScheduler', () => {
     const now = new Date('2026-06-01T12:00:00Z');
     const hourly: ScheduledBackup = { name: 'h', kind: 'etcd', cron: '0 * * * *', catchUp: true };
     expect(BackupScheduler.periodMs(hourly)).toBe(3600_000);
-    for (const [last, expected] of [[undefined, 1], [new Date('2026-06-01T10:30:00Z'), 1], [new Date('2026-06-01T11:30:00Z'), 0]] as const) {
+    for (const [last, expected] of [
+      [undefined, 1],
+      [new Date('2026-06-01T10:30:00Z'), 1],
+      [new Date('2026-06-01T11:30:00Z'), 0],
+    ] as const) {
       let runs = 0;
       const done = deferred();
       scheduler = new BackupScheduler({
-        backups: [hourly], metrics: new BackupMetrics(new Registry()), logger, now: () => now,
-        lastSuccess: () => { setTimeout(done.resolve, 50); return Promise.resolve(last); },
-        run: () => { runs++; return Promise.resolve({ bytes: 1 }); },
+        backups: [hourly],
+        metrics: new BackupMetrics(new Registry()),
+        logger,
+        now: () => now,
+        lastSuccess: () => {
+          setTimeout(done.resolve, 50);
+          return Promise.resolve(last);
+        },
+        run: () => {
+          runs++;
+          return Promise.resolve({ bytes: 1 });
+        },
       });
       scheduler.activate();
       await done.promise;
@@ -77,8 +102,11 @@ describe('BackupScheduler', () => {
   it('stops arming schedules when leadership is lost', async () => {
     const leadership = new AbortController();
     scheduler = new BackupScheduler({
-      backups: [{ ...yearly, catchUp: false }], metrics: new BackupMetrics(new Registry()), logger,
-      lastSuccess: () => Promise.resolve(undefined), run: () => Promise.resolve({ bytes: 1 }),
+      backups: [{ ...yearly, catchUp: false }],
+      metrics: new BackupMetrics(new Registry()),
+      logger,
+      lastSuccess: () => Promise.resolve(undefined),
+      run: () => Promise.resolve({ bytes: 1 }),
     });
     scheduler.activate(leadership.signal);
     expect(scheduler.isActive()).toBe(true);
@@ -94,13 +122,16 @@ describe('BackupScheduler when deactivated during a run', () => {
     const started = deferred();
     let seen: AbortSignal | undefined;
     const local = new BackupScheduler({
-      backups: [{ ...yearly, catchUp: false }], metrics: new BackupMetrics(registry), logger,
+      backups: [{ ...yearly, catchUp: false }],
+      metrics: new BackupMetrics(registry),
+      logger,
       lastSuccess: () => Promise.resolve(undefined),
-      run: (_b, signal) => new Promise((_resolve, reject) => {
-        seen = signal;
-        started.resolve();
-        signal.addEventListener('abort', () => reject(new Error('upload aborted')), { once: true });
-      }),
+      run: (_b, signal) =>
+        new Promise((_resolve, reject) => {
+          seen = signal;
+          started.resolve();
+          signal.addEventListener('abort', () => reject(new Error('upload aborted')), { once: true });
+        }),
     });
     const leadership = new AbortController();
     local.activate(leadership.signal);

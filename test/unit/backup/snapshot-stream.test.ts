@@ -14,7 +14,16 @@ async function check(data: Buffer, pieces = 7): Promise<{ check: EtcdTrailerChec
   for (let i = 0; i < data.length; i += step) chunks.push(data.subarray(i, i + step));
   const trailer = new EtcdTrailerCheck();
   const out: Buffer[] = [];
-  await pipeline(Readable.from(chunks), trailer, new Writable({ write(c: Buffer, _e, done) { out.push(c); done(); } }));
+  await pipeline(
+    Readable.from(chunks),
+    trailer,
+    new Writable({
+      write(c: Buffer, _e, done) {
+        out.push(c);
+        done();
+      },
+    }),
+  );
   return { check: trailer, out: Buffer.concat(out) };
 }
 

@@ -11,7 +11,13 @@ import { readManifest, writeManifest, type Manifest } from '../../../backup/mani
 import { pruneBackups } from '../../../backup/prune.ts';
 import { DirectoryStorage } from '../../../backup/storage/directory.ts';
 import { manifestKey, newBackupId } from '../../../backup/storage/layout.ts';
-import { DecryptStream, EncryptStream, encryptionAlgorithm, encryptionContext, keyId } from '../../../backup/stream/encryption.ts';
+import {
+  DecryptStream,
+  EncryptStream,
+  encryptionAlgorithm,
+  encryptionContext,
+  keyId,
+} from '../../../backup/stream/encryption.ts';
 
 const key = randomBytes(32);
 const root = { prefix: 'wk', cluster: 'test' };
@@ -24,13 +30,32 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'wk-trust-'));
   storage = new DirectoryStorage(dir);
 });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function manifestFor(id: string, name: string, encrypted = true): Manifest {
   return {
-    formatVersion: 2, id, name, kind: 'etcd', cluster: 'test', startedAt: now.toISOString(), completedAt: now.toISOString(), watchkeeperVersion: '0',
-    objects: [{ role: 'etcd-snapshot', file: 'etcd-snapshot.db.enc', size: 10, sha256: 'a'.repeat(64), contentSize: 5, contentSha256: 'b'.repeat(64),
-      compression: 'none', encryption: encrypted ? { algorithm: encryptionAlgorithm, keyId: keyId(key) } : null }],
+    formatVersion: 2,
+    id,
+    name,
+    kind: 'etcd',
+    cluster: 'test',
+    startedAt: now.toISOString(),
+    completedAt: now.toISOString(),
+    watchkeeperVersion: '0',
+    objects: [
+      {
+        role: 'etcd-snapshot',
+        file: 'etcd-snapshot.db.enc',
+        size: 10,
+        sha256: 'a'.repeat(64),
+        contentSize: 5,
+        contentSha256: 'b'.repeat(64),
+        compression: 'none',
+        encryption: encrypted ? { algorithm: encryptionAlgorithm, keyId: keyId(key) } : null,
+      },
+    ],
   };
 }
 
@@ -53,25 +78,39 @@ describe('manifest authentication', () => {
   it('reads back a manifest written with the key, and refuses it once any field changed', async () => {
     const id = await addBackup('daily', now);
     expect((await readManifest(storage, root, 'etcd', id, { key })).authentication?.keyId).toBe(keyId(key));
-    await rewriteManifest(id, (raw) => { (raw.objects as { sha256: string }[])[0]!.sha256 = 'c'.repeat(64); });
-    await expect(readManifest(storage, root, 'etcd', id, { key })).rejects.toThrow(/fails authentication: it was modified or not written by a holder of the backup key/);
+    await rewriteManifest(id, (raw) => {
+      (raw.objects as { sha256: string }[])[0]!.sha256 = 'c'.repeat(64);
+    });
+    await expect(readManifest(storage, root, 'etcd', id, { key })).rejects.toThrow(
+      /fails authentication: it was modified or not written by a holder of the backup key/,
+    );
   });
 
   it('is independent of key order and whitespace, so a re-serialised manifest still verifies', async () => {
     const id = await addBackup('daily', now);
-    await rewriteManifest(id, (raw) => { const etcd = raw.objects; delete raw.objects; raw.objects = etcd; });
+    await rewriteManifest(id, (raw) => {
+      const etcd = raw.objects;
+      delete raw.objects;
+      raw.objects = etcd;
+    });
     await expect(readManifest(storage, root, 'etcd', id, { key })).resolves.toMatchObject({ id });
   });
 
   it('refuses, with a key, a manifest without authentication, one made with another key, and one listing clear objects', async () => {
     const planted = await addBackup('daily', now, 'planted');
-    await expect(readManifest(storage, root, 'etcd', planted, { key })).rejects.toThrow(/is not authenticated .* refused while a backup key is configured/);
+    await expect(readManifest(storage, root, 'etcd', planted, { key })).rejects.toThrow(
+      /is not authenticated .* refused while a backup key is configured/,
+    );
     expect((await readManifest(storage, root, 'etcd', planted, { key, allowUnauthenticated: true })).id).toBe(planted);
     const other = await addBackup('daily', new Date(now.getTime() - 1000), randomBytes(32));
-    await expect(readManifest(storage, root, 'etcd', other, { key })).rejects.toThrow(/authenticated with key id [0-9a-f]{16}, the configured key has id/);
+    await expect(readManifest(storage, root, 'etcd', other, { key })).rejects.toThrow(
+      /authenticated with key id [0-9a-f]{16}, the configured key has id/,
+    );
     const id = newBackupId('clear', now);
     await writeManifest(storage, root, manifestFor(id, 'clear', false), key);
-    await expect(readManifest(storage, root, 'etcd', id, { key })).rejects.toThrow(/lists unencrypted objects \(etcd-snapshot.db.enc\)/);
+    await expect(readManifest(storage, root, 'etcd', id, { key })).rejects.toThrow(
+      /lists unencrypted objects \(etcd-snapshot.db.enc\)/,
+    );
   });
 
   it('refuses a manifest copied under another id', async () => {
@@ -84,25 +123,37 @@ describe('manifest authentication', () => {
 
 describe('encryption bound to backup id and role', () => {
   const data = randomBytes(100_000);
-  const seal = (context: string): Promise<Buffer> => buffer(Readable.from([data]).pipe(new EncryptStream(key, 4096, context)));
-  const open = (sealed: Buffer, context: string): Promise<Buffer> => buffer(Readable.from([sealed]).pipe(new DecryptStream(key, { context })));
+  const seal = (context: string): Promise<Buffer> =>
+    buffer(Readable.from([data]).pipe(new EncryptStream(key, 4096, context)));
+  const open = (sealed: Buffer, context: string): Promise<Buffer> =>
+    buffer(Readable.from([sealed]).pipe(new DecryptStream(key, { context })));
 
   it('decrypts only under the context it was encrypted for', async () => {
     const a = encryptionContext('test', 'etcd', '20260615T120000Z-daily-aaaa', 'etcd-snapshot');
     const sealed = await seal(a);
     expect((await open(sealed, a)).equals(data)).toBe(true);
-    await expect(open(sealed, encryptionContext('test', 'etcd', '20260615T130000Z-daily-bbbb', 'etcd-snapshot'))).rejects.toThrow(/belongs to another backup or file/);
-    await expect(open(sealed, encryptionContext('test', 'etcd', '20260615T120000Z-daily-aaaa', 'control-plane-files'))).rejects.toThrow(/fails authentication/);
-    await expect(open(sealed, encryptionContext('prod', 'etcd', '20260615T120000Z-daily-aaaa', 'etcd-snapshot'))).rejects.toThrow(/fails authentication/);
+    await expect(
+      open(sealed, encryptionContext('test', 'etcd', '20260615T130000Z-daily-bbbb', 'etcd-snapshot')),
+    ).rejects.toThrow(/belongs to another backup or file/);
+    await expect(
+      open(sealed, encryptionContext('test', 'etcd', '20260615T120000Z-daily-aaaa', 'control-plane-files')),
+    ).rejects.toThrow(/fails authentication/);
+    await expect(
+      open(sealed, encryptionContext('prod', 'etcd', '20260615T120000Z-daily-aaaa', 'etcd-snapshot')),
+    ).rejects.toThrow(/fails authentication/);
   });
 
   it('refuses the old context-free format unless legacy streams are allowed', async () => {
     const sealed = await seal('');
     const legacy = Buffer.from(sealed);
     legacy.write('WKBKENC1', 0, 'ascii');
-    await expect(buffer(Readable.from([legacy]).pipe(new DecryptStream(key, { context: '' })))).rejects.toThrow(/old WKBKENC1 format/);
+    await expect(buffer(Readable.from([legacy]).pipe(new DecryptStream(key, { context: '' })))).rejects.toThrow(
+      /old WKBKENC1 format/,
+    );
     // Allowed, it is read as WKBKENC1 (another key derivation), so this relabelled WKBKENC2 stream fails authentication.
-    await expect(buffer(Readable.from([legacy]).pipe(new DecryptStream(key, { allowLegacy: true })))).rejects.toThrow(/fails authentication/);
+    await expect(buffer(Readable.from([legacy]).pipe(new DecryptStream(key, { allowLegacy: true })))).rejects.toThrow(
+      /fails authentication/,
+    );
   });
 });
 
@@ -123,8 +174,11 @@ describe('latest and retention trust only what they can verify', () => {
 
   it('says why when no backup can be trusted', async () => {
     const future = await addBackup('daily', new Date('2099-01-01T00:00:00Z'));
-    await expect(resolveBackup(storage, root, 'etcd', 'latest', undefined, { key, now: () => now }))
-      .rejects.toThrow(new RegExp(`no trustworthy etcd backup .*\\n  ${future}: its id is dated 2099-01-01T00:00:00.000Z, in the future`));
+    await expect(resolveBackup(storage, root, 'etcd', 'latest', undefined, { key, now: () => now })).rejects.toThrow(
+      new RegExp(
+        `no trustworthy etcd backup .*\\n  ${future}: its id is dated 2099-01-01T00:00:00.000Z, in the future`,
+      ),
+    );
   });
 
   it('never deletes a verified backup because of planted or future-dated ones, and leaves those alone', async () => {
@@ -133,10 +187,22 @@ describe('latest and retention trust only what they can verify', () => {
     const forged: string[] = [];
     for (let y = 1; y <= 3; y++) forged.push(await addBackup('daily', new Date(Date.UTC(2090 + y, 0, 1))));
     forged.push(await addBackup('daily', new Date(now.getTime() - 3600_000), 'planted'));
-    const result = await pruneBackups({ storage, root, kind: 'etcd', name: 'daily', policy: { keepLast: 3 }, dryRun: false, logger, key, now: () => now });
+    const result = await pruneBackups({
+      storage,
+      root,
+      kind: 'etcd',
+      name: 'daily',
+      policy: { keepLast: 3 },
+      dryRun: false,
+      logger,
+      key,
+      now: () => now,
+    });
     expect(result.decision.keep.map((b) => b.id)).toEqual(real.slice(2).reverse());
     expect(result.deleted.sort()).toEqual(real.slice(0, 2));
     expect(result.untrusted.map((b) => b.id).sort()).toEqual([...forged].sort());
-    expect((await listBackups(storage, root, 'etcd')).map((b) => b.id).sort()).toEqual([...real.slice(2), ...forged].sort());
+    expect((await listBackups(storage, root, 'etcd')).map((b) => b.id).sort()).toEqual(
+      [...real.slice(2), ...forged].sort(),
+    );
   });
 });

@@ -7,9 +7,14 @@ const main = join(import.meta.dirname, '../../../cli/main.ts');
 const fixtures = join(import.meta.dirname, '../../fixtures/config');
 
 /** Runs the real CLI with this Node (24) and returns exit code and output. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [main, ...args], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -48,7 +53,9 @@ describe('watchkeeper CLI', () => {
     const byArg = await cli(['config', 'check', join(fixtures, 'valid-full.yaml'), '-o', 'json']);
     expect(byArg.code).toBe(0);
     expect(JSON.parse(byArg.stdout)).toMatchObject({ cluster: { name: 'prod-eu' }, server: { port: 9500 } });
-    const byEnv = await cli(['config', 'check', '--set', 'server.port=9999'], { WATCHKEEPER_CONFIG: join(fixtures, 'valid-full.yaml') });
+    const byEnv = await cli(['config', 'check', '--set', 'server.port=9999'], {
+      WATCHKEEPER_CONFIG: join(fixtures, 'valid-full.yaml'),
+    });
     expect(byEnv.code).toBe(0);
     expect(byEnv.stdout).toContain('name: prod-eu');
     expect(byEnv.stdout).toContain('port: 9999');
@@ -57,7 +64,9 @@ describe('watchkeeper CLI', () => {
   it('config check exits 2 and names the path, expectation and value of a bad setting', async () => {
     const result = await cli(['config', 'check', join(fixtures, 'invalid-log-level.yaml')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('log.level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", found "loud"');
+    expect(result.stderr).toContain(
+      'log.level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent", found "loud"',
+    );
     expect(result.stdout).toBe('');
   });
 });

@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 const main = join(import.meta.dirname, '../../../cli/main.ts');
 const fixtures = join(import.meta.dirname, '../../fixtures/metrics/parse');
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the real CLI with this Node, with `input` on its stdin. */
 function cli(args: string[], input?: string | Buffer): Promise<Result> {
@@ -16,8 +20,12 @@ function cli(args: string[], input?: string | Buffer): Promise<Result> {
     const child = spawn(process.execPath, [main, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input ?? '');
@@ -25,7 +33,10 @@ function cli(args: string[], input?: string | Buffer): Promise<Result> {
 }
 
 function jsonLines(stdout: string): unknown[] {
-  return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown);
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 describe('watchkeeper metrics parse', () => {
@@ -54,8 +65,9 @@ describe('watchkeeper metrics parse', () => {
     const result = await cli(['metrics', 'parse', join(fixtures, 'text-escapes.txt')]);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(
-      'esc_help{path="C:\\\\dir\\\\file.txt",msg="line one\\nline two",'
-      + 'quote="say \\"hi\\"",other="keep \\\\t this"} 1');
+      'esc_help{path="C:\\\\dir\\\\file.txt",msg="line one\\nline two",' +
+        'quote="say \\"hi\\"",other="keep \\\\t this"} 1',
+    );
     expect(result.stderr).toContain('3 samples in 1 families (text format)');
   });
 
@@ -89,7 +101,10 @@ describe('watchkeeper metrics parse', () => {
     const samples = jsonLines(result.stdout) as { timestampMs: number }[];
     expect(samples).toHaveLength(5000);
     expect(samples[4999]).toEqual({
-      name: 'g', labels: { i: '4999', pad: 'p'.repeat(20) }, value: 4999, timestampMs: 10500,
+      name: 'g',
+      labels: { i: '4999', pad: 'p'.repeat(20) },
+      value: 4999,
+      timestampMs: 10500,
     });
   });
 

@@ -12,7 +12,9 @@ import { until } from '../../support/eventually.ts';
 
 const node = path.resolve('node_modules/.bin/node');
 let dir: string;
-afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 describe('restore etcd interrupted by SIGINT', () => {
   it('writes the snapshot 0600 beside the target, removes it and exits 1, saying so', async () => {
@@ -21,21 +23,49 @@ describe('restore etcd interrupted by SIGINT', () => {
     const root = { prefix: 'wk', cluster: 'it' };
     const id = newBackupId('manual', new Date(Date.now() - 60_000));
     await writeManifest(new DirectoryStorage(store), root, {
-      formatVersion: 2, id, name: 'manual', kind: 'etcd', cluster: 'it', startedAt: new Date().toISOString(), completedAt: new Date().toISOString(),
-      watchkeeperVersion: 'test', objects: [{ role: 'etcd-snapshot', file: 'etcd-snapshot.db', size: 1 << 20, sha256: 'a'.repeat(64),
-        contentSize: 1 << 20, contentSha256: 'a'.repeat(64), compression: 'none', encryption: null }],
+      formatVersion: 2,
+      id,
+      name: 'manual',
+      kind: 'etcd',
+      cluster: 'it',
+      startedAt: new Date().toISOString(),
+      completedAt: new Date().toISOString(),
+      watchkeeperVersion: 'test',
+      objects: [
+        {
+          role: 'etcd-snapshot',
+          file: 'etcd-snapshot.db',
+          size: 1 << 20,
+          sha256: 'a'.repeat(64),
+          contentSize: 1 << 20,
+          contentSha256: 'a'.repeat(64),
+          compression: 'none',
+          encryption: null,
+        },
+      ],
     });
     // The snapshot object is a named pipe: the download stays in the middle for as long as the test wants.
     const snapshot = path.join(store, objectKey(root, 'etcd', id, 'etcd-snapshot.db'));
     execFileSync('mkfifo', [snapshot]);
     const config = path.join(dir, 'config.json');
-    await writeFile(config, JSON.stringify({ cluster: { name: 'it' }, backup: { storage: { type: 'directory', directory: store, prefix: 'wk' } } }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        cluster: { name: 'it' },
+        backup: { storage: { type: 'directory', directory: store, prefix: 'wk' } },
+      }),
+    );
     const target = path.join(dir, 'target');
     await mkdir(target);
-    const child = spawn(node, ['cli/main.ts', 'restore', 'etcd', id, '--data-dir', path.join(target, 'data'), '--name', 'cp1', '-c', config],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      node,
+      ['cli/main.ts', 'restore', 'etcd', id, '--data-dir', path.join(target, 'data'), '--name', 'cp1', '-c', config],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const exited = once(child, 'close');
     // Read-write: opening never blocks, and the reader never sees the end of the data while it is open.
     const writer = await open(snapshot, 'r+');

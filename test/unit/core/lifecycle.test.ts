@@ -5,7 +5,12 @@ import { createLogger } from '../../../core/log.ts';
 
 function quietLogger() {
   const lines: string[] = [];
-  const destination = new Writable({ write(chunk: Buffer, _e, done) { lines.push(chunk.toString()); done(); } });
+  const destination = new Writable({
+    write(chunk: Buffer, _e, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
   return { logger: createLogger({ level: 'debug', format: 'json', destination }), lines };
 }
 
@@ -13,7 +18,13 @@ describe('Lifecycle', () => {
   it('stops components in reverse start order', async () => {
     const order: string[] = [];
     const lifecycle = new Lifecycle({ logger: quietLogger().logger, stopTimeoutMs: 1_000 });
-    for (const name of ['status', 'source', 'sink']) lifecycle.add({ name, stop: async () => { order.push(name); } });
+    for (const name of ['status', 'source', 'sink'])
+      lifecycle.add({
+        name,
+        stop: async () => {
+          order.push(name);
+        },
+      });
     await lifecycle.stop();
     expect(order).toEqual(['sink', 'source', 'status']);
   });
@@ -22,7 +33,12 @@ describe('Lifecycle', () => {
     const order: string[] = [];
     const { logger, lines } = quietLogger();
     const lifecycle = new Lifecycle({ logger, stopTimeoutMs: 300 });
-    lifecycle.add({ name: 'first', stop: async () => { order.push('first'); } });
+    lifecycle.add({
+      name: 'first',
+      stop: async () => {
+        order.push('first');
+      },
+    });
     lifecycle.add({ name: 'hangs', stop: () => new Promise(() => undefined) });
     lifecycle.add({ name: 'throws', stop: () => Promise.reject(new Error('boom')) });
     await lifecycle.stop();
@@ -34,7 +50,11 @@ describe('Lifecycle', () => {
 
   it('exits at once on a second signal', async () => {
     const exits: number[] = [];
-    const lifecycle = new Lifecycle({ logger: quietLogger().logger, stopTimeoutMs: 10_000, exit: (code) => exits.push(code) });
+    const lifecycle = new Lifecycle({
+      logger: quietLogger().logger,
+      stopTimeoutMs: 10_000,
+      exit: (code) => exits.push(code),
+    });
     lifecycle.add({ name: 'slow', stop: () => new Promise((resolve) => setTimeout(resolve, 200)) });
     lifecycle.handleSignals();
     process.emit('SIGTERM', 'SIGTERM');

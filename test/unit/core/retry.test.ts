@@ -18,18 +18,39 @@ describe('retry', () => {
 
   it('retries until success, honouring the server delay', async () => {
     const delays: number[] = [];
-    const result = await withRetry(async (attempt) => { if (attempt < 3) throw new Error(`fail ${attempt}`); return 'ok'; },
-      { attempts: 5, initialDelayMs: 1, maxDelayMs: 50, retryAfterMs: () => 2, onRetry: (_e, _a, d) => delays.push(d) });
+    const result = await withRetry(
+      async (attempt) => {
+        if (attempt < 3) throw new Error(`fail ${attempt}`);
+        return 'ok';
+      },
+      { attempts: 5, initialDelayMs: 1, maxDelayMs: 50, retryAfterMs: () => 2, onRetry: (_e, _a, d) => delays.push(d) },
+    );
     expect(result).toBe('ok');
     expect(delays).toEqual([2, 2]);
   });
 
   it('stops on a non-retryable error and after the last attempt', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new Error('rejected'); }, { attempts: 5, initialDelayMs: 1, maxDelayMs: 1, retryable: () => false })).rejects.toThrow('rejected');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('rejected');
+        },
+        { attempts: 5, initialDelayMs: 1, maxDelayMs: 1, retryable: () => false },
+      ),
+    ).rejects.toThrow('rejected');
     expect(calls).toBe(1);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw new Error('down'); }, { attempts: 3, initialDelayMs: 1, maxDelayMs: 1 })).rejects.toThrow('down');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('down');
+        },
+        { attempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
+      ),
+    ).rejects.toThrow('down');
     expect(calls).toBe(3);
   });
 });

@@ -4,11 +4,17 @@ import { startStatusServer, type StatusServer } from '../../../core/http/status-
 import { createLogger } from '../../../core/log.ts';
 import { createRegistry } from '../../../core/metrics.ts';
 
-const logger = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const logger = createLogger({
+  level: 'silent',
+  format: 'json',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 
 describe('status server', () => {
   let server: StatusServer | undefined;
-  afterEach(async () => { await server?.close(); });
+  afterEach(async () => {
+    await server?.close();
+  });
 
   it('serves Prometheus metrics with build info and Node defaults', async () => {
     server = await startStatusServer({ host: '127.0.0.1', port: 0, registry: createRegistry('test'), logger });
@@ -23,9 +29,21 @@ describe('status server', () => {
 
   it('answers /healthz and reports each readiness check on /readyz', async () => {
     let sinkReady = false;
-    server = await startStatusServer({ host: '127.0.0.1', port: 0, registry: createRegistry('test'), logger, readiness: [{ name: 'source', check: () => true }] });
+    server = await startStatusServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: createRegistry('test'),
+      logger,
+      readiness: [{ name: 'source', check: () => true }],
+    });
     server.addReadiness({ name: 'sink', check: () => sinkReady });
-    server.addReadiness({ name: 'cache', check: () => { if (!sinkReady) throw new Error('not synced'); return true; } });
+    server.addReadiness({
+      name: 'cache',
+      check: () => {
+        if (!sinkReady) throw new Error('not synced');
+        return true;
+      },
+    });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);

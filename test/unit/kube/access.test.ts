@@ -4,10 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explicitKubeAccess, resolveKubeAccess } from '../../../core/kube/access.ts';
 
-function kubeconfig(dir: string, file: string, opts: { server: string; token: string; context?: string; namespace?: string }): string {
+function kubeconfig(
+  dir: string,
+  file: string,
+  opts: { server: string; token: string; context?: string; namespace?: string },
+): string {
   const ctx = opts.context ?? 'ctx';
   const path = join(dir, file);
-  writeFileSync(path, `apiVersion: v1
+  writeFileSync(
+    path,
+    `apiVersion: v1
 kind: Config
 current-context: ${ctx}
 clusters:
@@ -19,13 +25,18 @@ users:
 contexts:
 - name: ${ctx}
   context: { cluster: c-${ctx}, user: u-${ctx}${opts.namespace ? `, namespace: ${opts.namespace}` : ''} }
-`);
+`,
+  );
   return path;
 }
 
 describe('resolveKubeAccess', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wk-kube-access-'));
-  const explicit = kubeconfig(dir, 'explicit.yaml', { server: 'https://explicit:6443/', token: 'tok-explicit', namespace: 'team-a' });
+  const explicit = kubeconfig(dir, 'explicit.yaml', {
+    server: 'https://explicit:6443/',
+    token: 'tok-explicit',
+    namespace: 'team-a',
+  });
   const fromEnv = kubeconfig(dir, 'env.yaml', { server: 'https://env:6443', token: 'tok-env', context: 'envctx' });
   const home = join(dir, 'home');
   mkdirSync(join(home, '.kube'), { recursive: true });
@@ -38,7 +49,12 @@ describe('resolveKubeAccess', () => {
   const inCluster = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
 
   it('prefers the explicit kubeconfig over everything else', async () => {
-    const access = await resolveKubeAccess({ kubeconfig: explicit, env: { KUBECONFIG: fromEnv, ...inCluster }, serviceAccountDir: sa, homeDir: home });
+    const access = await resolveKubeAccess({
+      kubeconfig: explicit,
+      env: { KUBECONFIG: fromEnv, ...inCluster },
+      serviceAccountDir: sa,
+      homeDir: home,
+    });
     expect(access.source).toBe('kubeconfig');
     expect(access.server).toBe('https://explicit:6443');
     expect(access.namespace).toBe('team-a');
@@ -48,7 +64,11 @@ describe('resolveKubeAccess', () => {
   });
 
   it('uses $KUBECONFIG before the service account and ~/.kube/config', async () => {
-    const access = await resolveKubeAccess({ env: { KUBECONFIG: `${join(dir, 'missing.yaml')}:${fromEnv}`, ...inCluster }, serviceAccountDir: sa, homeDir: home });
+    const access = await resolveKubeAccess({
+      env: { KUBECONFIG: `${join(dir, 'missing.yaml')}:${fromEnv}`, ...inCluster },
+      serviceAccountDir: sa,
+      homeDir: home,
+    });
     expect(access.source).toBe('KUBECONFIG');
     expect(access.server).toBe('https://env:6443');
     expect(access.namespace).toBe('default');
@@ -78,12 +98,15 @@ describe('resolveKubeAccess', () => {
   });
 
   it('says what to do when nothing is found', async () => {
-    await expect(resolveKubeAccess({ env: {}, serviceAccountDir: join(dir, 'no-sa'), homeDir: join(dir, 'nohome') }))
-      .rejects.toThrow(/no Kubernetes credentials found/);
+    await expect(
+      resolveKubeAccess({ env: {}, serviceAccountDir: join(dir, 'no-sa'), homeDir: join(dir, 'nohome') }),
+    ).rejects.toThrow(/no Kubernetes credentials found/);
   });
 
   it('rejects an unknown context and names the ones that exist', async () => {
-    await expect(resolveKubeAccess({ kubeconfig: explicit, context: 'nope' })).rejects.toThrow(/context "nope" not found \(has: ctx\)/);
+    await expect(resolveKubeAccess({ kubeconfig: explicit, context: 'nope' })).rejects.toThrow(
+      /context "nope" not found \(has: ctx\)/,
+    );
   });
 
   it('selects a named context', async () => {

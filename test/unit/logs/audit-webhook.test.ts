@@ -13,21 +13,40 @@ import { captureRig, logsConfig } from './support/capture.ts';
 
 function post(port: number, body: string, options: { token?: string; cert?: CertFiles; ca: string }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, method: 'POST', path: '/', ca: readFileSync(options.ca),
-      headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
-      ...(options.cert ? { cert: readFileSync(options.cert.certFile), key: readFileSync(options.cert.keyFile) } : {}),
-    }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        ca: readFileSync(options.ca),
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+        ...(options.cert ? { cert: readFileSync(options.cert.certFile), key: readFileSync(options.cert.keyFile) } : {}),
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 const event = (id: string, resource = 'pods'): Record<string, unknown> => ({
-  kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, stage: 'ResponseComplete', verb: 'delete',
-  user: { username: 'bob' }, objectRef: { resource, namespace: 'ns', name: 'x' },
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  auditID: id,
+  stage: 'ResponseComplete',
+  verb: 'delete',
+  user: { username: 'bob' },
+  objectRef: { resource, namespace: 'ns', name: 'x' },
   requestObject: { kind: 'Secret', data: { token: 'c2VjcmV0' } },
-  requestReceivedTimestamp: '2025-02-03T04:05:06.000000Z', stageTimestamp: '2025-02-03T04:05:06.100000Z',
+  requestReceivedTimestamp: '2025-02-03T04:05:06.000000Z',
+  stageTimestamp: '2025-02-03T04:05:06.100000Z',
 });
 
 describe('audit webhook receiver', () => {
@@ -52,8 +71,26 @@ describe('audit webhook receiver', () => {
     kubelet = await pki.issue({ name: 'kubelet', commonName: 'system:node:worker-1', usage: 'client' });
     rig = captureRig();
     webhook = await startAuditWebhook({
-      config: logsConfig({ auditWebhook: { enabled: true, host: '127.0.0.1', port: 0, certFile: serving.certFile, keyFile: serving.keyFile, clientCaFile: pki.caFile, clientNames: ['kube-apiserver'], token: 'tok-123', maxQueueBytes: 1024 * 1024, maxBodyBytes: 2 * 1024 * 1024, maxConcurrentRequests: 4 } }).auditWebhook,
-      dir: join(dir, 'queue'), audit: { maxObjectBytes: 1 << 20, omitBodiesOf: ['secrets'] }, pipeline: rig.pipeline, names: new IndexNames('wk', false), metrics: rig.metrics,
+      config: logsConfig({
+        auditWebhook: {
+          enabled: true,
+          host: '127.0.0.1',
+          port: 0,
+          certFile: serving.certFile,
+          keyFile: serving.keyFile,
+          clientCaFile: pki.caFile,
+          clientNames: ['kube-apiserver'],
+          token: 'tok-123',
+          maxQueueBytes: 1024 * 1024,
+          maxBodyBytes: 2 * 1024 * 1024,
+          maxConcurrentRequests: 4,
+        },
+      }).auditWebhook,
+      dir: join(dir, 'queue'),
+      audit: { maxObjectBytes: 1 << 20, omitBodiesOf: ['secrets'] },
+      pipeline: rig.pipeline,
+      names: new IndexNames('wk', false),
+      metrics: rig.metrics,
       logger: pino({ level: 'silent' }),
     });
   });
@@ -66,19 +103,34 @@ describe('audit webhook receiver', () => {
   it('accepts a token or a client certificate of the configured CA, and nothing else', async () => {
     const list = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [event('a1')] });
     expect(await post(webhook.port, list, { ca: pki.caFile, token: 'tok-123' })).toBe(200);
-    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('a2')] }), { ca: pki.caFile, cert: client })).toBe(200);
+    expect(
+      await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('a2')] }), {
+        ca: pki.caFile,
+        cert: client,
+      }),
+    ).toBe(200);
     expect(await post(webhook.port, list, { ca: pki.caFile })).toBe(401);
     expect(await post(webhook.port, list, { ca: pki.caFile, token: 'tok-124' })).toBe(401);
     expect(await post(webhook.port, list, { ca: pki.caFile, cert: stranger })).toBe(401);
     // Signed by the same CA, but not the configured name: a kubelet cannot write audit events.
     expect(await post(webhook.port, list, { ca: pki.caFile, cert: kubelet })).toBe(401);
-    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [{ ...event('big'), pad: 'p'.repeat(3 << 20) }] }),
-      { ca: pki.caFile, token: 'tok-123' })).toBe(413);
+    expect(
+      await post(
+        webhook.port,
+        JSON.stringify({ kind: 'EventList', items: [{ ...event('big'), pad: 'p'.repeat(3 << 20) }] }),
+        { ca: pki.caFile, token: 'tok-123' },
+      ),
+    ).toBe(413);
     expect(await post(webhook.port, 'not json', { ca: pki.caFile, token: 'tok-123' })).toBe(400);
   });
 
   it('queues durably, ships with ids from the content, and drops Secret bodies', async () => {
-    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('s1', 'secrets')] }), { ca: pki.caFile, token: 'tok-123' })).toBe(200);
+    expect(
+      await post(webhook.port, JSON.stringify({ kind: 'EventList', items: [event('s1', 'secrets')] }), {
+        ca: pki.caFile,
+        token: 'tok-123',
+      }),
+    ).toBe(200);
     expect(readFileSync(join(dir, 'queue', 'seg-00000001.ndjson'), 'utf8')).toContain('"auditID":"s1"');
     await eventually(() => rig.sink.docs.some((d) => d.doc.auditID === 's1'), 10_000, 20);
     const secret = rig.sink.docs.find((d) => d.doc.auditID === 's1')!;
@@ -90,9 +142,19 @@ describe('audit webhook receiver', () => {
 
   it('ships events with forged audit IDs (reused, quotes, tabs) each under its own id', async () => {
     const forged = ['a1', 'q"uote\\', 'tab\there\nnew', '"}},{"delete":{"_index":"wk-audit-2025.02.03","_id":"x'];
-    const items = forged.map((id, i) => ({ ...event(id), stageTimestamp: `2025-02-03T04:05:07.${i}00000Z`, user: { username: 'mallory' } }));
-    expect(await post(webhook.port, JSON.stringify({ kind: 'EventList', items }), { ca: pki.caFile, token: 'tok-123' })).toBe(200);
-    await eventually(() => rig.sink.docs.filter((d) => (d.doc.user as { username: string }).username === 'mallory').length === 4, 10_000, 20);
+    const items = forged.map((id, i) => ({
+      ...event(id),
+      stageTimestamp: `2025-02-03T04:05:07.${i}00000Z`,
+      user: { username: 'mallory' },
+    }));
+    expect(
+      await post(webhook.port, JSON.stringify({ kind: 'EventList', items }), { ca: pki.caFile, token: 'tok-123' }),
+    ).toBe(200);
+    await eventually(
+      () => rig.sink.docs.filter((d) => (d.doc.user as { username: string }).username === 'mallory').length === 4,
+      10_000,
+      20,
+    );
     const mallory = rig.sink.docs.filter((d) => (d.doc.user as { username: string }).username === 'mallory');
     expect(mallory.map((d) => d.doc.auditID).sort()).toEqual([...forged].sort());
     expect(new Set(mallory.map((d) => d.id)).size).toBe(4);
@@ -101,7 +163,10 @@ describe('audit webhook receiver', () => {
   });
 
   it('answers 503 when the queue is full, so the API server retries', async () => {
-    const big = JSON.stringify({ kind: 'EventList', items: Array.from({ length: 400 }, (_, i) => ({ ...event(`b${i}`), requestObject: { pad: 'z'.repeat(4000) } })) });
+    const big = JSON.stringify({
+      kind: 'EventList',
+      items: Array.from({ length: 400 }, (_, i) => ({ ...event(`b${i}`), requestObject: { pad: 'z'.repeat(4000) } })),
+    });
     expect(await post(webhook.port, big, { ca: pki.caFile, token: 'tok-123' })).toBe(503);
   });
 });

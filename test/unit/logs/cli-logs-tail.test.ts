@@ -20,8 +20,17 @@ describe('watchkeeper logs tail', () => {
     writeFileSync(file, '2024-05-06T07:08:09.1Z stdout F GET / 200\nnot cri at all\n');
     const { status, stdout, stderr } = run(['logs', 'tail', file]);
     expect(status).toBe(0);
-    const docs = stdout.trim().split('\n').map((l) => JSON.parse(l) as { _index: string; doc: Record<string, unknown> });
-    expect(docs[0]).toMatchObject({ _index: 'watchkeeper-logs-2024.05.06', doc: { message: 'GET / 200', kubernetes: { namespace: 'web', pod: { name: 'front-0' }, container: { name: 'nginx', restart: 2 } } } });
+    const docs = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { _index: string; doc: Record<string, unknown> });
+    expect(docs[0]).toMatchObject({
+      _index: 'watchkeeper-logs-2024.05.06',
+      doc: {
+        message: 'GET / 200',
+        kubernetes: { namespace: 'web', pod: { name: 'front-0' }, container: { name: 'nginx', restart: 2 } },
+      },
+    });
     expect(docs[1]!.doc.message).toBe('not cri at all');
     expect(stderr).toContain('not_cri=1');
   });
@@ -31,7 +40,11 @@ describe('watchkeeper logs tail', () => {
     writeFileSync(file, 'W0506 07:08:09.000001       1 x.go:5] careful\n');
     const ok = run(['logs', 'tail', file, '--format', 'klog', '--component', 'kube-scheduler']);
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout.trim()).doc).toMatchObject({ severity: 'WARNING', component: 'kube-scheduler', message: 'careful' });
+    expect(JSON.parse(ok.stdout.trim()).doc).toMatchObject({
+      severity: 'WARNING',
+      component: 'kube-scheduler',
+      message: 'careful',
+    });
     expect(run(['logs', 'tail', file, '--format', 'xml']).status).toBe(2);
     expect(run(['logs', 'tail', '/nonexistent/file.log']).status).toBe(1);
   });

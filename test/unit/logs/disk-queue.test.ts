@@ -33,7 +33,17 @@ describe('CheckpointStore', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wk-cp-')), 'sub', 'checkpoints.json');
     const store = new CheckpointStore(file);
     await store.load();
-    store.set({ key: '1:2', source: 'containers', path: '/x', origin: '/x', fingerprint: 'AA==', idKey: 'k', offset: 42, createdAt: 1, seenAt: 1 });
+    store.set({
+      key: '1:2',
+      source: 'containers',
+      path: '/x',
+      origin: '/x',
+      fingerprint: 'AA==',
+      idKey: 'k',
+      offset: 42,
+      createdAt: 1,
+      seenAt: 1,
+    });
     await store.save();
     const back = new CheckpointStore(file);
     await back.load();
@@ -65,19 +75,22 @@ describe('DiskQueue after a crash', () => {
     await again.close();
   });
 
-  it.each([['garbage', 'not json at all'], ['truncated', '{"segment":1,"off'], ['wrong shape', '{"segment":-1,"offset":"x"}']])(
-    'moves a %s state file aside and reads the queue from its oldest segment', async (_name, content) => {
-      const dir = mkdtempSync(join(tmpdir(), 'wk-q-'));
-      const queue = new DiskQueue(dir, 1024 * 1024);
-      await queue.open();
-      await queue.append(['a', 'b']);
-      await queue.close();
-      writeFileSync(join(dir, 'state.json'), content);
-      const again = new DiskQueue(dir, 1024 * 1024);
-      const opened = await again.open();
-      expect(opened.movedStateTo).toMatch(/state\.json\.corrupt-\d+$/);
-      expect(readFileSync(opened.movedStateTo!, 'utf8')).toBe(content);
-      expect((await again.take(1 << 20, signal)).map((t) => t.line)).toEqual(['a', 'b']);
-      await again.close();
-    });
+  it.each([
+    ['garbage', 'not json at all'],
+    ['truncated', '{"segment":1,"off'],
+    ['wrong shape', '{"segment":-1,"offset":"x"}'],
+  ])('moves a %s state file aside and reads the queue from its oldest segment', async (_name, content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-q-'));
+    const queue = new DiskQueue(dir, 1024 * 1024);
+    await queue.open();
+    await queue.append(['a', 'b']);
+    await queue.close();
+    writeFileSync(join(dir, 'state.json'), content);
+    const again = new DiskQueue(dir, 1024 * 1024);
+    const opened = await again.open();
+    expect(opened.movedStateTo).toMatch(/state\.json\.corrupt-\d+$/);
+    expect(readFileSync(opened.movedStateTo!, 'utf8')).toBe(content);
+    expect((await again.take(1 << 20, signal)).map((t) => t.line)).toEqual(['a', 'b']);
+    await again.close();
+  });
 });

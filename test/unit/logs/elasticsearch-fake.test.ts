@@ -9,7 +9,10 @@ describe('Elasticsearch fake, driven by the official 9.x client', () => {
     fake = await startFakeElasticsearch();
     client = new Client({ node: fake.url, maxRetries: 0 });
   });
-  afterAll(async () => { await client.close(); await fake.stop(); });
+  afterAll(async () => {
+    await client.close();
+    await fake.stop();
+  });
 
   it('passes the product check and reports version 9', async () => {
     const info = await client.info();
@@ -17,10 +20,21 @@ describe('Elasticsearch fake, driven by the official 9.x client', () => {
   });
 
   it('stores templates and applies their mappings to new indices', async () => {
-    await client.indices.putIndexTemplate({ name: 't1', index_patterns: ['typed-*'], template: { mappings: { properties: { n: { type: 'long' } } } } });
+    await client.indices.putIndexTemplate({
+      name: 't1',
+      index_patterns: ['typed-*'],
+      template: { mappings: { properties: { n: { type: 'long' } } } },
+    });
     const got = await client.indices.getIndexTemplate({ name: 't1' });
     expect(got.index_templates[0]?.name).toBe('t1');
-    const res = await client.bulk({ operations: [{ create: { _index: 'typed-1', _id: 'a' } }, { n: 1 }, { create: { _index: 'typed-1', _id: 'b' } }, { n: 'abc' }] });
+    const res = await client.bulk({
+      operations: [
+        { create: { _index: 'typed-1', _id: 'a' } },
+        { n: 1 },
+        { create: { _index: 'typed-1', _id: 'b' } },
+        { n: 'abc' },
+      ],
+    });
     expect(res.errors).toBe(true);
     expect(res.items[0]?.create?.status).toBe(201);
     expect(res.items[1]?.create?.status).toBe(400);
@@ -54,10 +68,19 @@ describe('Elasticsearch fake, driven by the official 9.x client', () => {
   });
 
   it('creates data streams from templates and only accepts create into them', async () => {
-    await client.indices.putIndexTemplate({ name: 'ds', index_patterns: ['logs-ds-*'], data_stream: {}, priority: 200 });
-    const bad = await client.bulk({ operations: [{ index: { _index: 'logs-ds-a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }] });
+    await client.indices.putIndexTemplate({
+      name: 'ds',
+      index_patterns: ['logs-ds-*'],
+      data_stream: {},
+      priority: 200,
+    });
+    const bad = await client.bulk({
+      operations: [{ index: { _index: 'logs-ds-a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }],
+    });
     expect(bad.items[0]?.index?.status).toBe(400);
-    const ok = await client.bulk({ operations: [{ create: { _index: 'logs-ds-a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }] });
+    const ok = await client.bulk({
+      operations: [{ create: { _index: 'logs-ds-a' } }, { '@timestamp': '2025-01-01T00:00:00Z' }],
+    });
     expect(ok.items[0]?.create?._index).toMatch(/^\.ds-logs-ds-a-/);
     expect((await client.count({ index: 'logs-ds-a' })).count).toBe(1);
   });

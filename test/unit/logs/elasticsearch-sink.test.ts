@@ -29,11 +29,26 @@ describe('Elasticsearch sink', () => {
   let dir: string;
   const make = (overrides: Record<string, unknown> = {}): { sink: ElasticsearchSink; deadLetters: DeadLetterFile } => {
     const deadLetters = new DeadLetterFile(dir);
-    const config = logsConfig({ elasticsearch: { url: fake.url, initialBackoffMs: 10, maxBackoffMs: 50, ...overrides } }).elasticsearch;
-    return { sink: new ElasticsearchSink({ config, deadLetters, metrics: createLogsMetrics(new Registry()), logger: pino({ level: 'silent' }) }), deadLetters };
+    const config = logsConfig({
+      elasticsearch: { url: fake.url, initialBackoffMs: 10, maxBackoffMs: 50, ...overrides },
+    }).elasticsearch;
+    return {
+      sink: new ElasticsearchSink({
+        config,
+        deadLetters,
+        metrics: createLogsMetrics(new Registry()),
+        logger: pino({ level: 'silent' }),
+      }),
+      deadLetters,
+    };
   };
-  beforeAll(async () => { fake = await startFakeElasticsearch(); dir = mkdtempSync(join(tmpdir(), 'wk-sink-')); });
-  afterAll(async () => { await fake.stop(); });
+  beforeAll(async () => {
+    fake = await startFakeElasticsearch();
+    dir = mkdtempSync(join(tmpdir(), 'wk-sink-'));
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
 
   it('writes into data streams when configured, through the installed template', async () => {
     const { sink } = make({ mode: 'datastream', indexPrefix: 'dsx' });
@@ -58,7 +73,10 @@ describe('Elasticsearch sink', () => {
     await sink.write(batchOf('split-2', 1, 'huge', 5000), signal);
     delete fake.faults.maxBodyBytes;
     await deadLetters.close();
-    const letters = readFileSync(deadLetters.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
+    const letters = readFileSync(deadLetters.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; reason: string });
     expect(letters).toContainEqual(expect.objectContaining({ id: 'huge-0', reason: 'request_too_large' }));
     await sink.close();
   });

@@ -26,14 +26,19 @@ class FailingSink implements LogSink {
   healthy = false;
   attempts = 0;
   stored = 0;
-  start(): Promise<void> { return Promise.resolve(); }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
   write(batch: Batch): Promise<void> {
     this.attempts++;
-    if (!this.healthy) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    if (!this.healthy)
+      return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
     this.stored += batch.count;
     return Promise.resolve();
   }
-  close(): Promise<void> { return Promise.resolve(); }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 describe('unexpected sink failures', () => {
@@ -42,12 +47,21 @@ describe('unexpected sink failures', () => {
     const registry = new Registry();
     const metrics = createLogsMetrics(registry);
     const pipeline = new Pipeline({
-      sink, batch: { ...logsConfig().batch, maxDelayMs: 10 }, metrics, logger: pino({ level: 'silent' }),
+      sink,
+      batch: { ...logsConfig().batch, maxDelayMs: 10 },
+      metrics,
+      logger: pino({ level: 'silent' }),
       retry: { initialDelayMs: 5, maxDelayMs: 20 },
     });
     const target = new AckTarget(0);
-    const emitter = new FileEmitter(pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1024 }, target, 'f-',
-      Buffer.from('}}'));
+    const emitter = new FileEmitter(
+      pipeline,
+      new IndexNames('wk', false),
+      { redactions: [], parseJson: false, maxMessageBytes: 1024 },
+      target,
+      'f-',
+      Buffer.from('}}'),
+    );
     const ts = Buffer.from('2026-01-02T03:04:05Z');
     const msg = Buffer.from('hello');
     emitter.container(ts, 0, ts.length, false, msg, 0, msg.length, 0, 100, false);
@@ -88,8 +102,20 @@ describe('unexpected sink failures', () => {
   it('bounds the dead-letter files: rotated at a size, the oldest removed and counted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wk-dl-'));
     let dropped = 0;
-    const letters = new DeadLetterFile(dir, { maxFileBytes: 1024, maxFiles: 2, onDropped: (n) => { dropped += n; } });
-    const letter = { index: 'i', id: 'x', reason: 'document_parsing_exception', detail: 'd', document: `{"m":"${'y'.repeat(200)}"}` };
+    const letters = new DeadLetterFile(dir, {
+      maxFileBytes: 1024,
+      maxFiles: 2,
+      onDropped: (n) => {
+        dropped += n;
+      },
+    });
+    const letter = {
+      index: 'i',
+      id: 'x',
+      reason: 'document_parsing_exception',
+      detail: 'd',
+      document: `{"m":"${'y'.repeat(200)}"}`,
+    };
     for (let i = 0; i < 20; i++) {
       await letters.write([{ ...letter, id: `id-${i}` }]);
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -97,7 +123,12 @@ describe('unexpected sink failures', () => {
     await letters.close();
     const files = readdirSync(dir).sort();
     expect(files.filter((f) => f.startsWith('dead-letter-'))).toHaveLength(2);
-    const kept = files.flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter((l) => l.length > 0));
+    const kept = files.flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
     expect(kept.length + dropped).toBe(20);
     expect(dropped).toBeGreaterThan(0);
     // The newest letters are the ones kept.

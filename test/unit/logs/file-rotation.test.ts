@@ -1,4 +1,14 @@
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,22 +69,46 @@ function gzip(path: string): void {
 
 describe('tailer under rotation, pauses and restarts', () => {
   const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
 
   async function run(dir: string, options: { hold?: boolean } = {}) {
     // A small buffer bound: reading pauses after a few batches, as when Elasticsearch is slow or down.
     const rig = captureRig({}, { maxBytes: 4096, maxBufferedBytes: 16 * 1024, maxDelayMs: 20 });
     let release: () => void = () => undefined;
-    if (options.hold) rig.sink.hold = new Promise((resolve) => { release = resolve; });
+    if (options.hold)
+      rig.sink.hold = new Promise((resolve) => {
+        release = resolve;
+      });
     const store = new CheckpointStore(join(dir, 'checkpoints.json'));
     const loaded = await store.load();
     const source = new FileSource('containers', {
-      source: 'containers', pipeline: rig.pipeline, checkpoints: store, maxLineBytes: 1 << 20, fresh: loaded.fresh,
-      tail: { pollIntervalMs: 20, scanIntervalSeconds: 0.2, rotatedGraceSeconds: 0.3, readBufferBytes: 64 * 1024, fingerprintBytes: 256 },
-      logger: pino({ level: 'silent' }), metrics: rig.metrics, patterns: [join(dir, 'logs/*.log')], startAt: 'end',
+      source: 'containers',
+      pipeline: rig.pipeline,
+      checkpoints: store,
+      maxLineBytes: 1 << 20,
+      fresh: loaded.fresh,
+      tail: {
+        pollIntervalMs: 20,
+        scanIntervalSeconds: 0.2,
+        rotatedGraceSeconds: 0.3,
+        readBufferBytes: 64 * 1024,
+        fingerprintBytes: 256,
+      },
+      logger: pino({ level: 'silent' }),
+      metrics: rig.metrics,
+      patterns: [join(dir, 'logs/*.log')],
+      startAt: 'end',
       makeParser: (_path, _first, target, idPrefix) => {
-        const emitter = new FileEmitter(rig.pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 },
-          target, idPrefix, Buffer.from('}}'));
+        const emitter = new FileEmitter(
+          rig.pipeline,
+          new IndexNames('wk', false),
+          { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 },
+          target,
+          idPrefix,
+          Buffer.from('}}'),
+        );
         return { emitter, parser: new CriParser(emitter, 1 << 20) };
       },
     });
@@ -109,7 +143,11 @@ describe('tailer under rotation, pauses and restarts', () => {
 
   /** Waits until the agent registered the generation that starts with `message` (as kubelet's rotation interval allows). */
   const seen = (store: CheckpointStore, message: string): Promise<void> =>
-    until(() => store.list().some((e) => Buffer.from(e.fingerprint, 'base64').toString().includes(` ${message} `)), `generation ${message} seen`, 5000);
+    until(
+      () => store.list().some((e) => Buffer.from(e.fingerprint, 'base64').toString().includes(` ${message} `)),
+      `generation ${message} seen`,
+      5000,
+    );
 
   it('reads every renamed generation in order while reading is paused, also after gzip and delete', async () => {
     const { dir, logs } = setup();

@@ -15,18 +15,44 @@ const line = (m: string): string => `2024-03-01T10:00:00Z stdout F ${m}\n`;
 
 describe('FileSource', () => {
   const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => { for (const c of cleanups.splice(0)) await c(); });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
 
-  async function start(dir: string, startAt: 'beginning' | 'end' = 'beginning', maxLineBytes = 1 << 20): Promise<{ rig: ReturnType<typeof captureRig>; store: CheckpointStore; source: FileSource; stop: () => Promise<void> }> {
+  async function start(
+    dir: string,
+    startAt: 'beginning' | 'end' = 'beginning',
+    maxLineBytes = 1 << 20,
+  ): Promise<{
+    rig: ReturnType<typeof captureRig>;
+    store: CheckpointStore;
+    source: FileSource;
+    stop: () => Promise<void>;
+  }> {
     const rig = captureRig();
     const store = new CheckpointStore(join(dir, 'checkpoints.json'));
     const loaded = await store.load();
     const config = logsConfig({ tail: { pollIntervalMs: 20, scanIntervalSeconds: 0.2, rotatedGraceSeconds: 0.2 } });
     const source = new FileSource('containers', {
-      source: 'containers', pipeline: rig.pipeline, checkpoints: store, tail: config.tail, maxLineBytes,
-      logger: pino({ level: 'silent' }), metrics: rig.metrics, fresh: loaded.fresh, patterns: [join(dir, 'logs/*.log')], startAt,
+      source: 'containers',
+      pipeline: rig.pipeline,
+      checkpoints: store,
+      tail: config.tail,
+      maxLineBytes,
+      logger: pino({ level: 'silent' }),
+      metrics: rig.metrics,
+      fresh: loaded.fresh,
+      patterns: [join(dir, 'logs/*.log')],
+      startAt,
       makeParser: (_path, _first, target, idPrefix) => {
-        const emitter = new FileEmitter(rig.pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 }, target, idPrefix, Buffer.from('}}'));
+        const emitter = new FileEmitter(
+          rig.pipeline,
+          new IndexNames('wk', false),
+          { redactions: [], parseJson: false, maxMessageBytes: 1 << 20 },
+          target,
+          idPrefix,
+          Buffer.from('}}'),
+        );
         return { emitter, parser: new CriParser(emitter, 1 << 20) };
       },
     });
@@ -96,7 +122,10 @@ describe('FileSource', () => {
     mkdirSync(join(dir, 'logs'));
     const huge = 'y'.repeat(3 << 20);
     writeFileSync(join(dir, 'logs/big.log'), line('before') + line(huge) + line('after'));
-    writeFileSync(join(dir, 'logs/bin.log'), Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 10]), Buffer.from(line('text after binary'))]));
+    writeFileSync(
+      join(dir, 'logs/bin.log'),
+      Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 10]), Buffer.from(line('text after binary'))]),
+    );
     const { rig } = await start(dir, 'beginning', 256 * 1024);
     await eventually(() => messages(rig).includes('after') && messages(rig).includes('text after binary'), 10_000, 20);
     const big = rig.sink.docs.filter((d) => d.doc.log && String(d.doc.message).startsWith('y'));
@@ -105,6 +134,8 @@ describe('FileSource', () => {
     expect(messages(rig)).toContain('before');
     expect(messages(rig)).toContain('\u0000\u0001\u0002\ufffd\ufffd');
     const errors = await rig.metrics.parseErrors.get();
-    expect(errors.values.map((v) => v.labels.reason).sort()).toEqual(expect.arrayContaining(['line_too_long', 'not_cri']));
+    expect(errors.values.map((v) => v.labels.reason).sort()).toEqual(
+      expect.arrayContaining(['line_too_long', 'not_cri']),
+    );
   });
 });

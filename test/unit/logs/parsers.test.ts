@@ -57,7 +57,11 @@ describe('CRI parser', () => {
   });
 
   it('applies exclusion, redaction and JSON parsing on the slow path', async () => {
-    const rig = captureRig({ exclude: /healthz/, redactions: [{ pattern: /password=\S+/g, replacement: 'password=[redacted]' }], parseJson: true });
+    const rig = captureRig({
+      exclude: /healthz/,
+      redactions: [{ pattern: /password=\S+/g, replacement: 'password=[redacted]' }],
+      parseJson: true,
+    });
     const lines = [
       '2024-03-01T10:00:00Z stdout F GET /healthz',
       '2024-03-01T10:00:01Z stdout F login password=hunter2 ok',
@@ -77,7 +81,10 @@ describe('CRI parser', () => {
       '2024-03-01T10:00:00Z stdout F   at main.go:20',
       '2024-03-01T10:00:01Z stdout F 2024-03-01 next',
     ]);
-    expect(rig.sink.docs.map((d) => d.doc.message)).toEqual(['2024-03-01 panic: boom\n  at main.go:10\n  at main.go:20', '2024-03-01 next']);
+    expect(rig.sink.docs.map((d) => d.doc.message)).toEqual([
+      '2024-03-01 panic: boom\n  at main.go:10\n  at main.go:20',
+      '2024-03-01 next',
+    ]);
   });
 });
 
@@ -93,7 +100,8 @@ describe('Docker json-file parser', () => {
     expect(detectContainerFormat('2024-03-01T10:00:00Z stdout F x')).toBe('cri');
     await feed(new DockerParser(rig.emitter, 1 << 20), rig, lines);
     expect(rig.sink.docs.map((d) => [d.doc.message, d.doc.stream, d.doc['@timestamp']])).toEqual([
-      ['part one, part two', 'stdout', '2024-03-01T10:00:00.1Z'], ['err', 'stderr', '2024-03-01T10:00:01Z'],
+      ['part one, part two', 'stdout', '2024-03-01T10:00:00.1Z'],
+      ['err', 'stderr', '2024-03-01T10:00:01Z'],
     ]);
   });
 });
@@ -101,11 +109,21 @@ describe('Docker json-file parser', () => {
 describe('klog parser', () => {
   it('reads severity, time, pid, file and line; infers the year, also across New Year', () => {
     const jan = new Date('2025-01-02T00:00:00Z');
-    expect(parseKlogHeader('I0803 19:59:19.929302       1 trace.go:76] msg', new Date('2024-09-01T00:00:00Z'))).toMatchObject({
-      severity: 'INFO', timestamp: '2024-08-03T19:59:19.929302Z', pid: 1, file: 'trace.go', line: 76,
+    expect(
+      parseKlogHeader('I0803 19:59:19.929302       1 trace.go:76] msg', new Date('2024-09-01T00:00:00Z')),
+    ).toMatchObject({
+      severity: 'INFO',
+      timestamp: '2024-08-03T19:59:19.929302Z',
+      pid: 1,
+      file: 'trace.go',
+      line: 76,
     });
-    expect(parseKlogHeader('E1231 23:59:59.000001 42 x.go:1] late', jan)?.timestamp).toBe('2024-12-31T23:59:59.000001Z');
-    expect(parseKlogHeader('W0101 00:00:01.000000 42 x.go:1] early', jan)?.timestamp).toBe('2025-01-01T00:00:01.000000Z');
+    expect(parseKlogHeader('E1231 23:59:59.000001 42 x.go:1] late', jan)?.timestamp).toBe(
+      '2024-12-31T23:59:59.000001Z',
+    );
+    expect(parseKlogHeader('W0101 00:00:01.000000 42 x.go:1] early', jan)?.timestamp).toBe(
+      '2025-01-01T00:00:01.000000Z',
+    );
     expect(parseKlogHeader('not klog')).toBeUndefined();
   });
 
@@ -116,8 +134,15 @@ describe('klog parser', () => {
       'Trace[1]: ---"Listing from storage done" 599ms',
       'I0803 19:59:20.000000       1 server.go:10] next',
     ]);
-    expect(rig.sink.docs.map((d) => [d.doc.severity, d.doc.message, d.doc.component, (d.doc.klog as { file: string }).file])).toEqual([
-      ['ERROR', 'Trace[1]: "List" total time: 600ms\nTrace[1]: ---"Listing from storage done" 599ms', 'kube-apiserver', 'trace.go'],
+    expect(
+      rig.sink.docs.map((d) => [d.doc.severity, d.doc.message, d.doc.component, (d.doc.klog as { file: string }).file]),
+    ).toEqual([
+      [
+        'ERROR',
+        'Trace[1]: "List" total time: 600ms\nTrace[1]: ---"Listing from storage done" 599ms',
+        'kube-apiserver',
+        'trace.go',
+      ],
       ['INFO', 'next', 'kube-apiserver', 'server.go'],
     ]);
   });
@@ -125,36 +150,75 @@ describe('klog parser', () => {
 
 describe('audit events', () => {
   const event = {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: 'a1', stage: 'ResponseComplete',
-    verb: 'create', user: { username: 'alice', groups: ['dev'] }, sourceIPs: ['10.0.0.1'],
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'RequestResponse',
+    auditID: 'a1',
+    stage: 'ResponseComplete',
+    verb: 'create',
+    user: { username: 'alice', groups: ['dev'] },
+    sourceIPs: ['10.0.0.1'],
     objectRef: { resource: 'secrets', namespace: 'ns', name: 's', apiVersion: 'v1' },
-    requestObject: { kind: 'Secret', data: { password: 'c2VjcmV0' } }, responseObject: { kind: 'Secret', data: { password: 'c2VjcmV0' } },
-    requestReceivedTimestamp: '2024-03-01T10:00:00.000000Z', stageTimestamp: '2024-03-01T10:00:00.100000Z',
+    requestObject: { kind: 'Secret', data: { password: 'c2VjcmV0' } },
+    responseObject: { kind: 'Secret', data: { password: 'c2VjcmV0' } },
+    requestReceivedTimestamp: '2024-03-01T10:00:00.000000Z',
+    stageTimestamp: '2024-03-01T10:00:00.100000Z',
   };
 
   it('never ships Secret bodies and keeps who/what/when/from-where', () => {
     const out = sanitizeAuditEvent(event, 1 << 20);
     expect(JSON.stringify(out)).not.toContain('c2VjcmV0');
-    expect(out).toMatchObject({ verb: 'create', user: { username: 'alice' }, sourceIPs: ['10.0.0.1'], objectRef: { name: 's' }, '@timestamp': '2024-03-01T10:00:00.100000Z' });
+    expect(out).toMatchObject({
+      verb: 'create',
+      user: { username: 'alice' },
+      sourceIPs: ['10.0.0.1'],
+      objectRef: { name: 's' },
+      '@timestamp': '2024-03-01T10:00:00.100000Z',
+    });
     expect(out.objectTrimmed).toEqual(['requestObject:secret', 'responseObject:secret']);
   });
 
   it('trims large bodies, derives the id from the content, and ships a damaged line as metadata only', async () => {
     const rig = captureRig();
-    const pod = { ...event, objectRef: { resource: 'pods', namespace: 'ns', name: 'p' }, requestObject: { big: 'x'.repeat(100) }, responseObject: { small: 1 } };
+    const pod = {
+      ...event,
+      objectRef: { resource: 'pods', namespace: 'ns', name: 'p' },
+      requestObject: { big: 'x'.repeat(100) },
+      responseObject: { small: 1 },
+    };
     const options = { maxObjectBytes: 50, omitBodiesOf: ['secrets'] };
-    const cut = JSON.stringify({ ...event, requestObject: { data: { password: 'c2VjcmV0'.repeat(10) } } }).slice(0, 170);
+    const cut = JSON.stringify({ ...event, requestObject: { data: { password: 'c2VjcmV0'.repeat(10) } } }).slice(
+      0,
+      170,
+    );
     await feed(new AuditParser(rig.emitter, options, 1 << 20), rig, [JSON.stringify(pod), '{broken', cut]);
-    expect(rig.sink.docs[0]).toMatchObject({ id: auditDocumentId(pod), index: 'wk-audit-2024.03.01', doc: { responseObject: { small: 1 }, objectTrimmed: [`requestObject:${JSON.stringify(pod.requestObject).length}`] } });
+    expect(rig.sink.docs[0]).toMatchObject({
+      id: auditDocumentId(pod),
+      index: 'wk-audit-2024.03.01',
+      doc: {
+        responseObject: { small: 1 },
+        objectTrimmed: [`requestObject:${JSON.stringify(pod.requestObject).length}`],
+      },
+    });
     expect(rig.sink.docs[1]!.doc).toMatchObject({ parse_error: 'not_audit_json', bytes: 7 });
-    expect(rig.sink.docs[2]!.doc).toMatchObject({ parse_error: 'not_audit_json', auditID: 'a1', stage: 'ResponseComplete', verb: 'create' });
+    expect(rig.sink.docs[2]!.doc).toMatchObject({
+      parse_error: 'not_audit_json',
+      auditID: 'a1',
+      stage: 'ResponseComplete',
+      verb: 'create',
+    });
     expect(JSON.stringify(rig.sink.docs)).not.toContain('c2VjcmV0');
     expect(JSON.stringify(rig.sink.docs)).not.toContain('broken');
   });
 
   it('gives events with a reused or hostile audit ID their own ids, and keeps the id of the same event', () => {
     const real = { ...event, objectRef: { resource: 'pods', name: 'p' } };
-    const forged = { ...real, user: { username: 'mallory' }, requestReceivedTimestamp: '2024-03-01T10:00:01.000000Z', stageTimestamp: '2024-03-01T10:00:01.100000Z' };
+    const forged = {
+      ...real,
+      user: { username: 'mallory' },
+      requestReceivedTimestamp: '2024-03-01T10:00:01.000000Z',
+      stageTimestamp: '2024-03-01T10:00:01.100000Z',
+    };
     expect(auditDocumentId(forged)).not.toBe(auditDocumentId(real));
     expect(auditDocumentId({ ...real })).toBe(auditDocumentId(real));
     expect(auditDocumentId({ ...real, stage: 'RequestReceived' })).not.toBe(auditDocumentId(real));
@@ -162,11 +226,23 @@ describe('audit events', () => {
   });
 
   it('never ships bodies of token requests, token reviews or listed resources', () => {
-    const token = { ...event, objectRef: { resource: 'serviceaccounts', subresource: 'token', name: 'default' }, responseObject: { status: { token: 'eyJhbGciOi' } } };
+    const token = {
+      ...event,
+      objectRef: { resource: 'serviceaccounts', subresource: 'token', name: 'default' },
+      responseObject: { status: { token: 'eyJhbGciOi' } },
+    };
     expect(JSON.stringify(sanitizeAuditEvent(token, 1 << 20))).not.toContain('eyJhbGciOi');
-    const review = { ...event, objectRef: { resource: 'tokenreviews', apiGroup: 'authentication.k8s.io' }, requestObject: { spec: { token: 'eyJhbGciOi' } } };
+    const review = {
+      ...event,
+      objectRef: { resource: 'tokenreviews', apiGroup: 'authentication.k8s.io' },
+      requestObject: { spec: { token: 'eyJhbGciOi' } },
+    };
     expect(JSON.stringify(sanitizeAuditEvent(review, 1 << 20))).not.toContain('eyJhbGciOi');
-    const configmap = { ...event, objectRef: { resource: 'configmaps', name: 'db' }, requestObject: { data: { password: 'hunter2' } } };
+    const configmap = {
+      ...event,
+      objectRef: { resource: 'configmaps', name: 'db' },
+      requestObject: { data: { password: 'hunter2' } },
+    };
     expect(JSON.stringify(sanitizeAuditEvent(configmap, 1 << 20))).toContain('hunter2');
     expect(JSON.stringify(sanitizeAuditEvent(configmap, 1 << 20, ['configmaps']))).not.toContain('hunter2');
   });
@@ -175,10 +251,19 @@ describe('audit events', () => {
 describe('path metadata', () => {
   it('reads the kubelet pod log layout and the /var/log/containers names', () => {
     expect(pathMetadata('/var/log/pods/kube-system_coredns-5d78c9869d-abcde_0a1b2c3d/coredns/3.log')).toEqual({
-      namespace: 'kube-system', pod: 'coredns-5d78c9869d-abcde', podUid: '0a1b2c3d', container: 'coredns', restart: 3,
+      namespace: 'kube-system',
+      pod: 'coredns-5d78c9869d-abcde',
+      podUid: '0a1b2c3d',
+      container: 'coredns',
+      restart: 3,
     });
     const id = 'a'.repeat(64);
-    expect(pathMetadata(`/var/log/containers/web-0_default_nginx-${id}.log`)).toEqual({ namespace: 'default', pod: 'web-0', container: 'nginx', containerId: id });
+    expect(pathMetadata(`/var/log/containers/web-0_default_nginx-${id}.log`)).toEqual({
+      namespace: 'default',
+      pod: 'web-0',
+      container: 'nginx',
+      containerId: id,
+    });
     expect(pathMetadata('/var/log/pods/ns_p_u/c/0.log.20240101-120000')?.container).toBe('c');
     expect(pathMetadata('/var/log/syslog')).toBeUndefined();
   });

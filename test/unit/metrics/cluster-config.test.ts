@@ -23,8 +23,9 @@ describe('metrics config: discovery jobs, node collector, sharding', () => {
     expect(defaults.node).toMatchObject({ enabled: false, interval: '15s' });
     expect(defaults.sharding.enabled).toBe(false);
     expect(problems({ jobs: [{ job: 'node', targets: ['h:9100'] }] })).toEqual([]);
-    expect(problems({ node: { enabled: true }, jobs: [{ job: 'node', targets: ['h:9100'] }] }))
-      .toEqual(['jobs: job name "node" is taken by the built-in node collector (metrics.node.enabled)']);
+    expect(problems({ node: { enabled: true }, jobs: [{ job: 'node', targets: ['h:9100'] }] })).toEqual([
+      'jobs: job name "node" is taken by the built-in node collector (metrics.node.enabled)',
+    ]);
     expect(problems({ node: { interval: 'soon' } })[0]).toMatch(/^node\.interval: a duration/);
   });
 });
@@ -37,15 +38,17 @@ describe('TextExposition', () => {
     out.sample({ name: success.name, labels: { collector: 'cpu' }, value: 1 }, success);
     out.sample({ name: load.name, labels: {}, value: Number.NaN }, load);
     out.sample({ name: success.name, labels: { collector: 'x"y' }, value: 0 }, success);
-    expect(out.text()).toBe([
-      '# HELP node_scrape_collector_success ok?',
-      '# TYPE node_scrape_collector_success gauge',
-      'node_scrape_collector_success{collector="cpu"} 1',
-      'node_scrape_collector_success{collector="x\\"y"} 0',
-      '# HELP node_load1 a\\\\b\\nc',
-      '# TYPE node_load1 gauge',
-      'node_load1 NaN',
-      '',
-    ].join('\n'));
+    expect(out.text()).toBe(
+      [
+        '# HELP node_scrape_collector_success ok?',
+        '# TYPE node_scrape_collector_success gauge',
+        'node_scrape_collector_success{collector="cpu"} 1',
+        'node_scrape_collector_success{collector="x\\"y"} 0',
+        '# HELP node_load1 a\\\\b\\nc',
+        '# TYPE node_load1 gauge',
+        'node_load1 NaN',
+        '',
+      ].join('\n'),
+    );
   });
 });

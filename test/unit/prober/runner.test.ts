@@ -23,37 +23,78 @@ describe('runProbe', () => {
   it('skips the steps after a failure but still runs the always-steps, and names the failure', async () => {
     const ran: string[] = [];
     const result = await runProbe({
-      client, config, logger, runId: 'r1',
+      client,
+      config,
+      logger,
+      runId: 'r1',
       steps: [
-        step('a', () => { ran.push('a'); return Promise.resolve('fine'); }),
-        step('b', () => { ran.push('b'); return Promise.reject(new ProbeFailure('deployment x: 0/3 pods Ready')); }),
-        step('c', () => { ran.push('c'); return Promise.resolve(undefined); }),
-        step('teardown', () => { ran.push('teardown'); return Promise.resolve('gone'); }, { always: true }),
+        step('a', () => {
+          ran.push('a');
+          return Promise.resolve('fine');
+        }),
+        step('b', () => {
+          ran.push('b');
+          return Promise.reject(new ProbeFailure('deployment x: 0/3 pods Ready'));
+        }),
+        step('c', () => {
+          ran.push('c');
+          return Promise.resolve(undefined);
+        }),
+        step(
+          'teardown',
+          () => {
+            ran.push('teardown');
+            return Promise.resolve('gone');
+          },
+          { always: true },
+        ),
       ],
     });
     expect(ran).toEqual(['a', 'b', 'teardown']);
     expect(result.ok).toBe(false);
     expect(result.namespace).toBe('watchkeeper-probe-r1');
     expect(result.failure).toBe('b: deployment x: 0/3 pods Ready');
-    expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['a:passed', 'b:failed', 'c:skipped', 'teardown:passed']);
+    expect(result.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'a:passed',
+      'b:failed',
+      'c:skipped',
+      'teardown:passed',
+    ]);
     expect(result.steps[2]!.message).toBe('after failure of step b');
   });
 
   it('bounds a step by its timeout, quoting what it was doing, and aborts its signal', async () => {
     let sawAbort = false;
     const result = await runProbe({
-      client, config, logger,
-      steps: [step('slow', (ctx) => new Promise((_, reject) => {
-        ctx.progress('waiting for something');
-        ctx.signal.addEventListener('abort', () => { sawAbort = true; reject(new Error('aborted')); });
-      }), { timeoutMs: 200 })],
+      client,
+      config,
+      logger,
+      steps: [
+        step(
+          'slow',
+          (ctx) =>
+            new Promise((_, reject) => {
+              ctx.progress('waiting for something');
+              ctx.signal.addEventListener('abort', () => {
+                sawAbort = true;
+                reject(new Error('aborted'));
+              });
+            }),
+          { timeoutMs: 200 },
+        ),
+      ],
     });
     expect(sawAbort).toBe(true);
     expect(result.steps[0]!.message).toBe('timed out after 0.2s while waiting for something');
   });
 
   it('reports a skip reason from the step and keeps the run passing', async () => {
-    const result = await runProbe({ client, config, logger, steps: [step('in-cluster', () => Promise.resolve('x'), { skip: () => 'not in a pod' })] });
+    const result = await runProbe({
+      client,
+      config,
+      logger,
+      steps: [step('in-cluster', () => Promise.resolve('x'), { skip: () => 'not in a pod' })],
+    });
     expect(result.ok).toBe(true);
     expect(result.steps[0]).toMatchObject({ status: 'skipped', message: 'not in a pod' });
   });
@@ -63,8 +104,21 @@ describe('runProbe', () => {
     controller.abort();
     let stopping: boolean | undefined;
     const result = await runProbe({
-      client, config, logger, signal: controller.signal,
-      steps: [step('a', () => Promise.resolve('x')), step('teardown', (ctx) => { stopping = ctx.stopping; return Promise.resolve('y'); }, { always: true })],
+      client,
+      config,
+      logger,
+      signal: controller.signal,
+      steps: [
+        step('a', () => Promise.resolve('x')),
+        step(
+          'teardown',
+          (ctx) => {
+            stopping = ctx.stopping;
+            return Promise.resolve('y');
+          },
+          { always: true },
+        ),
+      ],
     });
     expect(result.steps.map((s) => s.status)).toEqual(['skipped', 'passed']);
     expect(stopping).toBe(true);
@@ -75,9 +129,29 @@ describe('recordProbeResult and the table', () => {
   it('sets success, step success, counters and the last-success time', async () => {
     const registry = new Registry();
     const metrics = createProberMetrics(registry);
-    const ok = await runProbe({ client, config, logger, runId: 'ok', steps: [step('api', (ctx) => { ctx.measurements.podStartupMs.push(400); return Promise.resolve('v1'); })] });
+    const ok = await runProbe({
+      client,
+      config,
+      logger,
+      runId: 'ok',
+      steps: [
+        step('api', (ctx) => {
+          ctx.measurements.podStartupMs.push(400);
+          return Promise.resolve('v1');
+        }),
+      ],
+    });
     recordProbeResult(metrics, ok, 1_700_000_000_000);
-    const bad = await runProbe({ client, config, logger, runId: 'bad', steps: [step('api', () => Promise.reject(new ProbeFailure('API server not ready'))), step('namespace', () => Promise.resolve('x'))] });
+    const bad = await runProbe({
+      client,
+      config,
+      logger,
+      runId: 'bad',
+      steps: [
+        step('api', () => Promise.reject(new ProbeFailure('API server not ready'))),
+        step('namespace', () => Promise.resolve('x')),
+      ],
+    });
     recordProbeResult(metrics, bad, 1_700_000_060_000);
     const text = await registry.metrics();
     expect(text).toContain('watchkeeper_probe_success 0');
@@ -121,9 +195,17 @@ describe('nextDelayMs', () => {
 
 describe('prober config', () => {
   it('has defaults suited to a real cluster and rejects unknown keys', () => {
-    expect(config).toMatchObject({ intervalSeconds: 60, replicas: 3, inCluster: 'auto', timeouts: { workloadSeconds: 45, teardownSeconds: 60 } });
+    expect(config).toMatchObject({
+      intervalSeconds: 60,
+      replicas: 3,
+      inCluster: 'auto',
+      timeouts: { workloadSeconds: 45, teardownSeconds: 60 },
+    });
     expect(proberSection.safeParse({ replicas: 1 }).success).toBe(false);
     expect(proberSection.safeParse({ timeouts: { nope: 1 } }).success).toBe(false);
-    expect(proberSection.parse({ tolerations: [{ key: 'kwok.x-k8s.io/node', operator: 'Exists', effect: 'NoSchedule' }] }).tolerations).toHaveLength(1);
+    expect(
+      proberSection.parse({ tolerations: [{ key: 'kwok.x-k8s.io/node', operator: 'Exists', effect: 'NoSchedule' }] })
+        .tolerations,
+    ).toHaveLength(1);
   });
 });

@@ -43,7 +43,11 @@ export class DirectorySink implements LogSink {
     }
     const parts: Buffer[] = [];
     for (let i = 0; i < batch.count; i++) {
-      parts.push(Buffer.from(`{"_index":"${batch.index(i)}","_id":"${batch.id(i)}","doc":`), batch.doc(i), Buffer.from('}\n'));
+      parts.push(
+        Buffer.from(`{"_index":"${batch.index(i)}","_id":"${batch.id(i)}","doc":`),
+        batch.doc(i),
+        Buffer.from('}\n'),
+      );
     }
     const data = Buffer.concat(parts);
     await appendWhole(this.handle, data, this.size, true);
@@ -59,7 +63,8 @@ export class DirectorySink implements LogSink {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     await rename(join(this.config.path, 'current.ndjson'), join(this.config.path, `events-${stamp}.ndjson`));
     const rotated = (await readdir(this.config.path)).filter((f) => f.startsWith('events-')).sort();
-    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.config.maxFiles))) await unlink(join(this.config.path, old));
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.config.maxFiles)))
+      await unlink(join(this.config.path, old));
   }
 
   async close(): Promise<void> {

@@ -19,14 +19,31 @@ export class DeadLetterIndex implements DeadLetterStore {
   async write(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const time = new Date().toISOString();
-    const body = letters.map((l) => `${JSON.stringify({ create: { _index: this.index, _id: l.id } })}\n${JSON.stringify({
-      '@timestamp': time, index: l.index, id: l.id, reason: l.reason, detail: l.detail, document: l.document,
-    })}\n`).join('');
-    const answer = await this.client.transport.request<{ errors?: boolean; items?: Record<string, { status: number; error?: { type?: string } }>[] }>(
-      { method: 'POST', path: '/_bulk', bulkBody: body }, { maxRetries: 0 });
+    const body = letters
+      .map(
+        (l) =>
+          `${JSON.stringify({ create: { _index: this.index, _id: l.id } })}\n${JSON.stringify({
+            '@timestamp': time,
+            index: l.index,
+            id: l.id,
+            reason: l.reason,
+            detail: l.detail,
+            document: l.document,
+          })}\n`,
+      )
+      .join('');
+    const answer = await this.client.transport.request<{
+      errors?: boolean;
+      items?: Record<string, { status: number; error?: { type?: string } }>[];
+    }>({ method: 'POST', path: '/_bulk', bulkBody: body }, { maxRetries: 0 });
     if (!answer.errors) return;
-    const failed = (answer.items ?? []).map((item) => Object.values(item)[0]!).filter((r) => r.status >= 300 && r.status !== 409);
-    if (failed.length > 0) throw new Error(`${failed.length} dead letters not stored in ${this.index}: ${failed[0]!.error?.type ?? failed[0]!.status}`);
+    const failed = (answer.items ?? [])
+      .map((item) => Object.values(item)[0]!)
+      .filter((r) => r.status >= 300 && r.status !== 409);
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.length} dead letters not stored in ${this.index}: ${failed[0]!.error?.type ?? failed[0]!.status}`,
+      );
   }
 
   close(): Promise<void> {

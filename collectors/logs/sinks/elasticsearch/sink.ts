@@ -57,14 +57,20 @@ export class ElasticsearchSink implements LogSink {
       maxRetries: 0,
       requestTimeout: config.requestTimeoutSeconds * 1000,
       compression: false,
-      ...(config.apiKey ? { auth: { apiKey: config.apiKey } } : config.username ? { auth: { username: config.username, password: config.password ?? '' } } : {}),
+      ...(config.apiKey
+        ? { auth: { apiKey: config.apiKey } }
+        : config.username
+          ? { auth: { username: config.username, password: config.password ?? '' } }
+          : {}),
       ...(config.caFile ? { tls: { ca: readFileSync(config.caFile) } } : {}),
     });
     this.deadLetters = options.deadLetters ?? new DeadLetterIndex(this.client, config.indexPrefix);
     const credentials = config.apiKey !== undefined || config.username !== undefined || hasUrlCredentials(config.url);
     if (credentials && config.url.toLowerCase().startsWith('http://')) {
-      options.logger.warn({ url: maskUrlCredentials(config.url) },
-        'Elasticsearch credentials are sent in clear text over http://; use https:// outside a trusted network.');
+      options.logger.warn(
+        { url: maskUrlCredentials(config.url) },
+        'Elasticsearch credentials are sent in clear text over http://; use https:// outside a trusted network.',
+      );
     }
   }
 
@@ -72,15 +78,28 @@ export class ElasticsearchSink implements LogSink {
   start(signal: AbortSignal): Promise<void> {
     const { config, logger } = this.options;
     if (!config.installTemplate) return Promise.resolve();
-    this.ready = withRetry(async () => {
-      for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
-        await this.client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body }, { signal });
-      }
-      logger.info({ url: maskUrlCredentials(config.url) }, 'Index templates installed.');
-    }, {
-      attempts: Number.POSITIVE_INFINITY, initialDelayMs: config.initialBackoffMs, maxDelayMs: config.maxBackoffMs, signal,
-      onRetry: (error, _attempt, delayMs) => logger.warn({ error: describeError(error), retryInMs: delayMs }, 'Cannot install index templates yet; retrying.'),
-    });
+    this.ready = withRetry(
+      async () => {
+        for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
+          await this.client.transport.request(
+            { method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body },
+            { signal },
+          );
+        }
+        logger.info({ url: maskUrlCredentials(config.url) }, 'Index templates installed.');
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        initialDelayMs: config.initialBackoffMs,
+        maxDelayMs: config.maxBackoffMs,
+        signal,
+        onRetry: (error, _attempt, delayMs) =>
+          logger.warn(
+            { error: describeError(error), retryInMs: delayMs },
+            'Cannot install index templates yet; retrying.',
+          ),
+      },
+    );
     this.ready.catch(() => undefined);
     return Promise.resolve();
   }
@@ -100,7 +119,8 @@ export class ElasticsearchSink implements LogSink {
         sending = all.slice(0, limit);
         held = all.slice(limit);
       }
-      const body = sending === undefined ? batch.buf.subarray(0, batch.length) : Buffer.concat(sending.map((i) => batch.item(i)));
+      const body =
+        sending === undefined ? batch.buf.subarray(0, batch.length) : Buffer.concat(sending.map((i) => batch.item(i)));
       const count = sending?.length ?? batch.count;
       const itemAt = (k: number): number => (sending === undefined ? k : sending[k]!);
       const end = metrics.bulkDuration.startTimer({ sink: this.name });
@@ -111,7 +131,13 @@ export class ElasticsearchSink implements LogSink {
       const deadAll = (reason: string, detail: string): void => {
         for (let k = 0; k < count; k++) {
           const i = itemAt(k);
-          letters.push({ index: batch.index(i), id: batch.id(i), reason, detail, document: batch.doc(i).toString('utf8') });
+          letters.push({
+            index: batch.index(i),
+            id: batch.id(i),
+            reason,
+            detail,
+            document: batch.doc(i).toString('utf8'),
+          });
         }
       };
       try {
@@ -132,11 +158,19 @@ export class ElasticsearchSink implements LogSink {
             failed = Array.from({ length: count }, (_, k) => itemAt(k));
             retryAfterMs = parseRetryAfter(answer.retryAfter);
             metrics.retries.inc({ sink: this.name, reason: `status_${answer.status}` });
-            if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ status: answer.status, attempt, items: failed.length }, 'Bulk request refused; retrying.');
+            if (attempt === 1 || attempt % 10 === 0)
+              this.options.logger.warn(
+                { status: answer.status, attempt, items: failed.length },
+                'Bulk request refused; retrying.',
+              );
           } else {
             // The whole request is refused and will be refused again: every item is a dead letter.
             let reason = `status_${answer.status}`;
-            try { reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason; } catch { /* not JSON */ }
+            try {
+              reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason;
+            } catch {
+              /* not JSON */
+            }
             deadAll(reason, answer.text.slice(0, 1000));
           }
         } else if (noErrors.test(answer.text.slice(0, 200))) {
@@ -149,11 +183,20 @@ export class ElasticsearchSink implements LogSink {
           items.forEach((entry, k) => {
             const result = Object.values(entry)[0] ?? { status: 500 };
             const i = itemAt(k);
-            if (result.status < 300 || result.status === 409) { stored++; return; }
-            if (retryableStatus(result.status)) { failed.push(i); return; }
+            if (result.status < 300 || result.status === 409) {
+              stored++;
+              return;
+            }
+            if (retryableStatus(result.status)) {
+              failed.push(i);
+              return;
+            }
             letters.push({
-              index: batch.index(i), id: batch.id(i), reason: result.error?.type ?? `status_${result.status}`,
-              detail: result.error?.reason ?? '', document: batch.doc(i).toString('utf8'),
+              index: batch.index(i),
+              id: batch.id(i),
+              reason: result.error?.type ?? `status_${result.status}`,
+              detail: result.error?.reason ?? '',
+              document: batch.doc(i).toString('utf8'),
             });
           });
           // Items the answer does not mention were not processed.
@@ -167,7 +210,11 @@ export class ElasticsearchSink implements LogSink {
         failed = Array.from({ length: count }, (_, k) => itemAt(k));
         const reason = error instanceof errors.TimeoutError ? 'timeout' : 'connection';
         metrics.retries.inc({ sink: this.name, reason });
-        if (attempt === 1 || attempt % 10 === 0) this.options.logger.warn({ error: describeError(error), attempt, items: failed.length }, 'Bulk request failed; retrying.');
+        if (attempt === 1 || attempt % 10 === 0)
+          this.options.logger.warn(
+            { error: describeError(error), attempt, items: failed.length },
+            'Bulk request failed; retrying.',
+          );
       }
       if (letters.length > 0) {
         await this.deadLetters.write(letters);
@@ -177,14 +224,20 @@ export class ElasticsearchSink implements LogSink {
       if (next.length === 0) return;
       pending = next;
       if (failed.length > 0 && wait) {
-        const delay = Math.min(config.maxBackoffMs, retryAfterMs ?? backoffDelay(++failures, config.initialBackoffMs, config.maxBackoffMs));
+        const delay = Math.min(
+          config.maxBackoffMs,
+          retryAfterMs ?? backoffDelay(++failures, config.initialBackoffMs, config.maxBackoffMs),
+        );
         await sleep(delay, signal);
       }
     }
   }
 
   /** One _bulk request; the answer comes back as text, parsed only when it reports errors. */
-  private async bulk(body: Buffer, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter?: string }> {
+  private async bulk(
+    body: Buffer,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string; retryAfter?: string }> {
     const result = await this.client.transport.request<Readable>(
       { method: 'POST', path: '/_bulk', bulkBody: body },
       { signal, maxRetries: 0, asStream: true, meta: true },

@@ -22,7 +22,12 @@ export interface Unescaped {
  * Throws LineError for an unterminated quoted string or, under OpenMetrics rules, a bad escape.
  */
 export function unescape(
-  s: string, start: number, end: number, quoted: boolean, rules: EscapeRules, out: Unescaped,
+  s: string,
+  start: number,
+  end: number,
+  quoted: boolean,
+  rules: EscapeRules,
+  out: Unescaped,
 ): void {
   let value = '';
   let run = start;
@@ -38,8 +43,11 @@ export function unescape(
     else if (next === doubleQuote && rules !== 'text-help') replacement = '"';
     if (replacement === undefined) {
       if (rules === 'openmetrics') {
-        throw new LineError(next === -1 ? 'backslash at the end of a string'
-          : `invalid escape sequence "\\${String.fromCharCode(next)}" (allowed: \\\\, \\" and \\n)`);
+        throw new LineError(
+          next === -1
+            ? 'backslash at the end of a string'
+            : `invalid escape sequence "\\${String.fromCharCode(next)}" (allowed: \\\\, \\" and \\n)`,
+        );
       }
       // Text format: an unknown escape stays as written, backslash included.
       continue;

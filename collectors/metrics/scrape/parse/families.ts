@@ -17,17 +17,42 @@ const textSuffixes: SuffixTable = {
   counter: [['', 'value']],
   gauge: [['', 'value']],
   untyped: [['', 'value']],
-  histogram: [['_bucket', 'bucket'], ['_count', 'value'], ['_sum', 'value']],
-  summary: [['', 'quantile'], ['_count', 'value'], ['_sum', 'value']],
+  histogram: [
+    ['_bucket', 'bucket'],
+    ['_count', 'value'],
+    ['_sum', 'value'],
+  ],
+  summary: [
+    ['', 'quantile'],
+    ['_count', 'value'],
+    ['_sum', 'value'],
+  ],
 };
 
 const openMetricsSuffixes: SuffixTable = {
-  counter: [['_total', 'value'], ['_created', 'value']],
+  counter: [
+    ['_total', 'value'],
+    ['_created', 'value'],
+  ],
   gauge: [['', 'value']],
   unknown: [['', 'value']],
-  histogram: [['_bucket', 'bucket'], ['_count', 'value'], ['_sum', 'value'], ['_created', 'value']],
-  gaugehistogram: [['_bucket', 'bucket'], ['_gcount', 'value'], ['_gsum', 'value']],
-  summary: [['', 'quantile'], ['_count', 'value'], ['_sum', 'value'], ['_created', 'value']],
+  histogram: [
+    ['_bucket', 'bucket'],
+    ['_count', 'value'],
+    ['_sum', 'value'],
+    ['_created', 'value'],
+  ],
+  gaugehistogram: [
+    ['_bucket', 'bucket'],
+    ['_gcount', 'value'],
+    ['_gsum', 'value'],
+  ],
+  summary: [
+    ['', 'quantile'],
+    ['_count', 'value'],
+    ['_sum', 'value'],
+    ['_created', 'value'],
+  ],
   info: [['_info', 'value']],
   stateset: [['', 'state']],
 };
@@ -129,7 +154,8 @@ export class FamilyTracker {
       if (role === undefined) {
         const expected = (this.suffixes[exact.meta.type] ?? []).map(([suffix]) => sampleName + suffix).join(', ');
         throw new LineError(
-          `${exact.meta.type} "${sampleName}" has no sample named "${sampleName}" (expected ${expected})`);
+          `${exact.meta.type} "${sampleName}" has no sample named "${sampleName}" (expected ${expected})`,
+        );
       }
       return { family: exact.meta, role, record: exact };
     }
@@ -173,7 +199,11 @@ export class FamilyTracker {
     if (this.families.size >= this.maxFamilies) throw new LineError(`more than ${this.maxFamilies} metric families`);
     const record: FamilyRecord = {
       meta: { name, type: this.placeholderType },
-      sampled: false, closed: false, typed: false, helped: false, united: false,
+      sampled: false,
+      closed: false,
+      typed: false,
+      helped: false,
+      united: false,
     };
     this.families.set(name, record);
     return record;

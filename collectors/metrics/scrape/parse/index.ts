@@ -3,7 +3,11 @@
  * families. See docs/metrics.md, "Parsing".
  */
 export {
-  ExpositionParser, defaultMaxFamilies, defaultMaxLineBytes, parseExposition, type ExpositionParserOptions,
+  ExpositionParser,
+  defaultMaxFamilies,
+  defaultMaxLineBytes,
+  parseExposition,
+  type ExpositionParserOptions,
 } from './parser.ts';
 export { formatFromContentType, scrapeAcceptHeader } from './content-type.ts';
 export { detectFormat } from './detect-format.ts';

@@ -66,7 +66,8 @@ export class MetadataLineParser {
     const kind = s.slice(start, start + 7);
     if (kind !== '# HELP ' && kind !== '# TYPE ' && kind !== '# UNIT ') {
       throw new LineError(
-        `unexpected ${quote(s.slice(start, end))}: OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF lines`);
+        `unexpected ${quote(s.slice(start, end))}: OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF lines`,
+      );
     }
     const word = kind.slice(2, 6);
     let pos = start + 7;

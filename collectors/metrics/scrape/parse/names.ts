@@ -15,10 +15,11 @@ for (let c = 0; c < 128; c++) {
   const digit = c >= 48 && c <= 57;
   const underscore = c === 95;
   const colon = c === 58;
-  table[c] = (letter || underscore || colon ? metricStart : 0)
-    | (letter || underscore || colon || digit ? metricChar : 0)
-    | (letter || underscore ? labelStart : 0)
-    | (letter || underscore || digit ? labelChar : 0);
+  table[c] =
+    (letter || underscore || colon ? metricStart : 0) |
+    (letter || underscore || colon || digit ? metricChar : 0) |
+    (letter || underscore ? labelStart : 0) |
+    (letter || underscore || digit ? labelChar : 0);
 }
 
 /** Whether char code `c` may start a metric name. */

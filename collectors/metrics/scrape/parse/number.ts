@@ -83,10 +83,16 @@ export function parseOpenMetricsTimestamp(s: string, start: number, end: number)
 /** Whether `s[i, end)` is `digits [. digits] [e [+-] digits]` with at least one mantissa digit. */
 function isDecimal(s: string, i: number, end: number): boolean {
   let digits = 0;
-  while (i < end && isDigit(s.charCodeAt(i))) { i++; digits++; }
+  while (i < end && isDigit(s.charCodeAt(i))) {
+    i++;
+    digits++;
+  }
   if (i < end && s.charCodeAt(i) === dot) {
     i++;
-    while (i < end && isDigit(s.charCodeAt(i))) { i++; digits++; }
+    while (i < end && isDigit(s.charCodeAt(i))) {
+      i++;
+      digits++;
+    }
   }
   if (digits === 0) return false;
   if (i === end) return true;

@@ -1,6 +1,10 @@
 import { Buffer } from 'node:buffer';
 import {
-  ExpositionParseError, type ExpositionFormat, type ExpositionHandler, type FamilyMeta, type Sample,
+  ExpositionParseError,
+  type ExpositionFormat,
+  type ExpositionHandler,
+  type FamilyMeta,
+  type Sample,
 } from '../../types.ts';
 import { FamilyTracker, type Resolution } from './families.ts';
 import { LineError, quote } from './line-error.ts';
@@ -107,8 +111,12 @@ export class ExpositionParser {
   }
 
   private fail(error: unknown): Error {
-    this.failure = error instanceof LineError ? new ExpositionParseError(this.lineNumber, error.reason)
-      : error instanceof Error ? error : new Error(String(error));
+    this.failure =
+      error instanceof LineError
+        ? new ExpositionParseError(this.lineNumber, error.reason)
+        : error instanceof Error
+          ? error
+          : new Error(String(error));
     return this.failure;
   }
 
@@ -231,7 +239,8 @@ function checkRole(sample: Sample, { role, family }: Resolution): void {
     parseValue(value, 0, value.length);
   } catch {
     throw new LineError(
-      `${describe(family)} sample "${sample.name}": "${label}" label ${quote(value)} is not a number`);
+      `${describe(family)} sample "${sample.name}": "${label}" label ${quote(value)} is not a number`,
+    );
   }
 }
 
@@ -244,7 +253,9 @@ function describe(family: FamilyMeta): string {
  * done; rejects with ExpositionParseError at the first malformed line.
  */
 export async function parseExposition(
-  body: AsyncIterable<Uint8Array>, format: ExpositionFormat, handler: ExpositionHandler,
+  body: AsyncIterable<Uint8Array>,
+  format: ExpositionFormat,
+  handler: ExpositionHandler,
   options?: ExpositionParserOptions,
 ): Promise<void> {
   const parser = new ExpositionParser(format, handler, options);

@@ -31,7 +31,8 @@ export interface PreviewSummary {
  * malformed line, after the lines before it were written.
  */
 export async function previewExposition(
-  body: AsyncIterable<Uint8Array>, options: PreviewOptions,
+  body: AsyncIterable<Uint8Array>,
+  options: PreviewOptions,
 ): Promise<PreviewSummary> {
   const chunks = body[Symbol.asyncIterator]();
   const held: Uint8Array[] = [];
@@ -41,7 +42,10 @@ export async function previewExposition(
     let size = 0;
     while (size < detectionHeadBytes) {
       const next = await chunks.next();
-      if (next.done === true) { finished = true; break; }
+      if (next.done === true) {
+        finished = true;
+        break;
+      }
       held.push(next.value);
       size += next.value.length;
     }

@@ -48,8 +48,12 @@ export class SampleLineParser {
     const previous = this.previousName;
     let pos = start + previous.length;
     let name: string;
-    if (previous !== '' && pos <= end && sameChars(s, start, previous)
-      && !(pos < end && isMetricNameChar(s.charCodeAt(pos)))) {
+    if (
+      previous !== '' &&
+      pos <= end &&
+      sameChars(s, start, previous) &&
+      !(pos < end && isMetricNameChar(s.charCodeAt(pos)))
+    ) {
       name = previous;
     } else {
       pos = start;
@@ -108,8 +112,12 @@ export class SampleLineParser {
       const nameStart = pos;
       const known = samePrefix && count < this.previousLabelCount ? this.previousLabelNames[count] : undefined;
       let labelName: string;
-      if (known !== undefined && nameStart + known.length <= end && sameChars(s, nameStart, known)
-        && !isLabelNameChar(s.charCodeAt(nameStart + known.length))) {
+      if (
+        known !== undefined &&
+        nameStart + known.length <= end &&
+        sameChars(s, nameStart, known) &&
+        !isLabelNameChar(s.charCodeAt(nameStart + known.length))
+      ) {
         labelName = known;
         pos = nameStart + known.length;
       } else {
@@ -185,13 +193,16 @@ export class SampleLineParser {
   /** Checks an OpenMetrics exemplar at `pos` (`# {labels} value [timestamp]`) and drops it. */
   private skipExemplar(s: string, pos: number, end: number): void {
     if (this.text) {
-      throw new LineError(s.charCodeAt(pos) === hash
-        ? `unexpected ${quote(s.slice(pos, end))} after the sample (exemplars exist only in OpenMetrics)`
-        : `unexpected ${quote(s.slice(pos, end))} at the end of the line`);
+      throw new LineError(
+        s.charCodeAt(pos) === hash
+          ? `unexpected ${quote(s.slice(pos, end))} after the sample (exemplars exist only in OpenMetrics)`
+          : `unexpected ${quote(s.slice(pos, end))} at the end of the line`,
+      );
     }
     if (s.charCodeAt(pos) !== hash || s.charCodeAt(pos + 1) !== space || s.charCodeAt(pos + 2) !== openBrace) {
       throw new LineError(
-        `unexpected ${quote(s.slice(pos, end))} after the sample (expected an exemplar " # {...} value")`);
+        `unexpected ${quote(s.slice(pos, end))} after the sample (expected an exemplar " # {...} value")`,
+      );
     }
     pos = this.parseLabels(s, pos + 2, end, null);
     pos = this.separator(s, pos, end, 'before the exemplar value');

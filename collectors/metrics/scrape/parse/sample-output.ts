@@ -7,8 +7,13 @@ import type { Sample } from '../../types.ts';
  */
 export function sampleToJson(sample: Sample): string {
   const { value } = sample;
-  const shown = Number.isFinite(value) ? String(value)
-    : Number.isNaN(value) ? '"NaN"' : value > 0 ? '"+Inf"' : '"-Inf"';
+  const shown = Number.isFinite(value)
+    ? String(value)
+    : Number.isNaN(value)
+      ? '"NaN"'
+      : value > 0
+        ? '"+Inf"'
+        : '"-Inf"';
   const ts = sample.timestampMs === undefined ? 'null' : String(sample.timestampMs);
   const name = JSON.stringify(sample.name);
   return `{"name":${name},"labels":${JSON.stringify(sample.labels)},"value":${shown},"timestampMs":${ts}}`;
@@ -22,8 +27,13 @@ export function sampleToText(sample: Sample): string {
   const pairs = Object.entries(sample.labels).map(([name, value]) => `${name}="${escapeLabelValue(value)}"`);
   const series = pairs.length === 0 ? sample.name : `${sample.name}{${pairs.join(',')}}`;
   const { value } = sample;
-  const shown = Number.isNaN(value) ? 'NaN'
-    : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : String(value);
+  const shown = Number.isNaN(value)
+    ? 'NaN'
+    : value === Infinity
+      ? '+Inf'
+      : value === -Infinity
+        ? '-Inf'
+        : String(value);
   return sample.timestampMs === undefined ? `${series} ${shown}` : `${series} ${shown} ${sample.timestampMs}`;
 }
 

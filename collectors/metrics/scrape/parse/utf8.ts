@@ -35,13 +35,22 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   const length = bytes.length;
   while (i < length) {
     const b = bytes[i]!;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     let needed: number;
     let min: number;
-    if (b >= 0xc2 && b <= 0xdf) { needed = 1; min = 0x80; }
-    else if (b >= 0xe0 && b <= 0xef) { needed = 2; min = 0x800; }
-    else if (b >= 0xf0 && b <= 0xf4) { needed = 3; min = 0x10000; }
-    else return i;
+    if (b >= 0xc2 && b <= 0xdf) {
+      needed = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      needed = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      needed = 3;
+      min = 0x10000;
+    } else return i;
     if (i + needed >= length) return i;
     let code = b & (0x3f >> needed);
     for (let k = 1; k <= needed; k++) {

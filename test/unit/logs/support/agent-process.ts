@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, copyFileSync, createWriteStream, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -22,7 +30,10 @@ export class AgentProcess {
   /** Starts the agent and waits until it says it started. */
   async start(): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(node, ['cli/main.ts', 'agent', '-c', this.configFile], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, ['cli/main.ts', 'agent', '-c', this.configFile], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     child.stderr.pipe(log);
@@ -31,9 +42,14 @@ export class AgentProcess {
       child.stdout.on('data', (chunk: Buffer) => {
         log.write(chunk);
         seen += chunk.toString();
-        if (seen.includes('Log shipper started.')) { seen = ''; resolve(); }
+        if (seen.includes('Log shipper started.')) {
+          seen = '';
+          resolve();
+        }
       });
-      void this.exited.then((code) => reject(new Error(`agent exited with ${code} before starting; see ${this.logFile}`)));
+      void this.exited.then((code) =>
+        reject(new Error(`agent exited with ${code} before starting; see ${this.logFile}`)),
+      );
     });
   }
 
@@ -53,19 +69,22 @@ export class AgentProcess {
 /** Writes an agent configuration for tests (fast polling, small batches) and returns its path. */
 export function writeAgentConfig(dir: string, logs: Record<string, unknown>): string {
   const file = join(dir, 'watchkeeper.yaml');
-  writeFileSync(file, stringify({
-    log: { level: 'info', format: 'json' },
-    server: { host: '127.0.0.1', port: 0 },
-    shutdownTimeoutSeconds: 10,
-    logs: {
-      dataDir: join(dir, 'data'),
-      enrichFromApi: false,
-      tail: { pollIntervalMs: 50, scanIntervalSeconds: 1, rotatedGraceSeconds: 1 },
-      batch: { maxEvents: 500, maxDelayMs: 100 },
-      checkpointIntervalMs: 100,
-      ...logs,
-    },
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      log: { level: 'info', format: 'json' },
+      server: { host: '127.0.0.1', port: 0 },
+      shutdownTimeoutSeconds: 10,
+      logs: {
+        dataDir: join(dir, 'data'),
+        enrichFromApi: false,
+        tail: { pollIntervalMs: 50, scanIntervalSeconds: 1, rotatedGraceSeconds: 1 },
+        batch: { maxEvents: 500, maxDelayMs: 100 },
+        checkpointIntervalMs: 100,
+        ...logs,
+      },
+    }),
+  );
   return file;
 }
 
@@ -120,7 +139,11 @@ export function messageKey(message: unknown): string {
 }
 
 /** Polls until check() is true or the time is up (returns the last result). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 90_000, everyMs = 250): Promise<boolean> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 90_000,
+  everyMs = 250,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;

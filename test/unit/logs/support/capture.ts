@@ -23,15 +23,23 @@ export class CaptureSink implements LogSink {
   readonly docs: Captured[] = [];
   batches = 0;
   hold: Promise<void> | undefined;
-  start(): Promise<void> { return Promise.resolve(); }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
   async write(batch: Batch): Promise<void> {
     if (this.hold) await this.hold;
     this.batches++;
     for (let i = 0; i < batch.count; i++) {
-      this.docs.push({ index: batch.index(i), id: batch.id(i), doc: JSON.parse(batch.doc(i).toString('utf8')) as Record<string, unknown> });
+      this.docs.push({
+        index: batch.index(i),
+        id: batch.id(i),
+        doc: JSON.parse(batch.doc(i).toString('utf8')) as Record<string, unknown>,
+      });
     }
   }
-  close(): Promise<void> { return Promise.resolve(); }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** The logs section with defaults and overrides. */
@@ -40,15 +48,33 @@ export function logsConfig(overrides: Record<string, unknown> = {}): LogsConfig 
 }
 
 /** A pipeline into a capturing sink, plus an emitter for one pretend file. */
-export function captureRig(options: Partial<MessageOptions> = {}, batch: Partial<LogsConfig['batch']> = {}): {
-  sink: CaptureSink; pipeline: Pipeline; emitter: FileEmitter; target: AckTarget; metrics: LogsMetrics;
+export function captureRig(
+  options: Partial<MessageOptions> = {},
+  batch: Partial<LogsConfig['batch']> = {},
+): {
+  sink: CaptureSink;
+  pipeline: Pipeline;
+  emitter: FileEmitter;
+  target: AckTarget;
+  metrics: LogsMetrics;
 } {
   const sink = new CaptureSink();
   const metrics = createLogsMetrics(new Registry());
-  const pipeline = new Pipeline({ sink, batch: { ...logsConfig().batch, maxDelayMs: 20, ...batch }, metrics, logger: pino({ level: 'silent' }) });
+  const pipeline = new Pipeline({
+    sink,
+    batch: { ...logsConfig().batch, maxDelayMs: 20, ...batch },
+    metrics,
+    logger: pino({ level: 'silent' }),
+  });
   const target = new AckTarget(0);
-  const emitter = new FileEmitter(pipeline, new IndexNames('wk', false), { redactions: [], parseJson: false, maxMessageBytes: 1 << 20, ...options },
-    target, 'f-', Buffer.from(',"file":{"path":"/x"}}}'));
+  const emitter = new FileEmitter(
+    pipeline,
+    new IndexNames('wk', false),
+    { redactions: [], parseJson: false, maxMessageBytes: 1 << 20, ...options },
+    target,
+    'f-',
+    Buffer.from(',"file":{"path":"/x"}}}'),
+  );
   return { sink, pipeline, emitter, target, metrics };
 }
 

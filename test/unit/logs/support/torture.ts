@@ -1,4 +1,15 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { AgentProcess } from './agent-process.ts';
@@ -85,10 +96,15 @@ export class TortureLog {
   private rotateLikeKubelet(): void {
     const dir = dirname(this.path);
     const base = basename(this.path);
-    const rotated = readdirSync(dir).filter((n) => n.startsWith(`${base}.`) && !n.endsWith('.tmp')).sort();
+    const rotated = readdirSync(dir)
+      .filter((n) => n.startsWith(`${base}.`) && !n.endsWith('.tmp'))
+      .sort();
     for (const name of rotated.slice(0, -1)) if (!name.endsWith('.gz')) gzipFile(join(dir, name));
-    const all = readdirSync(dir).filter((n) => n.startsWith(`${base}.`) && !n.endsWith('.tmp')).sort();
-    for (const name of all.slice(0, Math.max(0, all.length - (keepFiles - 2)))) rmSync(join(dir, name), { force: true });
+    const all = readdirSync(dir)
+      .filter((n) => n.startsWith(`${base}.`) && !n.endsWith('.tmp'))
+      .sort();
+    for (const name of all.slice(0, Math.max(0, all.length - (keepFiles - 2))))
+      rmSync(join(dir, name), { force: true });
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     renameSync(this.path, `${this.path}.${stamp}.${String(this.rotations).padStart(4, '0')}`);
   }
@@ -194,15 +210,23 @@ export async function torture(options: TortureOptions): Promise<TortureResult> {
       if (n > 0) file.write(n, options.splitEvery, options.badEvery);
       file.rotateAt(options.rotateBytes);
     }
-    if (tick === outageStart) { log(`sink down at ${((Date.now() - started) / 1000).toFixed(1)} s`); await sink.down(); }
-    if (tick === outageEnd) { log(`sink up at ${((Date.now() - started) / 1000).toFixed(1)} s`); await sink.up(); }
+    if (tick === outageStart) {
+      log(`sink down at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await sink.down();
+    }
+    if (tick === outageEnd) {
+      log(`sink up at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await sink.up();
+    }
     if (killTicks.has(tick)) {
       await restarting;
       kills++;
       log(`kill -9 at ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await agent.kill9();
       // Restarted in the background while the files keep growing and rotating.
-      restarting = agent.start().finally(() => { restarting = undefined; });
+      restarting = agent.start().finally(() => {
+        restarting = undefined;
+      });
     }
   }
   await restarting;
@@ -231,16 +255,29 @@ export async function torture(options: TortureOptions): Promise<TortureResult> {
     await sleep(500);
   }
   const lostIds = [...expected.keys()].filter((id) => !have.has(id));
-  const brokenSplits = stored.filter((m) => {
-    const want = expected.get(idOf(m));
-    return want !== undefined && want.includes('first-piece') && m !== want;
-  }).length + stored.filter((m) => m.startsWith('second-piece') || m.startsWith('third-piece')).length;
+  const brokenSplits =
+    stored.filter((m) => {
+      const want = expected.get(idOf(m));
+      return want !== undefined && want.includes('first-piece') && m !== want;
+    }).length + stored.filter((m) => m.startsWith('second-piece') || m.startsWith('third-piece')).length;
   let duplicates = 0;
   for (const count of have.values()) duplicates += count - 1;
-  const duplicateExamples = docs.filter((d) => (have.get(idOf(d.message)) ?? 0) > 1).slice(0, 6).map((d) => `${d.id} ${idOf(d.message)}`);
+  const duplicateExamples = docs
+    .filter((d) => (have.get(idOf(d.message)) ?? 0) > 1)
+    .slice(0, 6)
+    .map((d) => `${d.id} ${idOf(d.message)}`);
   return {
-    sent: expected.size, arrived: expected.size - lostIds.length, lost: lostIds.length, lostExamples: lostIds.slice(0, 10),
-    duplicates, duplicateExamples, brokenSplits, deadLettered: new Set(sink.deadLettered().filter((id) => bad.has(id))).size,
-    rotations: logs.reduce((n, f) => n + f.rotations, 0), kills, resent: sink.resent(), seconds: (Date.now() - started) / 1000,
+    sent: expected.size,
+    arrived: expected.size - lostIds.length,
+    lost: lostIds.length,
+    lostExamples: lostIds.slice(0, 10),
+    duplicates,
+    duplicateExamples,
+    brokenSplits,
+    deadLettered: new Set(sink.deadLettered().filter((id) => bad.has(id))).size,
+    rotations: logs.reduce((n, f) => n + f.rotations, 0),
+    kills,
+    resent: sink.resent(),
+    seconds: (Date.now() - started) / 1000,
   };
 }

@@ -13,7 +13,8 @@ export interface CollectedSample {
 
 /** Parses `chunks` in order and returns every sample, or the error thrown. */
 export function collect(
-  format: ExpositionFormat, chunks: Uint8Array[],
+  format: ExpositionFormat,
+  chunks: Uint8Array[],
 ): { samples: CollectedSample[]; error?: unknown } {
   const samples: CollectedSample[] = [];
   const parser = new ExpositionParser(format, {
@@ -30,10 +31,20 @@ export function collect(
 
 function toCollected(sample: Sample, family: FamilyMeta): CollectedSample {
   const v = sample.value;
-  const value = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf'
-    : Object.is(v, -0) ? '-0' : v;
+  const value = Number.isNaN(v)
+    ? 'NaN'
+    : v === Infinity
+      ? '+Inf'
+      : v === -Infinity
+        ? '-Inf'
+        : Object.is(v, -0)
+          ? '-0'
+          : v;
   return {
-    name: sample.name, labels: { ...sample.labels }, value, timestampMs: sample.timestampMs ?? null,
+    name: sample.name,
+    labels: { ...sample.labels },
+    value,
+    timestampMs: sample.timestampMs ?? null,
     family: { ...family },
   };
 }

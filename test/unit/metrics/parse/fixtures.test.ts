@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { collect } from './collect.ts';
 
 const dir = join(import.meta.dirname, '../../../fixtures/metrics/parse');
-const fixtures = readdirSync(dir).filter((name) => !name.endsWith('.json')).sort();
+const fixtures = readdirSync(dir)
+  .filter((name) => !name.endsWith('.json'))
+  .sort();
 
 describe('exposition parser fixtures', () => {
   it('has a fixture corpus for both formats', () => {

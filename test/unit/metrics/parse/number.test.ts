@@ -3,11 +3,28 @@ import { parseOpenMetricsTimestamp, parseValue } from '../../../../collectors/me
 
 describe('number tokens', () => {
   it('gives the same double as Number() for decimals, including those its fast path computes', () => {
-    const tokens = ['0.1', '0.37', '-0.0001', '5.', '.5', '999999999999999', '99999999999999.9',
-      '0.000000000000001', '12.3456789012345', '+3.25', '0.30000000000000004', '1.7976931348623157e308',
-      '4.9e-324', '1e22', '123456789012345678'];
+    const tokens = [
+      '0.1',
+      '0.37',
+      '-0.0001',
+      '5.',
+      '.5',
+      '999999999999999',
+      '99999999999999.9',
+      '0.000000000000001',
+      '12.3456789012345',
+      '+3.25',
+      '0.30000000000000004',
+      '1.7976931348623157e308',
+      '4.9e-324',
+      '1e22',
+      '123456789012345678',
+    ];
     let seed = 42;
-    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let k = 0; k < 20_000; k++) {
       tokens.push((random() * 1e6).toFixed(Math.floor(random() * 9)), random().toFixed(Math.floor(random() * 16)));
     }

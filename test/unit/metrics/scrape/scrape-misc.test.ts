@@ -18,22 +18,36 @@ describe('metrics config', () => {
     const config = metricsSection.parse({ jobs: [{ job: 'node', targets: ['127.0.0.1:9100'] }] });
     expect(config.enabled).toBe(false);
     expect(config.jobs[0]).toMatchObject({
-      interval: '30s', timeout: '10s', scheme: 'http', metricsPath: '/metrics', sampleLimit: 0,
+      interval: '30s',
+      timeout: '10s',
+      scheme: 'http',
+      metricsPath: '/metrics',
+      sampleLimit: 0,
     });
     expect(config.limits).toEqual({ seriesPerTarget: 250_000, seriesTotal: 1_000_000 });
   });
 
   it('refuses contradictions and unknown keys, naming the field', () => {
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { caFile: '/ca', insecureSkipVerify: true } }] }))
-      .toEqual([expect.stringContaining('insecureSkipVerify and caFile contradict each other')]);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: '5s', timeout: '10s' }] }))
-      .toEqual(['jobs.0.timeout: timeout must not exceed interval']);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: 'soon' }] }))
-      .toEqual([expect.stringContaining('jobs.0.interval')]);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { certFile: '/c' } }] }))
-      .toEqual([expect.stringContaining('certFile and keyFile')]);
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'] }, { job: 'a', targets: ['h:2'] }] }))
-      .toEqual(['jobs: job names must be unique']);
+    expect(
+      problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { caFile: '/ca', insecureSkipVerify: true } }] }),
+    ).toEqual([expect.stringContaining('insecureSkipVerify and caFile contradict each other')]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: '5s', timeout: '10s' }] })).toEqual([
+      'jobs.0.timeout: timeout must not exceed interval',
+    ]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], interval: 'soon' }] })).toEqual([
+      expect.stringContaining('jobs.0.interval'),
+    ]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1'], tls: { certFile: '/c' } }] })).toEqual([
+      expect.stringContaining('certFile and keyFile'),
+    ]);
+    expect(
+      problems({
+        jobs: [
+          { job: 'a', targets: ['h:1'] },
+          { job: 'a', targets: ['h:2'] },
+        ],
+      }),
+    ).toEqual(['jobs: job names must be unique']);
     expect(problems({ jobz: [] })).toHaveLength(1);
   });
 
@@ -45,35 +59,49 @@ describe('metrics config', () => {
 });
 
 describe('static targets', () => {
-  const job = (targets: string[]) => metricsSection.parse({
-    jobs: [{ job: 'etcd', targets, scheme: 'https', params: { format: 'x' }, labels: { team: 'db' } }],
-  }).jobs[0]!;
+  const job = (targets: string[]) =>
+    metricsSection.parse({
+      jobs: [{ job: 'etcd', targets, scheme: 'https', params: { format: 'x' }, labels: { team: 'db' } }],
+    }).jobs[0]!;
 
   it('turns host:port and URL targets into target labels and URLs', () => {
     const [plain, url] = new StaticTargetSource(job(['10.0.0.1:2379', 'http://10.0.0.2:8080/custom?a=1'])).targets();
     expect(plain).toEqual({
-      __address__: '10.0.0.1:2379', __scheme__: 'https', __metrics_path__: '/metrics', __param_format: 'x',
-      team: 'db', job: 'etcd',
+      __address__: '10.0.0.1:2379',
+      __scheme__: 'https',
+      __metrics_path__: '/metrics',
+      __param_format: 'x',
+      team: 'db',
+      job: 'etcd',
     });
     expect(url).toMatchObject({
-      __address__: '10.0.0.2:8080', __scheme__: 'http', __metrics_path__: '/custom', __param_a: '1',
+      __address__: '10.0.0.2:8080',
+      __scheme__: 'http',
+      __metrics_path__: '/custom',
+      __param_a: '1',
     });
     const resolved = resolveTarget(plain!, 'etcd');
     expect(resolved.url.href).toBe('https://10.0.0.1:2379/metrics?format=x');
-    expect(Object.entries(resolved.labels)).toEqual([['job', 'etcd'], ['instance', '10.0.0.1:2379'], ['team', 'db']]);
+    expect(Object.entries(resolved.labels)).toEqual([
+      ['job', 'etcd'],
+      ['instance', '10.0.0.1:2379'],
+      ['team', 'db'],
+    ]);
   });
 
   it('names a target that is neither host:port nor a URL, and refuses credentials in URLs', () => {
-    expect(problems({ jobs: [{ job: 'a', targets: ['h:1', 'just-a-host'] }] }))
-      .toEqual(['jobs.0.targets.1: a target as host:port or an http(s) URL; this one is neither host:port nor an '
-        + 'http(s) URL']);
-    expect(problems({ jobs: [{ job: 'a', targets: ['http://u:p@h:1/m'] }] }))
-      .toEqual([expect.stringContaining('put them in basicAuth')]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['h:1', 'just-a-host'] }] })).toEqual([
+      'jobs.0.targets.1: a target as host:port or an http(s) URL; this one is neither host:port nor an ' +
+        'http(s) URL',
+    ]);
+    expect(problems({ jobs: [{ job: 'a', targets: ['http://u:p@h:1/m'] }] })).toEqual([
+      expect.stringContaining('put them in basicAuth'),
+    ]);
   });
 });
 
 describe('scrape schedule', () => {
-  it('scrapes at the target\'s offset in every interval, strictly after now', () => {
+  it("scrapes at the target's offset in every interval, strictly after now", () => {
     expect(nextScrapeTime(100_000, 15_000, 4_000)).toBe(109_000);
     expect(nextScrapeTime(109_000, 15_000, 4_000)).toBe(124_000);
     expect(nextScrapeTime(108_999, 15_000, 4_000)).toBe(109_000);

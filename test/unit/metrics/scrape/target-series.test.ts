@@ -48,8 +48,7 @@ describe('TargetSeries', () => {
     expect(budget.total).toBe(0);
   });
 
-  it('refuses new series beyond the per-target and the global limit and counts them; known series keep updating',
-    () => {
+  it('refuses new series beyond the per-target and the global limit and counts them; known series keep updating', () => {
     const budget = new SeriesBudget(3);
     const a = new TargetSeries({ job: 'a', instance: 'a:1' }, false, 2, budget, undefined);
     const b = new TargetSeries({ job: 'b', instance: 'b:1' }, false, 10, budget, undefined);
@@ -76,7 +75,7 @@ describe('TargetSeries', () => {
 });
 
 describe('scraped series at /metrics', () => {
-  it('exposes every target\'s series with target labels in the text format and in OpenMetrics', async () => {
+  it("exposes every target's series with target labels in the text format and in OpenMetrics", async () => {
     const registry = new Registry();
     const exposed = new ScrapedExposition(registry);
     const store = new TargetSeries(target, false, 100, new SeriesBudget(100), exposed);
@@ -86,7 +85,10 @@ describe('scraped series at /metrics', () => {
       [{ name: 'latency_seconds_bucket', labels: { le: '+Inf' }, value: 3 }, histogram],
       [{ name: 'latency_seconds_sum', labels: {}, value: 0.5 }, histogram],
       [{ name: 'latency_seconds_count', labels: {}, value: 3 }, histogram],
-      [{ name: 'odd', labels: { a: 'x"y\\z' }, value: Number.POSITIVE_INFINITY }, { name: 'odd', type: 'untyped' }],
+      [
+        { name: 'odd', labels: { a: 'x"y\\z' }, value: Number.POSITIVE_INFINITY },
+        { name: 'odd', type: 'untyped' },
+      ],
     ]);
     const text = (await exposition(registry, false)).body;
     const where = 'code="200",job="node",instance="host:9100"';
@@ -110,13 +112,18 @@ describe('scraped series at /metrics', () => {
     expect(after).not.toContain('odd');
   });
 
-  it('shares a family name with the agent\'s own metric and gives it back when the target is gone', async () => {
+  it("shares a family name with the agent's own metric and gives it back when the target is gone", async () => {
     const registry = new Registry();
     const exposed = new ScrapedExposition(registry);
     const { Gauge } = await import('prom-client');
     new Gauge({ name: 'process_open_fds', help: 'Own fds.', registers: [registry] }).set(12);
     const store = new TargetSeries(target, false, 100, new SeriesBudget(100), exposed);
-    scrape(store, [[{ name: 'process_open_fds', labels: {}, value: 40 }, { name: 'process_open_fds', type: 'gauge' }]]);
+    scrape(store, [
+      [
+        { name: 'process_open_fds', labels: {}, value: 40 },
+        { name: 'process_open_fds', type: 'gauge' },
+      ],
+    ]);
     const both = (await exposition(registry, false)).body;
     expect(both).toContain('process_open_fds 12\nprocess_open_fds{job="node",instance="host:9100"} 40');
     expect(both.match(/# TYPE process_open_fds/g)).toHaveLength(1);
@@ -146,12 +153,20 @@ describe('OpenMetrics names of scraped counters', () => {
     const registry = new Registry();
     const store = new TargetSeries(target, false, 100, new SeriesBudget(100), new ScrapedExposition(registry));
     scrape(store, [
-      [{ name: 'go_memstats_alloc_bytes', labels: {}, value: 5 }, { name: 'go_memstats_alloc_bytes', type: 'gauge' }],
-      [{ name: 'go_memstats_alloc_bytes_total', labels: {}, value: 9 }, { name: 'go_memstats_alloc_bytes_total', type: 'counter' }],
+      [
+        { name: 'go_memstats_alloc_bytes', labels: {}, value: 5 },
+        { name: 'go_memstats_alloc_bytes', type: 'gauge' },
+      ],
+      [
+        { name: 'go_memstats_alloc_bytes_total', labels: {}, value: 9 },
+        { name: 'go_memstats_alloc_bytes_total', type: 'counter' },
+      ],
     ]);
     const om = (await exposition(registry, true)).body;
     expect(om).toContain('# TYPE go_memstats_alloc_bytes gauge\n');
-    expect(om).toContain('# TYPE go_memstats_alloc_bytes_total unknown\ngo_memstats_alloc_bytes_total{job="node",instance="host:9100"} 9\n');
+    expect(om).toContain(
+      '# TYPE go_memstats_alloc_bytes_total unknown\ngo_memstats_alloc_bytes_total{job="node",instance="host:9100"} 9\n',
+    );
     const text = (await exposition(registry, false)).body;
     expect(text).toContain('# TYPE go_memstats_alloc_bytes_total counter\n');
   });

@@ -7,8 +7,12 @@ import { OutputError } from '../../../../collectors/metrics/sinks/output-error.t
 
 describe('Credential', () => {
   let dir: string;
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'wk-credential-')); });
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wk-credential-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('reads a token file without its trailing newline and again after it is rotated', async () => {
     const file = join(dir, 'token');

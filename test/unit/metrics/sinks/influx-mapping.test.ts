@@ -13,7 +13,8 @@ function lines(batch: ReturnType<typeof scrapeBatch>): string[] {
 describe('InfluxDB mapping', () => {
   it('writes counters, gauges and untyped samples as one field named after the type, labels as tags, ms timestamps', () => {
     const batch = scrapeBatch({
-      timestampMs: t, families: [
+      timestampMs: t,
+      families: [
         { name: 'http_requests_total', type: 'counter', samples: [{ labels: { code: '200' }, value: 1027 }] },
         { name: 'temperature_celsius', type: 'gauge', samples: [{ value: -3.5, timestampMs: t - 5000 }] },
         { name: 'mystery', type: 'untyped', samples: [{ value: 7 }] },
@@ -29,7 +30,19 @@ describe('InfluxDB mapping', () => {
   it('writes a histogram as one line per series: a field per bucket bound, sum and count; le is not a tag', () => {
     const batch = scrapeBatch({
       timestampMs: t,
-      families: [histogramFamily('rpc_seconds', { method: 'get' }, [['0.1', 3], ['1.0', 5], ['+Inf', 6]], 2.25, 6)],
+      families: [
+        histogramFamily(
+          'rpc_seconds',
+          { method: 'get' },
+          [
+            ['0.1', 3],
+            ['1.0', 5],
+            ['+Inf', 6],
+          ],
+          2.25,
+          6,
+        ),
+      ],
     });
     expect(lines(batch)).toEqual([
       `rpc_seconds,instance=127.0.0.1:9100,job=test,method=get +Inf=6,0.1=3,1=5,count=6,sum=2.25 ${t}`,
@@ -38,16 +51,38 @@ describe('InfluxDB mapping', () => {
 
   it('writes a summary as one line: a field per quantile, sum and count; quantile is not a tag', () => {
     const batch = scrapeBatch({
-      timestampMs: t, families: [summaryFamily('gc_seconds', {}, [['0.5', 0.01], ['0.99', 0.2]], 12.5, 400)],
+      timestampMs: t,
+      families: [
+        summaryFamily(
+          'gc_seconds',
+          {},
+          [
+            ['0.5', 0.01],
+            ['0.99', 0.2],
+          ],
+          12.5,
+          400,
+        ),
+      ],
     });
-    expect(lines(batch)).toEqual([`gc_seconds,instance=127.0.0.1:9100,job=test 0.5=0.01,0.99=0.2,count=400,sum=12.5 ${t}`]);
+    expect(lines(batch)).toEqual([
+      `gc_seconds,instance=127.0.0.1:9100,job=test 0.5=0.01,0.99=0.2,count=400,sum=12.5 ${t}`,
+    ]);
   });
 
   it('maps OpenMetrics counters (family without _total) and _created to the same measurement', () => {
     const batch = scrapeBatch({
-      timestampMs: t, families: [{
-        name: 'jobs', type: 'counter', samples: [{ name: 'jobs_total', value: 3 }, { name: 'jobs_created', value: 1_600_000_000 }],
-      }],
+      timestampMs: t,
+      families: [
+        {
+          name: 'jobs',
+          type: 'counter',
+          samples: [
+            { name: 'jobs_total', value: 3 },
+            { name: 'jobs_created', value: 1_600_000_000 },
+          ],
+        },
+      ],
     });
     expect(lines(batch)).toEqual([`jobs_total,instance=127.0.0.1:9100,job=test counter=3,created=1600000000 ${t}`]);
   });
@@ -56,8 +91,24 @@ describe('InfluxDB mapping', () => {
     const batch = scrapeBatch({
       timestampMs: t,
       families: [
-        summaryFamily('lat', {}, [['0.5', Number.NaN], ['0.9', 1]], 3, 3),
-        { name: 'g', type: 'gauge', samples: [{ labels: { a: '1' }, value: Number.POSITIVE_INFINITY }, { labels: { a: '2' }, value: Number.NEGATIVE_INFINITY }] },
+        summaryFamily(
+          'lat',
+          {},
+          [
+            ['0.5', Number.NaN],
+            ['0.9', 1],
+          ],
+          3,
+          3,
+        ),
+        {
+          name: 'g',
+          type: 'gauge',
+          samples: [
+            { labels: { a: '1' }, value: Number.POSITIVE_INFINITY },
+            { labels: { a: '2' }, value: Number.NEGATIVE_INFINITY },
+          ],
+        },
       ],
       stale: [{ name: 'old', labels: {}, value: Number.NaN }],
     });
@@ -68,7 +119,8 @@ describe('InfluxDB mapping', () => {
 
   it('escapes measurement, tag and field syntax and leaves out empty label values', () => {
     const batch = scrapeBatch({
-      timestampMs: t, families: [{ name: 'g', type: 'gauge', samples: [{ labels: { path: '/a b,c=d', empty: '' }, value: 1 }] }],
+      timestampMs: t,
+      families: [{ name: 'g', type: 'gauge', samples: [{ labels: { path: '/a b,c=d', empty: '' }, value: 1 }] }],
     });
     expect(lines(batch)).toEqual([`g,instance=127.0.0.1:9100,job=test,path=/a\\ b\\,c\\=d gauge=1 ${t}`]);
   });

@@ -13,7 +13,13 @@ import { scrapeBatch } from '../../../support/metrics-batch.ts';
 function batch(count: number) {
   return scrapeBatch({
     timestampMs: 1_700_000_000_000,
-    families: [{ name: 'g', type: 'gauge', samples: Array.from({ length: count }, (_, i) => ({ labels: { i: String(i) }, value: i })) }],
+    families: [
+      {
+        name: 'g',
+        type: 'gauge',
+        samples: Array.from({ length: count }, (_, i) => ({ labels: { i: String(i) }, value: i })),
+      },
+    ],
   });
 }
 
@@ -22,7 +28,9 @@ class ScriptedWriter implements OutputWriter<number> {
   sent: number[] = [];
   attempts = 0;
   private readonly outcomes: (Error | 'ok' | PartialWrite)[];
-  constructor(outcomes: (Error | 'ok' | PartialWrite)[]) { this.outcomes = outcomes; }
+  constructor(outcomes: (Error | 'ok' | PartialWrite)[]) {
+    this.outcomes = outcomes;
+  }
   prepare(slices: readonly QueuedSlice[]) {
     return { payload: sliceEntries(slices), samples: sliceEntries(slices) };
   }
@@ -33,19 +41,38 @@ class ScriptedWriter implements OutputWriter<number> {
     this.sent.push(payload);
     return Promise.resolve(outcome === 'ok' ? undefined : outcome);
   }
-  close(): Promise<void> { return Promise.resolve(); }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
-function setup(writer: OutputWriter<number>, overrides: { capacity?: number; attempts?: number; maxSamples?: number; initialBackoffMs?: number } = {}) {
+function setup(
+  writer: OutputWriter<number>,
+  overrides: { capacity?: number; attempts?: number; maxSamples?: number; initialBackoffMs?: number } = {},
+) {
   const registry = new Registry();
   const records: { msg: string; reason?: string }[] = [];
-  const destination = new Writable({ write(chunk: Buffer, _enc, done) { records.push(JSON.parse(chunk.toString()) as { msg: string }); done(); } });
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      records.push(JSON.parse(chunk.toString()) as { msg: string });
+      done();
+    },
+  });
   const sink = new QueuedSink({
-    name: 'test', writer, maxSamplesPerRequest: overrides.maxSamples ?? 100, metrics: createSinkMetrics(registry),
+    name: 'test',
+    writer,
+    maxSamplesPerRequest: overrides.maxSamples ?? 100,
+    metrics: createSinkMetrics(registry),
     logger: createLogger({ level: 'info', format: 'json', destination }),
     settings: {
-      queueCapacity: overrides.capacity ?? 1000, flushIntervalMs: 10, timeoutSeconds: 1,
-      retry: { attempts: overrides.attempts ?? 3, initialBackoffMs: overrides.initialBackoffMs ?? 1, maxBackoffMs: Math.max(2, overrides.initialBackoffMs ?? 1) },
+      queueCapacity: overrides.capacity ?? 1000,
+      flushIntervalMs: 10,
+      timeoutSeconds: 1,
+      retry: {
+        attempts: overrides.attempts ?? 3,
+        initialBackoffMs: overrides.initialBackoffMs ?? 1,
+        maxBackoffMs: Math.max(2, overrides.initialBackoffMs ?? 1),
+      },
     },
   });
   const value = async (name: string, labels: Record<string, string>): Promise<number> => {
@@ -68,7 +95,11 @@ describe('QueuedSink', () => {
   });
 
   it('retries retryable failures and then delivers', async () => {
-    const writer = new ScriptedWriter([new OutputError('status_503', true, 'down'), new OutputError('connection', true, 'refused'), 'ok']);
+    const writer = new ScriptedWriter([
+      new OutputError('status_503', true, 'down'),
+      new OutputError('connection', true, 'refused'),
+      'ok',
+    ]);
     const { sink, value } = setup(writer);
     sink.push(batch(5));
     await until(() => writer.sent.length === 1, 'delivered after two failures');
@@ -92,17 +123,25 @@ describe('QueuedSink', () => {
     const writer = new ScriptedWriter([new OutputError('status_400', false, 'out of order sample')]);
     const { sink, records, value } = setup(writer);
     sink.push(batch(7));
-    await until(async () => (await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'rejected' })) === 7, 'rejected samples counted');
+    await until(
+      async () => (await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'rejected' })) === 7,
+      'rejected samples counted',
+    );
     expect(writer.attempts).toBe(1);
     expect(records.find((r) => r.reason === 'rejected')?.msg).toMatch(/refused/);
     await sink.close();
   });
 
   it('counts the refused part of a partial write as rejected and the rest as sent, without retrying', async () => {
-    const writer = new ScriptedWriter([{ refused: 2, error: new OutputError('status_400', false, 'partial write: dropped=2') }]);
+    const writer = new ScriptedWriter([
+      { refused: 2, error: new OutputError('status_400', false, 'partial write: dropped=2') },
+    ]);
     const { sink, value } = setup(writer);
     sink.push(batch(10));
-    await until(async () => (await value(sinkMetricNames.samplesSent, { output: 'test' })) === 8, 'rest counted as sent');
+    await until(
+      async () => (await value(sinkMetricNames.samplesSent, { output: 'test' })) === 8,
+      'rest counted as sent',
+    );
     expect(await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'rejected' })).toBe(2);
     expect(await value(sinkMetricNames.writeErrors, { output: 'test', reason: 'status_400' })).toBe(1);
     expect(writer.attempts).toBe(1);
@@ -113,7 +152,10 @@ describe('QueuedSink', () => {
     const writer = new ScriptedWriter([new OutputError('timeout', true, 'slow')]);
     const { sink, value } = setup(writer, { attempts: 4 });
     sink.push(batch(3));
-    await until(async () => (await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'retries_exhausted' })) === 3, 'exhausted');
+    await until(
+      async () => (await value(sinkMetricNames.samplesDropped, { output: 'test', reason: 'retries_exhausted' })) === 3,
+      'exhausted',
+    );
     expect(writer.attempts).toBe(4);
     expect(await value(sinkMetricNames.writeErrors, { output: 'test', reason: 'timeout' })).toBe(4);
     await sink.close();

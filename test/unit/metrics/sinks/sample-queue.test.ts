@@ -1,22 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { SampleQueue, entryAt, sliceEntries, type QueuedSlice } from '../../../../collectors/metrics/sinks/sample-queue.ts';
+import {
+  SampleQueue,
+  entryAt,
+  sliceEntries,
+  type QueuedSlice,
+} from '../../../../collectors/metrics/sinks/sample-queue.ts';
 import { scrapeBatch } from '../../../support/metrics-batch.ts';
 
 /** A batch of `count` gauge samples whose values are first, first+1, ... */
 function numbered(first: number, count: number, stale = 0) {
   return scrapeBatch({
     timestampMs: 1_700_000_000_000,
-    families: [{ name: 'g', type: 'gauge', samples: Array.from({ length: count }, (_, i) => ({ labels: { i: String(i) }, value: first + i })) }],
+    families: [
+      {
+        name: 'g',
+        type: 'gauge',
+        samples: Array.from({ length: count }, (_, i) => ({ labels: { i: String(i) }, value: first + i })),
+      },
+    ],
     stale: Array.from({ length: stale }, (_, i) => ({ name: 'gone', labels: { i: String(i) }, value: Number.NaN })),
   });
 }
 
 /** Values of the taken entries, stale markers as 'stale'. */
 function values(slices: QueuedSlice[]): (number | string)[] {
-  return slices.flatMap(({ batch, start, end }) => Array.from({ length: end - start }, (_, k) => {
-    const { sample, stale } = entryAt(batch, start + k);
-    return stale ? 'stale' : sample.value;
-  }));
+  return slices.flatMap(({ batch, start, end }) =>
+    Array.from({ length: end - start }, (_, k) => {
+      const { sample, stale } = entryAt(batch, start + k);
+      return stale ? 'stale' : sample.value;
+    }),
+  );
 }
 
 describe('SampleQueue', () => {
@@ -54,7 +67,11 @@ describe('SampleQueue', () => {
 
   it('reports how long the oldest entry has waited', () => {
     let now = 1000;
-    const queue = new SampleQueue(100, () => undefined, () => now);
+    const queue = new SampleQueue(
+      100,
+      () => undefined,
+      () => now,
+    );
     expect(queue.oldestAgeMs()).toBe(0);
     queue.push(numbered(0, 2));
     now = 1500;
