@@ -345,9 +345,9 @@ describe('deploy/kubernetes manifests', () => {
       ['collector', 'PATCH', '/api/v1/nodes/kwok-node-0', { metadata: { labels: { a: 'b' } } }, rbac],
       [
         'collector',
-        'PUT',
+        'DELETE',
         '/apis/coordination.k8s.io/v1/namespaces/watchkeeper/leases/watchkeeper-collector',
-        { metadata: { name: 'watchkeeper-collector' }, spec: { holderIdentity: 'evil' } },
+        undefined,
         admission('watchkeeper-collector-leases'),
       ],
       [
