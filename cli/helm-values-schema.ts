@@ -86,7 +86,7 @@ export function helmValuesSchema(): JsonSchema {
             hostSys: { type: 'string', pattern: '^/' },
             hostRoot: { type: 'string', pattern: '^/' },
           },
-          "What the built-in node collector (config.metrics.node.enabled) gets to read the node, not the pod.",
+          'What the built-in node collector (config.metrics.node.enabled) gets to read the node, not the pod.',
         ),
       }),
       collector: obj({
