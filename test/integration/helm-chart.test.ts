@@ -535,6 +535,8 @@ describe('helm install into a real cluster', () => {
       ),
     ) as { metrics: { jobs: { job: string; relabelConfigs?: unknown[] }[] } };
     const apiJob = config.metrics.jobs.find((j) => j.job === 'apiserver')!;
+    // A short interval only so that the test does not wait for the first of the default 30 s.
+    Object.assign(apiJob, { interval: '2s', timeout: '2s' });
     apiJob.relabelConfigs = [
       { source_labels: ['__address__'], target_label: 'instance' },
       { target_label: '__address__', replacement: api.host },
