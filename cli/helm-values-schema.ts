@@ -78,6 +78,24 @@ export function helmValuesSchema(): JsonSchema {
         hostStateDir: { type: 'string', pattern: '^/' },
         nodeOptions: str,
         maxUnavailable: { type: ['integer', 'string'] },
+        nodeCollector: obj(
+          {
+            hostNetwork: bool,
+            hostPID: bool,
+            hostProc: { type: 'string', pattern: '^/' },
+            hostSys: { type: 'string', pattern: '^/' },
+            hostRoot: { type: 'string', pattern: '^/' },
+          },
+          'What the built-in node collector (config.metrics.node.enabled) gets to read the node, not the pod.',
+        ),
+      }),
+      collector: obj({
+        ...podValues(config),
+        affinity: anyMap,
+        replicas: { type: 'integer', minimum: 0 },
+        etcd: obj({ enabled: bool, clientSecret: str }, "etcd's metrics with the client certificate of a Secret."),
+        nodeOptions: str,
+        podDisruptionBudget: disruptionBudget,
       }),
       prober: obj({ ...podValues(config), affinity: anyMap, podDisruptionBudget: disruptionBudget }),
       backup: obj({

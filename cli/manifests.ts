@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments, parse, stringify } from 'yaml';
-import { loadConfig } from '../core/config/load.ts';
+import { loadConfig, validateConfig } from '../core/config/load.ts';
 import { WatchkeeperError } from '../core/errors.ts';
 
 /**
@@ -49,7 +49,7 @@ export async function renderManifests(configFile: string): Promise<string> {
       const manifest = doc.toJS() as Manifest | null;
       if (!manifest) continue;
       if (manifest.kind === 'ConfigMap' && manifest.data?.['watchkeeper.yaml'] !== undefined) {
-        manifest.data['watchkeeper.yaml'] = stringify(embedFor(manifest.metadata.name, file));
+        manifest.data['watchkeeper.yaml'] = stringify(embedFor(manifest.metadata.name, file, configFile));
       }
       documents.push(stringify(manifest));
     }
@@ -57,11 +57,27 @@ export async function renderManifests(configFile: string): Promise<string> {
   return documents.map((d) => `---\n${d}`).join('');
 }
 
-/** The config file as one component's ConfigMap holds it: the backup's Lease is the one RBAC allows. */
-function embedFor(configMap: string, file: Record<string, Record<string, unknown> | undefined>): unknown {
-  if (configMap !== 'watchkeeper-backup') return file;
-  return {
+/**
+ * The config file as one component's ConfigMap holds it: the backup's Lease is the one RBAC allows, and the
+ * collector shards (unless the file says not to) on the Leases RBAC and the admission policy allow. The
+ * collector's version is validated again, since sharding adds a check (the shutdown budget).
+ */
+function embedFor(
+  configMap: string,
+  file: Record<string, Record<string, unknown> | undefined>,
+  configFile: string,
+): unknown {
+  if (configMap === 'watchkeeper-backup')
+    return {
+      ...file,
+      backup: { ...file.backup, leaderElection: { namespace: rendered.namespace, leaseName: 'watchkeeper-backup' } },
+    };
+  if (configMap !== 'watchkeeper-collector') return file;
+  const sharding = { enabled: true, ...(file.metrics?.sharding as object | undefined) };
+  const collector = {
     ...file,
-    backup: { ...file.backup, leaderElection: { namespace: rendered.namespace, leaseName: 'watchkeeper-backup' } },
+    metrics: { ...file.metrics, sharding: { ...sharding, namespace: rendered.namespace, group: configMap } },
   };
+  validateConfig(collector, `${configFile} (as the collector's, sharded)`);
+  return collector;
 }

@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${1:-$here/kubernetes}
 helm=${HELM:-helm}
-for t in rbac admission agent prober backup service poddisruptionbudget networkpolicy; do
+for t in rbac admission agent collector prober backup service poddisruptionbudget networkpolicy; do
   # The note goes after helm's leading "---": a comment before it would be an empty YAML document.
   "$helm" template watchkeeper "$here/helm/watchkeeper" --namespace watchkeeper \
     --set grafanaDashboards.enabled=false --show-only "templates/$t.yaml" 2> >(grep -v 'found symbolic link' >&2) |

@@ -41,32 +41,58 @@ const kubernetesSection = z.strictObject({
   context: z.string().min(1).optional().describe('Context of the kubeconfig to use; default: its current-context.'),
 });
 
-/** The whole watchkeeper configuration file. Unknown keys are errors. */
-export const configSchema = z.strictObject({
-  cluster: z
-    .strictObject({
-      name: z
-        .string()
-        .regex(/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/, 'a DNS-1123 name such as "prod-eu"')
-        .default('default')
-        .describe('Name of the watched cluster, used in backup keys and as a label.'),
-    })
-    .prefault({}),
-  log: logSection.prefault({}),
-  server: serverSection.prefault({}),
-  kubernetes: kubernetesSection.prefault({}),
-  shutdownTimeoutSeconds: z
-    .number()
-    .positive()
-    .max(600)
-    .default(25)
-    .describe('How long components may take to flush and stop after SIGTERM.'),
-  logs: logsSection.prefault({}),
-  metrics: metricsSection.prefault({}),
-  prober: proberSection.prefault({}),
-  backup: backupSection.prefault({}),
-  audit: auditSection.prefault({}),
-});
+/**
+ * Seconds of the shutdown budget kept for the rest of a sharded collector's stop after it left the shard group
+ * (cli/metrics-service.ts: 2 s for the lifecycle, 3 s for the engine and outputs).
+ */
+const shardLeaveReserveSeconds = 5;
+
+/**
+ * The whole watchkeeper configuration file. Unknown keys are errors. With metrics.sharding enabled,
+ * shutdownTimeoutSeconds must leave time to leave the shard group without dropping a target.
+ */
+export const configSchema = z
+  .strictObject({
+    cluster: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/, 'a DNS-1123 name such as "prod-eu"')
+          .default('default')
+          .describe('Name of the watched cluster, used in backup keys and as a label.'),
+      })
+      .prefault({}),
+    log: logSection.prefault({}),
+    server: serverSection.prefault({}),
+    kubernetes: kubernetesSection.prefault({}),
+    shutdownTimeoutSeconds: z
+      .number()
+      .positive()
+      .max(600)
+      .default(25)
+      .describe('How long components may take to flush and stop after SIGTERM.'),
+    logs: logsSection.prefault({}),
+    metrics: metricsSection.prefault({}),
+    prober: proberSection.prefault({}),
+    backup: backupSection.prefault({}),
+    audit: auditSection.prefault({}),
+  })
+  .check((ctx) => {
+    const config = ctx.value;
+    const { enabled, graceSeconds, renewSeconds } = config.metrics.sharding;
+    const needed = graceSeconds + 3 * renewSeconds + shardLeaveReserveSeconds;
+    if (enabled && config.shutdownTimeoutSeconds < needed)
+      ctx.issues.push({
+        code: 'custom',
+        input: config.shutdownTimeoutSeconds,
+        path: ['shutdownTimeoutSeconds'],
+        message:
+          `shutdownTimeoutSeconds (${config.shutdownTimeoutSeconds}) must be at least ` +
+          `metrics.sharding.graceSeconds (${graceSeconds}) + 3 × metrics.sharding.renewSeconds (${renewSeconds}) + ` +
+          `${shardLeaveReserveSeconds} = ${needed}: a replica leaving the shard group waits for a plan without it ` +
+          'for graceSeconds + 3 renewals, and stopping the scrapes and outputs needs the rest',
+      });
+  });
 
 /** The effective, validated configuration. */
 export type Config = z.infer<typeof configSchema>;

@@ -7,7 +7,7 @@ export type CacheChange<T extends KubeObject> =
   { type: 'added'; object: T } | { type: 'modified'; object: T; previous: T } | { type: 'deleted'; object: T };
 
 /** Options of {@link Informer}. */
-export interface InformerOptions extends WatchOptions {
+export interface InformerOptions extends Omit<WatchOptions, 'mapListItem'> {
   /** Told about failures the watch recovers from. */
   onError?(error: unknown, action: 'reconnect' | 'relist'): void;
 }

@@ -114,11 +114,19 @@ export interface WatchHandlers<T extends KubeObject = KubeObject> {
 }
 
 /** Options of {@link startWatch}. */
-export interface WatchOptions extends Omit<WatchRequestOptions, 'resourceVersion' | 'signal' | 'onConnected'> {
+export interface WatchOptions<T extends KubeObject = KubeObject> extends Omit<
+  WatchRequestOptions,
+  'resourceVersion' | 'signal' | 'onConnected'
+> {
   /** Resume from here without listing first; a 410 still relists. Default: list, then watch. */
   resourceVersion?: string;
   /** Objects per LIST page; default 500. */
   listLimit?: number;
+  /**
+   * Applied to every listed object as its page arrives (e.g. to keep only the fields the caller reads), before
+   * onList sees them; watch events are passed as they come.
+   */
+  mapListItem?: (item: T) => T;
   /** Reconnect backoff; defaults 500 ms doubling up to 30 s, with jitter. */
   initialDelayMs?: number;
   maxDelayMs?: number;
@@ -143,7 +151,7 @@ export function startWatch<T extends KubeObject = KubeObject>(
   client: KubeClient,
   path: string,
   handlers: WatchHandlers<T>,
-  options: WatchOptions = {},
+  options: WatchOptions<T> = {},
 ): WatchHandle {
   const controller = new AbortController();
   const { signal } = controller;
@@ -152,20 +160,26 @@ export function startWatch<T extends KubeObject = KubeObject>(
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
+  // Its own function, so that the listed objects are not kept alive by the loop's suspended frame while it
+  // watches (an async function's locals live as long as it is suspended).
+  const list = async (): Promise<void> => {
+    const listed = await listAll<T>(client, path, {
+      ...(options.mapListItem ? { mapItem: options.mapListItem } : {}),
+      limit: options.listLimit,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      signal,
+    });
+    resourceVersion = listed.resourceVersion;
+    await handlers.onList?.(listed.items, listed.resourceVersion);
+  };
   const loop = async (): Promise<void> => {
     let failures = 0;
     let needList = resourceVersion === undefined;
     while (!signal.aborted) {
       try {
         if (needList) {
-          const listed = await listAll<T>(client, path, {
-            limit: options.listLimit,
-            labelSelector: options.labelSelector,
-            fieldSelector: options.fieldSelector,
-            signal,
-          });
-          resourceVersion = listed.resourceVersion;
-          await handlers.onList?.(listed.items, listed.resourceVersion);
+          await list();
           needList = false;
           markReady();
         }

@@ -105,6 +105,7 @@ describe('deploy/kubernetes manifests', () => {
     expect(configs.map((m) => m.metadata.name).sort()).toEqual([
       'watchkeeper-agent',
       'watchkeeper-backup',
+      'watchkeeper-collector',
       'watchkeeper-prober',
     ]);
     expect(files).toContain('admission.yaml');
@@ -173,7 +174,7 @@ describe('deploy/kubernetes manifests', () => {
       workloads()
         .map((w) => w.metadata.name)
         .sort(),
-    ).toEqual(['watchkeeper-agent', 'watchkeeper-backup', 'watchkeeper-prober']);
+    ).toEqual(['watchkeeper-agent', 'watchkeeper-backup', 'watchkeeper-collector', 'watchkeeper-prober']);
     for (const w of workloads()) {
       const pod = w.spec!.template.spec;
       for (const c of pod.containers) {
@@ -222,7 +223,7 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('ship admission policies the API server type-checks without warnings', async () => {
-    for (const name of ['watchkeeper-prober-namespaces', 'watchkeeper-backup-lease']) {
+    for (const name of ['watchkeeper-prober-namespaces', 'watchkeeper-backup-lease', 'watchkeeper-collector-leases']) {
       const policy = await eventually(
         async () =>
           JSON.parse(
@@ -282,6 +283,19 @@ describe('deploy/kubernetes manifests', () => {
           ] as [string, Record<string, string>],
       ),
       ['backup', { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'watchkeeper' }],
+      // The collector: discovery's watches and the kubelet's metrics (helm-chart.test.ts checks all of its rights).
+      ...['nodes', 'pods', 'services'].map(
+        (resource) => ['collector', { verb: 'watch', resource }] as [string, Record<string, string>],
+      ),
+      ['collector', { verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices' }],
+      ['collector', { verb: 'get', resource: 'nodes', subresource: 'metrics' }],
+      ...['create', 'update', 'delete'].map(
+        (verb) =>
+          ['collector', { verb, group: 'coordination.k8s.io', resource: 'leases', namespace: 'watchkeeper' }] as [
+            string,
+            Record<string, string>,
+          ],
+      ),
     ];
     const denied = [];
     for (const [who, attributes] of expected)
@@ -292,7 +306,9 @@ describe('deploy/kubernetes manifests', () => {
   it('refuse, as each service account, what it must not do (by RBAC or by admission)', async () => {
     const clients = Object.fromEntries(
       await Promise.all(
-        ['agent', 'prober', 'backup'].map(async (who) => [who, await clientAs(`watchkeeper-${who}`)] as const),
+        ['agent', 'collector', 'prober', 'backup'].map(
+          async (who) => [who, await clientAs(`watchkeeper-${who}`)] as const,
+        ),
       ),
     );
     const asAdmin = async (method: string, path: string, body?: unknown): Promise<void> => {
@@ -325,6 +341,29 @@ describe('deploy/kubernetes manifests', () => {
     const attempts: [string, string, string, unknown, RegExp][] = [
       ['agent', 'GET', '/api/v1/namespaces/kube-system/secrets', undefined, rbac],
       ['agent', 'GET', '/api/v1/secrets', undefined, rbac],
+      ['collector', 'GET', '/api/v1/secrets', undefined, rbac],
+      ['collector', 'PATCH', '/api/v1/nodes/kwok-node-0', { metadata: { labels: { a: 'b' } } }, rbac],
+      [
+        'collector',
+        'DELETE',
+        '/apis/coordination.k8s.io/v1/namespaces/watchkeeper/leases/watchkeeper-collector',
+        undefined,
+        admission('watchkeeper-collector-leases'),
+      ],
+      [
+        'collector',
+        'POST',
+        '/apis/coordination.k8s.io/v1/namespaces/watchkeeper/leases',
+        { metadata: { name: 'watchkeeper-backup' }, spec: { holderIdentity: 'evil' } },
+        admission('watchkeeper-collector-leases'),
+      ],
+      [
+        'collector',
+        'POST',
+        '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+        { metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'evil' } },
+        rbac,
+      ],
       [
         'prober',
         'POST',
@@ -420,7 +459,7 @@ describe('deploy/kubernetes manifests', () => {
         { metadata: { name: 'watchkeeper-backup-key' }, stringData: { a: 'b' } },
         rbac,
       ],
-      ...['agent', 'prober', 'backup'].flatMap((who): [string, string, string, unknown, RegExp][] => [
+      ...['agent', 'collector', 'prober', 'backup'].flatMap((who): [string, string, string, unknown, RegExp][] => [
         [who, 'POST', '/api/v1/namespaces/watchkeeper/pods/any/exec?command=sh', undefined, rbac],
         [
           who,
@@ -467,7 +506,7 @@ describe('deploy/kubernetes manifests', () => {
           refusedBy,
         );
       }
-      for (const who of ['agent', 'prober', 'backup']) {
+      for (const who of ['agent', 'collector', 'prober', 'backup']) {
         for (const verb of ['bind', 'escalate'])
           expect(
             await canI(serviceAccount(who), { verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles' }),

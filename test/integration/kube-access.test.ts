@@ -140,6 +140,18 @@ describe('core/kube against a real kube-apiserver', () => {
     ]);
     const all = await listAll(admin, path, { limit: 7, labelSelector: 'set=paged' });
     expect(all.items.length).toBe(26);
+    // mapItem sees each object once, as its page arrives, and the list holds what it returned.
+    let mapped = 0;
+    const trimmed = await listAll(admin, path, {
+      limit: 7,
+      labelSelector: 'set=paged',
+      mapItem: (o) => {
+        mapped++;
+        return { metadata: { name: o.metadata.name! } };
+      },
+    });
+    expect(mapped).toBe(26);
+    expect(trimmed.items).toEqual(all.items.map((o) => ({ metadata: { name: o.metadata.name } })));
   });
 
   it('watches ADDED, MODIFIED and DELETED, resumes from a resourceVersion and relists after 410', async () => {

@@ -44,7 +44,8 @@ export class WatchedStore<T extends KubeObject> {
         onList: (items) => {
           this.lists++;
           this.objects.clear();
-          for (const item of items) this.objects.set(objectKey(item), this.options.trim(item));
+          // Already trimmed page by page (mapListItem below).
+          for (const item of items) this.objects.set(objectKey(item), item);
           this.notify();
         },
         onEvent: (event) => {
@@ -55,7 +56,11 @@ export class WatchedStore<T extends KubeObject> {
         },
         onError: (error, action) => this.options.onError?.(error, action),
       },
-      { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) },
+      {
+        ...(labelSelector ? { labelSelector } : {}),
+        ...(fieldSelector ? { fieldSelector } : {}),
+        mapListItem: (item) => this.options.trim(item),
+      },
     );
     await this.handle.ready;
   }

@@ -38,16 +38,17 @@ export const shardingConfigSchema = z
       .number()
       .min(0.2)
       .max(60)
-      .default(5)
+      .default(3)
       .describe('How often a replica renews its Lease (and the leader checks membership).'),
     graceSeconds: z
       .number()
       .min(1)
       .max(600)
-      .default(30)
+      .default(10)
       .describe(
         'Delay between a membership change and the new plan taking effect; ' +
-          'must exceed the watch delay between replicas.',
+          'must exceed the watch delay between replicas. graceSeconds + 3 × renewSeconds + 5 must not exceed ' +
+          'shutdownTimeoutSeconds (19 + 5 with the defaults, within the default 25).',
       ),
   })
   .refine((s) => s.renewSeconds * 2 < s.leaseDurationSeconds, {

@@ -29,9 +29,9 @@ export interface LeaseShardGroupOptions {
   assignment: ShardAssignment;
   /** A member not seen renewing for this long is gone; default 15 s. */
   leaseDurationMs?: number;
-  /** Renewal period of the member Lease, and of the leader's plan check; default 5 s. */
+  /** Renewal period of the member Lease, and of the leader's plan check; default 3 s. */
   renewMs?: number;
-  /** Time between a membership change and the plan taking effect; must exceed the watch delay; default 30 s. */
+  /** Time between a membership change and the plan taking effect; must exceed the watch delay; default 10 s. */
   graceMs?: number;
   onError?(error: unknown): void;
 }
@@ -58,7 +58,7 @@ export class LeaseShardGroup {
   private plan: ShardPlan = { versions: [] };
 
   constructor(options: LeaseShardGroupOptions) {
-    this.options = { leaseDurationMs: 15_000, renewMs: 5_000, graceMs: 30_000, ...options };
+    this.options = { leaseDurationMs: 15_000, renewMs: 3_000, graceMs: 10_000, ...options };
   }
 
   /** Registers this replica and starts following the group; resolves once the group's Leases are listed. */
