@@ -34,7 +34,8 @@ export interface DashboardPng {
   failedPanels: string[];
 }
 
-interface PanelModel {
+/** The parts of a Grafana panel the renderer reads. */
+export interface PanelModel {
   title: string;
   type: string;
   gridPos: { x: number; y: number; w: number; h: number };
@@ -112,6 +113,32 @@ function drawFrame(ctx: SKRSContext2D, box: Box, title: string): Box {
 }
 
 /**
+ * Where each panel of a dashboard goes in an image `width` pixels wide (24 columns, 30 pixels per grid row at 1600
+ * wide, below a title bar), after compacting the grid as Grafana does; and the image's height.
+ */
+export function layoutPanels(
+  model: GrafanaDashboard,
+  width: number,
+): { height: number; panels: { panel: PanelModel; frame: Box }[] } {
+  const given = (model.panels ?? []) as PanelModel[];
+  const layout = compactLayout(given.map((p) => p.gridPos));
+  const column = width / 24;
+  const row = Math.max(20, Math.round((30 * width) / 1600));
+  const rows = Math.max(1, ...layout.map((p) => p.y + p.h));
+  const panels = given.map((panel, i) => {
+    const p = layout[i]!;
+    const frame = {
+      x: p.x * column + gap / 2,
+      y: headerHeight + p.y * row + gap / 2,
+      w: p.w * column - gap,
+      h: p.h * row - gap,
+    };
+    return { panel: { ...panel, gridPos: p }, frame };
+  });
+  return { height: headerHeight + rows * row + gap, panels };
+}
+
+/**
  * Draws one dashboard model from live Prometheus data into a PNG: panels placed by their gridPos (24 columns,
  * 30 pixels per row at 1600 pixels wide), each with its title; time series from range queries with units on the
  * value axis, legends and thresholds as lines; stat and gauge panels as coloured values, tables as rows; "No
@@ -125,13 +152,8 @@ export async function renderDashboardPng(model: GrafanaDashboard, options: PngOp
   const end = options.end ?? Math.floor(Date.now() / 1000);
   const start = end - options.rangeSeconds;
   const range = { start, end, step: Math.max(1, Math.ceil(options.rangeSeconds / 300)) };
-  const given = (model.panels ?? []) as PanelModel[];
-  const layout = compactLayout(given.map((p) => p.gridPos));
-  const panels = given.map((p, i) => ({ ...p, gridPos: layout[i]! }));
-  const column = width / 24;
-  const row = Math.max(20, Math.round((30 * width) / 1600));
-  const rows = Math.max(1, ...panels.map((p) => p.gridPos.y + p.gridPos.h));
-  const canvas = createCanvas(width, headerHeight + rows * row + gap);
+  const { height, panels } = layoutPanels(model, width);
+  const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -147,13 +169,7 @@ export async function renderDashboardPng(model: GrafanaDashboard, options: PngOp
 
   const emptyPanels: string[] = [];
   const failedPanels: string[] = [];
-  for (const panel of panels) {
-    const frame = {
-      x: panel.gridPos.x * column + gap / 2,
-      y: headerHeight + panel.gridPos.y * row + gap / 2,
-      w: panel.gridPos.w * column - gap,
-      h: panel.gridPos.h * row - gap,
-    };
+  for (const { panel, frame } of panels) {
     const unit = panel.fieldConfig?.defaults?.unit ?? 'short';
     const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
     let series: NamedSeries[];
