@@ -43,9 +43,9 @@ function timeStep(seconds: number): number {
   return (steps.find((s) => seconds / s <= 7) ?? Math.ceil(seconds / 7 / 86_400) * 86_400) * 1000;
 }
 
-/** `HH:MM` (UTC) of a time in milliseconds, for the time axis. */
-function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 16);
+/** `HH:MM` (UTC) of a time in milliseconds for the time axis, `HH:MM:SS` when ticks are less than a minute apart. */
+function clock(ms: number, stepMs: number): string {
+  return new Date(ms).toISOString().slice(11, stepMs < 60_000 ? 19 : 16);
 }
 
 /**
@@ -87,7 +87,7 @@ export function drawTimeseries(
           max: range.end * 1000,
           grid: { color: gridLine },
           ticks: {
-            callback: (v) => clock(Number(v)),
+            callback: (v) => clock(Number(v), timeStep(range.end - range.start)),
             stepSize: timeStep(range.end - range.start),
             maxRotation: 0,
             font: { size: 10 },
