@@ -17,7 +17,7 @@ import { dashboard, type GrafanaDashboard } from '../grafana.ts';
 import { allDashboards } from '../index.ts';
 import { clusterRulesFile } from '../render.ts';
 import type { Box } from './draw-values.ts';
-import { layoutPanels, renderDashboardPng } from './render-pngs.ts';
+import { compactLayout, layoutPanels, renderDashboardPng } from './render-pngs.ts';
 import { palette } from './theme.ts';
 
 const main = join(import.meta.dirname, '../../cli/main.ts');
@@ -175,6 +175,19 @@ describe('render dashboards --png from a live Prometheus scraping node_exporter'
     });
     expect(range.status).toBe(2);
     expect(range.stderr).toContain('--range');
+  });
+});
+
+describe('the PNG layout', () => {
+  it("moves panels up into the holes short panels leave, as Grafana's grid does, without overlaps", () => {
+    const stat = (x: number) => ({ x, y: 0, w: 12, h: 5 });
+    // The builder puts the next row at y 8 under stats 5 high; a panel under a wider one stays below it.
+    expect(compactLayout([stat(0), stat(12), { x: 0, y: 8, w: 24, h: 8 }, { x: 0, y: 20, w: 6, h: 4 }])).toEqual([
+      stat(0),
+      stat(12),
+      { x: 0, y: 5, w: 24, h: 8 },
+      { x: 0, y: 13, w: 6, h: 4 },
+    ]);
   });
 });
 
