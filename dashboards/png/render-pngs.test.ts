@@ -137,6 +137,13 @@ describe('render dashboards --png from a live Prometheus scraping node_exporter'
     const middle = { x: empty.x + empty.w / 3, y: empty.y + empty.h / 3, w: empty.w / 3, h: empty.h / 3 };
     expect(count(image, middle, '#8e8e8e')).toBeGreaterThan(20);
     expect(count(image, frameOf(model, 'Five'), '#F2495C')).toBeGreaterThan(5000);
+    // --selector limits every query: no series of job "node" has job "other".
+    const limited = await renderDashboardPng(model, {
+      prometheusUrl: prometheus.url,
+      rangeSeconds: 300,
+      matchers: ['job="other"'],
+    });
+    expect(limited.emptyPanels).toEqual(['Scraped', 'Empty']);
   });
 
   it('draws a query Prometheus refuses in red and lists it as failed', async () => {
