@@ -225,6 +225,8 @@ export async function renderDashboardPngs(
     wanted.length === 0
       ? all
       : all.filter((d) => wanted.some((n) => n === d.name || n === d.model.uid || n === `${d.name}.json`));
+  // Unreachable Prometheus: fail before creating anything.
+  await new PrometheusApi(options.prometheusUrl).check();
   await mkdir(options.outDir, { recursive: true });
   const written: WrittenPng[] = [];
   for (const { name, model } of chosen) {
