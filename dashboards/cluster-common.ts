@@ -15,8 +15,35 @@ export const nodeVariable: VariableSpec = {
   query: 'label_values(node_uname_info{job="node", cluster=~"$cluster"}, instance)',
 };
 
+/**
+ * The `nodename` variable: Kubernetes node names (kube-state-metrics `node` label). Named apart from the nodes
+ * dashboard's `node` (node_exporter instances) because links carry variables over and the values differ.
+ */
+export const kubeNodeVariable: VariableSpec = {
+  name: 'nodename',
+  label: 'Node',
+  query: 'label_values(kube_node_info{job="kube-state-metrics", cluster=~"$cluster"}, node)',
+};
+
+/** The `namespace` variable: namespaces kube-state-metrics reports. */
+export const namespaceVariable: VariableSpec = {
+  name: 'namespace',
+  label: 'Namespace',
+  query: 'label_values(kube_namespace_status_phase{job="kube-state-metrics", cluster=~"$cluster"}, namespace)',
+};
+
+/** The `pod` variable: pods of the chosen namespaces. */
+export const podVariable: VariableSpec = {
+  name: 'pod',
+  label: 'Pod',
+  query: 'label_values(kube_pod_info{job="kube-state-metrics", cluster=~"$cluster", namespace=~"$namespace"}, pod)',
+};
+
 /** Links from every cluster dashboard to the others and to the collectors' own dashboard. */
 export const clusterLinks: LinkSpec[] = [
+  { title: 'Cluster overview', uid: 'cluster-overview' },
+  { title: 'Workloads', uid: 'cluster-workloads' },
+  { title: 'Persistent volumes', uid: 'cluster-persistent-volumes' },
   { title: 'Control plane', uid: 'cluster-control-plane' },
   { title: 'etcd', uid: 'cluster-etcd' },
   { title: 'Nodes', uid: 'cluster-nodes' },

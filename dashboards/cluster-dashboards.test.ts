@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrometheus, type PrometheusServer } from '../test/env/index.ts';
 import { allDashboards } from './index.ts';
+import { queryVariableNames, referencedVariables, withAllValues } from './variables.ts';
 
 interface Panel {
   title: string;
@@ -11,17 +13,32 @@ interface Model {
   uid: string;
   panels: Panel[];
   links?: { url: string }[];
-  templating: { list: { name: string }[] };
+  templating: { list: { name: string; type: string; definition?: string }[] };
 }
 
-const cluster = Object.entries(allDashboards())
-  .filter(([file]) => file.startsWith('cluster-'))
-  .map(([, model]) => model as unknown as Model);
+const models = Object.entries(allDashboards()).filter(([file]) => file.startsWith('cluster-'));
+const cluster = models.map(([, model]) => model as unknown as Model);
 const uids = new Set(Object.values(allDashboards()).map((d) => d.uid));
+const byUid = (uid: string): Model => cluster.find((d) => d.uid === uid)!;
 
 describe('cluster dashboards', () => {
-  it('are the control plane, etcd and nodes dashboards', () => {
-    expect(cluster.map((d) => d.uid).sort()).toEqual(['cluster-control-plane', 'cluster-etcd', 'cluster-nodes']);
+  let prometheus: PrometheusServer;
+  beforeAll(async () => {
+    prometheus = await startPrometheus({});
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+  });
+
+  it('are the overview, control plane, etcd, nodes, workloads and persistent volumes dashboards', () => {
+    expect(cluster.map((d) => d.uid).sort()).toEqual([
+      'cluster-control-plane',
+      'cluster-etcd',
+      'cluster-nodes',
+      'cluster-overview',
+      'cluster-persistent-volumes',
+      'cluster-workloads',
+    ]);
   });
 
   it('give every panel a description, a unit and at least one threshold', () => {
@@ -41,9 +58,58 @@ describe('cluster dashboards', () => {
       for (const p of d.panels)
         for (const t of p.targets) expect(t.expr, `${d.uid} / ${p.title}`).toContain('cluster=~"$cluster"');
     }
-    const nodes = cluster.find((d) => d.uid === 'cluster-nodes')!;
+    const nodes = byUid('cluster-nodes');
     expect(nodes.templating.list.map((v) => v.name)).toContain('node');
     for (const p of nodes.panels) for (const t of p.targets) expect(t.expr, p.title).toContain('instance=~"$node"');
+  });
+
+  it('filter by namespace (and pod, node) where the series have those labels', () => {
+    const names = (uid: string): string[] => byUid(uid).templating.list.map((v) => v.name);
+    expect(names('cluster-workloads')).toEqual(['datasource', 'cluster', 'namespace', 'pod']);
+    expect(names('cluster-persistent-volumes')).toEqual(['datasource', 'cluster', 'namespace']);
+    expect(names('cluster-overview')).toEqual(['datasource', 'cluster', 'nodename']);
+    for (const p of byUid('cluster-workloads').panels)
+      for (const t of p.targets) {
+        expect(t.expr, p.title).toContain('namespace=~"$namespace"');
+        // Controllers, Jobs and HPAs have no pod label; every pod and container series is filtered by pod.
+        if (/kube_pod_|container_/.test(t.expr)) expect(t.expr, p.title).toContain('pod=~"$pod"');
+      }
+    // PersistentVolumes are cluster-wide; every claim and volume-stats query is filtered by namespace.
+    for (const p of byUid('cluster-persistent-volumes').panels)
+      for (const t of p.targets)
+        if (!t.expr.includes('kube_persistentvolume_')) expect(t.expr, p.title).toContain('namespace=~"$namespace"');
+    for (const p of byUid('cluster-overview').panels)
+      for (const t of p.targets)
+        if (t.expr.includes('kube_node_') || t.expr.includes('kube_pod_'))
+          expect(t.expr, p.title).toContain('node=~"$nodename"');
+  });
+
+  it('use only variables they define', () => {
+    for (const [file, model] of models) {
+      const defined = queryVariableNames(model);
+      const d = model as unknown as Model;
+      for (const p of d.panels)
+        for (const t of p.targets)
+          for (const name of referencedVariables(t.expr))
+            expect(defined, `${file} / ${p.title}: $${name}`).toContain(name);
+    }
+  });
+
+  it('have panel and variable queries that a real Prometheus accepts, with variables at "All"', async () => {
+    for (const [file, model] of models) {
+      const d = model as unknown as Model;
+      for (const p of d.panels)
+        for (const t of p.targets) {
+          const expr = withAllValues(t.expr, model);
+          await expect(prometheus.query(expr), `${file} / ${p.title}: ${expr}`).resolves.toBeInstanceOf(Array);
+        }
+      for (const v of d.templating.list.filter((x) => x.type === 'query')) {
+        const inner = /^label_values\((.*), *([a-z_]+)\)$/.exec(v.definition ?? '');
+        expect(inner, `${file} variable ${v.name}`).not.toBeNull();
+        const selector = withAllValues(inner![1]!, model);
+        await expect(prometheus.query(selector), `${file} variable ${v.name}`).resolves.toBeInstanceOf(Array);
+      }
+    }
   });
 
   it('link to each other and to dashboards that exist', () => {

@@ -1,5 +1,6 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { customiseDashboard, customiseRules, type RenderCustomisation } from './customise.ts';
 import { allDashboards } from './index.ts';
 
 /** Source of the alert and recording rules. */
@@ -16,20 +17,21 @@ export function dashboardJson(model: unknown): string {
   return `${JSON.stringify(model, null, 2)}\n`;
 }
 
-/** Writes every dashboard to `<out>/dashboards/` and the rules to `<out>/alerts/`; returns the paths written. */
-export async function renderAll(out: string): Promise<string[]> {
-  const written: string[] = [];
+/**
+ * Writes every dashboard to `<out>/dashboards/` and the rules to `<out>/alerts/`, with a datasource uid and label
+ * matchers applied when given (every query is rewritten first, so a bad one writes nothing); returns the paths.
+ */
+export async function renderAll(out: string, options: RenderCustomisation = {}): Promise<string[]> {
+  const files = new Map<string, string>();
+  for (const [file, model] of Object.entries(allDashboards()))
+    files.set(join(out, 'dashboards', file), dashboardJson(customiseDashboard(model, options)));
+  for (const file of ruleFiles)
+    files.set(
+      join(out, 'alerts', basename(file)),
+      customiseRules(await readFile(file, 'utf8'), options.matchers ?? []),
+    );
   await mkdir(join(out, 'dashboards'), { recursive: true });
   await mkdir(join(out, 'alerts'), { recursive: true });
-  for (const [file, model] of Object.entries(allDashboards())) {
-    const path = join(out, 'dashboards', file);
-    await writeFile(path, dashboardJson(model));
-    written.push(path);
-  }
-  for (const file of ruleFiles) {
-    const rules = join(out, 'alerts', basename(file));
-    await copyFile(file, rules);
-    written.push(rules);
-  }
-  return written;
+  for (const [path, text] of files) await writeFile(path, text);
+  return [...files.keys()];
 }
