@@ -18,6 +18,7 @@ import { NodeResourcesCollector } from './node/node-resources-collector.ts';
 import { compileRelabelRules } from './relabel/relabel.ts';
 import { stateJob } from './state/config.ts';
 import { createStateMetrics } from './state/metrics.ts';
+import { stateTargetOwnership } from './state/shard-ownership.ts';
 import { StateCollector } from './state/state-collector.ts';
 import { startStateExpositionServer, type StateExpositionServer } from './state/state-exposition-server.ts';
 import { settingsOfStaticJob } from './scrape/scrape-settings.ts';
@@ -223,13 +224,7 @@ async function addStateCollectorJob(options: MetricsCollectorsOptions, engine: S
     // instance names the job, not the replica's random loopback port: the series do not change with the owner.
     relabelConfigs: [{ target_label: 'instance', replacement: stateJob }],
   });
-  const assignment = parts.assignment;
-  const ownership = assignment
-    ? {
-        owns: () => assignment.owns({ __address__: stateJob, job: stateJob, instance: stateJob }),
-        onChange: (listener: () => void) => assignment.onChange(listener),
-      }
-    : undefined;
+  const ownership = parts.assignment ? stateTargetOwnership(parts.assignment) : undefined;
   const source = new RelabelingTargetSource({
     source: new StaticTargetSource(job),
     rules: compileRelabelRules(job.relabelConfigs),
