@@ -101,7 +101,7 @@ describe('cluster alert rules', () => {
     }
   });
 
-  it("use only the kube_* and watchkeeper_* names the collectors' metric modules export, in rules and tests", async () => {
+  it("use only the kube_* and watchkeeper_* names the components' metric modules export (rules, tests)", async () => {
     const exported = await exportedSeriesNames();
     for (const rule of rules)
       for (const name of referencedMetricNames(rule.expr))

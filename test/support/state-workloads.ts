@@ -12,7 +12,7 @@ async function create(request: Request, path: string, body: Json): Promise<void>
   if (res.status !== 201) throw new Error(`POST ${path}: HTTP ${res.status}: ${res.body}`);
 }
 
-/** Reads an object, lets `change` edit it and writes it back (PUT, retried on a conflict with a writer such as kwok). */
+/** Reads an object, lets `change` edit it and writes it back (PUT, retried on a conflict with another writer). */
 async function update(request: Request, path: string, change: (object: Json) => void): Promise<void> {
   await until(async () => {
     const got = await request('GET', path);

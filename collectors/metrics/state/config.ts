@@ -32,7 +32,8 @@ export const stateCollectorConfigSchema = z
       .boolean()
       .default(true)
       .describe(
-        'Serve kube-state-metrics series in collector mode, scraped as job "kube-state-metrics" (the agent ignores it).',
+        'Serve kube-state-metrics series in collector mode, scraped as job "kube-state-metrics" ' +
+          '(the agent ignores it).',
       ),
     resources: z
       .array(z.enum(stateResources))

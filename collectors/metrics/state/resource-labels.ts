@@ -10,7 +10,7 @@ export function unitOf(resource: string): string {
   return 'integer';
 }
 
-/** kube-state-metrics' `resource` label: characters outside [a-zA-Z0-9_] become `_` (nvidia.com/gpu: nvidia_com_gpu). */
+/** The `resource` label: characters outside [a-zA-Z0-9_] become `_` (nvidia.com/gpu: nvidia_com_gpu). */
 export function resourceLabel(resource: string): string {
   return resource.replace(/[^a-zA-Z0-9_]/g, '_');
 }

@@ -62,7 +62,8 @@ export const stateSeries = {
   ],
   statefulSetUpdateRevision: [
     'kube_statefulset_status_update_revision',
-    'Indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)',
+    'Indicates the version of the StatefulSet used to generate Pods in the sequence ' +
+      '[replicas-updatedReplicas,replicas)',
   ],
 
   daemonSetCurrent: [
@@ -79,11 +80,13 @@ export const stateSeries = {
   ],
   daemonSetReady: [
     'kube_daemonset_status_number_ready',
-    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod ' +
+      'running and ready.',
   ],
   daemonSetAvailable: [
     'kube_daemonset_status_number_available',
-    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available',
+    'The number of nodes that should be running the daemon pod and have one or more of the daemon pod ' +
+      'running and available',
   ],
   daemonSetUnavailable: [
     'kube_daemonset_status_number_unavailable',
