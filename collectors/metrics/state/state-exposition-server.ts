@@ -26,14 +26,16 @@ export async function startStateExpositionServer(options: {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics\n');
       return;
     }
-    try {
-      const exposition = new TextExposition();
-      options.collector.collect(exposition);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition.text());
-    } catch (error) {
-      log.warn({ err: error }, 'Cluster-state collection failed.');
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('cluster-state collection failed\n');
-    }
+    void (async () => {
+      try {
+        const exposition = new TextExposition();
+        await options.collector.collect(exposition);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition.text());
+      } catch (error) {
+        log.warn({ err: error }, 'Cluster-state collection failed.');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('cluster-state collection failed\n');
+      }
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
