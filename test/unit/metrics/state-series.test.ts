@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../core/kube/index.ts';
+import type { KubePod } from '../../../collectors/metrics/discovery/kube-objects.ts';
 import * as trim from '../../../collectors/metrics/discovery/trim.ts';
 import { emitHorizontalPodAutoscaler, emitJob } from '../../../collectors/metrics/state/job-series.ts';
 import { emitNamespace, emitNode } from '../../../collectors/metrics/state/node-series.ts';
@@ -11,6 +13,7 @@ import { StateEmitter } from '../../../collectors/metrics/state/state-emitter.ts
 import { emitPersistentVolume, emitPersistentVolumeClaim } from '../../../collectors/metrics/state/storage-series.ts';
 import { emitDaemonSet, emitDeployment, emitStatefulSet } from '../../../collectors/metrics/state/workload-series.ts';
 import { TextExposition } from '../../../collectors/metrics/node/text-exposition.ts';
+import { parseExposition } from '../../../collectors/metrics/scrape/parse/index.ts';
 import type { ExpositionHandler, FamilyMeta, Sample } from '../../../collectors/metrics/types.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/state');
@@ -260,5 +263,19 @@ describe('cluster-state series from real object shapes', () => {
     expect(exposed).toContain('# TYPE kube_pod_container_status_restarts_total counter\n');
     expect(exposed).toContain('# HELP kube_node_status_condition The condition of a cluster node.\n');
     for (const family of exposed.matchAll(/^# TYPE (\S+)/gm)) expect(stateSeriesNames).toContain(family[1]);
+  });
+
+  it('status text a kubelet writes (quotes, backslashes, newlines) survives the exposition and the scrape parser', async () => {
+    const pod = fixture<KubePod>('pod-crashlooping.json');
+    const reason = 'Err "pull"\\ \nfailed';
+    pod.status!.containerStatuses![0]!.state = { waiting: { reason } };
+    const text = new TextExposition();
+    emitPod(trim.trimPod(pod), new StateEmitter(text));
+    const parsed: Sample[] = [];
+    await parseExposition(Readable.from([Buffer.from(text.text())]), 'text', {
+      sample: (sample) => parsed.push(sample),
+    });
+    const waiting = parsed.filter((s) => s.name === 'kube_pod_container_status_waiting_reason');
+    expect(waiting.map((s) => s.labels.reason)).toEqual([reason]);
   });
 });
