@@ -265,7 +265,7 @@ describe('cluster-state series from real object shapes', () => {
     for (const family of exposed.matchAll(/^# TYPE (\S+)/gm)) expect(stateSeriesNames).toContain(family[1]);
   });
 
-  it('status text a kubelet writes (quotes, backslashes, newlines) survives the exposition and the scrape parser', async () => {
+  it('status text a kubelet writes (quotes, backslashes, newlines) survives exposition and scrape parser', async () => {
     const pod = fixture<KubePod>('pod-crashlooping.json');
     const reason = 'Err "pull"\\ \nfailed';
     pod.status!.containerStatuses![0]!.state = { waiting: { reason } };
