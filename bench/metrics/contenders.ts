@@ -95,6 +95,8 @@ export async function startWatchkeeper(options: ContenderOptions, nodeOptions: s
           },
         ],
         sinks: { remoteWrite: [{ url: options.remoteWriteUrl }] },
+        // No cluster here: the scrape path alone is measured, without the cluster-state collector.
+        state: { enabled: false },
       },
     }),
   );

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/log.ts';
 import { durationMs } from './duration.ts';
 import { nodeCollectorJob, scrapeJobSchema, type MetricsConfig, type StaticJobConfig } from './config.ts';
 import { createDiscovery, createDiscoveredJobSource, type Discovery } from './discovery/context.ts';
+import { RelabelingTargetSource } from './discovery/relabeling-source.ts';
 import { createDiscoveryMetrics } from './discovery/metrics.ts';
 import { ShardAssignment } from './discovery/shard/assignment.ts';
 import { LeaseShardGroup } from './discovery/shard/lease-group.ts';
@@ -15,6 +16,11 @@ import { NodeCollector } from './node/node-collector.ts';
 import { startNodeExpositionServer, type NodeExpositionServer } from './node/node-exposition-server.ts';
 import { NodeResourcesCollector } from './node/node-resources-collector.ts';
 import { compileRelabelRules } from './relabel/relabel.ts';
+import { stateJob } from './state/config.ts';
+import { createStateMetrics } from './state/metrics.ts';
+import { stateTargetOwnership } from './state/shard-ownership.ts';
+import { StateCollector } from './state/state-collector.ts';
+import { startStateExpositionServer, type StateExpositionServer } from './state/state-exposition-server.ts';
 import { settingsOfStaticJob } from './scrape/scrape-settings.ts';
 import { StaticTargetSource } from './static-source.ts';
 import type { MetricsSink } from './types.ts';
@@ -53,6 +59,8 @@ interface Parts {
   assignment?: ShardAssignment;
   resources?: NodeResourcesCollector;
   nodeServer?: NodeExpositionServer;
+  state?: StateCollector;
+  stateServer?: StateExpositionServer;
 }
 
 /**
@@ -71,6 +79,8 @@ export async function startMetricsCollectors(options: MetricsCollectorsOptions):
     await engine.stop();
     await parts.resources?.stop();
     await parts.nodeServer?.stop();
+    await parts.stateServer?.stop();
+    await parts.state?.stop();
     parts.assignment?.stop();
     await parts.discovery?.stop();
   };
@@ -96,9 +106,11 @@ async function startParts(options: MetricsCollectorsOptions, engine: ScrapeEngin
   const discoveryJobs = config.jobs.filter((job) => job.kubernetes !== undefined);
   const sharding = mode === 'collector' && config.sharding.enabled;
   const nodeResources = mode === 'agent' && config.node.enabled && nodeName !== undefined;
+  const state = mode === 'collector' && config.state.enabled;
   let client: KubeClient | undefined;
-  if (discoveryJobs.length > 0 || sharding || nodeResources) {
-    if (!options.kubeClient) throw new Error('metrics: kubernetes jobs, sharding and node resources need API access');
+  if (discoveryJobs.length > 0 || sharding || nodeResources || state) {
+    if (!options.kubeClient)
+      throw new Error('metrics: kubernetes jobs, sharding, node resources and metrics.state need API access');
     client = await options.kubeClient();
     parts.discovery = createDiscovery({
       client,
@@ -135,6 +147,7 @@ async function startParts(options: MetricsCollectorsOptions, engine: ScrapeEngin
   }
   for (const job of config.jobs) addJob(engine, job, parts);
   if (mode === 'agent' && config.node.enabled) await addNodeCollectorJob(options, engine, parts);
+  if (state) await addStateCollectorJob(options, engine, parts);
 }
 
 /** Adds one configured job: static targets, or discovery whose source already relabels (and shards) its targets. */
@@ -180,4 +193,45 @@ async function addNodeCollectorJob(options: MetricsCollectorsOptions, engine: Sc
     relabelConfigs: [{ target_label: 'instance', replacement: nodeName ?? hostname() }],
   });
   engine.addJob(settingsOfStaticJob(job), new StaticTargetSource(job), staticJobRelabeling(job));
+}
+
+/**
+ * The collector's cluster-state series, served on loopback and scraped as job "kube-state-metrics" with
+ * honor_labels (its namespace, pod, node and job_name labels are the objects', as with kube-state-metrics). Every
+ * replica watches (a replica taking over has its cache ready), but the target goes through the shard assignment
+ * like a discovered one, keyed by the job name instead of the replica's own loopback address, so that exactly one
+ * replica scrapes it, and the scrape moves with the shard plan when replicas come and go. Without sharding every
+ * replica scrapes it: run one replica then.
+ */
+async function addStateCollectorJob(options: MetricsCollectorsOptions, engine: ScrapeEngine, parts: Parts) {
+  const { config, logger, registry } = options;
+  if (!parts.discovery) throw new Error('metrics.state needs API access');
+  parts.state = new StateCollector({
+    watches: parts.discovery.watches,
+    resources: config.state.resources,
+    metrics: createStateMetrics(registry),
+    logger,
+  });
+  parts.state.start();
+  parts.stateServer = await startStateExpositionServer({ collector: parts.state, logger });
+  const intervalMs = durationMs(config.state.interval);
+  const job = scrapeJobSchema.parse({
+    job: stateJob,
+    targets: [parts.stateServer.address],
+    interval: config.state.interval,
+    timeout: intervalMs <= 10_000 ? config.state.interval : '10s',
+    honorLabels: true,
+    // instance names the job, not the replica's random loopback port: the series do not change with the owner.
+    relabelConfigs: [{ target_label: 'instance', replacement: stateJob }],
+  });
+  const ownership = parts.assignment ? stateTargetOwnership(parts.assignment) : undefined;
+  const source = new RelabelingTargetSource({
+    source: new StaticTargetSource(job),
+    rules: compileRelabelRules(job.relabelConfigs),
+    defaults: jobTargetDefaults(job),
+    metrics: parts.discovery.metrics,
+    ...(ownership ? { ownership } : {}),
+  });
+  const relabeling = staticJobRelabeling(job);
+  engine.addJob(settingsOfStaticJob(job), source, relabeling.sample ? { sample: relabeling.sample } : {});
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kubernetesDiscoverySchema } from './discovery/config.ts';
 import { shardingConfigSchema } from './discovery/shard/config.ts';
+import { stateCollectorConfigSchema, stateJob } from './state/config.ts';
 import { durationMs, durationPattern } from './duration.ts';
 import { nodeCollectorConfigSchema } from './node/config.ts';
 import { relabelConfigsSchema } from './relabel/config.ts';
@@ -176,9 +177,17 @@ export const metricsSection = z
     sharding: shardingConfigSchema.describe(
       'Collector mode: split the targets of kubernetes jobs among the replicas (Leases).',
     ),
+    state: stateCollectorConfigSchema.describe(
+      `Collector mode: the cluster-state collector (kube-state-metrics' series), scraped as job "${stateJob}" ` +
+        'by exactly one replica (the agent ignores it).',
+    ),
   })
   .refine((m) => new Set(m.jobs.map((j) => j.job)).size === m.jobs.length, {
     message: 'job names must be unique',
+    path: ['jobs'],
+  })
+  .refine((m) => !m.state.enabled || m.jobs.every((j) => j.job !== stateJob), {
+    message: `job name "${stateJob}" is taken by the cluster-state collector (metrics.state.enabled)`,
     path: ['jobs'],
   })
   .refine((m) => !m.node.enabled || m.jobs.every((j) => j.job !== nodeCollectorJob), {

@@ -16,11 +16,15 @@ import {
   type NodeExporter,
   type PrometheusServer,
 } from '../env/index.ts';
+import { stateSeriesNames } from '../../collectors/metrics/state/series.ts';
 import { eventually, until } from '../support/eventually.ts';
+import { deployStateWorkloads, stateNamespace } from '../support/state-workloads.ts';
 
 /**
  * The cluster rules proven against live data: a real control plane, etcd and node_exporter scraped by a running
- * `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with alerts/cluster.rules.yaml loaded.
+ * `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with alerts/cluster.rules.yaml loaded. The
+ * collector's cluster-state series (job kube-state-metrics) describe workloads the test deploys, healthy and broken
+ * (test/support/state-workloads.ts); each broken one must show up in the expression of its alert, alone.
  * Every rule must load and evaluate without error, and every series selector inside its expression must return
  * data, except those listed below with the reason they are empty on a healthy test cluster.
  */
@@ -39,6 +43,11 @@ const emptyHere: Record<string, string> = {
   ['grpc_server_handled_total{job="etcd",grpc_code=~"Unknown|FailedPrecondition|ResourceExhausted|Internal|' +
   'Unavailable|DataLoss|DeadlineExceeded"}']: 'no failed etcd requests on a healthy member',
   'etcd_network_peer_sent_failures_total{job="etcd"}': 'test/env runs a single etcd member: no peers',
+  'kube_node_spec_taint{job="kube-state-metrics",key="node.kubernetes.io/unreachable",effect="NoSchedule"}':
+    'no node is unreachable (the node controller adds the taint)',
+  ['kube_node_spec_taint{job="kube-state-metrics",key=~"ToBeDeletedByClusterAutoscaler|' +
+  'cloud.google.com/impending-node-termination|aws-node-termination-handler/spot-itn"}']:
+    'no cluster autoscaler or node termination handler runs here',
 };
 
 /** Panels whose main query may be empty on this healthy, idle test cluster, with why. */
@@ -49,8 +58,16 @@ const emptyPanels: Record<string, string> = {
   'cluster-control-plane / Error budget left (30 d)': 'the same 30-day recording',
 };
 
-/** Names of series that exist only where a kubelet runs: test/env has kwok nodes, which serve no kubelet metrics. */
-const kubeletOnly = /^(kubelet_|container_|kube_node_status_capacity)|^up\{job="kubelet"\}|kubelet_pleg/;
+/**
+ * Names of series that exist only where a kubelet runs: test/env has kwok nodes, which serve no kubelet metrics.
+ * (kube_node_status_* come from the collector's cluster-state series, job kube-state-metrics.)
+ */
+const kubeletOnly = /^(kubelet_|container_)|^up\{job="kubelet"\}|kubelet_pleg/;
+
+/** Cluster-state families the collector does not serve (job kube-state-metrics), with who does. */
+const notStateFamilies: Record<string, string> = {
+  kube_node_pod_requests: "the agent's node resources (job node), one node each",
+};
 
 interface Rule {
   alert?: string;
@@ -111,7 +128,9 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
     await writeFile(
       config,
       stringify({
+        kubernetes: { kubeconfig: cluster.adminKubeconfig },
         metrics: {
+          state: { interval: '2s' },
           jobs: [
             {
               job: 'kube-apiserver',
@@ -153,6 +172,7 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       async () => (await cluster.request('POST', '/api/v1/namespaces/default/pods', pod)).status === 201,
       'a pod created',
     );
+    await deployStateWorkloads(cluster);
     const port = await freePort();
     prometheus = await startPrometheus({
       ruleFiles: [clusterRulesFile],
@@ -161,11 +181,11 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       ],
     });
     collector = startMode(['collector', '-c', config], port);
-    const jobs = ['kube-apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager', 'node'];
+    const jobs = ['kube-apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager', 'node', 'kube-state-metrics'];
     await eventually(
       () => prometheus.query(`up{job=~"${jobs.join('|')}"} == 1`),
       (r) => r.length === jobs.length,
-      'the five targets up in Prometheus',
+      'the six targets up in Prometheus',
       90_000,
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${collector.output()}`);
@@ -222,6 +242,58 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
     expect(unexplained, 'selectors without data').toEqual([]);
     // The allow-lists stay honest: each entry is a selector of some rule.
     for (const selector of Object.keys(emptyHere)) expect(all, 'emptyHere entry').toContain(selector);
+  });
+
+  it('serve every cluster-state family as job kube-state-metrics, for the workloads deployed', async () => {
+    const missing: string[] = [];
+    await eventually(
+      async () => {
+        missing.length = 0;
+        for (const name of stateSeriesNames.filter((n) => !(n in notStateFamilies)))
+          if ((await prometheus.query(`${name}{job="kube-state-metrics"}`)).length === 0) missing.push(name);
+        return missing;
+      },
+      (m) => m.length === 0,
+      'every cluster-state family in Prometheus',
+    );
+    const replicas = await prometheus.query(
+      `kube_deployment_spec_replicas{job="kube-state-metrics",namespace="${stateNamespace}",deployment="web"}`,
+    );
+    expect(replicas.map((r) => r.value[1])).toEqual(['2']);
+    // One series per object: instance names the job, not the loopback port of whichever replica served it.
+    expect(replicas[0]!.metric.instance).toBe('kube-state-metrics');
+  });
+
+  it('show each broken workload, and only it, in the expression of the alert meant for it', async () => {
+    const alertExpr = (name: string) => rules.find((r) => r.alert === name)!.expr;
+    /** What an alert's expression returns in the test namespace, as namespace/object[/container] strings. */
+    const objects = async (alert: string, key: string[]) =>
+      (await prometheus.query(alertExpr(alert)))
+        .filter((r) => r.metric.namespace === stateNamespace)
+        .map((r) => key.map((k) => r.metric[k]).join('/'))
+        .sort();
+    const expected: Record<string, { key: string[]; objects: (string | RegExp)[] }> = {
+      KubeDeploymentReplicasMismatch: { key: ['deployment'], objects: ['broken'] },
+      KubePodNotReady: { key: ['pod'], objects: [/^broken-/, 'image-pull'] },
+      KubeContainerWaiting: { key: ['pod', 'container', 'reason'], objects: ['image-pull/app/ImagePullBackOff'] },
+      KubePodCrashLooping: { key: ['pod', 'container'], objects: ['crash/app'] },
+      KubeJobFailed: { key: ['job_name'], objects: ['doomed'] },
+      KubeStatefulSetReplicasMismatch: { key: ['statefulset'], objects: [] },
+      KubeDaemonSetNotScheduled: { key: ['daemonset'], objects: [] },
+      KubeDaemonSetRolloutStuck: { key: ['daemonset'], objects: [] },
+      KubeHpaReplicasMismatch: { key: ['horizontalpodautoscaler'], objects: [] },
+      KubeHpaMaxedOut: { key: ['horizontalpodautoscaler'], objects: [] },
+    };
+    const matches = (got: string[], want: (string | RegExp)[]) =>
+      got.length === want.length && want.every((w, i) => (typeof w === 'string' ? got[i] === w : w.test(got[i]!)));
+    for (const [alert, { key, objects: want }] of Object.entries(expected)) {
+      // Rollouts settle within seconds (kwok); until then a healthy workload may be mid-rollout.
+      await eventually(
+        () => objects(alert, key),
+        (got) => matches(got, want),
+        `${alert} returns ${String(want)}`,
+      );
+    }
   });
 
   it("run every query of the cluster dashboards; each panel's main query returns data unless reviewed", async () => {

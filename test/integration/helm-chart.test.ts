@@ -459,8 +459,8 @@ describe('helm install into a real cluster', () => {
     const watched: [string, string[]][] = [
       ['', ['nodes', 'pods', 'services', 'endpoints', 'namespaces', 'persistentvolumeclaims', 'persistentvolumes']],
       ['discovery.k8s.io', ['endpointslices']],
-      ['apps', ['deployments', 'statefulsets', 'daemonsets', 'replicasets']],
-      ['batch', ['jobs', 'cronjobs']],
+      ['apps', ['deployments', 'statefulsets', 'daemonsets']],
+      ['batch', ['jobs']],
       ['autoscaling', ['horizontalpodautoscalers']],
     ];
     const needed: Record<string, string>[] = [

@@ -147,7 +147,8 @@ describe('watchkeeper agent and collector with the metrics collectors, as child 
       expect(await collector.exit).toBe(2);
       const config = join(dir, 'collector.yaml');
       const jobs = [{ job: 'node', targets: [exporter.target], interval: '1s', timeout: '1s' }];
-      await writeFile(config, stringify({ metrics: { jobs } }));
+      // No cluster in this test: the cluster-state collector (on by default in collector mode) needs one.
+      await writeFile(config, stringify({ metrics: { jobs, state: { enabled: false } } }));
       // A Prometheus that scrapes only the collector, keeping the targets' job and instance (honor_labels).
       const port = await freePort();
       const federating = await startPrometheus({

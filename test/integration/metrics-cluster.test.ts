@@ -194,6 +194,7 @@ describe('collector and agent with Kubernetes discovery, sharding and the node c
             timeout: '1s',
           },
         ],
+        state: { interval: '1s' },
         sharding: {
           enabled: true,
           namespace: 'default',
@@ -215,6 +216,12 @@ describe('collector and agent with Kubernetes discovery, sharding and the node c
     );
     expect([...split[0]!, ...split[1]!].sort()).toEqual([...addresses].sort());
     expect(valueOf(await metricsOf(a), 'watchkeeper_shard_replicas')).toBe(2);
+    // The cluster-state target (each replica serves it on its own loopback port) is scraped by exactly one.
+    const stateScrapes = async () =>
+      (await Promise.all([a, b].map(async (r) => upInstances(await metricsOf(r), 'kube-state-metrics')))).flat();
+    expect(await eventually(stateScrapes, (s) => s.length > 0, 'cluster-state target scraped')).toEqual([
+      'kube-state-metrics',
+    ]);
 
     b.child.kill('SIGTERM');
     expect(await b.exit).toBe(0);
@@ -222,6 +229,11 @@ describe('collector and agent with Kubernetes discovery, sharding and the node c
       async () => upInstances(await metricsOf(a), 'etcd'),
       (ia) => ia.length === addresses.length,
       'the remaining replica scrapes every target',
+    );
+    await eventually(
+      async () => upInstances(await metricsOf(a), 'kube-state-metrics'),
+      (i) => i.length === 1,
+      'the remaining replica scrapes the cluster-state target',
     );
     a.child.kill('SIGTERM');
     expect(await a.exit).toBe(0);

@@ -1,16 +1,51 @@
 import { resourcePath, resources, type KubeClient, type KubeObject } from '../../../core/kube/index.ts';
-import type { KubeEndpointSlice, KubeNode, KubePod, KubeService } from './kube-objects.ts';
-import { trimEndpointSlice, trimNode, trimPod, trimService } from './trim.ts';
+import type {
+  KubeDaemonSet,
+  KubeDeployment,
+  KubeEndpointSlice,
+  KubeHorizontalPodAutoscaler,
+  KubeJob,
+  KubeNamespace,
+  KubeNode,
+  KubePersistentVolume,
+  KubePersistentVolumeClaim,
+  KubePod,
+  KubeService,
+  KubeStatefulSet,
+} from './kube-objects.ts';
+import {
+  trimDaemonSet,
+  trimDeployment,
+  trimEndpointSlice,
+  trimHorizontalPodAutoscaler,
+  trimJob,
+  trimNamespace,
+  trimNode,
+  trimPersistentVolume,
+  trimPersistentVolumeClaim,
+  trimPod,
+  trimService,
+  trimStatefulSet,
+} from './trim.ts';
 import { WatchedStore } from './watched-store.ts';
 
-/** A collection discovery can watch. */
-export type WatchedKind = 'nodes' | 'pods' | 'services' | 'endpointslices';
+/** A collection discovery (and the cluster-state collector) can watch. */
+export type WatchedKind = keyof KindTypes;
 
-interface KindTypes {
+/** The trimmed object type each watched collection holds. */
+export interface KindTypes {
   nodes: KubeNode;
   pods: KubePod;
   services: KubeService;
   endpointslices: KubeEndpointSlice;
+  namespaces: KubeNamespace;
+  deployments: KubeDeployment;
+  statefulsets: KubeStatefulSet;
+  daemonsets: KubeDaemonSet;
+  jobs: KubeJob;
+  horizontalpodautoscalers: KubeHorizontalPodAutoscaler;
+  persistentvolumeclaims: KubePersistentVolumeClaim;
+  persistentvolumes: KubePersistentVolume;
 }
 
 const kinds = {
@@ -18,6 +53,26 @@ const kinds = {
   pods: { path: resourcePath(resources.pods), trim: trimPod },
   services: { path: resourcePath(resources.services), trim: trimService },
   endpointslices: { path: resourcePath(resources.endpointSlices), trim: trimEndpointSlice },
+  namespaces: { path: resourcePath(resources.namespaces), trim: trimNamespace },
+  deployments: { path: resourcePath(resources.deployments), trim: trimDeployment },
+  statefulsets: {
+    path: resourcePath({ group: 'apps', version: 'v1', resource: 'statefulsets' }),
+    trim: trimStatefulSet,
+  },
+  daemonsets: { path: resourcePath({ group: 'apps', version: 'v1', resource: 'daemonsets' }), trim: trimDaemonSet },
+  jobs: { path: resourcePath({ group: 'batch', version: 'v1', resource: 'jobs' }), trim: trimJob },
+  horizontalpodautoscalers: {
+    path: resourcePath({ group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' }),
+    trim: trimHorizontalPodAutoscaler,
+  },
+  persistentvolumeclaims: {
+    path: resourcePath({ version: 'v1', resource: 'persistentvolumeclaims' }),
+    trim: trimPersistentVolumeClaim,
+  },
+  persistentvolumes: {
+    path: resourcePath({ version: 'v1', resource: 'persistentvolumes' }),
+    trim: trimPersistentVolume,
+  },
 } as const;
 
 /**
