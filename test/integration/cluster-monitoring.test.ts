@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allDashboards } from '../../dashboards/index.ts';
+import { renderDashboardPngs } from '../../dashboards/png/render-pngs.ts';
+import { withAllValues } from '../../dashboards/variables.ts';
 import { clusterRulesFile } from '../../dashboards/render.ts';
 import {
   freePort,
@@ -30,6 +32,7 @@ import { deployStateWorkloads, stateNamespace } from '../support/state-workloads
  */
 
 const main = join(import.meta.dirname, '../../cli/main.ts');
+const testStartedAt = Date.now();
 
 /**
  * Selectors that may return nothing here, with why (a fault makes them non-empty; the API server's own start can
@@ -56,6 +59,12 @@ const emptyPanels: Record<string, string> = {
     'recorded every 3 minutes: the test does not wait for the first run ' +
     "(its expression's selectors are checked above)",
   'cluster-control-plane / Error budget left (30 d)': 'the same 30-day recording',
+  'cluster-workloads / CPU used vs requests and limits per pod': 'cAdvisor container_*: kwok serves no kubelet',
+  'cluster-workloads / Memory used vs requests and limits per pod': 'cAdvisor container_*: kwok serves no kubelet',
+  'cluster-persistent-volumes / Fullest volume': 'kubelet_volume_stats_*: kwok serves no kubelet',
+  'cluster-persistent-volumes / Volume space used': 'kubelet_volume_stats_*: kwok serves no kubelet',
+  'cluster-persistent-volumes / Volume inodes used': 'kubelet_volume_stats_*: kwok serves no kubelet',
+  'cluster-persistent-volumes / Capacity vs used per claim': 'kubelet_volume_stats_*: kwok serves no kubelet',
 };
 
 /**
@@ -303,7 +312,7 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       const panels = model.panels as { title: string; targets: { expr: string }[] }[];
       for (const panel of panels) {
         for (const [i, target] of panel.targets.entries()) {
-          const expr = target.expr.replaceAll('$cluster', '.*').replaceAll('$node', '.*');
+          const expr = withAllValues(target.expr, model);
           const result = await prometheus.query(expr);
           if (i === 0 && result.length === 0) empty.push(`${file.replace('.json', '')} / ${panel.title}`);
         }
@@ -314,6 +323,28 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       'panels whose main query came back empty',
     ).toEqual([]);
     process.stdout.write(`cluster dashboards: panels with an empty main query here: ${empty.join('; ') || 'none'}\n`);
+  });
+
+  it('draws every cluster dashboard from the live data into PNG files (test-results/dashboards)', async () => {
+    const drawn = await renderDashboardPngs({
+      outDir: join(import.meta.dirname, '../../test-results/dashboards'),
+      prometheusUrl: prometheus.url,
+      // Only what this test scraped: a longer range would squeeze the data into the right edge.
+      rangeSeconds: Math.max(30, Math.ceil((Date.now() - testStartedAt) / 1000)),
+      dashboards: Object.keys(allDashboards())
+        .filter((f) => f.startsWith('cluster-'))
+        .map((f) => f.replace('.json', '')),
+    });
+    expect(drawn.map((d) => d.name).sort()).toEqual(
+      Object.keys(allDashboards())
+        .filter((f) => f.startsWith('cluster-'))
+        .map((f) => f.replace('.json', ''))
+        .sort(),
+    );
+    for (const d of drawn) {
+      expect(d.failedPanels, `${d.name}: panels whose query failed`).toEqual([]);
+      expect(readFileSync(d.path).subarray(1, 4).toString(), d.path).toBe('PNG');
+    }
   });
 });
 
