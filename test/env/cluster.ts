@@ -7,6 +7,7 @@ import { toolBinary } from './binaries.ts';
 import { startEtcd, type EtcdServer } from './etcd.ts';
 import { httpCall, httpGet, type GetOptions } from './http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { kubeletMetricsConfig } from './kubelet-metrics.ts';
 import { Pki, type CertFiles } from './pki.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess } from './process.ts';
@@ -23,6 +24,11 @@ export interface ClusterOptions {
   auditWebhook?: { url: string; caFile?: string; token?: string; clientCert?: CertFiles };
   /** Rotate the audit log at this size (MB); default 1. */
   auditLogMaxSizeMb?: number;
+  /**
+   * kwok simulates each node's kubelet metrics (test/env/kubelet-metrics.ts) at
+   * `http://<kwokAddress>/metrics/nodes/<node>/metrics` and `.../metrics/cadvisor`; default off.
+   */
+  kubeletMetrics?: boolean;
 }
 
 /** A running local control plane with kwok nodes. */
@@ -48,6 +54,8 @@ export interface Cluster {
   metricsUrls: Record<'kube-controller-manager' | 'kube-scheduler', string>;
   /** Names of the kwok nodes. */
   nodes: string[];
+  /** host:port of kwok's HTTP server (healthz, and the simulated kubelet metrics with `kubeletMetrics`). */
+  kwokAddress: string;
   etcd: EtcdServer;
   /** Work directory with logs and configuration of every component. */
   dir: string;
@@ -133,6 +141,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     { mode: 0o600 },
   );
   await writeFile(join(dir, 'audit-policy.yaml'), stringify(auditPolicy));
+  const kwokConfig = join(dir, 'kwok-config.yaml');
+  if (options.kubeletMetrics) await writeFile(kwokConfig, kubeletMetricsConfig());
   const auditLogPath = join(dir, 'audit', 'audit.log');
   await mkdir(join(dir, 'audit'));
   const kubeconfig = (name: string, user: Parameters<typeof writeKubeconfig>[3]): Promise<string> =>
@@ -270,6 +280,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         '--node-ip=10.0.0.1',
         '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${kwokPort}`,
+        ...(options.kubeletMetrics ? [`--config=${kwokConfig}`] : []),
       ],
       ready: async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).status === 200,
     }),
@@ -304,6 +315,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       pki,
       auditLogPath,
       nodes,
+      kwokAddress: `127.0.0.1:${kwokPort}`,
       etcd,
       dir,
       request,

@@ -21,10 +21,12 @@ import {
 import { stateSeriesNames } from '../../collectors/metrics/state/series.ts';
 import { eventually, until } from '../support/eventually.ts';
 import { deployStateWorkloads, stateNamespace } from '../support/state-workloads.ts';
+import { kwokKubeletMetricsPath, volumeClaimAnnotation } from '../env/kubelet-metrics.ts';
 
 /**
- * The cluster rules proven against live data: a real control plane, etcd and node_exporter scraped by a running
- * `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with alerts/cluster.rules.yaml loaded. The
+ * The cluster rules proven against live data: a real control plane, etcd, node_exporter and the kubelet and cAdvisor
+ * series kwok simulates for its node (test/env/kubelet-metrics.ts: kwok's simulation, no kubelet runs) scraped by a
+ * running `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with alerts/cluster.rules.yaml loaded. The
  * collector's cluster-state series (job kube-state-metrics) describe workloads the test deploys, healthy and broken
  * (test/support/state-workloads.ts); each broken one must show up in the expression of its alert, alone.
  * Every rule must load and evaluate without error, and every series selector inside its expression must return
@@ -59,19 +61,7 @@ const emptyPanels: Record<string, string> = {
     'recorded every 3 minutes: the test does not wait for the first run ' +
     "(its expression's selectors are checked above)",
   'cluster-control-plane / Error budget left (30 d)': 'the same 30-day recording',
-  'cluster-workloads / CPU used vs requests and limits per pod': 'cAdvisor container_*: kwok serves no kubelet',
-  'cluster-workloads / Memory used vs requests and limits per pod': 'cAdvisor container_*: kwok serves no kubelet',
-  'cluster-persistent-volumes / Fullest volume': 'kubelet_volume_stats_*: kwok serves no kubelet',
-  'cluster-persistent-volumes / Volume space used': 'kubelet_volume_stats_*: kwok serves no kubelet',
-  'cluster-persistent-volumes / Volume inodes used': 'kubelet_volume_stats_*: kwok serves no kubelet',
-  'cluster-persistent-volumes / Capacity vs used per claim': 'kubelet_volume_stats_*: kwok serves no kubelet',
 };
-
-/**
- * Names of series that exist only where a kubelet runs: test/env has kwok nodes, which serve no kubelet metrics.
- * (kube_node_status_* come from the collector's cluster-state series, job kube-state-metrics.)
- */
-const kubeletOnly = /^(kubelet_|container_)|^up\{job="kubelet"\}|kubelet_pleg/;
 
 /** Cluster-state families the collector does not serve (job kube-state-metrics), with who does. */
 const notStateFamilies: Record<string, string> = {
@@ -123,7 +113,7 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
 
   beforeAll(async () => {
     [cluster, exporter, dir] = await Promise.all([
-      startCluster({ nodes: 1 }),
+      startCluster({ nodes: 1, kubeletMetrics: true }),
       startNodeExporter(),
       mkdtemp(join(tmpdir(), 'wk-cluster-monitoring-')),
     ]);
@@ -133,6 +123,28 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
     const etcd = cluster.etcd.tls
       ? { targets: [cluster.etcd.endpoints[0]!], tls: cluster.etcd.tls }
       : { targets: [`${cluster.etcd.metricsUrl}/metrics`] };
+    /**
+     * The kubelet job as in production (role node: one target per node, instance = node name), its address and path
+     * rewritten to kwok's simulation of that node, which serves the cAdvisor series on the same path (see
+     * test/env/kubelet-metrics.ts). kwok emits volume series for pods without a claim too, with an empty claim
+     * label: dropped here.
+     */
+    const kwokKubeletJob = {
+      job: 'kubelet',
+      kubernetes: { role: 'node', scheme: 'http' },
+      relabelConfigs: [
+        { target_label: '__address__', replacement: cluster.kwokAddress },
+        {
+          source_labels: ['__meta_kubernetes_node_name'],
+          target_label: '__metrics_path__',
+          replacement: kwokKubeletMetricsPath('$1'),
+        },
+      ],
+      metricRelabelConfigs: [
+        { source_labels: ['__name__', 'persistentvolumeclaim'], regex: 'kubelet_volume_stats_.+;', action: 'drop' },
+      ],
+      ...every,
+    };
     const config = join(dir, 'collector.yaml');
     await writeFile(
       config,
@@ -162,6 +174,7 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
               ...every,
             },
             { job: 'node', targets: [exporter.target], ...every },
+            kwokKubeletJob,
           ],
         },
       }),
@@ -182,6 +195,18 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       'a pod created',
     );
     await deployStateWorkloads(cluster);
+    // A pod that mounts the bound claim `data`: kwok simulates its volume's stats (named by the annotation).
+    await until(
+      async () =>
+        (
+          await cluster.request('POST', `/api/v1/namespaces/${stateNamespace}/pods`, {
+            ...pod,
+            metadata: { name: 'uses-data', annotations: { [volumeClaimAnnotation]: 'data' } },
+            spec: { ...pod.spec, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] },
+          })
+        ).status === 201,
+      'a pod using claim data created',
+    );
     const port = await freePort();
     prometheus = await startPrometheus({
       ruleFiles: [clusterRulesFile],
@@ -190,25 +215,37 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       ],
     });
     collector = startMode(['collector', '-c', config], port);
-    const jobs = ['kube-apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager', 'node', 'kube-state-metrics'];
+    const jobs = [
+      'kube-apiserver',
+      'etcd',
+      'kube-scheduler',
+      'kube-controller-manager',
+      'node',
+      'kube-state-metrics',
+      'kubelet',
+    ];
     await eventually(
       () => prometheus.query(`up{job=~"${jobs.join('|')}"} == 1`),
       (r) => r.length === jobs.length,
-      'the six targets up in Prometheus',
+      'the seven targets up in Prometheus',
       90_000,
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${collector.output()}`);
     });
+    // The pod using claim `data` runs once the claim is bound: then kwok simulates the volume's stats.
+    await eventually(
+      () => prometheus.query(`kubelet_volume_stats_capacity_bytes{job="kubelet",namespace="${stateNamespace}"}`),
+      (r) => r.length === 1,
+      'the simulated stats of the volume of claim data in Prometheus',
+    );
   }, 180_000);
 
   /**
    * Rates need two scrapes inside their window, recording rules one evaluation after that: waits until every series
-   * recorded each second that does not depend on kubelets exists (the 30-day one is recorded every 3 minutes).
+   * recorded each second exists (the 30-day one is recorded every 3 minutes).
    */
   async function recordedSeriesReady(): Promise<void> {
-    const expected = rules.filter(
-      (r) => r.record !== undefined && !r.record.endsWith('30d') && !dependsOnKubelet(r.record),
-    );
+    const expected = rules.filter((r) => r.record !== undefined && !r.record.endsWith('30d'));
     for (const rule of expected) {
       await until(async () => (await prometheus.query(rule.record!)).length > 0, `${rule.record} recorded`);
     }
@@ -240,17 +277,55 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       await expect(prometheus.query(rule.expr), rule.alert ?? rule.record).resolves.toBeInstanceOf(Array);
   });
 
-  it('find data for every selector of every rule, except reviewed ones that need a fault or a kubelet', async () => {
+  it('find data for every selector of every rule, except reviewed ones that need a fault', async () => {
     const all = [...new Set(rules.flatMap((r) => selectors(r.expr)))];
     for (const rule of rules)
       if (rule.alert !== 'Watchdog') expect(selectors(rule.expr), rule.alert ?? rule.record).not.toEqual([]);
     await recordedSeriesReady();
     const empty: string[] = [];
     for (const selector of all) if ((await prometheus.query(selector)).length === 0) empty.push(selector);
-    const unexplained = empty.filter((s) => !(s in emptyHere) && !kubeletOnly.test(s) && !dependsOnKubelet(s));
+    const unexplained = empty.filter((s) => !(s in emptyHere));
     expect(unexplained, 'selectors without data').toEqual([]);
     // The allow-lists stay honest: each entry is a selector of some rule.
     for (const selector of Object.keys(emptyHere)) expect(all, 'emptyHere entry').toContain(selector);
+  });
+
+  it("serve kwok's simulated kubelet and cAdvisor series for its node, with the usage kwok was given", async () => {
+    const node = cluster.nodes[0]!;
+    const names = await prometheus.query('kubelet_node_name{job="kubelet"}');
+    expect(names.map((r) => [r.metric.instance, r.metric.node])).toEqual([[node, node]]);
+    // Every pod bound to the node, as the cluster-state series count them (kwok lists the same pods).
+    await eventually(
+      async () => [
+        (await prometheus.query('kubelet_running_pods{job="kubelet"}')).map((r) => r.value[1]),
+        (await prometheus.query(`count(kube_pod_info{job="kube-state-metrics",node="${node}"})`)).map(
+          (r) => r.value[1],
+        ),
+      ],
+      ([kubelet, state]) => kubelet!.length === 1 && kubelet![0] === state![0],
+      'kubelet_running_pods equal to the pods bound to the node',
+    );
+    // The ClusterResourceUsage: the working set is half the memory request (64 MiB) of the web pods' containers.
+    const web = `namespace="${stateNamespace}", pod=~"web-.+", container="app"`;
+    const memory = await prometheus.query(`container_memory_working_set_bytes{job="kubelet", ${web}}`);
+    expect(memory.map((r) => r.value[1])).toEqual([String(32 * 2 ** 20), String(32 * 2 ** 20)]);
+    // 1 of every 10 CFS periods throttled for containers with a CPU limit: below the alert's 25 %.
+    const throttled = await eventually(
+      () =>
+        prometheus.query(
+          `increase(container_cpu_cfs_throttled_periods_total{${web}}[20s]) / increase(container_cpu_cfs_periods_total{${web}}[20s])`,
+        ),
+      // 0/0 until the counters of a new container have moved inside the window.
+      (r) => r.length === 2 && r.every((x) => !Number.isNaN(Number(x.value[1]))),
+      'throttling ratios of the web containers',
+    );
+    for (const r of throttled) expect(Number(r.value[1])).toBeCloseTo(0.1, 2);
+    const volumes = await prometheus.query(
+      'kubelet_volume_stats_used_bytes{job="kubelet"} / kubelet_volume_stats_capacity_bytes{job="kubelet"}',
+    );
+    expect(volumes.map((r) => [r.metric.namespace, r.metric.persistentvolumeclaim, r.value[1]])).toEqual([
+      [stateNamespace, 'data', '0.25'],
+    ]);
   });
 
   it('serve every cluster-state family as job kube-state-metrics, for the workloads deployed', async () => {
@@ -347,9 +422,3 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
     }
   });
 });
-
-/** A recorded series computed from kubelet series only. */
-function dependsOnKubelet(selector: string): boolean {
-  const rule = rules.find((r) => r.record !== undefined && selector.startsWith(r.record));
-  return rule !== undefined && selectors(rule.expr).every((s) => kubeletOnly.test(s));
-}
