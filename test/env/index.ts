@@ -3,6 +3,7 @@
  * Build the binaries first with `npm run provision`; see test/env/README.md.
  */
 export { startCluster, type Cluster, type ClusterOptions, type ComponentName } from './cluster.ts';
+export { kwokKubeletMetricsPath, volumeClaimAnnotation } from './kubelet-metrics.ts';
 export {
   startEtcd,
   startEtcdCluster,

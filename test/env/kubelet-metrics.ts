@@ -66,7 +66,8 @@ export const volumeClaimAnnotation = 'watchkeeper.test/volume-claim';
  * read pod.spec.volumes ("unexpected failed resolution of 'v1.Volume'": the type is not registered), and it emits
  * a series for every pod of the node: there is no way to skip pods without a claim.
  */
-const claimName = `"${volumeClaimAnnotation}" in pod.metadata.annotations ? pod.metadata.annotations["${volumeClaimAnnotation}"] : ""`;
+const annotation = `pod.metadata.annotations["${volumeClaimAnnotation}"]`;
+const claimName = `"${volumeClaimAnnotation}" in pod.metadata.annotations ? ${annotation} : ""`;
 const volumeLabels = [
   { name: 'namespace', value: 'pod.metadata.namespace' },
   { name: 'persistentvolumeclaim', value: claimName },

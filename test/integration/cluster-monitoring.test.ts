@@ -11,24 +11,26 @@ import { withAllValues } from '../../dashboards/variables.ts';
 import { clusterRulesFile } from '../../dashboards/render.ts';
 import {
   freePort,
+  kwokKubeletMetricsPath,
   startCluster,
   startNodeExporter,
   startPrometheus,
   type Cluster,
   type NodeExporter,
   type PrometheusServer,
+  volumeClaimAnnotation,
 } from '../env/index.ts';
 import { stateSeriesNames } from '../../collectors/metrics/state/series.ts';
 import { eventually, until } from '../support/eventually.ts';
 import { deployStateWorkloads, stateNamespace } from '../support/state-workloads.ts';
-import { kwokKubeletMetricsPath, volumeClaimAnnotation } from '../env/kubelet-metrics.ts';
 
 /**
- * The cluster rules proven against live data: a real control plane, etcd, node_exporter and the kubelet and cAdvisor
- * series kwok simulates for its node (test/env/kubelet-metrics.ts: kwok's simulation, no kubelet runs) scraped by a
- * running `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with alerts/cluster.rules.yaml loaded. The
- * collector's cluster-state series (job kube-state-metrics) describe workloads the test deploys, healthy and broken
- * (test/support/state-workloads.ts); each broken one must show up in the expression of its alert, alone.
+ * The cluster rules proven against live data: a real control plane, etcd, node_exporter and the kubelet and
+ * cAdvisor series kwok simulates for its node (test/env/kubelet-metrics.ts: kwok's simulation, no kubelet runs)
+ * scraped by a running `watchkeeper collector`, which one Prometheus scrapes (honor_labels) with
+ * alerts/cluster.rules.yaml loaded. The collector's cluster-state series (job kube-state-metrics) describe
+ * workloads the test deploys, healthy and broken (test/support/state-workloads.ts); each broken one must show up in
+ * the expression of its alert, alone.
  * Every rule must load and evaluate without error, and every series selector inside its expression must return
  * data, except those listed below with the reason they are empty on a healthy test cluster.
  */
@@ -313,7 +315,8 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
     const throttled = await eventually(
       () =>
         prometheus.query(
-          `increase(container_cpu_cfs_throttled_periods_total{${web}}[20s]) / increase(container_cpu_cfs_periods_total{${web}}[20s])`,
+          `increase(container_cpu_cfs_throttled_periods_total{${web}}[20s])` +
+            ` / increase(container_cpu_cfs_periods_total{${web}}[20s])`,
         ),
       // 0/0 until the counters of a new container have moved inside the window.
       (r) => r.length === 2 && r.every((x) => !Number.isNaN(Number(x.value[1]))),
