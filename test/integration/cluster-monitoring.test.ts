@@ -322,7 +322,12 @@ describe('cluster rules and dashboards against a live Prometheus fed by watchkee
       (r) => r.length === 2 && r.every((x) => !Number.isNaN(Number(x.value[1]))),
       'throttling ratios of the web containers',
     );
-    for (const r of throttled) expect(Number(r.value[1])).toBeCloseTo(0.1, 2);
+    // The counters advance in whole periods between scrapes, so a 20 s window sees 1 in 10 only to within a few
+    // periods (0.116 was seen on a loaded machine): between 5 % and 20 %, and below the alert's 25 % either way.
+    for (const r of throttled) {
+      expect(Number(r.value[1])).toBeGreaterThan(0.05);
+      expect(Number(r.value[1])).toBeLessThan(0.2);
+    }
     const volumes = await prometheus.query(
       'kubelet_volume_stats_used_bytes{job="kubelet"} / kubelet_volume_stats_capacity_bytes{job="kubelet"}',
     );
