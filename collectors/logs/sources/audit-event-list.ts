@@ -1,0 +1,84 @@
+import { JSONParser } from '@streamparser/json';
+import type { AuditEvent } from '../enrich/audit-event.ts';
+
+/** A request body that is not a whole audit.k8s.io/v1 EventList; the message says what was wrong. */
+export class EventListError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventListError';
+  }
+}
+
+/**
+ * Streamed parse of an audit.k8s.io/v1 EventList as the body arrives: each event of `items` is
+ * handed to `onEvent` as soon as it is complete and then dropped, so memory holds one event and
+ * what `onEvent` keeps, never the whole body nor its parsed tree. Anything but one JSON object
+ * with one `items` array of objects is an {@link EventListError} naming the problem; the caller
+ * must then discard what `onEvent` was given (the body counts only when {@link finish} returns).
+ *
+ * @streamparser/json instead of JSON.parse of the collected body, measured on Node 24.21
+ * (2026-11-29) with a 2.9 MiB list of 800 RequestResponse events: 17 MiB/s against 59 MiB/s,
+ * i.e. about 165 ms of CPU per such body instead of 48 ms, for memory that no longer grows with
+ * the body several times over (body buffers, its string, the whole parsed list at once).
+ */
+export class EventListParser {
+  private readonly parser = new JSONParser({ paths: ['$.items.*', '$.items'], keepStack: false });
+  private items = 0;
+  private lists = 0;
+  private error: EventListError | undefined;
+  /** What onEvent threw: not the body's fault, passed on as it is. */
+  private failure: Error | undefined;
+
+  constructor(onEvent: (event: AuditEvent) => void) {
+    this.parser.onValue = ({ value, key, stack }) => {
+      if (this.error) return;
+      if (stack.length === 1 && key === 'items') {
+        if (!Array.isArray(value)) this.error = new EventListError('items is not an array');
+        else if (++this.lists > 1) this.error = new EventListError('items appears more than once');
+        return;
+      }
+      if (stack.length !== 2 || typeof key !== 'number') return;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        this.error = new EventListError(`items[${key}] is not an audit event object`);
+        return;
+      }
+      this.items++;
+      try {
+        onEvent(value);
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      }
+    };
+  }
+
+  /** Events handed on so far. */
+  get events(): number {
+    return this.items;
+  }
+
+  /** Parses the next piece of the body; throws {@link EventListError} once the body is known to be bad. */
+  write(chunk: Uint8Array): void {
+    if (!this.error) {
+      try {
+        this.parser.write(chunk);
+      } catch (error) {
+        this.error = new EventListError(`malformed JSON: ${(error as Error).message}`);
+      }
+    }
+    if (this.failure) throw this.failure;
+    if (this.error) throw this.error;
+  }
+
+  /** Ends the body: throws {@link EventListError} when it was torn, empty or not an EventList. */
+  finish(): void {
+    if (!this.error && !this.parser.isEnded) {
+      try {
+        this.parser.end();
+      } catch (error) {
+        this.error = new EventListError(`the body ends inside the JSON document (torn): ${(error as Error).message}`);
+      }
+    }
+    if (!this.error && this.lists === 0) this.error = new EventListError('expected an audit.k8s.io/v1 EventList');
+    if (this.error) throw this.error;
+  }
+}
