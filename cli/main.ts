@@ -1,9 +1,17 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
+
 // The compiled package ships source maps: stack traces then name the TypeScript lines.
 process.setSourceMapsEnabled(true);
-
-import { buildProgram } from './program.ts';
-import { runCli } from './run.ts';
+// Compiled code (TypeScript with its types already stripped, in a checkout) is cached on disk and
+// loaded by the next start instead of being compiled again. Besides time this saves memory for good:
+// from a checkout the type stripper is then not loaded at all. Measured 2026-11-29 (Node 24.21),
+// `watchkeeper agent` RSS after start: 117 MiB cold, 90-93 MiB with the cache. Where the cache
+// directory (NODE_COMPILE_CACHE, else the temp directory) cannot be written it stays off.
+enableCompileCache();
+// Imported after the cache is on, so that they are cached too.
+const { buildProgram } = await import('./program.ts');
+const { runCli } = await import('./run.ts');
 
 // `watchkeeper ... | head` closes the pipe early; that is not an error worth a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
