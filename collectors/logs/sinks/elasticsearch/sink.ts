@@ -8,7 +8,7 @@ import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
 import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
 import { DeadLetterIndex } from './dead-letter-index.ts';
-import { ElasticsearchHttp, ElasticsearchTimeoutError } from './http-client.ts';
+import { ElasticsearchHttp, ElasticsearchTimeoutError, type ElasticsearchAnswer } from './http-client.ts';
 import type { LogSink } from '../types.ts';
 import { indexTemplates } from './templates.ts';
 
@@ -170,7 +170,7 @@ export class ElasticsearchSink implements LogSink {
         end();
         if (answer.status === 413) {
           if (count === 1) {
-            deadAll('request_too_large', answer.text.slice(0, 1000));
+            deadAll('request_too_large', answer.body.toString('utf8', 0, 1000));
           } else {
             // Too large for the server (or a proxy): send the same items in halves.
             delivery.limit = Math.ceil(count / 2);
@@ -192,17 +192,18 @@ export class ElasticsearchSink implements LogSink {
             // The whole request is refused and will be refused again: every item is a dead letter.
             let reason = `status_${answer.status}`;
             try {
-              reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason;
+              reason =
+                (JSON.parse(answer.body.toString('utf8')) as { error?: { type?: string } }).error?.type ?? reason;
             } catch {
               /* not JSON */
             }
-            deadAll(reason, answer.text.slice(0, 1000));
+            deadAll(reason, answer.body.toString('utf8', 0, 1000));
           }
-        } else if (noErrors.test(answer.text.slice(0, 200))) {
+        } else if (noErrors.test(answer.body.toString('latin1', 0, 200))) {
           // Everything stored: the per-item answers need not be parsed.
           metrics.eventsShipped.inc({ sink: this.name }, count);
         } else {
-          const response = JSON.parse(answer.text) as { items?: Record<string, BulkItemResult>[] };
+          const response = JSON.parse(answer.body.toString('utf8')) as { items?: Record<string, BulkItemResult>[] };
           const items = response.items ?? [];
           let stored = 0;
           items.forEach((entry, k) => {
@@ -253,8 +254,8 @@ export class ElasticsearchSink implements LogSink {
     }
   }
 
-  /** One _bulk request; the answer comes back as text, parsed only when it reports errors. */
-  private bulk(body: Buffer, signal: AbortSignal): Promise<{ status: number; text: string; retryAfter?: string }> {
+  /** One _bulk request; the answer is decoded and parsed only when it reports errors. */
+  private bulk(body: Buffer, signal: AbortSignal): Promise<ElasticsearchAnswer> {
     return this.http.request('POST', '/_bulk', body, 'application/x-ndjson', signal);
   }
 
