@@ -172,8 +172,10 @@ async function main(): Promise<void> {
     process.stdout.write(`rsyslog: ${JSON.stringify(rs)}\n`);
     const ratio = rs.seconds / wk.seconds;
     const summary =
-      `throughput ratio watchkeeper/rsyslog: ${ratio.toFixed(2)}x; CPU ratio: ${(wk.cpuSeconds / rs.cpuSeconds).toFixed(2)}x; ` +
-      `RSS ratio: ${(wk.peakRssMiB / rs.peakRssMiB).toFixed(2)}x (first start: ${(rs.seconds / first.seconds).toFixed(2)}x, ` +
+      `throughput ratio watchkeeper/rsyslog: ${ratio.toFixed(2)}x; ` +
+      `CPU ratio: ${(wk.cpuSeconds / rs.cpuSeconds).toFixed(2)}x; ` +
+      `RSS ratio: ${(wk.peakRssMiB / rs.peakRssMiB).toFixed(2)}x ` +
+      `(first start: ${(rs.seconds / first.seconds).toFixed(2)}x, ` +
       `${(first.cpuSeconds / rs.cpuSeconds).toFixed(2)}x, ${(first.peakRssMiB / rs.peakRssMiB).toFixed(2)}x)`;
     process.stdout.write(`${summary}\n`);
     const section = `${machineLine()}, rsyslog 8.2302 (Debian).

@@ -178,7 +178,8 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       bad = refused(error);
     }
     if (bad) {
-      // Counted by watchkeeper_logs_audit_webhook_requests_total{code="400"}; the API server retries or drops the batch.
+      // Counted by watchkeeper_logs_audit_webhook_requests_total{code="400"}; the API server
+      // retries or drops the batch.
       logger.warn({ problem: bad.message, bytes: size }, 'Audit webhook body refused; nothing of it was queued.');
       answer(res, 400, bad.message);
       return;

@@ -98,7 +98,7 @@ describe('Elasticsearch sink', () => {
     await sink.close();
   });
 
-  it('gives up on a request that gets no answer within requestTimeoutSeconds, counts it and sends it again', async () => {
+  it('counts a request without an answer within requestTimeoutSeconds as a timeout and sends it again', async () => {
     const registry = new Registry();
     const { sink } = make({ installTemplate: false, requestTimeoutSeconds: 0.2 }, registry);
     const signal = new AbortController().signal;

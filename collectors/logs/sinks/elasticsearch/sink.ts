@@ -55,10 +55,10 @@ interface Delivery {
 
 /**
  * Ships batches with _bulk (http-client.ts says why not through @elastic/elasticsearch). Documents
- * carry deterministic ids and go in with `create`, so a re-sent item that was stored before answers 409 and counts as stored.
- * Failed items alone are sent again (429/5xx, whole-request failures, lost connections) with
- * exponential backoff and jitter (core/retry.ts), honouring Retry-After; items that can never succeed go to the
- * dead-letter file with their reason.
+ * carry deterministic ids and go in with `create`, so a re-sent item that was stored before answers
+ * 409 and counts as stored. Failed items alone are sent again (429/5xx, whole-request failures, lost
+ * connections) with exponential backoff and jitter (core/retry.ts), honouring Retry-After; items
+ * that can never succeed go to the dead-letter file with their reason.
  */
 export class ElasticsearchSink implements LogSink {
   readonly name = 'elasticsearch';
