@@ -64,9 +64,15 @@ describe('streamed EventList parse', () => {
   });
 
   it('refuses what is JSON but not an EventList, naming what was wrong', () => {
-    expect(parse('').error).toBe('expected an audit.k8s.io/v1 EventList');
-    expect(parse('[{"items":[]}]').error).toBe('expected an audit.k8s.io/v1 EventList');
-    expect(parse('{"kind":"EventList"}').error).toBe('expected an audit.k8s.io/v1 EventList');
+    expect(parse('').error).toBe('expected an audit.k8s.io/v1 EventList, found an empty body');
+    expect(parse('[{"items":[]}]').error).toBe('expected an audit.k8s.io/v1 EventList, found no JSON object');
+    expect(parse('"items"').error).toBe('expected an audit.k8s.io/v1 EventList, found no JSON object');
+    expect(parse('{"kind":"EventList"}').error).toBe('expected an audit.k8s.io/v1 EventList, found no items array');
+    expect(parse('{"kind":"EventList","metadata":{"items":[]}}').error).toBe(
+      'expected an audit.k8s.io/v1 EventList, found no items array',
+    );
+    expect(parse('{"items":null}').error).toBe('items is not an array');
+    expect(parse('{"items":"x"}').error).toBe('items is not an array');
     expect(parse('{"items":{"a":{"auditID":"a"}}}').error).toBe('items is not an array');
     expect(parse(`{"items":[${JSON.stringify(event('a'))},42]}`).error).toBe('items[1] is not an audit event object');
     expect(parse('{"items":[null]}').error).toBe('items[0] is not an audit event object');
