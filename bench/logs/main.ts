@@ -1,6 +1,6 @@
 // Log shipping benchmark: the same CRI input (default 1 GiB in 10 files) shipped by
-// `watchkeeper agent` and by rsyslog (imfile + omelasticsearch) into the same ack-at-once bulk
-// endpoint, one after the other in one run. Measures wall time until every line was acknowledged,
+// `watchkeeper agent` (a first start with an empty compile cache, then a later start) and by rsyslog
+// (imfile + omelasticsearch) into the same ack-at-once bulk endpoint, one after the other in one run. Measures wall time until every line was acknowledged,
 // MiB/s, lines/s, CPU seconds (utime+stime from /proc) and peak RSS (VmHWM), prints the ratios and
 // rewrites the "Logs" section of docs/benchmarks.md. Size: WK_BENCH_LOGS_MIB (default 1024).
 import { spawn, type ChildProcess } from 'node:child_process';
