@@ -33,6 +33,32 @@ export class ElasticsearchTimeoutError extends Error {
 }
 
 /**
+ * Elasticsearch refused the credentials (401) or their privileges (403). Nothing was stored; the
+ * same request succeeds once the credentials are fixed, so what was sent must be kept, never
+ * dead-lettered. The message names the status and what to check, never the credentials.
+ */
+export class ElasticsearchAuthError extends Error {
+  readonly status: number;
+  constructor(status: number, request: string, body: Buffer) {
+    let reason = '';
+    try {
+      reason = (JSON.parse(body.toString('utf8')) as { error?: { reason?: string } }).error?.reason ?? '';
+    } catch {
+      /* not JSON */
+    }
+    const check =
+      status === 401
+        ? 'check elasticsearch.username and password, elasticsearch.apiKey (expired or revoked?) ' +
+          'or the user and password in elasticsearch.url'
+        : 'the credentials are accepted but lack privileges: the role needs create_doc, create_index and ' +
+          "auto_configure on the sink's indices and manage_index_templates";
+    super(`Elasticsearch answered ${status} to ${request}${reason ? ` (${reason})` : ''}: ${check}`);
+    this.name = 'ElasticsearchAuthError';
+    this.status = status;
+  }
+}
+
+/**
  * The few Elasticsearch requests the log shipper makes (_bulk, index templates), on node:http(s)
  * with keep-alive connections. Hand-written instead of @elastic/elasticsearch because of memory:
  * that client loads its whole API, @elastic/transport, OpenTelemetry and all of undici (fetch,
@@ -133,6 +159,8 @@ export class ElasticsearchHttp {
       typeof body === 'string' ? 'application/x-ndjson' : 'application/json',
       signal,
     );
+    if (answer.status === 401 || answer.status === 403)
+      throw new ElasticsearchAuthError(answer.status, `${method} ${path}`, answer.body);
     if (answer.status < 200 || answer.status >= 300)
       throw new Error(
         `Elasticsearch answered ${answer.status} to ${method} ${path}: ${answer.body.toString('utf8', 0, 500)}`,

@@ -8,7 +8,12 @@ import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
 import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
 import { DeadLetterIndex } from './dead-letter-index.ts';
-import { ElasticsearchHttp, ElasticsearchTimeoutError, type ElasticsearchAnswer } from './http-client.ts';
+import {
+  ElasticsearchAuthError,
+  ElasticsearchHttp,
+  ElasticsearchTimeoutError,
+  type ElasticsearchAnswer,
+} from './http-client.ts';
 import type { LogSink } from '../types.ts';
 import { indexTemplates } from './templates.ts';
 
@@ -65,6 +70,10 @@ export class ElasticsearchSink implements LogSink {
   private readonly http: ElasticsearchHttp;
   private readonly options: ElasticsearchSinkOptions;
   private ready: Promise<void> = Promise.resolve();
+  /** Writes waiting for the templates, told when an install attempt is refused for its credentials. */
+  private readonly refusedWaiters = new Set<(error: ElasticsearchAuthError) => void>();
+  /** Whether the last request was refused for its credentials (logged once per episode). */
+  private refused = false;
   private readonly deadLetters: DeadLetterStore;
 
   constructor(options: ElasticsearchSinkOptions) {
@@ -96,6 +105,7 @@ export class ElasticsearchSink implements LogSink {
         for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
           await this.http.json('PUT', `/_index_template/${encodeURIComponent(name)}`, body, signal);
         }
+        this.refused = false;
         logger.info({ url: maskUrlCredentials(config.url) }, 'Index templates installed.');
       },
       {
@@ -103,11 +113,16 @@ export class ElasticsearchSink implements LogSink {
         initialDelayMs: config.initialBackoffMs,
         maxDelayMs: config.maxBackoffMs,
         signal,
-        onRetry: (error, _attempt, delayMs) =>
-          logger.warn(
-            { error: describeError(error), retryInMs: delayMs },
-            'Cannot install index templates yet; retrying.',
-          ),
+        onRetry: (error, _attempt, delayMs) => {
+          if (error instanceof ElasticsearchAuthError) {
+            this.reportRefused(error);
+            for (const tell of this.refusedWaiters) tell(error);
+          } else
+            logger.warn(
+              { error: describeError(error), retryInMs: delayMs },
+              'Cannot install index templates yet; retrying.',
+            );
+        },
       },
     );
     this.ready.catch(() => undefined);
@@ -116,7 +131,7 @@ export class ElasticsearchSink implements LogSink {
 
   async write(batch: Batch, signal: AbortSignal): Promise<void> {
     const { config } = this.options;
-    await this.ready;
+    await this.templatesInstalled();
     const delivery: Delivery = { pending: undefined, limit: Number.POSITIVE_INFINITY, requests: 0 };
     await withRetry(() => this.deliver(batch, delivery, signal), {
       attempts: Number.POSITIVE_INFINITY,
@@ -126,6 +141,40 @@ export class ElasticsearchSink implements LogSink {
       retryAfterMs: (error) => (error instanceof ItemsToRetry ? error.retryAfterMs : undefined),
       signal,
     });
+  }
+
+  /**
+   * Waits for the index templates; rejects when an install attempt is refused for its credentials,
+   * so the write fails (and the pipeline says so on /readyz) instead of waiting silently.
+   */
+  private templatesInstalled(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refused = (error: ElasticsearchAuthError): void => {
+        this.refusedWaiters.delete(refused);
+        reject(error);
+      };
+      this.refusedWaiters.add(refused);
+      this.ready.then(
+        () => {
+          this.refusedWaiters.delete(refused);
+          resolve();
+        },
+        (error: unknown) => {
+          this.refusedWaiters.delete(refused);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Logs a refusal of the credentials once until a request succeeds again. */
+  private reportRefused(error: ElasticsearchAuthError): void {
+    if (this.refused) return;
+    this.refused = true;
+    this.options.logger.error(
+      { err: error, url: maskUrlCredentials(this.options.config.url) },
+      'Elasticsearch refuses the credentials; lines are kept and sent again until it accepts them.',
+    );
   }
 
   /**
@@ -168,6 +217,7 @@ export class ElasticsearchSink implements LogSink {
       try {
         const answer = await this.bulk(body, signal);
         end();
+        if (answer.status < 300) this.refused = false;
         if (answer.status === 413) {
           if (count === 1) {
             deadAll('request_too_large', answer.body.toString('utf8', 0, 1000));
@@ -178,6 +228,13 @@ export class ElasticsearchSink implements LogSink {
             wait = false;
             metrics.retries.inc({ sink: this.name, reason: 'status_413' });
           }
+        } else if (answer.status === 401 || answer.status === 403) {
+          // Nothing stored, and a dead letter would lose lines that a fixed credential stores: the write
+          // fails, and the pipeline retries it with backoff, counts it and reports it on /readyz.
+          const error = new ElasticsearchAuthError(answer.status, 'POST /_bulk', answer.body);
+          metrics.retries.inc({ sink: this.name, reason: `status_${answer.status}` });
+          this.reportRefused(error);
+          throw error;
         } else if (answer.status >= 300) {
           if (retryableStatus(answer.status)) {
             failed = Array.from({ length: count }, (_, k) => itemAt(k));
@@ -231,6 +288,7 @@ export class ElasticsearchSink implements LogSink {
           if (failed.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, failed.length);
         }
       } catch (error) {
+        if (error instanceof ElasticsearchAuthError) throw error;
         end();
         if (signal.aborted) throw error;
         failed = Array.from({ length: count }, (_, k) => itemAt(k));
