@@ -29,6 +29,11 @@ export interface ElasticsearchCredentials {
   password: string;
   /** The basic-auth option of test/env/http.ts for requests as `username`. */
   auth: GetOptions;
+  /**
+   * Adds a file-realm superuser to the running node (`elasticsearch-users useradd`); the node
+   * accepts it within about a second (poll for it).
+   */
+  addUser(username: string, password: string): void;
 }
 
 /** A running single-node Elasticsearch (loopback only; security off unless asked for). */
@@ -82,14 +87,20 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   const env = { ES_JAVA_HOME: javaHome, ES_PATH_CONF: config, ES_JAVA_OPTS: '-Xms512m -Xmx512m' };
   const username = 'watchkeeper-test';
   const password = randomBytes(12).toString('hex');
-  if (options.security) {
-    // Written into config/users and users_roles before start: the file realm needs no running node.
-    execFileSync(join(home, 'bin', 'elasticsearch-users'), ['useradd', username, '-p', password, '-r', 'superuser'], {
-      env: { ...process.env, ...env, ES_JAVA_OPTS: '' },
-      stdio: 'pipe',
-    });
-  }
-  if (process.getuid?.() === 0) chownTree(dir, 65534);
+  const root = process.getuid?.() === 0;
+  // Written into config/users and users_roles: the file realm needs no running node, and a running one
+  // reloads the files (every second, see resource.reload.interval.high below). As nobody once the tree is theirs.
+  const addUser = (name: string, secret: string, asServerUser: boolean): void => {
+    const users = join(home, 'bin', 'elasticsearch-users');
+    const args = ['useradd', name, '-p', secret, '-r', 'superuser'];
+    execFileSync(
+      asServerUser ? 'setpriv' : users,
+      asServerUser ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', users, ...args] : args,
+      { env: { ...process.env, ...env, ES_JAVA_OPTS: '' }, stdio: 'pipe' },
+    );
+  };
+  if (options.security) addUser(username, password, false);
+  if (root) chownTree(dir, 65534);
   const [port, transportPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const auth: GetOptions = options.security ? { basicAuth: { username, password } } : {};
@@ -119,6 +130,8 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
           'xpack.security.transport.ssl.enabled=false',
           '-E',
           'xpack.security.autoconfiguration.enabled=false',
+          '-E',
+          'resource.reload.interval.high=1s',
         ]
       : ['-E', 'xpack.security.enabled=false']),
     '-E',
@@ -140,7 +153,9 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     url,
     version,
     process: server,
-    ...(options.security ? { credentials: { username, password, auth } } : {}),
+    ...(options.security
+      ? { credentials: { username, password, auth, addUser: (name, secret) => addUser(name, secret, root) } }
+      : {}),
     stop: async () => {
       await server.stop(30_000);
       await removeWorkDir(dir);
