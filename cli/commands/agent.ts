@@ -28,9 +28,13 @@ Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad configuration.`,
         config,
         start: async (ctx) => {
           const { startLogAgent } = await import('../../collectors/logs/agent.ts');
-          const detecting = config.audit.detector.enabled
-            ? (await import('../audit-shipping.ts')).auditDetectingSink(ctx.registry, ctx.logger)
-            : undefined;
+          // Only the audit file source and the webhook produce audit events: without them the detector
+          // (and its modules, which stay in memory) would watch nothing.
+          const auditSources = config.logs.audit.paths.length > 0 || config.logs.auditWebhook.enabled;
+          const detecting =
+            config.audit.detector.enabled && auditSources
+              ? (await import('../audit-shipping.ts')).auditDetectingSink(ctx.registry, ctx.logger)
+              : undefined;
           const agent = await startLogAgent({
             config: config.logs,
             kubernetes: config.kubernetes,

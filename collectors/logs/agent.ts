@@ -18,11 +18,8 @@ import { FileEmitter, type MessageOptions } from './pipeline/emitter.ts';
 import { IndexNames } from './pipeline/index-names.ts';
 import { containerMessageOptions } from './pipeline/message-options.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
-import { DeadLetterFile } from './sinks/dead-letter.ts';
-import { DirectorySink } from './sinks/directory/sink.ts';
-import { ElasticsearchSink } from './sinks/elasticsearch/sink.ts';
 import type { LogSink } from './sinks/types.ts';
-import { startAuditWebhook, type AuditWebhook } from './sources/audit-webhook.ts';
+import type { AuditWebhook } from './sources/audit-webhook.ts';
 import { CheckpointStore } from './sources/checkpoint.ts';
 import { FileSource } from './sources/file-source.ts';
 
@@ -81,6 +78,29 @@ async function podMetadataFor(options: LogAgentOptions, logger: Logger): Promise
 }
 
 /**
+ * The configured sink. Each sink is loaded only when configured: the Elasticsearch client and
+ * the directory sink are not both needed, and every module loaded stays in memory.
+ */
+async function configuredSink(config: LogsConfig, metrics: LogsMetrics, logger: Logger): Promise<LogSink> {
+  if (config.sink === 'directory') {
+    const { DirectorySink } = await import('./sinks/directory/sink.ts');
+    return new DirectorySink(config.directory, metrics);
+  }
+  const { ElasticsearchSink } = await import('./sinks/elasticsearch/sink.ts');
+  if (config.deadLetter.target !== 'file')
+    return new ElasticsearchSink({ config: config.elasticsearch, metrics, logger });
+  const { DeadLetterFile } = await import('./sinks/dead-letter.ts');
+  const deadLetters = new DeadLetterFile(config.dataDir, {
+    ...config.deadLetter,
+    onDropped: (letters) => {
+      metrics.deadLettersDropped.inc(letters);
+      logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
+    },
+  });
+  return new ElasticsearchSink({ config: config.elasticsearch, metrics, logger, deadLetters });
+}
+
+/**
  * Starts the log shipper: container, component and audit file sources and the audit webhook,
  * one pipeline with end-to-end acknowledgement, and the configured sink.
  */
@@ -98,25 +118,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
     );
   }
   const abort = new AbortController();
-  const configured: LogSink =
-    config.sink === 'elasticsearch'
-      ? new ElasticsearchSink({
-          config: config.elasticsearch,
-          metrics,
-          logger,
-          ...(config.deadLetter.target === 'file'
-            ? {
-                deadLetters: new DeadLetterFile(config.dataDir, {
-                  ...config.deadLetter,
-                  onDropped: (letters) => {
-                    metrics.deadLettersDropped.inc(letters);
-                    logger.warn({ letters }, 'The oldest dead-letter file was removed (logs.deadLetter.maxFiles).');
-                  },
-                }),
-              }
-            : {}),
-        })
-      : new DirectorySink(config.directory, metrics);
+  const configured = await configuredSink(config, metrics, logger);
   const sink = options.wrapSink ? options.wrapSink(configured) : configured;
   await sink.start(abort.signal);
   const pipeline = new Pipeline({ sink, batch: config.batch, metrics, logger });
@@ -233,6 +235,7 @@ export async function startLogAgent(options: LogAgentOptions): Promise<LogAgent>
 
   let webhook: AuditWebhook | undefined;
   if (config.auditWebhook.enabled) {
+    const { startAuditWebhook } = await import('./sources/audit-webhook.ts');
     webhook = await startAuditWebhook({
       config: config.auditWebhook,
       dir: join(config.dataDir, 'audit-queue'),

@@ -1,18 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './binaries.ts';
-import { httpGet } from './http.ts';
+import { httpGet, type GetOptions } from './http.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { makeWorkDir, removeWorkDir } from './workdir.ts';
 
 const version = '9.2.0';
 
-/** A running single-node Elasticsearch (security off, loopback only). */
+/** What {@link startElasticsearch} starts. */
+export interface ElasticsearchOptions {
+  /**
+   * Security on (authentication required, plain http on loopback, no TLS): a file-realm superuser
+   * is on the returned {@link ElasticsearchServer.credentials}. No API key: the integ-test
+   * distribution lacks the analysis-common module, so the .security index (which holds API keys and
+   * native users) cannot be created: POST /_security/api_key answers 400 "Unknown filter type
+   * [pattern_capture] for [email]", and that module is not on Maven Central.
+   */
+  security?: boolean;
+}
+
+/** Credentials of a secured node (only with `security: true`). */
+export interface ElasticsearchCredentials {
+  /** File-realm user with the `superuser` role, created by `bin/elasticsearch-users useradd` before start. */
+  username: string;
+  password: string;
+  /** The basic-auth option of test/env/http.ts for requests as `username`. */
+  auth: GetOptions;
+  /**
+   * Adds a file-realm superuser to the running node (`elasticsearch-users useradd`); the node
+   * accepts it within about a second (poll for it).
+   */
+  addUser(username: string, password: string): void;
+}
+
+/** A running single-node Elasticsearch (loopback only; security off unless asked for). */
 export interface ElasticsearchServer {
   url: string;
   version: string;
   process: ManagedProcess;
+  /** Set when started with `security: true`. */
+  credentials?: ElasticsearchCredentials;
   stop(): Promise<void>;
 }
 
@@ -42,7 +72,7 @@ function chownTree(path: string, id: number): void {
  * `npm run provision -- elasticsearch`), with its data, logs and config in a temp dir. As root it
  * runs as user nobody, because Elasticsearch refuses to run as root.
  */
-export async function startElasticsearch(): Promise<ElasticsearchServer> {
+export async function startElasticsearch(options: ElasticsearchOptions = {}): Promise<ElasticsearchServer> {
   const distribution = join(cacheDir, 'bin', `elasticsearch-${version}`, `elasticsearch-${version}`);
   if (!existsSync(join(cacheDir, 'bin', `elasticsearch-${version}`, '.complete'))) {
     throw new Error(`Elasticsearch ${version} not fetched: run \`npm run provision -- elasticsearch\``);
@@ -54,9 +84,26 @@ export async function startElasticsearch(): Promise<ElasticsearchServer> {
   cpSync(distribution, home, { recursive: true });
   const config = join(home, 'config');
   for (const sub of ['data', 'logs']) mkdirSync(join(dir, sub));
-  if (process.getuid?.() === 0) chownTree(dir, 65534);
+  const env = { ES_JAVA_HOME: javaHome, ES_PATH_CONF: config, ES_JAVA_OPTS: '-Xms512m -Xmx512m' };
+  const username = 'watchkeeper-test';
+  const password = randomBytes(12).toString('hex');
+  const root = process.getuid?.() === 0;
+  // Written into config/users and users_roles: the file realm needs no running node, and a running one
+  // reloads the files (every second, see resource.reload.interval.high below). As nobody once the tree is theirs.
+  const addUser = (name: string, secret: string, asServerUser: boolean): void => {
+    const users = join(home, 'bin', 'elasticsearch-users');
+    const args = ['useradd', name, '-p', secret, '-r', 'superuser'];
+    execFileSync(
+      asServerUser ? 'setpriv' : users,
+      asServerUser ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', users, ...args] : args,
+      { env: { ...process.env, ...env, ES_JAVA_OPTS: '' }, stdio: 'pipe' },
+    );
+  };
+  if (options.security) addUser(username, password, false);
+  if (root) chownTree(dir, 65534);
   const [port, transportPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
+  const auth: GetOptions = options.security ? { basicAuth: { username, password } } : {};
   const args = [
     '-E',
     'discovery.type=single-node',
@@ -72,8 +119,21 @@ export async function startElasticsearch(): Promise<ElasticsearchServer> {
     `path.data=${join(dir, 'data')}`,
     '-E',
     `path.logs=${join(dir, 'logs')}`,
-    '-E',
-    'xpack.security.enabled=false',
+    ...(options.security
+      ? [
+          '-E',
+          'xpack.security.enabled=true',
+          // Plain http on loopback; a single node (discovery.type=single-node) needs no transport TLS either.
+          '-E',
+          'xpack.security.http.ssl.enabled=false',
+          '-E',
+          'xpack.security.transport.ssl.enabled=false',
+          '-E',
+          'xpack.security.autoconfiguration.enabled=false',
+          '-E',
+          'resource.reload.interval.high=1s',
+        ]
+      : ['-E', 'xpack.security.enabled=false']),
     '-E',
     'cluster.routing.allocation.disk.threshold_enabled=false',
   ];
@@ -83,9 +143,9 @@ export async function startElasticsearch(): Promise<ElasticsearchServer> {
     command: process.getuid?.() === 0 ? 'setpriv' : command,
     args:
       process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', command, ...args] : args,
-    env: { ES_JAVA_HOME: javaHome, ES_PATH_CONF: config, ES_JAVA_OPTS: '-Xms512m -Xmx512m' },
+    env,
     logFile: join(dir, 'elasticsearch.out'),
-    ready: async () => (await httpGet(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`)).status === 200,
+    ready: async () => (await httpGet(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, auth)).status === 200,
     startTimeoutMs: 180_000,
   });
   await server.start();
@@ -93,6 +153,9 @@ export async function startElasticsearch(): Promise<ElasticsearchServer> {
     url,
     version,
     process: server,
+    ...(options.security
+      ? { credentials: { username, password, auth, addUser: (name, secret) => addUser(name, secret, root) } }
+      : {}),
     stop: async () => {
       await server.stop(30_000);
       await removeWorkDir(dir);

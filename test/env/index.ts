@@ -21,5 +21,10 @@ export { startNodeExporter, type NodeExporter } from './node-exporter.ts';
 export { Pki, type CertFiles } from './pki.ts';
 export { freePort } from './ports.ts';
 export { toolBinary, toolDir } from './binaries.ts';
-export { startElasticsearch, type ElasticsearchServer } from './elasticsearch.ts';
+export {
+  startElasticsearch,
+  type ElasticsearchCredentials,
+  type ElasticsearchOptions,
+  type ElasticsearchServer,
+} from './elasticsearch.ts';
 export { startInfluxDB, type InfluxDBServer, type InfluxSeries } from './influxdb.ts';

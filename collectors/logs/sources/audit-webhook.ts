@@ -7,11 +7,11 @@ import type { TLSSocket } from 'node:tls';
 import { WatchkeeperError } from '../../../core/errors.ts';
 import type { Logger } from '../../../core/log.ts';
 import type { LogsConfig } from '../config.ts';
-import type { AuditEvent } from '../enrich/audit-event.ts';
 import type { LogsMetrics } from '../metrics.ts';
 import { auditDocument, type AuditOptions } from '../parsers/audit.ts';
 import type { IndexNames } from '../pipeline/index-names.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import { EventListError, EventListParser } from './audit-event-list.ts';
 import { DiskQueue } from './disk-queue.ts';
 
 /** Options of {@link startAuditWebhook}. */
@@ -62,7 +62,8 @@ export function certificateNames(
 
 /**
  * HTTPS receiver of the API server's audit webhook backend. A POSTed audit.k8s.io/v1 EventList is
- * authenticated (bearer token or verified client certificate), turned into documents and appended
+ * authenticated (bearer token or verified client certificate), parsed as it streams in (each event
+ * turned into its document at once; a torn or malformed body is answered 400 and queues nothing) and appended
  * to a bounded on-disk queue with fsync; only then is it answered 200. A full queue answers 503, so
  * the API server retries. A reader feeds the queue into the pipeline as it has room, and the
  * queue's position moves as the sink acknowledges.
@@ -143,33 +144,46 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       req.resume();
       return;
     }
-    const chunks: Buffer[] = [];
+    // Events become document lines as they are parsed; the lines are queued only once the whole
+    // body parsed, so a torn or malformed body queues nothing.
+    const lines: string[] = [];
+    const parser = new EventListParser((event) => {
+      const doc = auditDocument(event, options.audit);
+      lines.push(`${doc.id}\t${doc.timestamp}\t${doc.text}`);
+    });
     let size = 0;
-    // Read to the end either way (a reset connection is an error to the API server, a 413 is an answer); keep only what fits.
+    let bad: EventListError | undefined;
+    // Read to the end either way (a reset connection is an error to the API server, a 413 or 400 is an answer).
+    const refused = (error: unknown): EventListError => {
+      if (error instanceof EventListError) return error;
+      throw error;
+    };
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size <= config.maxBodyBytes) chunks.push(chunk);
-      else chunks.length = 0;
+      if (size > config.maxBodyBytes) lines.length = 0;
+      if (size > config.maxBodyBytes || bad) continue;
+      try {
+        parser.write(chunk);
+      } catch (error) {
+        bad = refused(error);
+      }
     }
     if (size > config.maxBodyBytes) {
       answer(res, 413, `body larger than ${config.maxBodyBytes} bytes`);
       return;
     }
-    let list: { items?: unknown };
     try {
-      list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items?: unknown };
-    } catch {
-      answer(res, 400, 'body is not JSON');
+      if (!bad) parser.finish();
+    } catch (error) {
+      bad = refused(error);
+    }
+    if (bad) {
+      // Counted by watchkeeper_logs_audit_webhook_requests_total{code="400"}; the API server
+      // retries or drops the batch.
+      logger.warn({ problem: bad.message, bytes: size }, 'Audit webhook body refused; nothing of it was queued.');
+      answer(res, 400, bad.message);
       return;
     }
-    if (!Array.isArray(list.items)) {
-      answer(res, 400, 'expected an audit.k8s.io/v1 EventList');
-      return;
-    }
-    const lines = (list.items as AuditEvent[]).map((event) => {
-      const doc = auditDocument(event, options.audit);
-      return `${doc.id}\t${doc.timestamp}\t${doc.text}`;
-    });
     if (!(await queue.append(lines))) {
       answer(res, 503, 'queue full');
       return;

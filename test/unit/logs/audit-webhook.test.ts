@@ -36,6 +36,35 @@ function post(port: number, body: string, options: { token?: string; cert?: Cert
   });
 }
 
+/** POSTs the body in pieces (chunked, no Content-Length) with the token; the status and the Status message. */
+function postPieces(port: number, pieces: string[], ca: string): Promise<{ code: number; message: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        ca: readFileSync(ca),
+        headers: { 'content-type': 'application/json', authorization: 'Bearer tok-123' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            code: res.statusCode ?? 0,
+            message: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: string }).message,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    for (const piece of pieces) req.write(piece);
+    req.end();
+  });
+}
+
 const event = (id: string, resource = 'pods'): Record<string, unknown> => ({
   kind: 'Event',
   apiVersion: 'audit.k8s.io/v1',
@@ -168,5 +197,56 @@ describe('audit webhook receiver', () => {
       items: Array.from({ length: 400 }, (_, i) => ({ ...event(`b${i}`), requestObject: { pad: 'z'.repeat(4000) } })),
     });
     expect(await post(webhook.port, big, { ca: pki.caFile, token: 'tok-123' })).toBe(503);
+  });
+
+  it('answers 400 naming the problem for a torn or malformed body, and queues none of its events', async () => {
+    const list = JSON.stringify({ kind: 'EventList', items: [event('torn-1'), event('torn-2'), event('torn-3')] });
+    const torn = list.slice(0, list.indexOf('"torn-3"'));
+    const answers = [
+      await postPieces(webhook.port, [torn.slice(0, 300), torn.slice(300)], pki.caFile),
+      await postPieces(webhook.port, [list.replace('"verb":"delete"', '"verb":delete')], pki.caFile),
+      await postPieces(webhook.port, [list.replace('"items":[', '"items":[7,')], pki.caFile),
+      await postPieces(
+        webhook.port,
+        [JSON.stringify({ kind: 'EventList', items: { a: event('torn-1') } })],
+        pki.caFile,
+      ),
+    ];
+    expect(answers.map((a) => a.code)).toEqual([400, 400, 400, 400]);
+    expect(answers[0]!.message).toMatch(/^the body ends inside the JSON document \(torn\)/);
+    expect(answers[1]!.message).toMatch(/^malformed JSON: Unexpected "d" at .*position/);
+    expect(answers[2]!.message).toBe('items[0] is not an audit event object');
+    expect(answers[3]!.message).toBe('items is not an array');
+    // A good list sent afterwards arrives; the queue is read in order, so the refused events would be there by then.
+    const after = await postPieces(
+      webhook.port,
+      [JSON.stringify({ kind: 'EventList', items: [event('after-torn')] })],
+      pki.caFile,
+    );
+    expect(after.code).toBe(200);
+    await eventually(() => rig.sink.docs.some((d) => d.doc.auditID === 'after-torn'), 10_000, 20);
+    expect(rig.sink.docs.filter((d) => String(d.doc.auditID).startsWith('torn-'))).toEqual([]);
+    expect(readFileSync(join(dir, 'queue', 'seg-00000001.ndjson'), 'utf8')).not.toContain('torn-');
+  });
+
+  it('answers 413 for a body over the limit sent without a length, and queues none of it', async () => {
+    const events = Array.from({ length: 300 }, (_, i) => ({
+      ...event(`over-${i}`),
+      requestObject: { pad: 'o'.repeat(8000) },
+    }));
+    const list = JSON.stringify({ kind: 'EventList', items: events });
+    expect(list.length).toBeGreaterThan(2 * 1024 * 1024);
+    const pieces: string[] = [];
+    for (let o = 0; o < list.length; o += 64 * 1024) pieces.push(list.slice(o, o + 64 * 1024));
+    const answer = await postPieces(webhook.port, pieces, pki.caFile);
+    expect(answer).toEqual({ code: 413, message: `body larger than ${2 * 1024 * 1024} bytes` });
+    const after = await postPieces(
+      webhook.port,
+      [JSON.stringify({ kind: 'EventList', items: [event('after-over')] })],
+      pki.caFile,
+    );
+    expect(after.code).toBe(200);
+    await eventually(() => rig.sink.docs.some((d) => d.doc.auditID === 'after-over'), 10_000, 20);
+    expect(rig.sink.docs.filter((d) => String(d.doc.auditID).startsWith('over-'))).toEqual([]);
   });
 });

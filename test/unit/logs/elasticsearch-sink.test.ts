@@ -10,6 +10,7 @@ import { Batch } from '../../../collectors/logs/pipeline/batch.ts';
 import { DeadLetterFile } from '../../../collectors/logs/sinks/dead-letter.ts';
 import { ElasticsearchSink } from '../../../collectors/logs/sinks/elasticsearch/sink.ts';
 import { startFakeElasticsearch, type FakeElasticsearch } from '../../fakes/elasticsearch/server.ts';
+import { eventually } from './support/agent-process.ts';
 import { logsConfig } from './support/capture.ts';
 
 function batchOf(index: string, n: number, prefix: string, pad = 300): Batch {
@@ -27,7 +28,10 @@ function batchOf(index: string, n: number, prefix: string, pad = 300): Batch {
 describe('Elasticsearch sink', () => {
   let fake: FakeElasticsearch;
   let dir: string;
-  const make = (overrides: Record<string, unknown> = {}): { sink: ElasticsearchSink; deadLetters: DeadLetterFile } => {
+  const make = (
+    overrides: Record<string, unknown> = {},
+    registry = new Registry(),
+  ): { sink: ElasticsearchSink; deadLetters: DeadLetterFile } => {
     const deadLetters = new DeadLetterFile(dir);
     const config = logsConfig({
       elasticsearch: { url: fake.url, initialBackoffMs: 10, maxBackoffMs: 50, ...overrides },
@@ -36,7 +40,7 @@ describe('Elasticsearch sink', () => {
       sink: new ElasticsearchSink({
         config,
         deadLetters,
-        metrics: createLogsMetrics(new Registry()),
+        metrics: createLogsMetrics(registry),
         logger: pino({ level: 'silent' }),
       }),
       deadLetters,
@@ -91,6 +95,23 @@ describe('Elasticsearch sink', () => {
     await sink.write(batchOf('again-1', 10, 'b'), signal);
     expect(fake.documents('again-1')).toHaveLength(15);
     expect(fake.stats.conflicts).toBeGreaterThan(0);
+    await sink.close();
+  });
+
+  it('counts a request without an answer within requestTimeoutSeconds as a timeout and sends it again', async () => {
+    const registry = new Registry();
+    const { sink } = make({ installTemplate: false, requestTimeoutSeconds: 0.2 }, registry);
+    const signal = new AbortController().signal;
+    const timeouts = async (): Promise<number> =>
+      (await registry.getSingleMetric('watchkeeper_logs_retries_total')!.get()).values
+        .filter((v) => v.labels.reason === 'timeout')
+        .reduce((sum, v) => sum + v.value, 0);
+    fake.faults.delayMs = 1000;
+    const writing = sink.write(batchOf('slow-1', 4, 'slow'), signal);
+    expect(await eventually(async () => (await timeouts()) >= 1, 10_000, 20)).toBe(true);
+    delete fake.faults.delayMs;
+    await writing;
+    expect(fake.documents('slow-1')).toHaveLength(4);
     await sink.close();
   });
 });

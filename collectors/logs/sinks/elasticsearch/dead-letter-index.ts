@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { ElasticsearchHttp } from './http-client.ts';
 import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
 
 /**
@@ -8,11 +8,11 @@ import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
  * stored makes the write fail, and the pipeline retries the batch.
  */
 export class DeadLetterIndex implements DeadLetterStore {
-  private readonly client: Client;
+  private readonly http: ElasticsearchHttp;
   readonly index: string;
 
-  constructor(client: Client, prefix: string) {
-    this.client = client;
+  constructor(http: ElasticsearchHttp, prefix: string) {
+    this.http = http;
     this.index = `${prefix}-dead-letters`;
   }
 
@@ -32,10 +32,10 @@ export class DeadLetterIndex implements DeadLetterStore {
           })}\n`,
       )
       .join('');
-    const answer = await this.client.transport.request<{
+    const answer = await this.http.json<{
       errors?: boolean;
       items?: Record<string, { status: number; error?: { type?: string } }>[];
-    }>({ method: 'POST', path: '/_bulk', bulkBody: body }, { maxRetries: 0 });
+    }>('POST', '/_bulk', body);
     if (!answer.errors) return;
     const failed = (answer.items ?? [])
       .map((item) => Object.values(item)[0]!)

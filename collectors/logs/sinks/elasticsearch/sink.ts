@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { Client, errors } from '@elastic/elasticsearch';
 import { describeError } from '../../../../core/errors.ts';
 import { hasUrlCredentials, maskUrlCredentials } from '../../../../core/url-credentials.ts';
 import type { Logger } from '../../../../core/log.ts';
-import { backoffDelay, parseRetryAfter, sleep, withRetry } from '../../../../core/retry.ts';
+import { parseRetryAfter, withRetry } from '../../../../core/retry.ts';
 import type { LogsConfig } from '../../config.ts';
 import type { LogsMetrics } from '../../metrics.ts';
 import type { Batch } from '../../pipeline/batch.ts';
 import type { DeadLetter, DeadLetterStore } from '../dead-letter.ts';
 import { DeadLetterIndex } from './dead-letter-index.ts';
+import {
+  ElasticsearchAuthError,
+  ElasticsearchHttp,
+  ElasticsearchTimeoutError,
+  type ElasticsearchAnswer,
+} from './http-client.ts';
 import type { LogSink } from '../types.ts';
 import { indexTemplates } from './templates.ts';
 
@@ -35,36 +39,54 @@ function retryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** Items of a batch that failed and are worth sending again after a wait (handled by withRetry). */
+class ItemsToRetry extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(items: number, retryAfterMs: number | undefined) {
+    super(`${items} items to send again`);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Where a batch's delivery stands between attempts. */
+interface Delivery {
+  /** Items still to send (undefined: all of them). */
+  pending: number[] | undefined;
+  /** How many items one request may carry (halved on 413). */
+  limit: number;
+  /** Requests made so far. */
+  requests: number;
+}
+
 /**
- * Ships batches with _bulk through @elastic/elasticsearch. Documents carry deterministic ids and
- * go in with `create`, so a re-sent item that was stored before answers 409 and counts as stored.
- * Failed items alone are sent again (429/5xx, whole-request failures, lost connections) with
- * exponential backoff and jitter, honouring Retry-After; items that can never succeed go to the
- * dead-letter file with their reason.
+ * Ships batches with _bulk (http-client.ts says why not through @elastic/elasticsearch). Documents
+ * carry deterministic ids and go in with `create`, so a re-sent item that was stored before answers
+ * 409 and counts as stored. Failed items alone are sent again (429/5xx, whole-request failures, lost
+ * connections) with exponential backoff and jitter (core/retry.ts), honouring Retry-After; items
+ * that can never succeed go to the dead-letter file with their reason.
  */
 export class ElasticsearchSink implements LogSink {
   readonly name = 'elasticsearch';
-  private readonly client: Client;
+  private readonly http: ElasticsearchHttp;
   private readonly options: ElasticsearchSinkOptions;
   private ready: Promise<void> = Promise.resolve();
+  /** Writes waiting for the templates, told when an install attempt is refused for its credentials. */
+  private readonly refusedWaiters = new Set<(error: ElasticsearchAuthError) => void>();
+  /** Whether the last request was refused for its credentials (logged once per episode). */
+  private refused = false;
   private readonly deadLetters: DeadLetterStore;
 
   constructor(options: ElasticsearchSinkOptions) {
     this.options = options;
     const { config } = options;
-    this.client = new Client({
-      node: config.url,
-      maxRetries: 0,
-      requestTimeout: config.requestTimeoutSeconds * 1000,
-      compression: false,
-      ...(config.apiKey
-        ? { auth: { apiKey: config.apiKey } }
-        : config.username
-          ? { auth: { username: config.username, password: config.password ?? '' } }
-          : {}),
-      ...(config.caFile ? { tls: { ca: readFileSync(config.caFile) } } : {}),
+    this.http = new ElasticsearchHttp({
+      url: config.url,
+      timeoutMs: config.requestTimeoutSeconds * 1000,
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      ...(config.username ? { username: config.username, password: config.password ?? '' } : {}),
+      ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
     });
-    this.deadLetters = options.deadLetters ?? new DeadLetterIndex(this.client, config.indexPrefix);
+    this.deadLetters = options.deadLetters ?? new DeadLetterIndex(this.http, config.indexPrefix);
     const credentials = config.apiKey !== undefined || config.username !== undefined || hasUrlCredentials(config.url);
     if (credentials && config.url.toLowerCase().startsWith('http://')) {
       options.logger.warn(
@@ -81,11 +103,9 @@ export class ElasticsearchSink implements LogSink {
     this.ready = withRetry(
       async () => {
         for (const [name, body] of Object.entries(indexTemplates(config.indexPrefix, config.mode === 'datastream'))) {
-          await this.client.transport.request(
-            { method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body },
-            { signal },
-          );
+          await this.http.json('PUT', `/_index_template/${encodeURIComponent(name)}`, body, signal);
         }
+        this.refused = false;
         logger.info({ url: maskUrlCredentials(config.url) }, 'Index templates installed.');
       },
       {
@@ -93,11 +113,16 @@ export class ElasticsearchSink implements LogSink {
         initialDelayMs: config.initialBackoffMs,
         maxDelayMs: config.maxBackoffMs,
         signal,
-        onRetry: (error, _attempt, delayMs) =>
-          logger.warn(
-            { error: describeError(error), retryInMs: delayMs },
-            'Cannot install index templates yet; retrying.',
-          ),
+        onRetry: (error, _attempt, delayMs) => {
+          if (error instanceof ElasticsearchAuthError) {
+            this.reportRefused(error);
+            for (const tell of this.refusedWaiters) tell(error);
+          } else
+            logger.warn(
+              { error: describeError(error), retryInMs: delayMs },
+              'Cannot install index templates yet; retrying.',
+            );
+        },
       },
     );
     this.ready.catch(() => undefined);
@@ -105,13 +130,62 @@ export class ElasticsearchSink implements LogSink {
   }
 
   async write(batch: Batch, signal: AbortSignal): Promise<void> {
-    const { config, metrics } = this.options;
-    await this.ready;
-    // Items still to send (undefined: all of them), and how many one request may carry (halved on 413).
-    let pending: number[] | undefined;
-    let limit = Number.POSITIVE_INFINITY;
-    let failures = 0;
-    for (let attempt = 1; ; attempt++) {
+    const { config } = this.options;
+    await this.templatesInstalled();
+    const delivery: Delivery = { pending: undefined, limit: Number.POSITIVE_INFINITY, requests: 0 };
+    await withRetry(() => this.deliver(batch, delivery, signal), {
+      attempts: Number.POSITIVE_INFINITY,
+      initialDelayMs: config.initialBackoffMs,
+      maxDelayMs: config.maxBackoffMs,
+      retryable: (error) => error instanceof ItemsToRetry,
+      retryAfterMs: (error) => (error instanceof ItemsToRetry ? error.retryAfterMs : undefined),
+      signal,
+    });
+  }
+
+  /**
+   * Waits for the index templates; rejects when an install attempt is refused for its credentials,
+   * so the write fails (and the pipeline says so on /readyz) instead of waiting silently.
+   */
+  private templatesInstalled(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refused = (error: ElasticsearchAuthError): void => {
+        this.refusedWaiters.delete(refused);
+        reject(error);
+      };
+      this.refusedWaiters.add(refused);
+      this.ready.then(
+        () => {
+          this.refusedWaiters.delete(refused);
+          resolve();
+        },
+        (error: unknown) => {
+          this.refusedWaiters.delete(refused);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Logs a refusal of the credentials once until a request succeeds again. */
+  private reportRefused(error: ElasticsearchAuthError): void {
+    if (this.refused) return;
+    this.refused = true;
+    this.options.logger.error(
+      { err: error, url: maskUrlCredentials(this.options.config.url) },
+      'Elasticsearch refuses the credentials; lines are kept and sent again until it accepts them.',
+    );
+  }
+
+  /**
+   * Sends the pending items until every one is stored or dead-lettered (resolves), or some failed
+   * in a way worth a wait before sending again (throws {@link ItemsToRetry}).
+   */
+  private async deliver(batch: Batch, delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const { metrics } = this.options;
+    for (;;) {
+      const attempt = ++delivery.requests;
+      const { pending, limit } = delivery;
       let sending = pending;
       let held: number[] = [];
       if (limit < (pending?.length ?? batch.count)) {
@@ -143,16 +217,24 @@ export class ElasticsearchSink implements LogSink {
       try {
         const answer = await this.bulk(body, signal);
         end();
+        if (answer.status < 300) this.refused = false;
         if (answer.status === 413) {
           if (count === 1) {
-            deadAll('request_too_large', answer.text.slice(0, 1000));
+            deadAll('request_too_large', answer.body.toString('utf8', 0, 1000));
           } else {
             // Too large for the server (or a proxy): send the same items in halves.
-            limit = Math.ceil(count / 2);
+            delivery.limit = Math.ceil(count / 2);
             failed = Array.from({ length: count }, (_, k) => itemAt(k));
             wait = false;
             metrics.retries.inc({ sink: this.name, reason: 'status_413' });
           }
+        } else if (answer.status === 401 || answer.status === 403) {
+          // Nothing stored, and a dead letter would lose lines that a fixed credential stores: the write
+          // fails, and the pipeline retries it with backoff, counts it and reports it on /readyz.
+          const error = new ElasticsearchAuthError(answer.status, 'POST /_bulk', answer.body);
+          metrics.retries.inc({ sink: this.name, reason: `status_${answer.status}` });
+          this.reportRefused(error);
+          throw error;
         } else if (answer.status >= 300) {
           if (retryableStatus(answer.status)) {
             failed = Array.from({ length: count }, (_, k) => itemAt(k));
@@ -167,17 +249,18 @@ export class ElasticsearchSink implements LogSink {
             // The whole request is refused and will be refused again: every item is a dead letter.
             let reason = `status_${answer.status}`;
             try {
-              reason = (JSON.parse(answer.text) as { error?: { type?: string } }).error?.type ?? reason;
+              reason =
+                (JSON.parse(answer.body.toString('utf8')) as { error?: { type?: string } }).error?.type ?? reason;
             } catch {
               /* not JSON */
             }
-            deadAll(reason, answer.text.slice(0, 1000));
+            deadAll(reason, answer.body.toString('utf8', 0, 1000));
           }
-        } else if (noErrors.test(answer.text.slice(0, 200))) {
+        } else if (noErrors.test(answer.body.toString('latin1', 0, 200))) {
           // Everything stored: the per-item answers need not be parsed.
           metrics.eventsShipped.inc({ sink: this.name }, count);
         } else {
-          const response = JSON.parse(answer.text) as { items?: Record<string, BulkItemResult>[] };
+          const response = JSON.parse(answer.body.toString('utf8')) as { items?: Record<string, BulkItemResult>[] };
           const items = response.items ?? [];
           let stored = 0;
           items.forEach((entry, k) => {
@@ -205,10 +288,11 @@ export class ElasticsearchSink implements LogSink {
           if (failed.length > 0) metrics.retries.inc({ sink: this.name, reason: 'item' }, failed.length);
         }
       } catch (error) {
+        if (error instanceof ElasticsearchAuthError) throw error;
         end();
         if (signal.aborted) throw error;
         failed = Array.from({ length: count }, (_, k) => itemAt(k));
-        const reason = error instanceof errors.TimeoutError ? 'timeout' : 'connection';
+        const reason = error instanceof ElasticsearchTimeoutError ? 'timeout' : 'connection';
         metrics.retries.inc({ sink: this.name, reason });
         if (attempt === 1 || attempt % 10 === 0)
           this.options.logger.warn(
@@ -222,37 +306,19 @@ export class ElasticsearchSink implements LogSink {
       }
       const next = failed.concat(held);
       if (next.length === 0) return;
-      pending = next;
-      if (failed.length > 0 && wait) {
-        const delay = Math.min(
-          config.maxBackoffMs,
-          retryAfterMs ?? backoffDelay(++failures, config.initialBackoffMs, config.maxBackoffMs),
-        );
-        await sleep(delay, signal);
-      }
+      delivery.pending = next;
+      // Split halves of a 413 go out at once; anything refused or lost waits (core/retry.ts).
+      if (failed.length > 0 && wait) throw new ItemsToRetry(failed.length, retryAfterMs);
     }
   }
 
-  /** One _bulk request; the answer comes back as text, parsed only when it reports errors. */
-  private async bulk(
-    body: Buffer,
-    signal: AbortSignal,
-  ): Promise<{ status: number; text: string; retryAfter?: string }> {
-    const result = await this.client.transport.request<Readable>(
-      { method: 'POST', path: '/_bulk', bulkBody: body },
-      { signal, maxRetries: 0, asStream: true, meta: true },
-    );
-    const chunks: Buffer[] = [];
-    for await (const chunk of result.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    const header: unknown = result.headers?.['retry-after'];
-    return {
-      status: result.statusCode ?? 0,
-      text: Buffer.concat(chunks).toString('utf8'),
-      ...(typeof header === 'string' ? { retryAfter: header } : {}),
-    };
+  /** One _bulk request; the answer is decoded and parsed only when it reports errors. */
+  private bulk(body: Buffer, signal: AbortSignal): Promise<ElasticsearchAnswer> {
+    return this.http.request('POST', '/_bulk', body, 'application/x-ndjson', signal);
   }
 
-  async close(): Promise<void> {
-    await this.client.close();
+  close(): Promise<void> {
+    this.http.close();
+    return Promise.resolve();
   }
 }
