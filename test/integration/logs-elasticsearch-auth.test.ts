@@ -137,7 +137,9 @@ describe('log shipper authentication against a secured Elasticsearch 9.2', () =>
     await run({ url: es.url, apiKey: refusedKey, installTemplate: false });
     writePod('apikey', 30);
     await until(async () => (await readyz()).status !== 200, 'readyz reports the failing sink', 60_000);
-    expect((await readyz()).body).toContain('elasticsearch.apiKey (expired or revoked?)');
+    const ready = await readyz();
+    expect(ready.body).toContain('Elasticsearch answered 401 to POST /_bulk');
+    expect(ready.body).toContain('elasticsearch.apiKey (expired or revoked?)');
     expect(await metric('watchkeeper_logs_dead_lettered_total')).toBe(0);
     expect(await stored('apikey')).toBe(0);
 
