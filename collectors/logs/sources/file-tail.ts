@@ -3,6 +3,7 @@ import type { Logger } from '../../../core/log.ts';
 import type { LogsConfig } from '../config.ts';
 import type { LineParser } from '../parsers/line-parser.ts';
 import { AckTarget } from '../pipeline/ack.ts';
+import type { CarriedPartial, PendingPartial } from '../pipeline/carried-partial.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { FileReader, type ByteReader } from './byte-reader.ts';
@@ -112,6 +113,12 @@ export class FileTail {
   private gen: Generation | undefined;
   private checkpoint: FileCheckpoint | undefined;
   private predecessor: FileTail | undefined;
+  /** The next generation of the path (it waits for this one); takes a message whose F piece is there. */
+  private successor: FileTail | undefined;
+  /** A message carried in from the previous generation before this one was identified. */
+  private inherited: CarriedPartial | undefined;
+  /** Position at which a pending message went to the successor (it acknowledges this generation's end). */
+  private handedAt: number | undefined;
   private rotated: boolean;
   private eofSince = 0;
   private locateSince = 0;
@@ -131,7 +138,7 @@ export class FileTail {
     this.rotated = start.kind !== 'live';
     this.filePos = start.generation?.position ?? start.checkpoint?.offset ?? start.offset;
     this.checkpoint = start.checkpoint ?? start.generation?.entry;
-    this.predecessor = start.predecessor;
+    this.linkAfter(start.predecessor);
     this.createdAt = start.createdAt;
     if (start.generation) {
       this.gen = start.generation;
@@ -186,14 +193,53 @@ export class FileTail {
 
   /** Makes this tail (not reading yet) wait for `predecessor` too. */
   after(predecessor: FileTail | undefined): void {
-    if (predecessor && predecessor !== this) this.predecessor = predecessor;
+    if (predecessor && predecessor !== this) this.linkAfter(predecessor);
   }
 
   /** Puts `tail` before this one when this one has not started reading; otherwise they read side by side. */
   insertBefore(tail: FileTail): void {
     if (!this.predecessor && this.gen && this.filePos > (this.checkpoint?.offset ?? 0)) return;
     tail.after(this.predecessor);
-    this.predecessor = tail;
+    this.linkAfter(tail);
+  }
+
+  private linkAfter(predecessor: FileTail | undefined): void {
+    this.predecessor = predecessor;
+    if (predecessor) predecessor.successor = this;
+  }
+
+  /**
+   * Takes a message whose P pieces ended the previous generation, when this generation starts at
+   * its first byte and nothing of it was read yet (its first line is the F piece).
+   */
+  private inherit(carried: CarriedPartial): boolean {
+    if (this.finished || this.filePos !== 0 || this.carry !== 0 || this.inherited) return false;
+    if (this.gen) {
+      if (this.gen.emitter.inherited) return false;
+      this.gen.emitter.inherited = carried;
+    } else {
+      this.inherited = carried;
+    }
+    return true;
+  }
+
+  /**
+   * The generation ends (read to its end after rotation): pending messages go out, except one still
+   * waiting for its F piece, which goes to the next generation when there is one to take it.
+   */
+  private endGeneration(gen: Generation): void {
+    gen.emitter.handOff = (partial: PendingPartial) => {
+      const carried = { ...partial, idPrefix: gen.emitter.idPrefix, target: gen.target, endPosition: this.filePos };
+      if (!this.successor?.inherit(carried)) return false;
+      this.handedAt = this.filePos;
+      gen.endPosition = this.filePos;
+      return true;
+    };
+    try {
+      gen.parser.end();
+    } finally {
+      gen.emitter.handOff = undefined;
+    }
   }
 
   /** Stops reading and closes the file. */
@@ -286,14 +332,16 @@ export class FileTail {
         this.gen!.parser.idle();
         idleNotified = true;
       }
-      if (this.kind === 'copy') {
-        this.finish();
-        return;
-      }
-      if (this.rotated) {
-        this.drain();
+      if (this.kind === 'copy' || this.rotated) {
         if (this.eofSince === 0) this.eofSince = Date.now();
-        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) {
+        const graceOver = Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000;
+        // The next generation reads once this one is at its end; a message whose F piece is there
+        // goes with it, so wait (up to the grace time) until that generation is known.
+        if (!this.isDrained && (this.successor || graceOver)) {
+          this.endGeneration(this.gen!);
+          this.drain();
+        }
+        if (this.kind === 'copy' ? this.isDrained : graceOver) {
           this.finish();
           return;
         }
@@ -416,6 +464,12 @@ export class FileTail {
       knownSize: 0,
     };
     this.gen = generation;
+    if (this.inherited) {
+      emitter.inherited = this.inherited;
+      this.inherited = undefined;
+      // Resumed past its start: the F piece was read before, so the carried message ends as it is.
+      if (this.filePos !== 0) parser.end();
+    }
     return true;
   }
 
@@ -511,7 +565,7 @@ export class FileTail {
       gen.knownSize = this.lastSize;
       gen.entry.copied = true;
       this.ctx.checkpoints.touch();
-      this.predecessor = this.ctx.copied(gen, this.predecessor);
+      this.linkAfter(this.ctx.copied(gen, this.predecessor));
     }
     this.gen = undefined;
     this.checkpoint = undefined;
@@ -537,9 +591,12 @@ export class FileTail {
     const gen = this.gen;
     if (gen) {
       this.flushCarry();
-      gen.parser.end();
-      gen.endPosition = this.filePos;
-      this.ctx.pipeline.advance(gen.target, this.filePos);
+      this.endGeneration(gen);
+      // After a hand-off, the successor acknowledges this generation's end with the joined message.
+      if (this.handedAt === undefined || this.filePos > this.handedAt) {
+        gen.endPosition = this.filePos;
+        this.ctx.pipeline.advance(gen.target, this.filePos);
+      }
     }
     this.finished = true;
     this.drain();

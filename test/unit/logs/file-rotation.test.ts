@@ -243,4 +243,88 @@ describe('tailer under rotation, pauses and restarts', () => {
     expect(String(docs[0]!.doc.message)).toMatch(/^p-3 x+p-4 x+p-5 x+p-6 x+p-7 x+$/);
     expect(docs[0]!.id).toMatch(new RegExp(`-${startOfP}$`));
   });
+
+  describe.each(['rename', 'copytruncate'] as const)('a P/F message split by a %s rotation', (rotation) => {
+    const rotate = (log: Log): void => {
+      if (rotation === 'copytruncate') return log.copytruncate();
+      log.rename();
+      // The runtime reopens the log at once (kubelet's ReopenContainerLog): the next generation exists, empty.
+      writeFileSync(log.path, '');
+    };
+    const joined = /^p-3x+p-4x+p-5x+$/;
+    /** The checkpoint of the generation that starts with `message`. */
+    const entryOf = (store: CheckpointStore, message: string) =>
+      store.list().find((e) => Buffer.from(e.fingerprint, 'base64').toString().includes(` ${message} `));
+
+    it('is shipped once, joined, under the id of its first piece', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const agent = await run(dir);
+      log.write(3);
+      await until(() => agent.messages().length === 3, 'complete lines shipped');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      await seen(agent.store, 'p-0');
+      rotate(log);
+      log.write(1);
+      log.write(2);
+      await until(() => agent.messages().length >= 6, 'the joined message and the lines after it');
+      await sleep(300);
+      const docs = agent.rig.sink.docs.map((d) => ({ id: d.id, message: String(d.doc.message) }));
+      expect(docs.map((d) => d.message.split(' ')[0])).toEqual(['p-0', 'p-1', 'p-2', 'p-3', 'p-6', 'p-7']);
+      expect(docs[3]!.message.replace(/ /g, '')).toMatch(joined);
+      expect(docs[3]!.id).toBe(`${entryOf(agent.store, 'p-0')?.idKey}-${startOfP}`);
+      await until(() => entryOf(agent.store, 'p-0')?.finished === true, 'first generation finished');
+    });
+
+    it('survives kill -9 between its P pieces and its F piece: the checkpoint stays at its start, a restart ships it once', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir);
+      log.write(3);
+      await until(() => first.messages().length === 3, 'complete lines shipped');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      await seen(first.store, 'p-0');
+      rotate(log);
+      // The rotated generation is read to its end; its P pieces wait for the F piece that is not written yet.
+      await sleep(500);
+      await first.store.save();
+      const saved = entryOf(first.store, 'p-0')!;
+      expect(saved.offset).toBe(startOfP);
+      expect(saved.finished).toBeFalsy();
+      await first.kill();
+      log.write(1);
+      const second = await run(dir);
+      await until(() => second.messages().length >= 1, 'the joined message');
+      await sleep(500);
+      const docs = second.rig.sink.docs;
+      expect(docs).toHaveLength(1);
+      expect(String(docs[0]!.doc.message).replace(/ /g, '')).toMatch(joined);
+      expect(docs[0]!.id).toBe(`${saved.idKey}-${startOfP}`);
+    });
+
+    it('survives kill -9 after it was read and before it was acknowledged: a restart ships it once more, same id', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir, { hold: true });
+      log.write(3);
+      await seen(first.store, 'p-0');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      rotate(log);
+      log.write(1);
+      await until(() => first.store.list().length === 2, 'both generations registered');
+      await sleep(500);
+      await first.store.save();
+      await first.kill();
+      const second = await run(dir);
+      await until(() => second.messages().length >= 4, 'every message');
+      await sleep(500);
+      const docs = second.rig.sink.docs;
+      expect(docs.map((d) => String(d.doc.message).split(' ')[0])).toEqual(['p-0', 'p-1', 'p-2', 'p-3']);
+      expect(String(docs[3]!.doc.message).replace(/ /g, '')).toMatch(joined);
+      expect(docs[3]!.id).toBe(`${entryOf(second.store, 'p-0')?.idKey}-${startOfP}`);
+    });
+  });
 });
