@@ -9,6 +9,7 @@ export type EndpointRequest =
   | { id: number; cmd: 'down' }
   | { id: number; cmd: 'up' }
   | { id: number; cmd: 'conflicts' }
+  | { id: number; cmd: 'created' }
   | { id: number; cmd: 'tally'; expected: TortureExpectation };
 
 const fake = await startFakeElasticsearch();
@@ -22,6 +23,7 @@ process.on('message', (request: EndpointRequest) => {
     if (request.cmd === 'down') result = await fake.stop();
     else if (request.cmd === 'up') result = await fake.start();
     else if (request.cmd === 'conflicts') result = fake.stats.conflicts;
+    else if (request.cmd === 'created') result = fake.stats.created;
     else if (request.cmd === 'tally')
       result = tallyDocuments(
         request.expected,

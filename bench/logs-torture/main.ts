@@ -5,7 +5,9 @@
 // errors, P/F split messages (some across a rotation). Every line carries a unique id; afterwards
 // each id is looked up in the sink, and each lost line is put down to its cause: its generation
 // deleted by the rotation while the agent was down (kubelet would have deleted it too), deleted
-// while the agent ran (it should have kept it open), or never deleted.
+// while the agent ran and then a kill -9 before it was read (the descriptor died with the
+// process), deleted while the agent ran with no kill after (it should have kept it open), or never
+// deleted.
 //
 // Four processes, so that no clock depends on another's work: this one (kills, outage, counting),
 // the writer and rotator (writer.ts), the endpoint (endpoint.ts: the Elasticsearch fake, which
@@ -13,7 +15,7 @@
 // also against a real Elasticsearch 9 from test/env (both rotations, kill -9 only, nothing injected).
 // Size: WK_TORTURE_SECONDS, WK_TORTURE_RATE, WK_TORTURE_ROTATE_KIB.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { AgentProcess, writeAgentConfig } from '../../test/unit/logs/support/agent-process.ts';
@@ -160,6 +162,7 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
   mkdirSync(path.join(dir, 'pods'), { recursive: true });
   const log = (line: string): void => void process.stdout.write(`  ${name}: ${line}\n`);
   let sink: TortureSink;
+  let endpoint: Endpoint | undefined;
   let url: string;
   let stopSink: () => Promise<void>;
   if (real) {
@@ -169,6 +172,7 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
     stopSink = () => found.stop();
   } else {
     const e = new Endpoint();
+    endpoint = e;
     url = await e.url;
     sink = {
       tally: (expected) => e.request({ cmd: 'tally', expected }),
@@ -190,9 +194,11 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
   const agent = new AgentProcess(config, path.join(dir, 'agent.log'));
   const writer = fork(path.join(here, 'writer.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const deleted = new Map<string, DeletedGeneration[]>();
+  let written = 0;
   const done = new Promise<Extract<WriterReport, { type: 'done' }>>((resolve) => {
     writer.on('message', (m: WriterReport) => {
       if (m.type === 'done') resolve(m);
+      else if (m.type === 'progress') written = m.written;
       else deleted.set(m.file, [...(deleted.get(m.file) ?? []), m]);
     });
   });
@@ -218,11 +224,25 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
     const plan = faultPlan(real ? 61 : 60, seconds, 5, real ? undefined : { atSecond: seconds / 3, seconds: 10 });
     const started = Date.now();
     writer.send(start);
+    // How far behind the agent is: lines written against documents stored, every 5 s.
+    const lagTimer = endpoint
+      ? setInterval(() => {
+          void endpoint.request<number>({ cmd: 'created' }).then((stored) => {
+            log(`at ${((Date.now() - started) / 1000).toFixed(0)} s: ${fmt(written)} written, ${fmt(stored)} stored`);
+          });
+        }, 5000)
+      : undefined;
     const [report, downtimes] = await Promise.all([done, runFaults(plan, agent, sink, started, log)]);
+    clearInterval(lagTimer);
     log(`writing took ${(report.writeMs / 1000).toFixed(1)} s; waiting for the sink to settle`);
     const expected: TortureExpectation = { files: report.files, splitEvery, badEvery: write.badEvery };
     const settled = await settle(sink, expected, settleMs);
     const { tally } = settled;
+    // The raw material for a closer look: every lost id, the downtimes and the deleted generations.
+    writeFileSync(
+      path.join(dir, 'result.json'),
+      JSON.stringify({ missing: tally.missing, downtimes, deleted: Object.fromEntries(deleted), started }),
+    );
     return {
       name,
       sent: settled.sent,
@@ -254,7 +274,7 @@ const fmt = (n: number): string => n.toLocaleString('en');
 function row(label: string, r: Row | string): string {
   if (typeof r === 'string') return `| ${label} | not run: ${r} | | | | | | | | | |`;
   const c = r.causes;
-  return `| ${label} | ${fmt(r.sent)} | ${fmt(r.arrived)} | ${fmt(r.lost)} | ${fmt(c.deletedWhileDown)} / ${fmt(c.deletedWhileUp)} / ${fmt(c.notDeleted)} | ${fmt(r.duplicates)} | ${r.resent === undefined ? '-' : fmt(r.resent)} | ${r.brokenSplits} | ${r.deadLettered}/${r.bad} | ${r.rotations} (${r.deletedGenerations} deleted) | ${r.writeSeconds.toFixed(0)} / ${r.seconds.toFixed(0)} |`;
+  return `| ${label} | ${fmt(r.sent)} | ${fmt(r.arrived)} | ${fmt(r.lost)} | ${fmt(c.deletedWhileDown)} / ${fmt(c.deletedThenKilled)} / ${fmt(c.deletedWhileUp)} / ${fmt(c.notDeleted)} | ${fmt(r.duplicates)} | ${r.resent === undefined ? '-' : fmt(r.resent)} | ${r.brokenSplits} | ${r.deadLettered}/${r.bad} | ${r.rotations} (${r.deletedGenerations} deleted) | ${r.writeSeconds.toFixed(0)} / ${r.seconds.toFixed(0)} |`;
 }
 
 const rows: string[] = [];
@@ -271,11 +291,13 @@ rotated at ${rotateBytes / 1024} KiB; five kill -9 of the agent at random moment
 every ${splitEvery}th message split into P/P/F pieces, and at every other rotation one message split across it (P pieces end
 the old generation, the F piece starts the new one). The fake (its own process) adds a 10 s outage (connection refused),
 a 429 for every 200th item and mapping errors for every ${fmt(badEvery)}th message (dead-lettered). The writer and rotator run in a
-process of their own. Lost lines by cause: generation deleted by the rotation while the agent was down (kubelet would have
-deleted it too) / deleted while the agent ran / never deleted. "Stored twice": documents beyond the first per message
+process of their own. Lost lines by cause: (a) generation deleted by the rotation while the agent was down (kubelet would
+have deleted it too) / (b) deleted while the agent ran, then a kill -9 before the agent had read it (the descriptor that
+kept it readable died with the process) / (c) deleted while the agent ran, no kill after (the shipper's fault) / (d) never
+deleted (the shipper's fault). Only (c) and (d) are losses a shipper could have avoided. "Stored twice": documents beyond the first per message
 id (under any document id). "Resent": items answered 409 (already stored). Lost = not arrived ${settleMs / 1000} s after writing stopped.
 
-| run | lines sent | arrived | lost | lost by cause | stored twice | resent | P/F not joined | dead-lettered | rotations | write / total s |
+| run | lines sent | arrived | lost | lost by cause a / b / c / d | stored twice | resent | P/F not joined | dead-lettered | rotations | write / total s |
 |---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;

@@ -14,6 +14,7 @@ export interface WriterStart {
 /** What the writer reports. */
 export type WriterReport =
   | { type: 'deleted'; file: string; name: string; at: number; first: number; end: number }
+  | { type: 'progress'; written: number }
   | {
       type: 'done';
       writeMs: number;
@@ -30,7 +31,9 @@ process.once('message', (start: WriterStart) => {
     log.onDelete = (g) => report({ type: 'deleted', file: f.name, ...g });
     return log;
   });
+  const progress = setInterval(() => report({ type: 'progress', written: logs.reduce((n, l) => n + l.seq, 0) }), 1000);
   void writeLogs(logs, start.write).then((writeMs) => {
+    clearInterval(progress);
     report({
       type: 'done',
       writeMs,

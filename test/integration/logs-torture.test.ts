@@ -85,7 +85,7 @@ describe('log shipper torture (shortened)', () => {
     delete fake.faults.mappingError;
     if (process.env.WK_TORTURE_DEBUG) console.log(JSON.stringify(result), dir);
     expect(result.lostExamples).toEqual([]);
-    expect(result.causes).toEqual({ deletedWhileDown: 0, deletedWhileUp: 0, notDeleted: 0 });
+    expect(result.causes).toEqual({ deletedWhileDown: 0, deletedThenKilled: 0, deletedWhileUp: 0, notDeleted: 0 });
     expect(result.lost).toBe(0);
     expect(result.duplicates).toBe(0);
     expect(result.brokenSplits).toBe(0);

@@ -35,6 +35,11 @@ export interface TailContext {
   located(tail: FileTail): void;
   /** A generation cannot be read to its end (its copy is gone): logged and counted. */
   lost(entry: FileCheckpoint, reason: string): void;
+  /**
+   * Resolves when tails may read: at start, once every generation the checkpoints and the first
+   * scan name is open (reading would slow the opening down, and the rotation deletes meanwhile).
+   */
+  opened: { done: boolean; promise: Promise<void> };
 }
 
 /**
@@ -122,6 +127,7 @@ export class FileTail {
   private rotated: boolean;
   private eofSince = 0;
   private locateSince = 0;
+  private locateAttempts = 0;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private capacityWait: Promise<void> | undefined;
@@ -164,9 +170,18 @@ export class FileTail {
     return this.gen;
   }
 
-  /** Opens the file (a copy is looked for by the loop) and starts reading; resolves once open. */
+  /**
+   * Opens the file and starts reading; resolves once open. A copy whose file is known (key set) is
+   * opened at once too, so that its descriptor keeps it when the rotation deletes it; one not known
+   * (or gone already) is looked for by the loop.
+   */
   async start(): Promise<void> {
     if (this.kind !== 'copy') this.reader = await FileReader.open(this.path);
+    else if (this.key !== '')
+      this.reader = await openReader(this.path).catch(() => {
+        this.key = '';
+        return undefined;
+      });
     this.loop = this.run()
       .catch((error: unknown) => {
         this.ctx.logger.error(
@@ -273,6 +288,10 @@ export class FileTail {
 
   /** True when this tail may read now; otherwise waits a poll interval at most (the caller checks the file again). */
   private async turn(): Promise<boolean> {
+    if (!this.ctx.opened.done) {
+      await this.nap(this.ctx.opened.promise);
+      return false;
+    }
     const predecessor = this.predecessor;
     if (predecessor) {
       if (!predecessor.isDrained) {
@@ -381,8 +400,11 @@ export class FileTail {
       this.ctx.located(this);
       return true;
     }
-    // logrotate copies before it truncates, so a copy is there or was rotated on (found above); wait the grace time for a slow one.
-    if (Date.now() - this.locateSince < this.ctx.tail.rotatedGraceSeconds * 1000) return false;
+    // logrotate copies before it truncates, so a copy is there or was rotated on (found above); wait the
+    // grace time for a slow one, and look three times at least (a loaded machine may take longer than that).
+    this.locateAttempts++;
+    if (this.locateAttempts < 3 || Date.now() - this.locateSince < this.ctx.tail.rotatedGraceSeconds * 1000)
+      return false;
     // Truncated in place after everything it had was read: nothing is missing.
     if (!this.gen || this.gen.position < this.gen.knownSize) this.ctx.lost(entry, 'copy_not_found');
     else this.ctx.logger.debug({ path: entry.origin }, 'File truncated in place after it was read to its end.');

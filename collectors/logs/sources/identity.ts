@@ -36,7 +36,7 @@ export function fingerprintOf(head: Buffer, bytesRead: number, max: number): Buf
 
 /** Opens a generation for reading: through a descriptor, or decompressing a .gz. */
 export async function openReader(path: string): Promise<ByteReader> {
-  return isGzip(path) ? new GzipReader(path) : FileReader.open(path);
+  return isGzip(path) ? GzipReader.open(path) : FileReader.open(path);
 }
 
 /** The first line (up to max bytes) of a file, plain or gzip; undefined when unreadable or incomplete. */

@@ -347,7 +347,10 @@ export interface Downtime {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs the fault plan from `started` (ms since epoch): kills and restarts the agent, takes the sink down and up. */
+/**
+ * Runs the fault plan from `started` (ms since epoch): kills and restarts the agent (one after the
+ * other), and independently of them takes the sink down and up (a slow restart never delays it).
+ */
 export async function runFaults(
   plan: FaultPlan,
   agent: AgentProcess,
@@ -355,32 +358,33 @@ export async function runFaults(
   started: number,
   log: (line: string) => void,
 ): Promise<Downtime[]> {
-  const events: { at: number; run: () => Promise<void> }[] = [];
   const downtimes: Downtime[] = [];
   const at = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-  if (plan.outage) {
-    events.push({ at: plan.outage.fromMs, run: () => (log(`sink down at ${at()}`), sink.down()) });
-    events.push({ at: plan.outage.toMs, run: () => (log(`sink up at ${at()}`), sink.up()) });
-  }
-  for (const killAt of plan.killsAtMs) {
-    events.push({
-      at: killAt,
-      run: async () => {
-        log(`kill -9 at ${at()}`);
-        const from = Date.now();
-        await agent.kill9();
-        await agent.start();
-        downtimes.push({ from, to: Date.now() });
-        log(`agent up again at ${at()}`);
-      },
-    });
-  }
-  events.sort((a, b) => a.at - b.at);
-  for (const event of events) {
-    const wait = started + event.at - Date.now();
+  const until = async (ms: number): Promise<void> => {
+    const wait = started + ms - Date.now();
     if (wait > 0) await sleep(wait);
-    await event.run();
-  }
+  };
+  const outage = async (): Promise<void> => {
+    if (!plan.outage) return;
+    await until(plan.outage.fromMs);
+    log(`sink down at ${at()}`);
+    await sink.down();
+    await until(plan.outage.toMs);
+    log(`sink up at ${at()}`);
+    await sink.up();
+  };
+  const kills = async (): Promise<void> => {
+    for (const killAt of plan.killsAtMs) {
+      await until(killAt);
+      log(`kill -9 at ${at()}`);
+      const from = Date.now();
+      await agent.kill9();
+      await agent.start();
+      downtimes.push({ from, to: Date.now() });
+      log(`agent up again at ${at()}`);
+    }
+  };
+  await Promise.all([outage(), kills()]);
   return downtimes;
 }
 
@@ -413,7 +417,12 @@ export async function writeLogs(logs: readonly TortureLog[], options: WriteOptio
 export interface LossCauses {
   /** In a generation the rotation deleted while the agent was down (kubelet would have deleted it too). */
   deletedWhileDown: number;
-  /** In a generation the rotation deleted while the agent ran (its descriptor should have kept it). */
+  /**
+   * In a generation the rotation deleted while the agent ran and a kill -9 came before the agent had
+   * read it (the descriptor that kept the deleted file readable died with the process).
+   */
+  deletedThenKilled: number;
+  /** In a generation the rotation deleted while the agent ran, with no kill after it (its descriptor should have kept it). */
   deletedWhileUp: number;
   /** Never deleted: the shipper did not read or ship them. */
   notDeleted: number;
@@ -425,13 +434,14 @@ export function lossCauses(
   deleted: ReadonlyMap<string, readonly DeletedGeneration[]>,
   downtimes: readonly Downtime[],
 ): LossCauses {
-  const causes: LossCauses = { deletedWhileDown: 0, deletedWhileUp: 0, notDeleted: 0 };
+  const causes: LossCauses = { deletedWhileDown: 0, deletedThenKilled: 0, deletedWhileUp: 0, notDeleted: 0 };
   for (const id of missing) {
     const dash = id.lastIndexOf('-');
     const seq = Number(id.slice(dash + 1));
     const generation = deleted.get(id.slice(0, dash))?.find((g) => seq >= g.first && seq < g.end);
     if (!generation) causes.notDeleted++;
     else if (downtimes.some((d) => generation.at >= d.from && generation.at <= d.to)) causes.deletedWhileDown++;
+    else if (downtimes.some((d) => d.from > generation.at)) causes.deletedThenKilled++;
     else causes.deletedWhileUp++;
   }
   return causes;
