@@ -9,6 +9,7 @@
 // process), deleted while the agent ran with no kill after (it should have kept it open), or never
 // deleted.
 //
+// WK_TORTURE_VARIANTS=mixed: half the logs renamed, half copytruncated, in one run (the issue's run).
 // Four processes, so that no clock depends on another's work: this one (kills, outage, counting),
 // the writer and rotator (writer.ts), the endpoint (endpoint.ts: the Elasticsearch fake, which
 // injects the outage, 429s and mapping errors) and the agent. With WK_TORTURE_VARIANTS=...,real
@@ -241,7 +242,13 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
     // The raw material for a closer look: every lost id, the downtimes and the deleted generations.
     writeFileSync(
       path.join(dir, 'result.json'),
-      JSON.stringify({ missing: tally.missing, downtimes, deleted: Object.fromEntries(deleted), started }),
+      JSON.stringify({
+        missing: tally.missing,
+        duplicates: tally.duplicateExamples,
+        downtimes,
+        deleted: Object.fromEntries(deleted),
+        started,
+      }),
     );
     return {
       name,
@@ -281,7 +288,8 @@ const rows: string[] = [];
 for (const variant of variants) {
   const label =
     variant === 'real' ? 'real Elasticsearch, both rotations, kill -9 only' : `${variant}, fake with faults`;
-  const result = await run(variant, variant === 'real' ? 'mixed' : (variant as Rotation), variant === 'real');
+  const rotation = variant === 'real' || variant === 'mixed' ? 'mixed' : (variant as Rotation);
+  const result = await run(variant, rotation, variant === 'real');
   process.stdout.write(`${variant}: ${JSON.stringify(result)}\n`);
   rows.push(row(label, result));
 }

@@ -1,4 +1,4 @@
-import type { CarriedPartial } from '../pipeline/carried-partial.ts';
+import { maxPieceGapMs, type CarriedPartial } from '../pipeline/carried-partial.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { LineParser } from './line-parser.ts';
 
@@ -11,6 +11,12 @@ function looksLikeTimestamp(buf: Buffer, start: number, end: number): boolean {
   return (
     end - start >= 20 && end - start <= 40 && buf[start + 4] === 45 && buf[start + 7] === 45 && buf[start + 10] === 84
   );
+}
+
+/** True when a line written at `next` can be the F piece of pieces written at `last` (see {@link maxPieceGapMs}). */
+function continues(last: Buffer, next: string): boolean {
+  const gap = Date.parse(next) - Date.parse(last.toString('latin1'));
+  return gap >= -maxPieceGapMs && gap <= maxPieceGapMs;
 }
 
 /**
@@ -42,9 +48,15 @@ export class CriParser implements LineParser {
   }
 
   line(buf: Buffer, start: number, end: number, offset: number, endOffset: number): void {
-    if (this.emitter.inherited) this.adopt(this.emitter.inherited);
     const sp1 = buf.indexOf(space, start);
-    if (sp1 < 0 || sp1 >= end || !looksLikeTimestamp(buf, start, sp1) || sp1 + 7 > end) {
+    const cri = sp1 >= 0 && sp1 < end && looksLikeTimestamp(buf, start, sp1) && sp1 + 7 <= end;
+    const inherited = this.emitter.inherited;
+    if (inherited) {
+      this.emitter.inherited = undefined;
+      if (cri && continues(inherited.timestamp, buf.toString('latin1', start, sp1))) this.adopt(inherited);
+      else inherited.abandon();
+    }
+    if (!cri) {
       this.garbage(buf, start, end, offset, endOffset);
       return;
     }
@@ -82,7 +94,6 @@ export class CriParser implements LineParser {
 
   /** Takes a message carried in from the previous generation as the pending one. */
   private adopt(carried: CarriedPartial): void {
-    this.emitter.inherited = undefined;
     this.reset();
     this.partialOffset = carried.offset;
     this.partialStderr = carried.stderr;
@@ -153,7 +164,9 @@ export class CriParser implements LineParser {
   }
 
   end(): void {
-    if (this.emitter.inherited) this.adopt(this.emitter.inherited);
+    const inherited = this.emitter.inherited;
+    this.emitter.inherited = undefined;
+    inherited?.abandon();
     if (this.partialOffset >= 0) {
       // Carried once at most: a message whose pieces span three generations ends here.
       const handed =

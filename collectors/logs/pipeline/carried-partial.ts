@@ -29,4 +29,18 @@ export interface CarriedPartial extends PendingPartial {
   target: AckTarget;
   /** End of the first generation: acknowledged with the joined message. */
   endPosition: number;
+  /**
+   * The next generation does not continue it (its first line is not CRI or came more than
+   * {@link maxPieceGapMs} later, or it ends unread): ship it as it is, unfinished, in its first
+   * generation, which is then acknowledged to its end.
+   */
+  abandon(): void;
 }
+
+/**
+ * Longest time between a message's last P piece and its F piece across a rotation. The runtime
+ * writes the pieces of a line back to back and the rotation between them takes milliseconds; a
+ * longer gap means the generation that held the F piece is gone (deleted while the agent was down)
+ * and the next one starts with another message, which must not be joined to the pieces.
+ */
+export const maxPieceGapMs = 1000;

@@ -244,7 +244,31 @@ export class FileTail {
    */
   private endGeneration(gen: Generation): void {
     gen.emitter.handOff = (partial: PendingPartial) => {
-      const carried = { ...partial, idPrefix: gen.emitter.idPrefix, target: gen.target, endPosition: this.filePos };
+      const endPosition = this.filePos;
+      const { emitter } = gen;
+      const carried: CarriedPartial = {
+        ...partial,
+        idPrefix: emitter.idPrefix,
+        target: gen.target,
+        endPosition,
+        abandon: () => {
+          emitter.error('partial_unfinished');
+          const { timestamp: ts, message: m } = partial;
+          emitter.container(
+            ts,
+            0,
+            ts.length,
+            partial.stderr,
+            m,
+            0,
+            m.length,
+            partial.offset,
+            endPosition,
+            partial.truncated,
+          );
+          this.ctx.count(0, 0, emitter);
+        },
+      };
       if (!this.successor?.inherit(carried)) return false;
       this.handedAt = this.filePos;
       gen.endPosition = this.filePos;
@@ -267,6 +291,11 @@ export class FileTail {
   }
 
   private drain(): void {
+    // Never identified (its file is gone): a message carried in ends here.
+    const inherited = this.inherited;
+    this.inherited = undefined;
+    if (this.finished) inherited?.abandon();
+    else this.inherited = inherited;
     if (this.isDrained) return;
     this.isDrained = true;
     this.markDrained();

@@ -34,6 +34,8 @@ class Log {
   readonly written: string[] = [];
   private n = 0;
   private rotations = 0;
+  /** Added to the seconds of the timestamps written from now on (time passes). */
+  shiftSeconds = 0;
   readonly name: string;
   constructor(dir: string, name: string) {
     this.name = name;
@@ -44,7 +46,8 @@ class Log {
     for (let i = 0; i < lines; i++) {
       const message = `${this.name}-${this.n++}`;
       if (tag === 'F') this.written.push(message);
-      text += `2026-01-02T03:04:05.${String(this.n).padStart(9, '0')}Z stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
+      const seconds = String(5 + this.shiftSeconds).padStart(2, '0');
+      text += `2026-01-02T03:04:${seconds}.${String(this.n).padStart(9, '0')}Z stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
     }
     appendFileSync(this.path, text);
   }
@@ -54,9 +57,12 @@ class Log {
     renameSync(this.path, to);
     return to;
   }
-  copytruncate(): void {
-    copyFileSync(this.path, `${this.path}.${++this.rotations}`);
+  /** logrotate: copy to <path>.<n>, truncate; returns the copy's name. */
+  copytruncate(): string {
+    const to = `${this.path}.${++this.rotations}`;
+    copyFileSync(this.path, to);
     truncateSync(this.path, 0);
+    return to;
   }
 }
 
@@ -245,11 +251,13 @@ describe('tailer under rotation, pauses and restarts', () => {
   });
 
   describe.each(['rename', 'copytruncate'] as const)('a P/F message split by a %s rotation', (rotation) => {
-    const rotate = (log: Log): void => {
+    /** Rotates; returns the rotated file's name. */
+    const rotate = (log: Log): string => {
       if (rotation === 'copytruncate') return log.copytruncate();
-      log.rename();
+      const to = log.rename();
       // The runtime reopens the log at once (kubelet's ReopenContainerLog): the next generation exists, empty.
       writeFileSync(log.path, '');
+      return to;
     };
     const joined = /^p-3x+p-4x+p-5x+$/;
     /** The checkpoint of the generation that starts with `message`. */
@@ -325,6 +333,36 @@ describe('tailer under rotation, pauses and restarts', () => {
       expect(docs.map((d) => String(d.doc.message).split(' ')[0])).toEqual(['p-0', 'p-1', 'p-2', 'p-3']);
       expect(String(docs[3]!.doc.message).replace(/ /g, '')).toMatch(joined);
       expect(docs[3]!.id).toBe(`${entryOf(second.store, 'p-0')?.idKey}-${startOfP}`);
+    });
+
+    it('is not joined with the next message when the generation that held its F piece was deleted while the agent was down', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir);
+      log.write(3);
+      await until(() => first.messages().length === 3, 'complete lines shipped');
+      log.write(2, 'P');
+      await seen(first.store, 'p-0');
+      rotate(log);
+      await sleep(500);
+      await first.store.save();
+      await first.kill();
+      // While the agent is down: the F piece, a rotation, and its generation deleted; later messages.
+      log.write(1);
+      rmSync(rotate(log));
+      log.shiftSeconds = 30;
+      log.write(2);
+      const second = await run(dir);
+      await until(() => second.messages().length >= 3, 'the pieces and the later messages');
+      await sleep(500);
+      const docs = second.rig.sink.docs.map((d) => String(d.doc.message).replace(/ /g, ''));
+      expect(docs).toHaveLength(3);
+      expect(docs[0]).toMatch(/^p-3x+p-4x+$/);
+      expect(docs.slice(1).map((m) => m.replace(/x+$/, ''))).toEqual(['p-6', 'p-7']);
+      const counted = (await second.rig.metrics.parseErrors.get()).values.find(
+        (v) => v.labels.reason === 'partial_unfinished',
+      );
+      expect(counted?.value).toBe(1);
     });
   });
 });
