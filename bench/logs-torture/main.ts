@@ -245,6 +245,7 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
       JSON.stringify({
         missing: tally.missing,
         duplicates: tally.duplicateExamples,
+        broken: tally.brokenExamples,
         downtimes,
         deleted: Object.fromEntries(deleted),
         started,

@@ -238,6 +238,8 @@ export interface Tally {
   duplicateExamples: string[];
   /** Split messages stored without their pieces joined (pieces stored alone count too). */
   brokenSplits: number;
+  /** Document ids and the start of a few of those. */
+  brokenExamples: string[];
 }
 
 /** The expectation of logs written in this process. */
@@ -254,6 +256,12 @@ export function isBad(seq: number, badEvery: number): boolean {
 export function tallyDocuments(expected: TortureExpectation, docs: readonly { id: string; message: string }[]): Tally {
   const files = new Map(expected.files.map((f) => [f.name, { ...f, seen: new Uint16Array(f.count) }]));
   let brokenSplits = 0;
+  const brokenExamples: string[] = [];
+  const broken = (doc: { id: string; message: string }): void => {
+    brokenSplits++;
+    if (brokenExamples.length < 8)
+      brokenExamples.push(`${doc.id} ${doc.message.slice(0, 24)}..${doc.message.slice(-24)}`);
+  };
   const parsed = docs.map((doc) => {
     const space = doc.message.indexOf(' ');
     const id = space < 0 ? doc.message : doc.message.slice(0, space);
@@ -261,7 +269,7 @@ export function tallyDocuments(expected: TortureExpectation, docs: readonly { id
     const file = files.get(id.slice(0, dash));
     const seq = Number(id.slice(dash + 1));
     if (!file || !Number.isInteger(seq) || seq < 0 || seq >= file.count) {
-      if (doc.message.startsWith('second-piece') || doc.message.startsWith('third-piece')) brokenSplits++;
+      if (doc.message.startsWith('second-piece') || doc.message.startsWith('third-piece')) broken(doc);
       return undefined;
     }
     const bad = isBad(seq, expected.badEvery);
@@ -269,7 +277,7 @@ export function tallyDocuments(expected: TortureExpectation, docs: readonly { id
       doc.message !== tortureMessage(file.name, seq, file.padding, false, bad) &&
       doc.message !== tortureMessage(file.name, seq, file.padding, true, bad)
     )
-      brokenSplits++;
+      broken(doc);
     file.seen[seq] = Math.min(65535, file.seen[seq]! + 1);
     return { file, seq };
   });
@@ -287,7 +295,7 @@ export function tallyDocuments(expected: TortureExpectation, docs: readonly { id
     const p = parsed[i];
     if (p && p.file.seen[p.seq]! > 1) duplicateExamples.push(`${docs[i]!.id} ${p.file.name}-${p.seq}`);
   }
-  return { stored: docs.length, missing, duplicates, duplicateExamples, brokenSplits };
+  return { stored: docs.length, missing, duplicates, duplicateExamples, brokenSplits, brokenExamples };
 }
 
 /** The sink as the torture sees it. */
@@ -475,6 +483,7 @@ export interface TortureResult {
   /** BADMAP messages written. */
   bad: number;
   brokenSplits: number;
+  brokenExamples: string[];
   rotations: number;
   kills: number;
   resent: number;
@@ -531,6 +540,7 @@ export async function torture(options: TortureOptions): Promise<TortureResult> {
     deadLettered,
     bad: bad.size,
     brokenSplits: tally.brokenSplits,
+    brokenExamples: tally.brokenExamples,
     rotations: logs.reduce((n, f) => n + f.rotations, 0),
     kills: downtimes.length,
     resent: await sink.resent(),
