@@ -41,6 +41,8 @@ const rate = Number(process.env.WK_TORTURE_RATE ?? 20_000);
 const rotateBytes = Number(process.env.WK_TORTURE_ROTATE_KIB ?? 1024) * 1024;
 const variants = (process.env.WK_TORTURE_VARIANTS ?? 'rename,copytruncate').split(',');
 const settleMs = Number(process.env.WK_TORTURE_SETTLE_SECONDS ?? 300) * 1000;
+// A restart takes seconds on a loaded machine; back-to-back kills would only measure how long the agent is down.
+const minUpMs = Number(process.env.WK_TORTURE_MIN_UP_SECONDS ?? 3) * 1000;
 const files = 10;
 const lineBytes = 230;
 const splitEvery = 500;
@@ -222,7 +224,10 @@ async function run(name: string, rotation: Rotation | 'mixed', real: boolean): P
   };
   try {
     await agent.start();
-    const plan = faultPlan(real ? 61 : 60, seconds, 5, real ? undefined : { atSecond: seconds / 3, seconds: 10 });
+    const plan = {
+      ...faultPlan(real ? 61 : 60, seconds, 5, real ? undefined : { atSecond: seconds / 3, seconds: 10 }),
+      minUpMs,
+    };
     const started = Date.now();
     writer.send(start);
     // How far behind the agent is: lines written against documents stored, every 5 s.
@@ -296,7 +301,8 @@ for (const variant of variants) {
 }
 const section = `${machineLine()}, load average ${loadavg()[0]!.toFixed(1)} at the end.
 \`npm run bench -- logs-torture\`: ${files} CRI container logs written at ${fmt(rate)} lines/s (${lineBytes} bytes) for ${seconds} s,
-rotated at ${rotateBytes / 1024} KiB; five kill -9 of the agent at random moments, each restarted at once (one during the outage);
+rotated at ${rotateBytes / 1024} KiB; five kill -9 of the agent at random moments (one during the outage; a kill waits until
+the restarted agent has run ${minUpMs / 1000} s), each restarted at once;
 every ${splitEvery}th message split into P/P/F pieces, and at every other rotation one message split across it (P pieces end
 the old generation, the F piece starts the new one). The fake (its own process) adds a 10 s outage (connection refused),
 a 429 for every 200th item and mapping errors for every ${fmt(badEvery)}th message (dead-lettered). The writer and rotator run in a

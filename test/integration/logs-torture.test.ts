@@ -32,6 +32,8 @@ describe('log shipper torture (shortened)', () => {
       sink: 'elasticsearch',
       elasticsearch: { url: fake.url, indexPrefix: prefix, initialBackoffMs: 50, maxBackoffMs: 500 },
       batch: { maxEvents: 1000, maxDelayMs: 100, maxBufferedBytes: 1024 * 1024 },
+      // Acknowledged lines are persisted once a second, so a kill while lines flow re-sends some.
+      checkpointIntervalMs: 1000,
     });
     agent = new AgentProcess(config, join(dir, 'agent.log'));
     const logs = Array.from(

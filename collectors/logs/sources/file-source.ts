@@ -9,7 +9,10 @@ import { generationIdKey, isGzip, readFingerprint, stripRotationSuffix } from '.
 import { rotatedSiblings } from './siblings.ts';
 
 /** Options of {@link FileSource}. */
-export interface FileSourceOptions extends Omit<TailContext, 'count' | 'copied' | 'located' | 'lost' | 'opened'> {
+export interface FileSourceOptions extends Omit<
+  TailContext,
+  'count' | 'copied' | 'located' | 'lost' | 'opened' | 'freshScan'
+> {
   patterns: readonly string[];
   startAt: 'beginning' | 'end';
   /** No checkpoints existed at start (first start, or an unusable file moved aside): startAt applies. */
@@ -73,6 +76,11 @@ export class FileSource {
     this.ctx = {
       ...options,
       opened,
+      freshScan: async () => {
+        if (this.stopped) return;
+        await this.scanning;
+        await this.scan(false);
+      },
       count: (n: number, b: number, emitter: FileEmitter) => {
         if (n > 0) lines.inc(n);
         if (b > 0) bytes.inc(b);

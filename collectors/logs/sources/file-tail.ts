@@ -40,6 +40,8 @@ export interface TailContext {
    * scan name is open (reading would slow the opening down, and the rotation deletes meanwhile).
    */
   opened: { done: boolean; promise: Promise<void> };
+  /** Resolves after a scan that started after the call (a new generation at a path is followed by then). */
+  freshScan(): Promise<void>;
 }
 
 /**
@@ -128,6 +130,7 @@ export class FileTail {
   private eofSince = 0;
   private locateSince = 0;
   private locateAttempts = 0;
+  private scannedForSuccessor = false;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private capacityWait: Promise<void> | undefined;
@@ -384,7 +387,12 @@ export class FileTail {
         if (this.eofSince === 0) this.eofSince = Date.now();
         const graceOver = Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000;
         // The next generation reads once this one is at its end; a message whose F piece is there
-        // goes with it, so wait (up to the grace time) until that generation is known.
+        // goes with it, so wait (up to the grace time, and a scan after it) until that generation is known.
+        if (!this.isDrained && !this.successor && graceOver && !this.scannedForSuccessor) {
+          this.scannedForSuccessor = true;
+          await this.ctx.freshScan();
+          continue;
+        }
         if (!this.isDrained && (this.successor || graceOver)) {
           this.endGeneration(this.gen!);
           this.drain();

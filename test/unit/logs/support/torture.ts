@@ -325,6 +325,8 @@ export interface WriteOptions {
 /** When the agent is killed and the sink is down, in ms after the start. */
 export interface FaultPlan {
   killsAtMs: number[];
+  /** A kill waits until the restarted agent has run this long (0: kills at their moments even when it is still starting). */
+  minUpMs?: number;
   outage?: { fromMs: number; toMs: number };
 }
 
@@ -382,13 +384,15 @@ export async function runFaults(
     await sink.up();
   };
   const kills = async (): Promise<void> => {
+    let upAt = 0;
     for (const killAt of plan.killsAtMs) {
-      await until(killAt);
+      await until(Math.max(killAt, upAt + (plan.minUpMs ?? 0) - started));
       log(`kill -9 at ${at()}`);
       const from = Date.now();
       await agent.kill9();
       await agent.start();
-      downtimes.push({ from, to: Date.now() });
+      upAt = Date.now();
+      downtimes.push({ from, to: upAt });
       log(`agent up again at ${at()}`);
     }
   };
