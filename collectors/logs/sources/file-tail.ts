@@ -8,7 +8,7 @@ import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { FileReader, type ByteReader } from './byte-reader.ts';
 import type { CheckpointStore, FileCheckpoint } from './checkpoint.ts';
-import { fingerprintOf, generationIdKey, openReader, stripRotationSuffix } from './identity.ts';
+import { fingerprintOf, generationIdKey, openVerified, stripRotationSuffix } from './identity.ts';
 import { findByFingerprint, type Sibling } from './siblings.ts';
 
 /** What a tail needs from its source. */
@@ -42,6 +42,12 @@ export interface TailContext {
   opened: { done: boolean; promise: Promise<void> };
   /** Resolves after a scan that started after the call (a new generation at a path is followed by then). */
   freshScan(): Promise<void>;
+  /**
+   * A generation the checkpoints name as unfinished at this inode, which no tail reads (copytruncate
+   * replaced it between start-up's look and the first scan): a tail that finds its copy, or undefined
+   * when a tail reads it.
+   */
+  orphaned(entry: FileCheckpoint, predecessor: FileTail | undefined): FileTail | undefined;
 }
 
 /**
@@ -173,18 +179,27 @@ export class FileTail {
     return this.gen;
   }
 
+  /** The checkpoint of the generation this tail reads, once known. */
+  get entry(): FileCheckpoint | undefined {
+    return this.gen?.entry ?? this.checkpoint;
+  }
+
   /**
    * Opens the file and starts reading; resolves once open. A copy whose file is known (key set) is
    * opened at once too, so that its descriptor keeps it when the rotation deletes it; one not known
    * (or gone already) is looked for by the loop.
    */
   async start(): Promise<void> {
-    if (this.kind !== 'copy') this.reader = await FileReader.open(this.path);
-    else if (this.key !== '')
-      this.reader = await openReader(this.path).catch(() => {
-        this.key = '';
-        return undefined;
-      });
+    const known = this.checkpoint ? Buffer.from(this.checkpoint.fingerprint, 'base64') : undefined;
+    if (this.kind === 'live' || !known) {
+      this.reader = await FileReader.open(this.path);
+    } else if (this.kind === 'rotated') {
+      this.reader = await openVerified(this.path, known);
+      if (!this.reader) throw new Error(`${this.path} no longer holds the generation it was found as`);
+    } else if (this.key !== '') {
+      this.reader = await openVerified(this.path, known);
+      if (!this.reader) this.key = '';
+    }
     this.loop = this.run()
       .catch((error: unknown) => {
         this.ctx.logger.error(
@@ -429,8 +444,8 @@ export class FileTail {
     } catch {
       found = undefined;
     }
-    if (found) {
-      this.reader = await openReader(found.path);
+    if (found) this.reader = await openVerified(found.path, fingerprint);
+    if (found && this.reader) {
       this.key = found.key;
       this.path = found.path;
       entry.path = found.path;
@@ -488,6 +503,14 @@ export class FileTail {
         this.filePos = entry.offset;
         entry.finished = false;
       } else {
+        if (this.kind === 'live') {
+          let before = this.predecessor;
+          for (const old of ctx.checkpoints.byInode(this.key, ctx.source)) {
+            if (old.finished || old.copied || old.fingerprint === fp.toString('base64')) continue;
+            before = ctx.orphaned(old, before) ?? before;
+          }
+          if (before !== this.predecessor) this.linkAfter(before);
+        }
         const now = Date.now();
         entry = {
           key: this.key,

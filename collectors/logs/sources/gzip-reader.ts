@@ -23,9 +23,14 @@ export class GzipReader implements ByteReader {
     return new GzipReader(await open(path, 'r'));
   }
 
+  /** Reads through an open descriptor (it is closed with the reader). */
+  static of(handle: FileHandle): GzipReader {
+    return new GzipReader(handle);
+  }
+
   private constructor(handle: FileHandle) {
     const gunzip = createGunzip();
-    const file = createReadStream('', { fd: handle });
+    const file = createReadStream('', { fd: handle, start: 0 });
     file.on('error', (error) => gunzip.destroy(error));
     this.stream = file.pipe(gunzip);
     this.chunks = (gunzip as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
