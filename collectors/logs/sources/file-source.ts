@@ -11,7 +11,7 @@ import { rotatedSiblings } from './siblings.ts';
 /** Options of {@link FileSource}. */
 export interface FileSourceOptions extends Omit<
   TailContext,
-  'count' | 'copied' | 'located' | 'lost' | 'opened' | 'freshScan' | 'orphaned'
+  'count' | 'copied' | 'located' | 'lost' | 'opened' | 'freshScan'
 > {
   patterns: readonly string[];
   startAt: 'beginning' | 'end';
@@ -76,12 +76,6 @@ export class FileSource {
     this.ctx = {
       ...options,
       opened,
-      orphaned: (entry, predecessor) => {
-        if ([...this.all].some((t) => t.entry === entry)) return undefined;
-        entry.copied = true;
-        options.checkpoints.touch();
-        return this.followCopyOf(entry, predecessor);
-      },
       freshScan: async () => {
         if (this.stopped) return;
         await this.scanning;

@@ -42,12 +42,6 @@ export interface TailContext {
   opened: { done: boolean; promise: Promise<void> };
   /** Resolves after a scan that started after the call (a new generation at a path is followed by then). */
   freshScan(): Promise<void>;
-  /**
-   * A generation the checkpoints name as unfinished at this inode, which no tail reads (copytruncate
-   * replaced it between start-up's look and the first scan): a tail that finds its copy, or undefined
-   * when a tail reads it.
-   */
-  orphaned(entry: FileCheckpoint, predecessor: FileTail | undefined): FileTail | undefined;
 }
 
 /**
@@ -503,14 +497,6 @@ export class FileTail {
         this.filePos = entry.offset;
         entry.finished = false;
       } else {
-        if (this.kind === 'live') {
-          let before = this.predecessor;
-          for (const old of ctx.checkpoints.byInode(this.key, ctx.source)) {
-            if (old.finished || old.copied || old.fingerprint === fp.toString('base64')) continue;
-            before = ctx.orphaned(old, before) ?? before;
-          }
-          if (before !== this.predecessor) this.linkAfter(before);
-        }
         const now = Date.now();
         entry = {
           key: this.key,
