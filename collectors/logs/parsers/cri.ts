@@ -1,3 +1,4 @@
+import { maxPieceGapMs, type CarriedPartial } from '../pipeline/carried-partial.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { LineParser } from './line-parser.ts';
 
@@ -12,11 +13,19 @@ function looksLikeTimestamp(buf: Buffer, start: number, end: number): boolean {
   );
 }
 
+/** True when a line written at `next` can be the F piece of pieces written at `last` (see {@link maxPieceGapMs}). */
+function continues(last: Buffer, next: string): boolean {
+  const gap = Date.parse(next) - Date.parse(last.toString('latin1'));
+  return gap >= -maxPieceGapMs && gap <= maxPieceGapMs;
+}
+
 /**
  * CRI log lines: `<RFC3339Nano> <stdout|stderr> <P|F> <message>` (containerd and CRI-O, any UTC
  * offset). P pieces are joined until the F piece, up to maxMessageBytes (the rest is cut and
  * counted); the event takes the timestamp and offset of its first piece. Lines that are not CRI are
- * shipped whole with the time they were read, and counted.
+ * shipped whole with the time they were read, and counted. P pieces at the end of a generation go
+ * to the next generation of the path (through the emitter's handOff) and are joined with its F
+ * piece there, under the id they have in the first generation.
  */
 export class CriParser implements LineParser {
   private readonly emitter: FileEmitter;
@@ -30,6 +39,8 @@ export class CriParser implements LineParser {
   private partialTsLength = 0;
   /** File offset after the last piece joined so far. */
   private partialEnd = 0;
+  /** The pending message came from the previous generation: its id and acknowledgement are there. */
+  private carriedFrom: Pick<CarriedPartial, 'idPrefix' | 'target' | 'endPosition'> | undefined;
 
   constructor(emitter: FileEmitter, maxMessageBytes: number) {
     this.emitter = emitter;
@@ -38,7 +49,14 @@ export class CriParser implements LineParser {
 
   line(buf: Buffer, start: number, end: number, offset: number, endOffset: number): void {
     const sp1 = buf.indexOf(space, start);
-    if (sp1 < 0 || sp1 >= end || !looksLikeTimestamp(buf, start, sp1) || sp1 + 7 > end) {
+    const cri = sp1 >= 0 && sp1 < end && looksLikeTimestamp(buf, start, sp1) && sp1 + 7 <= end;
+    const inherited = this.emitter.inherited;
+    if (inherited) {
+      this.emitter.inherited = undefined;
+      if (cri && continues(inherited.timestamp, buf.toString('latin1', start, sp1))) this.adopt(inherited);
+      else inherited.abandon();
+    }
+    if (!cri) {
       this.garbage(buf, start, end, offset, endOffset);
       return;
     }
@@ -67,22 +85,52 @@ export class CriParser implements LineParser {
     }
     if (this.partialOffset >= 0) {
       this.append(buf, msgStart, end);
-      this.emitter.container(
+      this.emitPartial(endOffset);
+      this.reset();
+      return;
+    }
+    this.emitter.container(buf, start, sp1, stderr, buf, msgStart, end, offset, endOffset, false);
+  }
+
+  /** Takes a message carried in from the previous generation as the pending one. */
+  private adopt(carried: CarriedPartial): void {
+    this.reset();
+    this.partialOffset = carried.offset;
+    this.partialStderr = carried.stderr;
+    this.partialTsLength = carried.timestamp.copy(this.partialTs, 0, 0, Math.min(carried.timestamp.length, 40));
+    this.partialTruncated = carried.truncated;
+    this.append(carried.message, 0, carried.message.length);
+    this.partialEnd = 0;
+    this.carriedFrom = carried;
+  }
+
+  private emitPartial(endOffset: number): void {
+    if (this.carriedFrom) {
+      this.emitter.containerCarried(
+        this.carriedFrom,
         this.partialTs,
-        0,
         this.partialTsLength,
         this.partialStderr,
         this.partial,
-        0,
         this.partialLength,
         this.partialOffset,
         endOffset,
         this.partialTruncated,
       );
-      this.reset();
       return;
     }
-    this.emitter.container(buf, start, sp1, stderr, buf, msgStart, end, offset, endOffset, false);
+    this.emitter.container(
+      this.partialTs,
+      0,
+      this.partialTsLength,
+      this.partialStderr,
+      this.partial,
+      0,
+      this.partialLength,
+      this.partialOffset,
+      endOffset,
+      this.partialTruncated,
+    );
   }
 
   private append(buf: Buffer, start: number, end: number): void {
@@ -116,20 +164,24 @@ export class CriParser implements LineParser {
   }
 
   end(): void {
+    const inherited = this.emitter.inherited;
+    this.emitter.inherited = undefined;
+    inherited?.abandon();
     if (this.partialOffset >= 0) {
-      this.emitter.error('partial_unfinished');
-      this.emitter.container(
-        this.partialTs,
-        0,
-        this.partialTsLength,
-        this.partialStderr,
-        this.partial,
-        0,
-        this.partialLength,
-        this.partialOffset,
-        this.partialEnd,
-        this.partialTruncated,
-      );
+      // Carried once at most: a message whose pieces span three generations ends here.
+      const handed =
+        !this.carriedFrom &&
+        this.emitter.handOff?.({
+          timestamp: Buffer.from(this.partialTs.subarray(0, this.partialTsLength)),
+          stderr: this.partialStderr,
+          message: Buffer.from(this.partial.subarray(0, this.partialLength)),
+          truncated: this.partialTruncated,
+          offset: this.partialOffset,
+        }) === true;
+      if (!handed) {
+        this.emitter.error('partial_unfinished');
+        this.emitPartial(this.partialEnd);
+      }
       this.reset();
     }
     this.emitter.flush();
@@ -139,6 +191,7 @@ export class CriParser implements LineParser {
     this.partialLength = 0;
     this.partialOffset = -1;
     this.partialTruncated = false;
+    this.carriedFrom = undefined;
     if (this.partial.length > 1 << 20) this.partial = Buffer.allocUnsafe(0);
   }
 }

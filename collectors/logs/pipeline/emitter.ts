@@ -1,5 +1,6 @@
 import { redact, type Redaction } from '../enrich/redact.ts';
 import type { AckTarget } from './ack.ts';
+import type { CarriedPartial, PendingPartial } from './carried-partial.ts';
 import type { IndexNames } from './index-names.ts';
 import type { Pipeline } from './pipeline.ts';
 
@@ -55,6 +56,13 @@ export class FileEmitter {
   /** Closes `log` and adds the static fields; starts with `,"file":`... and ends with `}`. */
   suffix: Buffer;
   readonly counters: EmitCounters = { events: 0, errors: {} };
+  /**
+   * Set by the tail while its generation ends: takes a message still waiting for its F piece to the
+   * next generation of the path; false when there is none that can take it (the parser emits it).
+   */
+  handOff: ((partial: PendingPartial) => boolean) | undefined;
+  /** A message carried in from the previous generation; the parser takes it before the first line. */
+  inherited: CarriedPartial | undefined;
   private readonly pipeline: Pipeline;
   private readonly names: IndexNames;
   private readonly options: MessageOptions;
@@ -135,6 +143,40 @@ export class FileEmitter {
     b.endItem(this.target, endOffset);
     this.counters.events++;
     this.pipeline.rotateIfFull();
+  }
+
+  /**
+   * A carried message completed (or ended) in this generation: written with its first generation's
+   * id, and that generation acknowledged to its end in the same batch.
+   */
+  containerCarried(
+    carried: Pick<CarriedPartial, 'idPrefix' | 'target' | 'endPosition'>,
+    tsBuf: Buffer,
+    tsEnd: number,
+    stderr: boolean,
+    msg: Buffer,
+    msgEnd: number,
+    offset: number,
+    endOffset: number,
+    truncated: boolean,
+  ): void {
+    this.pipeline.advance(carried.target, carried.endPosition);
+    const own = this.idPrefixText;
+    this.idPrefix = carried.idPrefix;
+    try {
+      if (this.slow)
+        this.writeContainer(
+          tsBuf.toString('latin1', 0, tsEnd),
+          stderr,
+          msg.toString('utf8', 0, msgEnd),
+          offset,
+          endOffset,
+          truncated,
+        );
+      else this.container(tsBuf, 0, tsEnd, stderr, msg, 0, msgEnd, offset, endOffset, truncated);
+    } finally {
+      this.idPrefix = own;
+    }
   }
 
   private containerSlow(

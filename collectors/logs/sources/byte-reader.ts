@@ -20,6 +20,11 @@ export class FileReader implements ByteReader {
     return new FileReader(await open(path, 'r'));
   }
 
+  /** Reads through an open descriptor (it is closed with the reader). */
+  static of(handle: FileHandle): FileReader {
+    return new FileReader(handle);
+  }
+
   async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     return (await this.handle.read(buf, offset, length, position)).bytesRead;
   }

@@ -6,9 +6,13 @@ import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { FileCheckpoint } from './checkpoint.ts';
 import { FileTail, type Generation, type TailContext, type TailStart } from './file-tail.ts';
 import { generationIdKey, isGzip, readFingerprint, stripRotationSuffix } from './identity.ts';
+import { rotatedSiblings } from './siblings.ts';
 
 /** Options of {@link FileSource}. */
-export interface FileSourceOptions extends Omit<TailContext, 'count' | 'copied' | 'located' | 'lost'> {
+export interface FileSourceOptions extends Omit<
+  TailContext,
+  'count' | 'copied' | 'located' | 'lost' | 'opened' | 'freshScan'
+> {
   patterns: readonly string[];
   startAt: 'beginning' | 'end';
   /** No checkpoints existed at start (first start, or an unusable file moved aside): startAt applies. */
@@ -55,15 +59,28 @@ export class FileSource {
   private debounce: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly ctx: TailContext;
+  private markOpened!: () => void;
 
   constructor(name: string, options: FileSourceOptions) {
     this.name = name;
     this.options = options;
+    const opened = {
+      done: false,
+      promise: new Promise<void>((resolve) => {
+        this.markOpened = resolve;
+      }),
+    };
     const { metrics } = options;
     const lines = metrics.linesRead.labels({ source: name });
     const bytes = metrics.bytesRead.labels({ source: name });
     this.ctx = {
       ...options,
+      opened,
+      freshScan: async () => {
+        if (this.stopped) return;
+        await this.scanning;
+        await this.scan(false);
+      },
       count: (n: number, b: number, emitter: FileEmitter) => {
         if (n > 0) lines.inc(n);
         if (b > 0) bytes.inc(b);
@@ -92,10 +109,18 @@ export class FileSource {
     return [...this.all];
   }
 
-  /** Unfinished generations first, then the first scan (startAt applies to what it finds), then watching and periodic scans. */
+  /**
+   * Unfinished generations first, then the first scan (startAt applies to what it finds), each
+   * opened before any is read; then reading, watching and periodic scans.
+   */
   async start(): Promise<void> {
-    await this.resume();
-    await this.scan(true);
+    try {
+      await this.resume();
+      await this.scan(true);
+    } finally {
+      this.ctx.opened.done = true;
+      this.markOpened();
+    }
     this.watchRoots();
     this.scanTimer = setInterval(() => this.scheduleScan(), this.options.tail.scanIntervalSeconds * 1000);
     this.metricsTimer = setInterval(() => this.updateMetrics(), 1000);
@@ -271,8 +296,7 @@ export class FileSource {
         seenAt: now,
       };
       checkpoints.set(entry);
-      followed = this.followCopyOf(entry, undefined, order.createdAt);
-      this.byKey.set(key, followed);
+      followed = await this.followCopyAt(entry, { path, key }, undefined, order.createdAt);
     }
     if (followed) order.place(followed);
   }
@@ -334,6 +358,31 @@ export class FileSource {
     return tail;
   }
 
+  /**
+   * A tail of a generation whose content is in a known copy or compressed file: opened before this
+   * returns, so the descriptor keeps it readable when the rotation deletes it; when it is gone
+   * already, the tail looks for it by its first line.
+   */
+  private async followCopyAt(
+    entry: FileCheckpoint,
+    at: { path: string; key: string },
+    predecessor: FileTail | undefined,
+    createdAt?: number,
+  ): Promise<FileTail> {
+    entry.path = at.path;
+    const tail = new FileTail(this.ctx, at.path, at.key, {
+      kind: 'copy',
+      offset: entry.offset,
+      checkpoint: entry,
+      ...(predecessor ? { predecessor } : {}),
+      ...(createdAt ? { createdAt } : {}),
+    });
+    this.all.add(tail);
+    await tail.start();
+    if (tail.key !== '') this.byKey.set(tail.key, tail);
+    return tail;
+  }
+
   private followCopyOf(entry: FileCheckpoint, predecessor: FileTail | undefined, createdAt?: number): FileTail {
     const tail = new FileTail(this.ctx, entry.origin, '', {
       kind: 'copy',
@@ -354,6 +403,24 @@ export class FileSource {
    */
   private async resume(): Promise<void> {
     const { checkpoints, tail } = this.options;
+    /** Rotated files beside each live path with their first lines, read once. */
+    const siblings = new Map<string, Promise<{ path: string; key: string; fingerprint: string | undefined }[]>>();
+    const siblingsOf = (origin: string) => {
+      let found = siblings.get(origin);
+      if (!found) {
+        found = rotatedSiblings(origin).then((list) =>
+          Promise.all(
+            list.map(async (s) => ({
+              path: s.path,
+              key: s.key,
+              fingerprint: (await readFingerprint(s.path, tail.fingerprintBytes))?.toString('base64'),
+            })),
+          ),
+        );
+        siblings.set(origin, found);
+      }
+      return found;
+    };
     for (const entry of checkpoints.list(this.name)) {
       if (entry.finished) continue;
       if (!entry.copied) {
@@ -364,18 +431,26 @@ export class FileSource {
         ) {
           // Still at its live path: the first scan resumes it there.
           if (found.path === entry.origin) continue;
-          await this.follow(
+          const followed = await this.follow(
             found.path,
             found.key,
             { kind: 'rotated', offset: entry.offset, checkpoint: entry, ...this.predecessorOf(entry.origin) },
             entry.origin,
           );
-          continue;
+          if (followed) continue;
         }
         entry.copied = true;
         checkpoints.touch();
       }
-      this.lastOf.set(entry.origin, this.followCopyOf(entry, this.predecessorOf(entry.origin).predecessor));
+      // In a copy or compressed file: opened now, before the rotation can delete it.
+      const predecessor = this.predecessorOf(entry.origin).predecessor;
+      const copy = (await siblingsOf(entry.origin)).find((s) => s.fingerprint === entry.fingerprint);
+      this.lastOf.set(
+        entry.origin,
+        copy && !this.byKey.has(copy.key)
+          ? await this.followCopyAt(entry, copy, predecessor)
+          : this.followCopyOf(entry, predecessor),
+      );
     }
   }
 

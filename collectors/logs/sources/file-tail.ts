@@ -3,11 +3,12 @@ import type { Logger } from '../../../core/log.ts';
 import type { LogsConfig } from '../config.ts';
 import type { LineParser } from '../parsers/line-parser.ts';
 import { AckTarget } from '../pipeline/ack.ts';
+import type { CarriedPartial, PendingPartial } from '../pipeline/carried-partial.ts';
 import type { FileEmitter } from '../pipeline/emitter.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { FileReader, type ByteReader } from './byte-reader.ts';
 import type { CheckpointStore, FileCheckpoint } from './checkpoint.ts';
-import { fingerprintOf, generationIdKey, openReader, stripRotationSuffix } from './identity.ts';
+import { fingerprintOf, generationIdKey, openVerified, stripRotationSuffix } from './identity.ts';
 import { findByFingerprint, type Sibling } from './siblings.ts';
 
 /** What a tail needs from its source. */
@@ -34,6 +35,13 @@ export interface TailContext {
   located(tail: FileTail): void;
   /** A generation cannot be read to its end (its copy is gone): logged and counted. */
   lost(entry: FileCheckpoint, reason: string): void;
+  /**
+   * Resolves when tails may read: at start, once every generation the checkpoints and the first
+   * scan name is open (reading would slow the opening down, and the rotation deletes meanwhile).
+   */
+  opened: { done: boolean; promise: Promise<void> };
+  /** Resolves after a scan that started after the call (a new generation at a path is followed by then). */
+  freshScan(): Promise<void>;
 }
 
 /**
@@ -112,9 +120,17 @@ export class FileTail {
   private gen: Generation | undefined;
   private checkpoint: FileCheckpoint | undefined;
   private predecessor: FileTail | undefined;
+  /** The next generation of the path (it waits for this one); takes a message whose F piece is there. */
+  private successor: FileTail | undefined;
+  /** A message carried in from the previous generation before this one was identified. */
+  private inherited: CarriedPartial | undefined;
+  /** Position at which a pending message went to the successor (it acknowledges this generation's end). */
+  private handedAt: number | undefined;
   private rotated: boolean;
   private eofSince = 0;
   private locateSince = 0;
+  private locateAttempts = 0;
+  private scannedForSuccessor = false;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private capacityWait: Promise<void> | undefined;
@@ -131,7 +147,7 @@ export class FileTail {
     this.rotated = start.kind !== 'live';
     this.filePos = start.generation?.position ?? start.checkpoint?.offset ?? start.offset;
     this.checkpoint = start.checkpoint ?? start.generation?.entry;
-    this.predecessor = start.predecessor;
+    this.linkAfter(start.predecessor);
     this.createdAt = start.createdAt;
     if (start.generation) {
       this.gen = start.generation;
@@ -157,9 +173,27 @@ export class FileTail {
     return this.gen;
   }
 
-  /** Opens the file (a copy is looked for by the loop) and starts reading; resolves once open. */
+  /** The checkpoint of the generation this tail reads, once known. */
+  get entry(): FileCheckpoint | undefined {
+    return this.gen?.entry ?? this.checkpoint;
+  }
+
+  /**
+   * Opens the file and starts reading; resolves once open. A copy whose file is known (key set) is
+   * opened at once too, so that its descriptor keeps it when the rotation deletes it; one not known
+   * (or gone already) is looked for by the loop.
+   */
   async start(): Promise<void> {
-    if (this.kind !== 'copy') this.reader = await FileReader.open(this.path);
+    const known = this.checkpoint ? Buffer.from(this.checkpoint.fingerprint, 'base64') : undefined;
+    if (this.kind === 'live' || !known) {
+      this.reader = await FileReader.open(this.path);
+    } else if (this.kind === 'rotated') {
+      this.reader = await openVerified(this.path, known);
+      if (!this.reader) throw new Error(`${this.path} no longer holds the generation it was found as`);
+    } else if (this.key !== '') {
+      this.reader = await openVerified(this.path, known);
+      if (!this.reader) this.key = '';
+    }
     this.loop = this.run()
       .catch((error: unknown) => {
         this.ctx.logger.error(
@@ -186,14 +220,77 @@ export class FileTail {
 
   /** Makes this tail (not reading yet) wait for `predecessor` too. */
   after(predecessor: FileTail | undefined): void {
-    if (predecessor && predecessor !== this) this.predecessor = predecessor;
+    if (predecessor && predecessor !== this) this.linkAfter(predecessor);
   }
 
   /** Puts `tail` before this one when this one has not started reading; otherwise they read side by side. */
   insertBefore(tail: FileTail): void {
     if (!this.predecessor && this.gen && this.filePos > (this.checkpoint?.offset ?? 0)) return;
     tail.after(this.predecessor);
-    this.predecessor = tail;
+    this.linkAfter(tail);
+  }
+
+  private linkAfter(predecessor: FileTail | undefined): void {
+    this.predecessor = predecessor;
+    if (predecessor) predecessor.successor = this;
+  }
+
+  /**
+   * Takes a message whose P pieces ended the previous generation, when this generation starts at
+   * its first byte and nothing of it was read yet (its first line is the F piece).
+   */
+  private inherit(carried: CarriedPartial): boolean {
+    if (this.finished || this.filePos !== 0 || this.carry !== 0 || this.inherited) return false;
+    if (this.gen) {
+      if (this.gen.emitter.inherited) return false;
+      this.gen.emitter.inherited = carried;
+    } else {
+      this.inherited = carried;
+    }
+    return true;
+  }
+
+  /**
+   * The generation ends (read to its end after rotation): pending messages go out, except one still
+   * waiting for its F piece, which goes to the next generation when there is one to take it.
+   */
+  private endGeneration(gen: Generation): void {
+    gen.emitter.handOff = (partial: PendingPartial) => {
+      const endPosition = this.filePos;
+      const { emitter } = gen;
+      const carried: CarriedPartial = {
+        ...partial,
+        idPrefix: emitter.idPrefix,
+        target: gen.target,
+        endPosition,
+        abandon: () => {
+          emitter.error('partial_unfinished');
+          const { timestamp: ts, message: m } = partial;
+          emitter.container(
+            ts,
+            0,
+            ts.length,
+            partial.stderr,
+            m,
+            0,
+            m.length,
+            partial.offset,
+            endPosition,
+            partial.truncated,
+          );
+          this.ctx.count(0, 0, emitter);
+        },
+      };
+      if (!this.successor?.inherit(carried)) return false;
+      this.handedAt = this.filePos;
+      gen.endPosition = this.filePos;
+      return true;
+    };
+    try {
+      gen.parser.end();
+    } finally {
+      gen.emitter.handOff = undefined;
+    }
   }
 
   /** Stops reading and closes the file. */
@@ -206,6 +303,11 @@ export class FileTail {
   }
 
   private drain(): void {
+    // Never identified (its file is gone): a message carried in ends here.
+    const inherited = this.inherited;
+    this.inherited = undefined;
+    if (this.finished) inherited?.abandon();
+    else this.inherited = inherited;
     if (this.isDrained) return;
     this.isDrained = true;
     this.markDrained();
@@ -227,6 +329,10 @@ export class FileTail {
 
   /** True when this tail may read now; otherwise waits a poll interval at most (the caller checks the file again). */
   private async turn(): Promise<boolean> {
+    if (!this.ctx.opened.done) {
+      await this.nap(this.ctx.opened.promise);
+      return false;
+    }
     const predecessor = this.predecessor;
     if (predecessor) {
       if (!predecessor.isDrained) {
@@ -286,14 +392,21 @@ export class FileTail {
         this.gen!.parser.idle();
         idleNotified = true;
       }
-      if (this.kind === 'copy') {
-        this.finish();
-        return;
-      }
-      if (this.rotated) {
-        this.drain();
+      if (this.kind === 'copy' || this.rotated) {
         if (this.eofSince === 0) this.eofSince = Date.now();
-        if (Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000) {
+        const graceOver = Date.now() - this.eofSince >= tail.rotatedGraceSeconds * 1000;
+        // The next generation reads once this one is at its end; a message whose F piece is there
+        // goes with it, so wait (up to the grace time, and a scan after it) until that generation is known.
+        if (!this.isDrained && !this.successor && graceOver && !this.scannedForSuccessor) {
+          this.scannedForSuccessor = true;
+          await this.ctx.freshScan();
+          continue;
+        }
+        if (!this.isDrained && (this.successor || graceOver)) {
+          this.endGeneration(this.gen!);
+          this.drain();
+        }
+        if (this.kind === 'copy' ? this.isDrained : graceOver) {
           this.finish();
           return;
         }
@@ -325,16 +438,19 @@ export class FileTail {
     } catch {
       found = undefined;
     }
-    if (found) {
-      this.reader = await openReader(found.path);
+    if (found) this.reader = await openVerified(found.path, fingerprint);
+    if (found && this.reader) {
       this.key = found.key;
       this.path = found.path;
       entry.path = found.path;
       this.ctx.located(this);
       return true;
     }
-    // logrotate copies before it truncates, so a copy is there or was rotated on (found above); wait the grace time for a slow one.
-    if (Date.now() - this.locateSince < this.ctx.tail.rotatedGraceSeconds * 1000) return false;
+    // logrotate copies before it truncates, so a copy is there or was rotated on (found above); wait the
+    // grace time for a slow one, and look three times at least (a loaded machine may take longer than that).
+    this.locateAttempts++;
+    if (this.locateAttempts < 3 || Date.now() - this.locateSince < this.ctx.tail.rotatedGraceSeconds * 1000)
+      return false;
     // Truncated in place after everything it had was read: nothing is missing.
     if (!this.gen || this.gen.position < this.gen.knownSize) this.ctx.lost(entry, 'copy_not_found');
     else this.ctx.logger.debug({ path: entry.origin }, 'File truncated in place after it was read to its end.');
@@ -416,6 +532,12 @@ export class FileTail {
       knownSize: 0,
     };
     this.gen = generation;
+    if (this.inherited) {
+      emitter.inherited = this.inherited;
+      this.inherited = undefined;
+      // Resumed past its start: the F piece was read before, so the carried message ends as it is.
+      if (this.filePos !== 0) parser.end();
+    }
     return true;
   }
 
@@ -511,7 +633,7 @@ export class FileTail {
       gen.knownSize = this.lastSize;
       gen.entry.copied = true;
       this.ctx.checkpoints.touch();
-      this.predecessor = this.ctx.copied(gen, this.predecessor);
+      this.linkAfter(this.ctx.copied(gen, this.predecessor));
     }
     this.gen = undefined;
     this.checkpoint = undefined;
@@ -537,9 +659,12 @@ export class FileTail {
     const gen = this.gen;
     if (gen) {
       this.flushCarry();
-      gen.parser.end();
-      gen.endPosition = this.filePos;
-      this.ctx.pipeline.advance(gen.target, this.filePos);
+      this.endGeneration(gen);
+      // After a hand-off, the successor acknowledges this generation's end with the joined message.
+      if (this.handedAt === undefined || this.filePos > this.handedAt) {
+        gen.endPosition = this.filePos;
+        this.ctx.pipeline.advance(gen.target, this.filePos);
+      }
     }
     this.finished = true;
     this.drain();

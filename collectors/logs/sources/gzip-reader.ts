@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { ByteReader } from './byte-reader.ts';
 
@@ -14,9 +15,22 @@ export class GzipReader implements ByteReader {
   private position = 0;
   private done = false;
 
-  constructor(path: string) {
+  /**
+   * Opens the file before it returns: from then on the descriptor keeps it readable, even when the
+   * rotation deletes it (a stream would open it later, maybe too late).
+   */
+  static async open(path: string): Promise<GzipReader> {
+    return new GzipReader(await open(path, 'r'));
+  }
+
+  /** Reads through an open descriptor (it is closed with the reader). */
+  static of(handle: FileHandle): GzipReader {
+    return new GzipReader(handle);
+  }
+
+  private constructor(handle: FileHandle) {
     const gunzip = createGunzip();
-    const file = createReadStream(path);
+    const file = createReadStream('', { fd: handle, start: 0 });
     file.on('error', (error) => gunzip.destroy(error));
     this.stream = file.pipe(gunzip);
     this.chunks = (gunzip as AsyncIterable<Buffer>)[Symbol.asyncIterator]();

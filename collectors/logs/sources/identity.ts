@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import { FileReader, type ByteReader } from './byte-reader.ts';
 import { GzipReader } from './gzip-reader.ts';
@@ -36,7 +39,7 @@ export function fingerprintOf(head: Buffer, bytesRead: number, max: number): Buf
 
 /** Opens a generation for reading: through a descriptor, or decompressing a .gz. */
 export async function openReader(path: string): Promise<ByteReader> {
-  return isGzip(path) ? new GzipReader(path) : FileReader.open(path);
+  return isGzip(path) ? GzipReader.open(path) : FileReader.open(path);
 }
 
 /** The first line (up to max bytes) of a file, plain or gzip; undefined when unreadable or incomplete. */
@@ -56,5 +59,57 @@ export async function readFingerprint(path: string, max: number): Promise<Buffer
     return undefined;
   } finally {
     await reader?.close().catch(() => undefined);
+  }
+}
+
+/** The first `length` bytes of the content behind a descriptor (decompressed for a .gz), without moving anything. */
+async function headThrough(handle: FileHandle, gzip: boolean, length: number): Promise<Buffer> {
+  if (!gzip) {
+    const head = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  }
+  const stream = createReadStream('', { fd: handle, start: 0, autoClose: false }).pipe(createGunzip());
+  const chunks: Buffer[] = [];
+  let got = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got >= length) break;
+    }
+  } catch {
+    // A damaged or half-written .gz: its head does not match.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}
+
+/**
+ * Opens the file at `path` for reading only if it holds the generation whose first line is
+ * `fingerprint`, checked through the opened descriptor: between finding a file by its name and
+ * opening it, the rotation may have put another generation there (logrotate compresses `x.1` away
+ * and copies the live file to a new `x.1`), whose lines would then go out under this generation's
+ * ids. Undefined when it does not match or cannot be opened.
+ */
+export async function openVerified(path: string, fingerprint: Buffer): Promise<ByteReader | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const gzip = isGzip(path);
+    const head = await headThrough(handle, gzip, fingerprint.length);
+    if (!head.equals(fingerprint)) {
+      await handle.close();
+      return undefined;
+    }
+    return gzip ? GzipReader.of(handle) : FileReader.of(handle);
+  } catch {
+    await handle.close().catch(() => undefined);
+    return undefined;
   }
 }

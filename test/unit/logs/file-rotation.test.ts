@@ -34,6 +34,8 @@ class Log {
   readonly written: string[] = [];
   private n = 0;
   private rotations = 0;
+  /** Added to the seconds of the timestamps written from now on (time passes). */
+  shiftSeconds = 0;
   readonly name: string;
   constructor(dir: string, name: string) {
     this.name = name;
@@ -44,7 +46,8 @@ class Log {
     for (let i = 0; i < lines; i++) {
       const message = `${this.name}-${this.n++}`;
       if (tag === 'F') this.written.push(message);
-      text += `2026-01-02T03:04:05.${String(this.n).padStart(9, '0')}Z stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
+      const seconds = String(5 + this.shiftSeconds).padStart(2, '0');
+      text += `2026-01-02T03:04:${seconds}.${String(this.n).padStart(9, '0')}Z stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
     }
     appendFileSync(this.path, text);
   }
@@ -54,9 +57,12 @@ class Log {
     renameSync(this.path, to);
     return to;
   }
-  copytruncate(): void {
-    copyFileSync(this.path, `${this.path}.${++this.rotations}`);
+  /** logrotate: copy to <path>.<n>, truncate; returns the copy's name. */
+  copytruncate(): string {
+    const to = `${this.path}.${++this.rotations}`;
+    copyFileSync(this.path, to);
     truncateSync(this.path, 0);
+    return to;
   }
 }
 
@@ -242,5 +248,121 @@ describe('tailer under rotation, pauses and restarts', () => {
     expect(docs).toHaveLength(1);
     expect(String(docs[0]!.doc.message)).toMatch(/^p-3 x+p-4 x+p-5 x+p-6 x+p-7 x+$/);
     expect(docs[0]!.id).toMatch(new RegExp(`-${startOfP}$`));
+  });
+
+  describe.each(['rename', 'copytruncate'] as const)('a P/F message split by a %s rotation', (rotation) => {
+    /** Rotates; returns the rotated file's name. */
+    const rotate = (log: Log): string => {
+      if (rotation === 'copytruncate') return log.copytruncate();
+      const to = log.rename();
+      // The runtime reopens the log at once (kubelet's ReopenContainerLog): the next generation exists, empty.
+      writeFileSync(log.path, '');
+      return to;
+    };
+    const joined = /^p-3x+p-4x+p-5x+$/;
+    /** The checkpoint of the generation that starts with `message`. */
+    const entryOf = (store: CheckpointStore, message: string) =>
+      store.list().find((e) => Buffer.from(e.fingerprint, 'base64').toString().includes(` ${message} `));
+
+    it('is shipped once, joined, under the id of its first piece', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const agent = await run(dir);
+      log.write(3);
+      await until(() => agent.messages().length === 3, 'complete lines shipped');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      await seen(agent.store, 'p-0');
+      rotate(log);
+      log.write(1);
+      log.write(2);
+      await until(() => agent.messages().length >= 6, 'the joined message and the lines after it');
+      await sleep(300);
+      const docs = agent.rig.sink.docs.map((d) => ({ id: d.id, message: String(d.doc.message) }));
+      expect(docs.map((d) => d.message.split(' ')[0])).toEqual(['p-0', 'p-1', 'p-2', 'p-3', 'p-6', 'p-7']);
+      expect(docs[3]!.message.replace(/ /g, '')).toMatch(joined);
+      expect(docs[3]!.id).toBe(`${entryOf(agent.store, 'p-0')?.idKey}-${startOfP}`);
+      await until(() => entryOf(agent.store, 'p-0')?.finished === true, 'first generation finished');
+    });
+
+    it('survives kill -9 between its P pieces and its F piece: the checkpoint stays at its start, a restart ships it once', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir);
+      log.write(3);
+      await until(() => first.messages().length === 3, 'complete lines shipped');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      await seen(first.store, 'p-0');
+      rotate(log);
+      // The rotated generation is read to its end; its P pieces wait for the F piece that is not written yet.
+      await sleep(500);
+      await first.store.save();
+      const saved = entryOf(first.store, 'p-0')!;
+      expect(saved.offset).toBe(startOfP);
+      expect(saved.finished).toBeFalsy();
+      await first.kill();
+      log.write(1);
+      const second = await run(dir);
+      await until(() => second.messages().length >= 1, 'the joined message');
+      await sleep(500);
+      const docs = second.rig.sink.docs;
+      expect(docs).toHaveLength(1);
+      expect(String(docs[0]!.doc.message).replace(/ /g, '')).toMatch(joined);
+      expect(docs[0]!.id).toBe(`${saved.idKey}-${startOfP}`);
+    });
+
+    it('survives kill -9 after it was read and before it was acknowledged: a restart ships it once more, same id', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir, { hold: true });
+      log.write(3);
+      await seen(first.store, 'p-0');
+      const startOfP = readFileSync(log.path).length;
+      log.write(2, 'P');
+      rotate(log);
+      log.write(1);
+      await until(() => first.store.list().length === 2, 'both generations registered');
+      await sleep(500);
+      await first.store.save();
+      await first.kill();
+      const second = await run(dir);
+      await until(() => second.messages().length >= 4, 'every message');
+      await sleep(500);
+      const docs = second.rig.sink.docs;
+      expect(docs.map((d) => String(d.doc.message).split(' ')[0])).toEqual(['p-0', 'p-1', 'p-2', 'p-3']);
+      expect(String(docs[3]!.doc.message).replace(/ /g, '')).toMatch(joined);
+      expect(docs[3]!.id).toBe(`${entryOf(second.store, 'p-0')?.idKey}-${startOfP}`);
+    });
+
+    it('is not joined with the next message when the generation that held its F piece was deleted while the agent was down', async () => {
+      const { dir, logs } = setup();
+      const log = new Log(logs, 'p');
+      const first = await run(dir);
+      log.write(3);
+      await until(() => first.messages().length === 3, 'complete lines shipped');
+      log.write(2, 'P');
+      await seen(first.store, 'p-0');
+      rotate(log);
+      await sleep(500);
+      await first.store.save();
+      await first.kill();
+      // While the agent is down: the F piece, a rotation, and its generation deleted; later messages.
+      log.write(1);
+      rmSync(rotate(log));
+      log.shiftSeconds = 30;
+      log.write(2);
+      const second = await run(dir);
+      await until(() => second.messages().length >= 3, 'the pieces and the later messages');
+      await sleep(500);
+      const docs = second.rig.sink.docs.map((d) => String(d.doc.message).replace(/ /g, ''));
+      expect(docs).toHaveLength(3);
+      expect(docs[0]).toMatch(/^p-3x+p-4x+$/);
+      expect(docs.slice(1).map((m) => m.replace(/x+$/, ''))).toEqual(['p-6', 'p-7']);
+      const counted = (await second.rig.metrics.parseErrors.get()).values.find(
+        (v) => v.labels.reason === 'partial_unfinished',
+      );
+      expect(counted?.value).toBe(1);
+    });
   });
 });
