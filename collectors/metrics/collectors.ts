@@ -13,14 +13,15 @@ import { ScrapeEngine } from './scrape/engine.ts';
 import { createSinks } from './sinks/factory.ts';
 import { jobTargetDefaults, staticJobRelabeling } from './job-relabeling.ts';
 import { NodeCollector } from './node/node-collector.ts';
-import { startNodeExpositionServer, type NodeExpositionServer } from './node/node-exposition-server.ts';
+import type { LoopbackExpositionServer } from './exposition/loopback-server.ts';
+import { startNodeExpositionServer } from './node/node-exposition-server.ts';
 import { NodeResourcesCollector } from './node/node-resources-collector.ts';
 import { compileRelabelRules } from './relabel/relabel.ts';
 import { stateJob } from './state/config.ts';
 import { createStateMetrics } from './state/metrics.ts';
 import { stateTargetOwnership } from './state/shard-ownership.ts';
 import { StateCollector } from './state/state-collector.ts';
-import { startStateExpositionServer, type StateExpositionServer } from './state/state-exposition-server.ts';
+import { startStateExpositionServer } from './state/state-exposition-server.ts';
 import { settingsOfStaticJob } from './scrape/scrape-settings.ts';
 import { StaticTargetSource } from './static-source.ts';
 import type { MetricsSink } from './types.ts';
@@ -58,9 +59,9 @@ interface Parts {
   group?: LeaseShardGroup;
   assignment?: ShardAssignment;
   resources?: NodeResourcesCollector;
-  nodeServer?: NodeExpositionServer;
+  nodeServer?: LoopbackExpositionServer;
   state?: StateCollector;
-  stateServer?: StateExpositionServer;
+  stateServer?: LoopbackExpositionServer;
 }
 
 /**
