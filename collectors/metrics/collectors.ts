@@ -109,10 +109,22 @@ async function startParts(options: MetricsCollectorsOptions, engine: ScrapeEngin
   const nodeResources = mode === 'agent' && config.node.enabled && nodeName !== undefined;
   const state = mode === 'collector' && config.state.enabled;
   let client: KubeClient | undefined;
-  if (discoveryJobs.length > 0 || sharding || nodeResources || state) {
-    if (!options.kubeClient)
-      throw new Error('metrics: kubernetes jobs, sharding, node resources and metrics.state need API access');
-    client = await options.kubeClient();
+  const needApi = [
+    ...(discoveryJobs.length > 0 ? [`the kubernetes jobs (${discoveryJobs.map((j) => j.job).join(', ')})`] : []),
+    ...(sharding ? ['metrics.sharding'] : []),
+    ...(nodeResources ? ["the node's resources (metrics.node with NODE_NAME)"] : []),
+    ...(state ? ['metrics.state (on by default in collector mode; metrics.state.enabled: false turns it off)'] : []),
+  ];
+  if (needApi.length > 0) {
+    try {
+      if (!options.kubeClient) throw new Error('no Kubernetes client was given');
+      client = await options.kubeClient();
+    } catch (error) {
+      const verb = needApi.length === 1 ? 'needs' : 'need';
+      throw new Error(`metrics: ${needApi.join(', ')} ${verb} the Kubernetes API: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     parts.discovery = createDiscovery({
       client,
       logger,

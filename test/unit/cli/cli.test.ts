@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +61,18 @@ describe('watchkeeper CLI', () => {
     expect(byEnv.code).toBe(0);
     expect(byEnv.stdout).toContain('name: prod-eu');
     expect(byEnv.stdout).toContain('port: 9999');
+  });
+
+  it('collector without Kubernetes credentials exits 1 and names the default that needs them', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'wk-nohome-'));
+    const config = join(home, 'watchkeeper.yaml');
+    await writeFile(config, 'server: { port: 0 }\nmetrics: { jobs: [{ job: self, targets: ["127.0.0.1:9"] }] }\n');
+    const run = await cli(['collector', '-c', config], { HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'metrics.state (on by default in collector mode; metrics.state.enabled: false turns it off) needs the Kubernetes API',
+    );
+    expect(run.stderr).toContain('no Kubernetes credentials found');
   });
 
   it('config check exits 2 and names the path, expectation and value of a bad setting', async () => {
