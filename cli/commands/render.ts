@@ -102,8 +102,7 @@ Exit codes: 0 written (empty panels are listed, not errors), 1 Prometheus unreac
           throw new WatchkeeperError('usage', `--width ${options.width}: give a whole number of pixels, 400 to 8000`);
         // --selector is an option of `render` (Commander reads a parent's options after the subcommand too).
         const { matchers } = customisation(command.parent!.opts<{ datasourceUid?: string; selector: string[] }>());
-        // Loaded only here: the canvas and chart libraries are large, and no other command needs them.
-        const { renderDashboardPngs } = await import('../../dashboards/png/render-pngs.ts');
+        const { renderDashboardPngs } = await loadPngRenderer();
         const results = await renderDashboardPngs({
           outDir: options.png,
           prometheusUrl: options.prometheus,
@@ -118,6 +117,25 @@ Exit codes: 0 written (empty panels are listed, not errors), 1 Prometheus unreac
         }
       },
     );
+}
+
+/**
+ * Loads the PNG renderer. Only here: the canvas and chart libraries are large and no other command needs them, and
+ * the image leaves them out (about 41 MB; deploy/Dockerfile), so their absence is an error that says so.
+ */
+async function loadPngRenderer(): Promise<typeof import('../../dashboards/png/render-pngs.ts')> {
+  try {
+    return await import('../../dashboards/png/render-pngs.ts');
+  } catch (error) {
+    const missing = /'(@napi-rs\/canvas|chart\.js)'/.exec((error as Error).message)?.[1];
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || missing === undefined) throw error;
+    throw new WatchkeeperError(
+      'failed',
+      `render dashboards --png needs the package ${missing}, which is not installed (the watchkeeper image leaves ` +
+        'the drawing libraries out): run it from a checkout or an npm install of watchkeeper',
+      { cause: error },
+    );
+  }
 }
 
 /** `watchkeeper render`: writes the Grafana dashboards and Prometheus rules to files. */

@@ -99,7 +99,24 @@ describe('the container image', () => {
     expect(listing).not.toContain('cli.ts');
     expect(listing).not.toContain('vitest');
     expect(listing).not.toContain('typescript');
+    expect(listing).not.toContain('chart.js');
     expect(listing).toContain('prom-client');
+  });
+
+  it('leaves out the drawing libraries of render --png and says so when asked to draw', async () => {
+    const drawn = await watchkeeper([
+      'render',
+      'dashboards',
+      '--png',
+      '/tmp/png',
+      '--prometheus',
+      'http://127.0.0.1:9',
+    ]).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(drawn.code).toBe(1);
+    expect(drawn.stderr).toContain('render dashboards --png needs the package');
   });
 
   it('checks a configuration and takes an etcd backup to a directory', async () => {
