@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { InfluxDBServer } from '../test/env/influxdb.ts';
 import type { Cluster, NodeExporter, S3Server } from '../test/env/index.ts';
-import { freePort } from '../test/env/index.ts';
+import { freePort, kwokKubeletMetricsPath } from '../test/env/index.ts';
 
 /** A watchkeeper mode the sandbox runs as a child process. */
 export interface SandboxMode {
@@ -13,6 +13,8 @@ export interface SandboxMode {
   port: number;
   /** One line telling the user where to look, beside /metrics. */
   hint: string;
+  /** The mode's own configuration, when it is not the sandbox's watchkeeper.yaml (written to `<name>.yaml`). */
+  config?: Record<string, unknown>;
 }
 
 /** What the sandbox runs and the configuration it runs it with. */
@@ -35,7 +37,7 @@ export interface SandboxServers {
 
 /**
  * The metrics collectors' jobs in the sandbox: the control plane's components and node_exporter as
- * static targets. The API server is scraped with a bearer token from a file (written here, mode 0600),
+ * static targets, and the kwok nodes' simulated kubelets by node discovery. The API server is scraped with a bearer token from a file (written here, mode 0600),
  * the scheduler and controller-manager over their self-signed TLS; the sandbox's etcd serves its
  * metrics on a plain-HTTP metrics port (client certificates are exercised by the integration tests).
  */
@@ -69,13 +71,32 @@ async function metricsJobs(servers: SandboxServers): Promise<Record<string, unkn
       ...common,
     },
     { job: 'node', targets: [nodeExporter.target], ...common },
+    {
+      // One target per node, as in a cluster, at the kubelet and cAdvisor series kwok simulates for that node.
+      job: 'kubelet',
+      kubernetes: { role: 'node', scheme: 'http' },
+      relabelConfigs: [
+        { target_label: '__address__', replacement: cluster.kwokAddress },
+        {
+          source_labels: ['__meta_kubernetes_node_name'],
+          target_label: '__metrics_path__',
+          replacement: kwokKubeletMetricsPath('$1'),
+        },
+      ],
+      // kwok also gives pods without a claim volume series, with an empty claim label.
+      metricRelabelConfigs: [
+        { source_labels: ['__name__', 'persistentvolumeclaim'], regex: 'kubelet_volume_stats_.+;', action: 'drop' },
+      ],
+      ...common,
+    },
   ];
 }
 
 /**
  * Decides how every component runs against the sandbox's servers: the agent ships the control
- * plane's component and audit logs to a local directory and runs the metrics collectors (writing to
- * InfluxDB and by remote_write to Prometheus), the prober probes every 30 s, and the backup service
+ * plane's component and audit logs to a local directory and scrapes node_exporter, the collector scrapes the
+ * control plane and serves the cluster-state series (both write to InfluxDB and by remote_write to
+ * Prometheus), the prober probes every 30 s, and the backup service
  * snapshots etcd to MinIO every 2 minutes (credentials come from the environment).
  */
 export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[]): Promise<SandboxPlan> {
@@ -83,9 +104,17 @@ export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[])
   const shipped = join(dir, 'shipped-logs');
   const influxTokenFile = join(dir, 'influxdb-token');
   await writeFile(influxTokenFile, influx.token, { mode: 0o600 });
+  const jobs = await metricsJobs(servers);
+  const sinks = {
+    influxdb: { enabled: true, url: influx.url, tokenFile: influxTokenFile, bucket: influx.bucket },
+    remoteWrite: [{ name: 'prometheus', url: servers.remoteWriteUrl }],
+  };
+  const access = { cluster: { name: 'sandbox' }, kubernetes: { kubeconfig: cluster.adminKubeconfig } };
+  // The node's targets go to the agent, the control plane and the cluster-state series to the collector, as in a
+  // cluster: each series is scraped once.
+  const collectorConfig = { ...access, metrics: { jobs: jobs.filter((j) => j.job !== 'node'), sinks } };
   const config = {
-    cluster: { name: 'sandbox' },
-    kubernetes: { kubeconfig: cluster.adminKubeconfig },
+    ...access,
     prober: { intervalSeconds: 30, leftoverMinAgeSeconds: 120 },
     logs: {
       dataDir: join(dir, 'agent-state'),
@@ -99,14 +128,7 @@ export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[])
       sink: 'directory',
       directory: { path: shipped },
     },
-    metrics: {
-      enabled: true,
-      jobs: await metricsJobs(servers),
-      sinks: {
-        influxdb: { enabled: true, url: influx.url, tokenFile: influxTokenFile, bucket: influx.bucket },
-        remoteWrite: [{ name: 'prometheus', url: servers.remoteWriteUrl }],
-      },
-    },
+    metrics: { enabled: true, jobs: jobs.filter((j) => j.job === 'node'), sinks },
     backup: {
       storage: {
         type: 's3',
@@ -118,7 +140,7 @@ export async function sandboxPlan(servers: SandboxServers, modes: SandboxMode[])
       tools: { binDir: cluster.etcd.binDir },
     },
   };
-  return { config, modes };
+  return { config, modes: modes.map((m) => (m.name === 'collector' ? { ...m, config: collectorConfig } : m)) };
 }
 
 /** The modes the sandbox runs, each with a free status port (known before Prometheus starts to scrape them). */
@@ -130,8 +152,14 @@ export async function sandboxModes(dir: string): Promise<SandboxMode[]> {
       args: ['agent'],
       port: await freePort(),
       hint:
-        `shipped logs in ${shipped}; scraped control-plane and node_exporter series on its /metrics, ` +
-        'in InfluxDB and in Prometheus; ask the shipped audit events: watchkeeper audit suspicious -c <config>',
+        `shipped logs in ${shipped}; node_exporter's series on its /metrics, in InfluxDB and in Prometheus; ` +
+        'ask the shipped audit events: watchkeeper audit suspicious -c <config>',
+    },
+    {
+      name: 'collector',
+      args: ['collector'],
+      port: await freePort(),
+      hint: 'the control plane and the cluster-state series (job kube-state-metrics) on its /metrics, in InfluxDB and Prometheus',
     },
     { name: 'prober', args: ['prober'], port: await freePort(), hint: 'watchkeeper_probe_success on /metrics' },
     {

@@ -57,7 +57,7 @@ Examples:
       try {
         say('starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok ...');
         const started = Date.now();
-        const cluster = await env.startCluster({ nodes });
+        const cluster = await env.startCluster({ nodes, kubeletMetrics: true });
         stops.push(() => cluster.stop());
         say(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s with ${nodes} kwok nodes`);
         const s3 = await env.startS3({ bucket: 'watchkeeper' });
@@ -71,7 +71,10 @@ Examples:
         const modes = await sandboxModes(dir);
         const prometheus = await env.startPrometheus({
           scrapeIntervalSeconds: 5,
-          ruleFiles: [resolve(repoRoot, 'alerts/watchkeeper.rules.yaml')],
+          ruleFiles: [
+            resolve(repoRoot, 'alerts/watchkeeper.rules.yaml'),
+            resolve(repoRoot, 'alerts/cluster.rules.yaml'),
+          ],
           scrapeTargets: modes.map((m) => ({ job: `watchkeeper-${m.name}`, target: `127.0.0.1:${m.port}` })),
           remoteWriteReceiver: true,
         });
@@ -81,13 +84,15 @@ Examples:
         const configFile = join(dir, 'watchkeeper.yaml');
         await writeFile(configFile, stringify(plan.config));
         for (const mode of plan.modes) {
+          const modeConfigFile = mode.config ? join(dir, `${mode.name}.yaml`) : configFile;
+          if (mode.config) await writeFile(modeConfigFile, stringify(mode.config));
           const child = spawn(
             process.execPath,
             [
               join(repoRoot, 'cli/main.ts'),
               ...mode.args,
               '-c',
-              configFile,
+              modeConfigFile,
               '--set',
               `server.port=${mode.port}`,
               '--set',
@@ -124,8 +129,8 @@ Examples:
             `  S3 (MinIO):     ${s3.endpoint} bucket ${s3.bucket}`,
             `                  export AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
             `  audit log:      ${cluster.auditLogPath}`,
-            `  metrics:        control plane and node_exporter (${nodeExporter.target}) scraped every 15 s by the agent:`,
-            `                  watchkeeper metrics targets -c ${configFile}`,
+            `  metrics:        node_exporter (${nodeExporter.target}) scraped every 15 s by the agent, the control plane`,
+            `                  and the cluster-state series by the collector: watchkeeper metrics targets -c ${join(dir, 'collector.yaml')}`,
             `                  Prometheus (remote_write): ${prometheus.url}/graph?g0.expr=${encodeURIComponent(upQuery)}`,
             `                  InfluxDB ${influx.url}, database ${influx.database}, user ${influx.username}, ` +
               `password in ${join(dir, 'influxdb-token')}`,
