@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './binaries.ts';
 import { httpGet, type GetOptions } from './http.ts';
@@ -30,11 +30,21 @@ export interface ElasticsearchCredentials {
   /** The basic-auth option of test/env/http.ts for requests as `username`. */
   auth: GetOptions;
   /**
-   * Adds a file-realm superuser to the running node (`elasticsearch-users useradd`); the node
-   * accepts it within about a second (poll for it).
+   * Adds a file-realm user to the running node (`elasticsearch-users useradd`) with `role` (default `superuser`;
+   * {@link shipperRole} is defined too); the node accepts it within about a second (poll for it).
    */
-  addUser(username: string, password: string): void;
+  addUser(username: string, password: string, role?: string): void;
 }
+
+/** A role of the secured node with only what docs/logs.md says the log shipper needs (default index prefix). */
+export const shipperRole = 'watchkeeper-shipper';
+
+const shipperRoleYaml = `${shipperRole}:
+  cluster: [manage_index_templates]
+  indices:
+    - names: ['watchkeeper-*']
+      privileges: [create_doc, auto_configure]
+`;
 
 /** A running single-node Elasticsearch (loopback only; security off unless asked for). */
 export interface ElasticsearchServer {
@@ -90,16 +100,20 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
   const root = process.getuid?.() === 0;
   // Written into config/users and users_roles: the file realm needs no running node, and a running one
   // reloads the files (every second, see resource.reload.interval.high below). As nobody once the tree is theirs.
-  const addUser = (name: string, secret: string, asServerUser: boolean): void => {
+  const addUser = (name: string, secret: string, asServerUser: boolean, role = 'superuser'): void => {
     const users = join(home, 'bin', 'elasticsearch-users');
-    const args = ['useradd', name, '-p', secret, '-r', 'superuser'];
+    const args = ['useradd', name, '-p', secret, '-r', role];
     execFileSync(
       asServerUser ? 'setpriv' : users,
       asServerUser ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', users, ...args] : args,
       { env: { ...process.env, ...env, ES_JAVA_OPTS: '' }, stdio: 'pipe' },
     );
   };
-  if (options.security) addUser(username, password, false);
+  if (options.security) {
+    addUser(username, password, false);
+    // The least role docs/logs.md names for the log shipper, to prove it is enough.
+    writeFileSync(join(config, 'roles.yml'), shipperRoleYaml);
+  }
   if (root) chownTree(dir, 65534);
   const [port, transportPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
@@ -154,7 +168,14 @@ export async function startElasticsearch(options: ElasticsearchOptions = {}): Pr
     version,
     process: server,
     ...(options.security
-      ? { credentials: { username, password, auth, addUser: (name, secret) => addUser(name, secret, root) } }
+      ? {
+          credentials: {
+            username,
+            password,
+            auth,
+            addUser: (name, secret, role) => addUser(name, secret, root, role),
+          },
+        }
       : {}),
     stop: async () => {
       await server.stop(30_000);

@@ -22,6 +22,7 @@ export { Pki, type CertFiles } from './pki.ts';
 export { freePort } from './ports.ts';
 export { toolBinary, toolDir } from './binaries.ts';
 export {
+  shipperRole,
   startElasticsearch,
   type ElasticsearchCredentials,
   type ElasticsearchOptions,

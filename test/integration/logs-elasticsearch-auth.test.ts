@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startElasticsearch, type ElasticsearchServer } from '../env/index.ts';
+import { freePort, shipperRole, startElasticsearch, type ElasticsearchServer } from '../env/index.ts';
 import { httpCall } from '../env/http.ts';
 import { until } from '../support/eventually.ts';
 import { AgentProcess, writeAgentConfig } from '../unit/logs/support/agent-process.ts';
@@ -95,6 +95,16 @@ describe('log shipper authentication against a secured Elasticsearch 9.2', () =>
   };
 
   const agentLog = (): string => readFileSync(join(dir, 'agent.log'), 'utf8');
+
+  // First, so that this user installs the index template and creates the index itself.
+  it('ships as a user with only the role docs/logs.md names (create_doc, auto_configure, manage_index_templates)', async () => {
+    const password = randomBytes(9).toString('hex');
+    es.credentials!.addUser('least-shipper', password, shipperRole);
+    await run({ url: es.url, username: 'least-shipper', password });
+    writePod('least', 50);
+    await until(async () => (await stored('least')) === 50, 'lines stored with the least role', 60_000);
+    expect(await metric('watchkeeper_logs_dead_lettered_total')).toBe(0);
+  });
 
   it('ships with basic auth from the config', async () => {
     await run({ url: es.url, ...credentials() });
