@@ -162,7 +162,7 @@ export class Pipeline {
           if (attempt === 1 || attempt % 10 === 0)
             logger.error(
               { err: error, attempt, retryInMs: delayMs },
-              'Sink write failed unexpectedly; retrying the batch.',
+              'Sink write failed; the batch is kept and retried.',
             );
         },
       });
