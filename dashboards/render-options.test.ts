@@ -139,7 +139,7 @@ describe('render --selector and --datasource-uid output', () => {
     }
   });
 
-  it('writes dashboards bound to the datasource uid, every query and variable limited, accepted by Prometheus', async () => {
+  it('writes dashboards bound to the datasource uid, each query and variable limited, Prometheus accepts', async () => {
     for (const file of Object.keys(allDashboards())) {
       const text = readFileSync(join(out, 'dashboards', file), 'utf8');
       expect(text, file).not.toContain('${datasource}');

@@ -287,9 +287,26 @@ const fmt = (n: number): string => n.toLocaleString('en');
 function row(label: string, r: Row | string): string {
   if (typeof r === 'string') return `| ${label} | not run: ${r} | | | | | | | | | |`;
   const c = r.causes;
-  return `| ${label} | ${fmt(r.sent)} | ${fmt(r.arrived)} | ${fmt(r.lost)} | ${fmt(c.deletedWhileDown)} / ${fmt(c.deletedThenKilled)} / ${fmt(c.deletedWhileUp)} / ${fmt(c.notDeleted)} | ${fmt(r.duplicates)} | ${r.resent === undefined ? '-' : fmt(r.resent)} | ${r.brokenSplits} | ${r.deadLettered}/${r.bad} | ${r.rotations} (${r.deletedGenerations} deleted) | ${r.writeSeconds.toFixed(0)} / ${r.seconds.toFixed(0)} |`;
+  const cells = [
+    label,
+    fmt(r.sent),
+    fmt(r.arrived),
+    fmt(r.lost),
+    [c.deletedWhileDown, c.deletedThenKilled, c.deletedWhileUp, c.notDeleted].map(fmt).join(' / '),
+    fmt(r.duplicates),
+    r.resent === undefined ? '-' : fmt(r.resent),
+    r.brokenSplits,
+    `${r.deadLettered}/${r.bad}`,
+    `${r.rotations} (${r.deletedGenerations} deleted)`,
+    `${r.writeSeconds.toFixed(0)} / ${r.seconds.toFixed(0)}`,
+  ];
+  return `| ${cells.join(' | ')} |`;
 }
 
+const header = [
+  '| run | lines sent | arrived | lost | lost by cause a / b / c / d | stored twice | resent | P/F not joined |',
+  ' dead-lettered | rotations | write / total s |\n|---|---|---|---|---|---|---|---|---|---|---|',
+].join('');
 const rows: string[] = [];
 for (const variant of variants) {
   const label =
@@ -300,20 +317,21 @@ for (const variant of variants) {
   rows.push(row(label, result));
 }
 const section = `${machineLine()}, load average ${loadavg()[0]!.toFixed(1)} at the end.
-\`npm run bench -- logs-torture\`: ${files} CRI container logs written at ${fmt(rate)} lines/s (${lineBytes} bytes) for ${seconds} s,
-rotated at ${rotateBytes / 1024} KiB; five kill -9 of the agent at random moments (one during the outage; a kill waits until
-the restarted agent has run ${minUpMs / 1000} s), each restarted at once;
-every ${splitEvery}th message split into P/P/F pieces, and at every other rotation one message split across it (P pieces end
-the old generation, the F piece starts the new one). The fake (its own process) adds a 10 s outage (connection refused),
-a 429 for every 200th item and mapping errors for every ${fmt(badEvery)}th message (dead-lettered). The writer and rotator run in a
-process of their own. Lost lines by cause: (a) generation deleted by the rotation while the agent was down (kubelet would
-have deleted it too) / (b) deleted while the agent ran, then a kill -9 before the agent had read it (the descriptor that
-kept it readable died with the process) / (c) deleted while the agent ran, no kill after (the shipper's fault) / (d) never
-deleted (the shipper's fault). Only (c) and (d) are losses a shipper could have avoided. "Stored twice": documents beyond the first per message
-id (under any document id). "Resent": items answered 409 (already stored). Lost = not arrived ${settleMs / 1000} s after writing stopped.
+\`npm run bench -- logs-torture\`: ${files} CRI container logs written at ${fmt(rate)} lines/s (${lineBytes} bytes)
+for ${seconds} s, rotated at ${rotateBytes / 1024} KiB; five kill -9 of the agent at random moments (one during the
+outage; a kill waits until the restarted agent has run ${minUpMs / 1000} s), each restarted at once;
+every ${splitEvery}th message split into P/P/F pieces, and at every other rotation one message split across it (P
+pieces end the old generation, the F piece starts the new one). The fake (its own process) adds a 10 s outage
+(connection refused), a 429 for every 200th item and mapping errors for every ${fmt(badEvery)}th message
+(dead-lettered). The writer and rotator run in a process of their own. Lost lines by cause: (a) generation deleted
+by the rotation while the agent was down (kubelet would have deleted it too) / (b) deleted while the agent ran, then
+a kill -9 before the agent had read it (the descriptor that kept it readable died with the process) / (c) deleted
+while the agent ran, no kill after (the shipper's fault) / (d) never deleted (the shipper's fault). Only (c) and
+(d) are losses a shipper could have avoided. "Stored twice": documents beyond the first per message id (under any
+document id). "Resent": items answered 409 (already stored). Lost = not arrived ${settleMs / 1000} s after writing
+stopped.
 
-| run | lines sent | arrived | lost | lost by cause a / b / c / d | stored twice | resent | P/F not joined | dead-lettered | rotations | write / total s |
-|---|---|---|---|---|---|---|---|---|---|---|
+${header}
 ${rows.join('\n')}
 `;
 process.stdout.write(section);

@@ -1,8 +1,9 @@
 // Log shipping benchmark: the same CRI input (default 1 GiB in 10 files) shipped by
 // `watchkeeper agent` (a first start with an empty compile cache, then a later start) and by rsyslog
-// (imfile + omelasticsearch) into the same ack-at-once bulk endpoint, one after the other in one run. Measures wall time until every line was acknowledged,
-// MiB/s, lines/s, CPU seconds (utime+stime from /proc) and peak RSS (VmHWM), prints the ratios and
-// rewrites the "Logs" section of docs/benchmarks.md. Size: WK_BENCH_LOGS_MIB (default 1024).
+// (imfile + omelasticsearch) into the same ack-at-once bulk endpoint, one after the other in one run.
+// Measures wall time until every line was acknowledged, MiB/s, lines/s, CPU seconds (utime+stime from
+// /proc) and peak RSS (VmHWM), prints the ratios and rewrites the "Logs" section of docs/benchmarks.md.
+// Size: WK_BENCH_LOGS_MIB (default 1024).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,7 +137,7 @@ ruleset(name="ship" queue.type="LinkedList" queue.size="200000" queue.dequeueBat
          searchIndex="bench-rsyslog" bulkmode="on" maxbytes="8m" esVersion.major="8"
          action.resumeRetryCount="-1")
 }
-${input.files.map((f, i) => `input(type="imfile" File="${f}" Tag="bench${i}" addMetadata="on" freshStartTail="off" ruleset="ship")`).join('\n')}
+${input.files.map((f, i) => imfileInput(f, i)).join('\n')}
 `,
   );
   endpoint.reset();
@@ -152,7 +153,21 @@ ${input.files.map((f, i) => `input(type="imfile" File="${f}" Tag="bench${i}" add
 
 function row(r: Result, input: BenchInput): string {
   const mibs = input.bytes / 1048576 / r.seconds;
-  return `| ${r.name} | ${r.seconds.toFixed(1)} | ${mibs.toFixed(1)} | ${Math.round(input.lines / r.seconds).toLocaleString('en')} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${r.items.toLocaleString('en')} |`;
+  const cells = [
+    r.name,
+    r.seconds.toFixed(1),
+    mibs.toFixed(1),
+    Math.round(input.lines / r.seconds).toLocaleString('en'),
+    r.cpuSeconds.toFixed(1),
+    r.peakRssMiB.toFixed(0),
+    r.items.toLocaleString('en'),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** rsyslog's imfile input of one benchmark file. */
+function imfileInput(file: string, i: number): string {
+  return `input(type="imfile" File="${file}" Tag="bench${i}" addMetadata="on" freshStartTail="off" ruleset="ship")`;
 }
 
 async function main(): Promise<void> {
@@ -179,7 +194,8 @@ async function main(): Promise<void> {
       `${(first.cpuSeconds / rs.cpuSeconds).toFixed(2)}x, ${(first.peakRssMiB / rs.peakRssMiB).toFixed(2)}x)`;
     process.stdout.write(`${summary}\n`);
     const section = `${machineLine()}, rsyslog 8.2302 (Debian).
-Input: ${input.lines.toLocaleString('en')} CRI lines, ${(input.bytes / 1048576).toFixed(0)} MiB in ${fileCount} files (page cache warm), read from the beginning.
+Input: ${input.lines.toLocaleString('en')} CRI lines, ${(input.bytes / 1048576).toFixed(0)} MiB in ${fileCount} files
+(page cache warm), read from the beginning.
 Sink: one local \`_bulk\` endpoint that acknowledges at once (bench/logs/endpoint.ts), the same for both.
 watchkeeper runs with NODE_OPTIONS=\`${nodeOptions}\` (the recommended deployment setting) and parses
 CRI, adds path metadata and deterministic ids; rsyslog (imfile + omelasticsearch,

@@ -34,7 +34,8 @@ function customisation(options: { datasourceUid?: string; selector: string[] }):
   if (options.datasourceUid !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(options.datasourceUid))
     throw new WatchkeeperError(
       'usage',
-      `--datasource-uid ${JSON.stringify(options.datasourceUid)}: a Grafana uid is 1-40 letters, digits, ".", "_" or "-"`,
+      `--datasource-uid ${JSON.stringify(options.datasourceUid)}: ` +
+        'a Grafana uid is 1-40 letters, digits, ".", "_" or "-"',
     );
   try {
     return { datasourceUid: options.datasourceUid, matchers: options.selector.flatMap((s) => parseMatchers(s)) };

@@ -97,7 +97,7 @@ describe('log shipper authentication against a secured Elasticsearch 9.2', () =>
   const agentLog = (): string => readFileSync(join(dir, 'agent.log'), 'utf8');
 
   // First, so that this user installs the index template and creates the index itself.
-  it('ships as a user with only the role docs/logs.md names (create_doc, auto_configure, manage_index_templates)', async () => {
+  it('ships as a user with only the documented role (create_doc, auto_configure, manage_index_templates)', async () => {
     const password = randomBytes(9).toString('hex');
     es.credentials!.addUser('least-shipper', password, shipperRole);
     await run({ url: es.url, username: 'least-shipper', password });
@@ -142,7 +142,7 @@ describe('log shipper authentication against a secured Elasticsearch 9.2', () =>
     expect(await stored('late')).toBe(40);
   });
 
-  it('keeps lines refused with 401 (wrong API key) and ships them after a restart with working credentials', async () => {
+  it('keeps lines refused with 401 (wrong API key), ships them after a restart with working credentials', async () => {
     // Templates are in place from the tests above: without installing them, the _bulk request itself is refused.
     await run({ url: es.url, apiKey: refusedKey, installTemplate: false });
     writePod('apikey', 30);

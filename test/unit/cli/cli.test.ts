@@ -70,7 +70,8 @@ describe('watchkeeper CLI', () => {
     const run = await cli(['collector', '-c', config], { HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'metrics.state (on by default in collector mode; metrics.state.enabled: false turns it off) needs the Kubernetes API',
+      'metrics.state (on by default in collector mode; metrics.state.enabled: false turns it off) ' +
+        'needs the Kubernetes API',
     );
     expect(run.stderr).toContain('no Kubernetes credentials found');
   });

@@ -47,7 +47,8 @@ class Log {
       const message = `${this.name}-${this.n++}`;
       if (tag === 'F') this.written.push(message);
       const seconds = String(5 + this.shiftSeconds).padStart(2, '0');
-      text += `2026-01-02T03:04:${seconds}.${String(this.n).padStart(9, '0')}Z stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
+      const ts = `2026-01-02T03:04:${seconds}.${String(this.n).padStart(9, '0')}Z`;
+      text += `${ts} stdout ${tag} ${message} ${'x'.repeat(80)}\n`;
     }
     appendFileSync(this.path, text);
   }
@@ -147,7 +148,10 @@ describe('tailer under rotation, pauses and restarts', () => {
 
   const inOrder = (got: string[], log: Log): string[] => got.filter((m) => m.startsWith(`${log.name}-`));
 
-  /** Waits until the agent registered the generation that starts with `message` (as kubelet's rotation interval allows). */
+  /**
+   * Waits until the agent registered the generation that starts with `message` (as kubelet's rotation interval
+   * allows).
+   */
   const seen = (store: CheckpointStore, message: string): Promise<void> =>
     until(
       () => store.list().some((e) => Buffer.from(e.fingerprint, 'base64').toString().includes(` ${message} `)),
@@ -190,7 +194,7 @@ describe('tailer under rotation, pauses and restarts', () => {
     expect(inOrder(agent.messages(), b)).toEqual(b.written);
   });
 
-  it('after a restart finds every unfinished generation: renamed, gzipped, and copytruncated several copies deep', async () => {
+  it('after a restart finds every unfinished generation: renamed, gzipped, copytruncated several deep', async () => {
     const { dir, logs } = setup();
     const renamed = new Log(logs, 'r');
     const copied = new Log(logs, 'c');
@@ -227,7 +231,7 @@ describe('tailer under rotation, pauses and restarts', () => {
     expect(first.messages()).toEqual([]);
   });
 
-  it('never moves the checkpoint past an unfinished P/F message; after a restart the whole message is shipped once', async () => {
+  it('never checkpoints past an unfinished P/F message; a restart ships the whole message once', async () => {
     const { dir, logs } = setup();
     const log = new Log(logs, 'p');
     const first = await run(dir);
@@ -285,7 +289,7 @@ describe('tailer under rotation, pauses and restarts', () => {
       await until(() => entryOf(agent.store, 'p-0')?.finished === true, 'first generation finished');
     });
 
-    it('survives kill -9 between its P pieces and its F piece: the checkpoint stays at its start, a restart ships it once', async () => {
+    it('survives kill -9 between its P and F pieces: checkpoint at its start, shipped once after', async () => {
       const { dir, logs } = setup();
       const log = new Log(logs, 'p');
       const first = await run(dir);
@@ -312,7 +316,7 @@ describe('tailer under rotation, pauses and restarts', () => {
       expect(docs[0]!.id).toBe(`${saved.idKey}-${startOfP}`);
     });
 
-    it('survives kill -9 after it was read and before it was acknowledged: a restart ships it once more, same id', async () => {
+    it('survives kill -9 after it was read, before its ack: a restart ships it again, same id', async () => {
       const { dir, logs } = setup();
       const log = new Log(logs, 'p');
       const first = await run(dir, { hold: true });
@@ -335,7 +339,7 @@ describe('tailer under rotation, pauses and restarts', () => {
       expect(docs[3]!.id).toBe(`${entryOf(second.store, 'p-0')?.idKey}-${startOfP}`);
     });
 
-    it('is not joined with the next message when the generation that held its F piece was deleted while the agent was down', async () => {
+    it('is not joined with the next message when the F piece went with a generation deleted while down', async () => {
       const { dir, logs } = setup();
       const log = new Log(logs, 'p');
       const first = await run(dir);

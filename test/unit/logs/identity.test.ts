@@ -28,7 +28,7 @@ async function readAll(path: string, fingerprint: Buffer): Promise<string | unde
 
 describe('openVerified', () => {
   for (const gzip of [false, true]) {
-    it(`opens a ${gzip ? 'compressed' : 'plain'} file that holds the generation and reads it from its start`, async () => {
+    it(`opens a ${gzip ? 'compressed' : 'plain'} file holding the generation and reads it from its start`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'wk-id-'));
       const text = line(1) + line(2);
       const path = join(dir, gzip ? 'x.log.2.gz' : 'x.log.1');

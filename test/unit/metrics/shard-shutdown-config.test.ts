@@ -7,7 +7,7 @@ function problems(config: unknown): string[] {
 }
 
 describe('sharding and the shutdown budget', () => {
-  it('fits with the defaults: leaving the shard group (grace + 3 renewals) plus 5 s is within shutdownTimeoutSeconds', () => {
+  it('fits the defaults: leaving the shard group (grace + 3 renewals) + 5 s is within shutdownTimeoutSeconds', () => {
     const config = configSchema.parse({ metrics: { sharding: { enabled: true } } });
     const { graceSeconds, renewSeconds } = config.metrics.sharding;
     expect(graceSeconds + 3 * renewSeconds + 5).toBeLessThanOrEqual(config.shutdownTimeoutSeconds);

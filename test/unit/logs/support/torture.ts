@@ -325,7 +325,7 @@ export interface WriteOptions {
 /** When the agent is killed and the sink is down, in ms after the start. */
 export interface FaultPlan {
   killsAtMs: number[];
-  /** A kill waits until the restarted agent has run this long (0: kills at their moments even when it is still starting). */
+  /** A kill waits until the restarted agent has run this long (0: kills at their moments even while it starts). */
   minUpMs?: number;
   outage?: { fromMs: number; toMs: number };
 }
@@ -434,7 +434,7 @@ export interface LossCauses {
    * read it (the descriptor that kept the deleted file readable died with the process).
    */
   deletedThenKilled: number;
-  /** In a generation the rotation deleted while the agent ran, with no kill after it (its descriptor should have kept it). */
+  /** In a generation the rotation deleted while the agent ran, no kill after (its descriptor should have kept it). */
   deletedWhileUp: number;
   /** Never deleted: the shipper did not read or ship them. */
   notDeleted: number;
